@@ -1,0 +1,123 @@
+"""The ``natstui`` command."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional, Sequence
+
+import click
+
+from natstui import __version__
+from natstui.config import ConfigError, Settings, resolve_connection
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def make_app(settings: Optional[Settings] = None, **kwargs):
+    """The app as the command builds it; tests and benchmarks use the same factory."""
+    from natstui.ui.app import NatsTuiApp
+
+    return NatsTuiApp(settings or Settings(), **kwargs)
+
+
+def connection_options(f):
+    options = [
+        click.option("-s", "--server", "servers", multiple=True, metavar="URL",
+                     help="NATS server URL; repeat or comma-separate for a cluster [env NATS_URL]."),
+        click.option("--context", metavar="NAME", help="nats CLI context to use [env NATS_CONTEXT]."),
+        click.option("--user", envvar="NATS_USER", help="User name [env NATS_USER]."),
+        click.option("--password", envvar="NATS_PASSWORD", help="Password [env NATS_PASSWORD]."),
+        click.option("--token", help="Authentication token."),
+        click.option("--creds", envvar="NATS_CREDS", metavar="FILE", help="Credentials (JWT) file [env NATS_CREDS]."),
+        click.option("--nkey", envvar="NATS_NKEY", metavar="FILE", help="NKey seed file [env NATS_NKEY]."),
+        click.option("--tls-cert", envvar="NATS_CERT", metavar="FILE", help="Client certificate [env NATS_CERT]."),
+        click.option("--tls-key", envvar="NATS_KEY", metavar="FILE", help="Client certificate key [env NATS_KEY]."),
+        click.option("--tls-ca", envvar="NATS_CA", metavar="FILE", help="CA to verify the server [env NATS_CA]."),
+        click.option("--inbox-prefix", metavar="PREFIX", help="Custom inbox prefix."),
+        click.option("--js-domain", metavar="DOMAIN", help="JetStream domain."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def view_options(f):
+    options = [
+        click.option("--subject", "subjects", multiple=True, metavar="SUBJ",
+                     help="Subject the live stream subscribes to (repeatable; default '>')."),
+        click.option("--queue", default="", metavar="GROUP", help="Queue group for the live stream."),
+        click.option("--buffer", default=100_000, show_default=True, type=click.IntRange(1, 50_000_000),
+                     help="Messages kept in memory for the live stream."),
+        click.option("--read-only", is_flag=True, help="Refuse every action that changes server state."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def build_settings(servers: Sequence[str], context: Optional[str], subjects: Sequence[str], queue: str,
+                   buffer: int, read_only: bool, **conn: Optional[str]) -> Settings:
+    connection = resolve_connection(list(servers), context, conn)
+    return Settings(
+        connection=connection,
+        subjects=list(subjects) or [">"],
+        queue=queue,
+        buffer=buffer,
+        read_only=read_only,
+    )
+
+
+def fail(message: str) -> None:
+    click.echo(f"natstui: error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
+@connection_options
+@view_options
+@click.version_option(__version__, "-V", "--version")
+@click.pass_context
+def main(ctx: click.Context, **options) -> None:
+    """Explore a live NATS system: subjects, messages, and their details.
+
+    With no command, connect to the server (--server, the context, $NATS_URL,
+    or nats://127.0.0.1:4222) and open the app.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        settings = build_settings(**options)
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    app = make_app(settings)
+    app.run()
+    sys.exit(app.return_code or 0)
+
+
+@main.command()
+@click.option("--rate", default=40.0, show_default=True, help="Demo messages per second.")
+@view_options
+def demo(rate: float, subjects: Sequence[str], queue: str, buffer: int, read_only: bool) -> None:
+    """Start an embedded nats-server with realistic traffic and open the app on it."""
+    from natstui.config import ConnectionSettings
+    from natstui.demo.runner import demo_environment
+    from natstui.demo.server import ServerError
+
+    try:
+        with demo_environment(rate) as server:
+            settings = Settings(
+                connection=ConnectionSettings(servers=[server.url], name="natstui-demo"),
+                subjects=list(subjects) or [">"],
+                queue=queue,
+                buffer=buffer,
+                read_only=read_only,
+            )
+            app = make_app(settings)
+            app.run()
+    except ServerError as exc:
+        fail(str(exc))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""NATS access through nats-py: no Textual import here."""

@@ -1,0 +1,63 @@
+"""The live stream's subscriptions: each message goes into the store, and nothing else."""
+
+from __future__ import annotations
+
+from typing import List
+
+from nats.aio.subscription import Subscription
+
+from natstui.client.session import Session
+from natstui.model.store import RingStore
+
+# Bounds on what nats-py may hold for us between event-loop turns; beyond
+# them it drops messages and reports slow-consumer errors, which the
+# session counts and the status bar shows.
+PENDING_MSGS_LIMIT = 256 * 1024
+PENDING_BYTES_LIMIT = 128 * 1024 * 1024
+
+
+class LiveFeed:
+    def __init__(self, session: Session, store: RingStore, subjects: List[str], queue: str = "") -> None:
+        self.session = session
+        self.store = store
+        self.subjects = subjects or [">"]
+        self.queue = queue
+        self.subscriptions: List[Subscription] = []
+
+    async def start(self) -> None:
+        nc = self.session.nc
+        for subject in self.subjects:
+            sub = await nc.subscribe(
+                subject,
+                queue=self.queue,
+                cb=self._callback(subject),
+                pending_msgs_limit=PENDING_MSGS_LIMIT,
+                pending_bytes_limit=PENDING_BYTES_LIMIT,
+            )
+            self.subscriptions.append(sub)
+        await nc.flush()
+
+    def _callback(self, subject: str):
+        append = self.store.append
+        queue = self.queue
+
+        async def on_message(msg) -> None:
+            append(msg, subject, queue)
+
+        return on_message
+
+    @property
+    def pending_msgs(self) -> int:
+        return sum(s.pending_msgs for s in self.subscriptions)
+
+    @property
+    def dropped(self) -> int:
+        return self.session.total_dropped
+
+    async def stop(self) -> None:
+        for sub in self.subscriptions:
+            try:
+                await sub.unsubscribe()
+            except Exception:
+                pass
+        self.subscriptions = []

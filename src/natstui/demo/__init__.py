@@ -1,0 +1,1 @@
+"""``natstui demo``: an embedded nats-server with realistic traffic."""

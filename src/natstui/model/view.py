@@ -1,0 +1,159 @@
+"""What the live stream shows: the store seen through a filter, paused or following."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from natstui.model.records import Record
+from natstui.model.store import RingStore
+from natstui.model.subjects import SubjectPattern
+
+
+@dataclass
+class MessageFilter:
+    """Subject wildcards (NATS semantics) and a text or regex to find in the payload.
+
+    Text search is case-insensitive unless the text holds an upper-case
+    letter ("smart case", as in ripgrep and less).
+    """
+
+    subject: str = ""
+    text: str = ""
+    regex: bool = False
+    scope: str = ""  # the subject-tree selection: a subject and everything below it
+    _patterns: List[SubjectPattern] = field(default_factory=list, init=False, repr=False)
+    _needle: Optional["re.Pattern[bytes]"] = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.subject = self.subject.strip()
+        self._patterns = [SubjectPattern(p) for p in re.split(r"[\s,]+", self.subject) if p]
+        self.scope = self.scope.strip(". ")
+        self._scope_prefix = self.scope + "."
+        if self.text:
+            flags = 0 if any(c.isupper() for c in self.text) else re.IGNORECASE
+            source = self.text if self.regex else re.escape(self.text)
+            try:
+                self._needle = re.compile(source.encode("utf-8"), flags)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+
+    @property
+    def active(self) -> bool:
+        return bool(self._patterns or self.scope or self._needle)
+
+    def matches(self, record: Record) -> bool:
+        subject = record.msg.subject
+        scope = self.scope
+        if scope and subject != scope and not subject.startswith(self._scope_prefix):
+            return False
+        if self._patterns and not any(p.matches(subject) for p in self._patterns):
+            return False
+        if self._needle is not None and self._needle.search(record.msg.data or b"") is None:
+            return False
+        return True
+
+    def describe(self) -> str:
+        parts = []
+        if self.scope:
+            parts.append(f"tree {self.scope}.>")
+        if self.subject:
+            parts.append(f"subject {self.subject}")
+        if self.text:
+            parts.append(f"{'regex' if self.regex else 'text'} {self.text!r}")
+        return ", ".join(parts)
+
+
+class StreamView:
+    """The rows of the live stream.
+
+    Unfiltered, row ``i`` is store sequence ``first + i``; filtered, the view
+    keeps the list of matching sequences. ``update`` takes in what arrived
+    since the last call (nothing while paused) and drops rows whose records
+    the store has evicted.
+    """
+
+    def __init__(self, store: RingStore) -> None:
+        self.store = store
+        self.filter = MessageFilter()
+        self.paused = False
+        self._upto = store.last_seq  # last sequence taken into the view
+        self._first = store.first_seq  # first sequence shown (unfiltered)
+        self._matches: List[int] = []
+        self._offset = 0  # index of the first live entry in _matches
+
+    def set_filter(self, flt: MessageFilter) -> None:
+        self.filter = flt
+        self._matches = []
+        self._offset = 0
+        if flt.active:
+            self._matches = [r.seq for r in self.store.range(self.store.first_seq, self._upto + 1) if flt.matches(r)]
+
+    def update(self) -> tuple[int, int]:
+        """Returns (rows added, rows dropped from the front)."""
+        store = self.store
+        added = 0
+        if not self.paused and store.last_seq > self._upto:
+            start = self._upto + 1
+            self._upto = store.last_seq
+            if self.filter.active:
+                matches = self.filter.matches
+                new = [r.seq for r in store.range(start, self._upto + 1) if matches(r)]
+                self._matches.extend(new)
+                added = len(new)
+            else:
+                added = self._upto - max(start, store.first_seq) + 1
+        dropped = self._trim()
+        return added, dropped
+
+    def _trim(self) -> int:
+        first = self.store.first_seq
+        if not self.filter.active:
+            dropped = max(0, first - self._first)
+            self._first = max(self._first, first)
+            return dropped
+        matches = self._matches
+        offset = start = self._offset
+        end = len(matches)
+        while offset < end and matches[offset] < first:
+            offset += 1
+        self._offset = offset
+        if offset > 4096 and offset > end // 2:
+            del matches[:offset]
+            self._offset = 0
+        return offset - start
+
+    def __len__(self) -> int:
+        if self.filter.active:
+            return len(self._matches) - self._offset
+        return max(0, self._upto - self._first + 1)
+
+    def seq_at(self, index: int) -> Optional[int]:
+        if index < 0 or index >= len(self):
+            return None
+        if self.filter.active:
+            return self._matches[self._offset + index]
+        return self._first + index
+
+    def record_at(self, index: int) -> Optional[Record]:
+        seq = self.seq_at(index)
+        return None if seq is None else self.store.get(seq)
+
+    def index_of(self, seq: int) -> Optional[int]:
+        """The row showing ``seq``, if it is in the view."""
+        if self.filter.active:
+            import bisect
+
+            i = bisect.bisect_left(self._matches, seq, self._offset)
+            if i < len(self._matches) and self._matches[i] == seq:
+                return i - self._offset
+            return None
+        if self._first <= seq <= self._upto:
+            return seq - self._first
+        return None
+
+    @property
+    def behind(self) -> int:
+        """Messages received but not yet taken into the view (while paused)."""
+        return self.store.last_seq - self._upto

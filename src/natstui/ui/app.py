@@ -1,0 +1,156 @@
+"""The natstui App: owns the session and the model, routes views and actions."""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from typing import Callable, Iterable, List, Optional, Tuple
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from natstui.client.feed import LiveFeed
+from natstui.client.session import ConnectError, ConnState, Session
+from natstui.config import Settings
+from natstui.model.monitor import Monitor
+from natstui.model.store import RingStore
+from natstui.model.view import StreamView
+from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.help import HelpScreen
+from natstui.ui.screens.live import LiveScreen
+from natstui.ui.widgets.inspector import Inspector
+from natstui.ui.widgets.status import StatusBar
+from natstui.ui.widgets.stream import MessageStream
+from natstui.ui.widgets.tree import SubjectTree
+
+FRAME_RATE = 30  # stream redraws per second
+SLOW_RATE = 4  # tree and status bar updates per second
+
+# (mode name, palette name, description); later views add themselves here.
+VIEWS: List[Tuple[str, str, str]] = [
+    ("live", "Live", "Live messages: subject tree, stream and inspector"),
+]
+
+
+class NatsTuiApp(App):
+    CSS_PATH = "natstui.tcss"
+    TITLE = "natstui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("1", "show_view('live')", "Live", id="app.view.live"),
+        Binding("r", "reconnect", "Reconnect", show=False, id="app.reconnect"),
+    ]
+
+    MODES = {"live": LiveScreen}
+
+    def __init__(
+        self,
+        settings: Optional[Settings] = None,
+        *,
+        store: Optional[RingStore] = None,
+        clock: Callable[[], float] = time.time,
+        connect: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.store = store or RingStore(self.settings.buffer, clock=clock)
+        self.monitor = Monitor(self.store, clock=clock)
+        self.view = StreamView(self.store)
+        self.session = Session(self.settings.connection)
+        self.session.offline = not connect
+        self.session.error_listeners.append(self._on_session_error)
+        self.feed = LiveFeed(self.session, self.store, self.settings.subjects, self.settings.queue)
+        self._connect = connect
+
+    # -- lifecycle -----------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.switch_mode("live")
+        self.set_interval(1 / FRAME_RATE, self._tick, name="frame")
+        self.set_interval(1 / SLOW_RATE, self._slow_tick, name="slow")
+        self.set_interval(1.0, self.monitor.sample, name="rates")
+        if self._connect:
+            self.set_interval(2.0, self._measure_rtt, name="rtt")
+            self.connect_to_server()
+
+    async def on_unmount(self) -> None:
+        await self.session.close()
+
+    def _tick(self) -> None:
+        self.monitor.pump()
+        screen = self.screen
+        if isinstance(screen, ViewScreen) and screen.ready:
+            screen.tick()
+
+    def _slow_tick(self) -> None:
+        screen = self.screen
+        if not isinstance(screen, ViewScreen) or not screen.ready:
+            return
+        screen.slow_tick()
+        session = self.session
+        state = session.state
+        try:
+            bar = screen.query_one(StatusBar)
+        except Exception:
+            return
+        bar.update_status(
+            state=state,
+            url="offline" if state is ConnState.OFFLINE else session.server_url,
+            server_name=session.server_name if state is ConnState.CONNECTED else "",
+            rtt=session.rtt,
+            rate=self.monitor.rate,
+            total=self.store.total,
+            dropped=session.total_dropped,
+            paused=self.view.paused,
+            read_only=self.settings.read_only,
+            error=session.error,
+        )
+
+    def _measure_rtt(self) -> None:
+        self.run_worker(self.session.measure_rtt(), group="rtt", exclusive=True, exit_on_error=False)
+
+    @work(exclusive=True, group="connection", exit_on_error=False)
+    async def connect_to_server(self) -> None:
+        try:
+            await self.session.connect()
+            await self.feed.start()
+        except ConnectError as exc:
+            self.notify(f"{exc}\nPress r to retry.", title="Not connected", severity="error", timeout=15, markup=False)
+            return
+        except Exception as exc:  # a server error while subscribing, e.g. a permission
+            self.notify(self.session.safe(f"subscribe failed: {exc}"), severity="error", timeout=15, markup=False)
+            return
+        self._slow_tick()
+
+    def _on_session_error(self, text: str) -> None:
+        self.notify(text, severity="warning", timeout=6, markup=False)
+
+    # -- views and actions --------------------------------------------------------------
+    def action_show_view(self, name: str) -> None:
+        if name in self.MODES and self.current_mode != name:
+            self.switch_mode(name)
+
+    def action_reconnect(self) -> None:
+        if self._connect and self.session.state in (ConnState.FAILED, ConnState.CLOSED):
+            self.feed.subscriptions = []
+            self.connect_to_server()
+
+    def action_help(self) -> None:
+        sections = [
+            ("Everywhere", list(self.BINDINGS)),
+            ("Live view", list(LiveScreen.BINDINGS)),
+            ("Stream", list(MessageStream.BINDINGS)),
+            ("Subject tree", list(SubjectTree.BINDINGS)),
+            ("Inspector", list(Inspector.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for mode, title, help_text in VIEWS:
+            yield SystemCommand(title, help_text, partial(self.action_show_view, mode))
+        yield SystemCommand("Help", "Show every key", self.action_help)
+        yield from super().get_system_commands(screen)

@@ -1,0 +1,71 @@
+"""The filter dialog: subject wildcards and a text or regex to find in payloads."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from natstui.model.view import MessageFilter
+
+
+class FilterScreen(ModalScreen[Optional[MessageFilter]]):
+    """Returns the new filter, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="filter.cancel")]
+
+    def __init__(self, current: MessageFilter) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="filter-box"):
+            yield Label("Filter the live stream")
+            yield Input(
+                self.current.subject,
+                placeholder="subject wildcard, e.g. orders.*.created or sensors.>  (several: comma or space)",
+                id="filter-subject",
+            )
+            yield Input(self.current.text, placeholder="text to find in the payload", id="filter-text")
+            yield Checkbox("regular expression", self.current.regex, id="filter-regex")
+            yield Static("", id="filter-error")
+            with Horizontal(id="filter-buttons"):
+                yield Button("Apply", variant="primary", id="filter-apply")
+                yield Button("Clear", id="filter-clear")
+                yield Button("Cancel", id="filter-cancel")
+
+    def _build(self) -> Optional[MessageFilter]:
+        try:
+            return MessageFilter(
+                subject=self.query_one("#filter-subject", Input).value,
+                text=self.query_one("#filter-text", Input).value,
+                regex=self.query_one("#filter-regex", Checkbox).value,
+                scope=self.current.scope,
+            )
+        except ValueError as exc:
+            self.query_one("#filter-error", Static).update(Text(f"⚠ {exc}", style="red"))
+            return None
+
+    def on_input_submitted(self) -> None:
+        self._apply()
+
+    def _apply(self) -> None:
+        flt = self._build()
+        if flt is not None:
+            self.dismiss(flt)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "filter-apply":
+            self._apply()
+        elif event.button.id == "filter-clear":
+            self.dismiss(MessageFilter(scope=self.current.scope))
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

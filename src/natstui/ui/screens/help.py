@@ -1,0 +1,49 @@
+"""The help screen: every key, from the bindings themselves."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Tuple
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+def binding_rows(sections: Iterable[Tuple[str, List[Binding]]], keymap: dict) -> Table:
+    table = Table(box=None, padding=(0, 2), show_header=False)
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for title, bindings in sections:
+        table.add_row(Text(title, style="bold underline"), "")
+        for b in bindings:
+            if not isinstance(b, Binding) or not b.description:
+                continue
+            keys = keymap.get(b.id, b.key) if b.id else b.key
+            table.add_row(Text(" / ".join(k.strip() for k in keys.split(","))), Text(b.description))
+        table.add_row("", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, sections: List[Tuple[str, List[Binding]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(Text("natstui keys", style="bold"), id="help-title")
+            yield Static(binding_rows(self.sections, getattr(self.app, "_keymap", {}) or {}))
+            yield Static(
+                Text("ctrl+p opens the command palette: type a view's name (Live, …) to go there. Esc closes.", style="dim")
+            )
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

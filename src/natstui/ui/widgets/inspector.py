@@ -1,0 +1,149 @@
+"""The inspector: everything about one message, safely rendered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from natstui.model.decode import VIEW_MODES, Rendered, human_size, render_payload
+from natstui.model.records import Record
+from natstui.model.sanitize import escape_line
+
+LABEL_STYLE = "bold"
+
+
+def field_table() -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style=LABEL_STYLE, no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+def _fmt_time(ts: float | datetime | None) -> str:
+    if ts is None:
+        return ""
+    if isinstance(ts, datetime):
+        return ts.isoformat(sep=" ", timespec="milliseconds")
+    return datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="milliseconds")
+
+
+def summary(record: Record) -> Table:
+    msg = record.msg
+    table = field_table()
+    table.add_row("Subject", Text(escape_line(msg.subject), style="cyan"))
+    table.add_row("Reply", Text(escape_line(msg.reply)) if msg.reply else Text("—", style="dim"))
+    table.add_row("Size", Text(f"{len(msg.data or b''):,} bytes"))
+    table.add_row("Received", Text(_fmt_time(record.time)))
+    sub = f"sid {record.sid}" if record.sid is not None else "—"
+    if record.sub_subject:
+        sub += f" on {escape_line(record.sub_subject)}"
+    if record.queue:
+        sub += f", queue group {escape_line(record.queue)}"
+    table.add_row("Subscription", Text(sub))
+    meta = record.js_metadata()
+    if meta is not None:
+        table.add_row("", Text(""))
+        table.add_row(Text("JetStream", style="bold magenta"), Text(""))
+        table.add_row("Stream", Text(escape_line(meta.stream or "")))
+        table.add_row("Consumer", Text(escape_line(meta.consumer or "")))
+        table.add_row("Stream seq", Text(str(meta.sequence.stream)))
+        table.add_row("Consumer seq", Text(str(meta.sequence.consumer)))
+        table.add_row("Delivered", Text(f"{meta.num_delivered} time(s)"))
+        table.add_row("Pending", Text(str(meta.num_pending)))
+        table.add_row("Timestamp", Text(_fmt_time(meta.timestamp)))
+        table.add_row("Domain", Text(escape_line(meta.domain or "")) if meta.domain else Text("—", style="dim"))
+    return table
+
+
+def headers_table(headers: Optional[dict]) -> RenderableType:
+    if not headers:
+        return Text("no headers", style="dim")
+    table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
+    table.add_column("Header", style="magenta", no_wrap=True, ratio=1)
+    table.add_column("Value", overflow="fold", ratio=3)
+    for name, value in headers.items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            table.add_row(Text(escape_line(str(name))), Text(escape_line(str(v))))
+    return table
+
+
+def payload_renderable(rendered: Rendered) -> RenderableType:
+    if rendered.mode == "json":
+        return Syntax(rendered.text, "json", theme="monokai", word_wrap=True, background_color="default")
+    if rendered.mode == "hex":
+        return Text(rendered.text, style="bright_white", no_wrap=True)
+    return Text(rendered.text)
+
+
+class Inspector(VerticalScroll, can_focus=True):
+    """Shows a :class:`Record`; ``v`` cycles the payload view (auto, JSON, text, hex)."""
+
+    BINDINGS = [
+        Binding("v", "cycle_view", "View", id="inspector.cycle_view"),
+    ]
+
+    mode: reactive[str] = reactive("auto", init=False)
+
+    def __init__(self, *, id: Optional[str] = None) -> None:
+        super().__init__(id=id)
+        self.record: Optional[Record] = None
+        self.rendered: Optional[Rendered] = None
+
+    def compose(self):
+        yield Static(Text("Select a message to inspect it.", style="dim"), id="inspector-summary")
+        yield Static("", id="inspector-headers-title", classes="section-title")
+        yield Static("", id="inspector-headers")
+        yield Static("", id="inspector-payload-title", classes="section-title")
+        yield Static("", id="inspector-payload")
+
+    def show(self, record: Optional[Record]) -> None:
+        self.record = record
+        self._render_all()
+
+    def watch_mode(self) -> None:
+        self._render_payload()
+
+    def action_cycle_view(self) -> None:
+        self.mode = VIEW_MODES[(VIEW_MODES.index(self.mode) + 1) % len(VIEW_MODES)]
+
+    def _render_all(self) -> None:
+        record = self.record
+        if record is None:
+            self.query_one("#inspector-summary", Static).update(Text("Select a message to inspect it.", style="dim"))
+            for name in ("headers-title", "headers", "payload-title", "payload"):
+                self.query_one(f"#inspector-{name}", Static).update("")
+            return
+        self.query_one("#inspector-summary", Static).update(summary(record))
+        headers = record.msg.headers
+        self.query_one("#inspector-headers-title", Static).update(
+            Text(f"Headers ({len(headers) if headers else 0})", style="bold underline")
+        )
+        self.query_one("#inspector-headers", Static).update(headers_table(headers))
+        self._render_payload()
+        self.scroll_home(animate=False)
+
+    def _render_payload(self) -> None:
+        if self.record is None:
+            return
+        data = self.record.msg.data or b""
+        rendered = render_payload(data, self.mode)
+        self.rendered = rendered
+        title = Text.assemble(
+            ("Payload", "bold underline"),
+            (f"  {human_size(len(data))}, view: {self.mode}", "dim"),
+            (f" → {rendered.mode}" if self.mode == "auto" else "", "dim"),
+        )
+        if rendered.note:
+            title.append(f"\n{rendered.note}", style="yellow")
+        self.query_one("#inspector-payload-title", Static).update(title)
+        self.query_one("#inspector-payload", Static).update(payload_renderable(rendered))

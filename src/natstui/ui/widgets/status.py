@@ -1,0 +1,71 @@
+"""The status bar: connection state that is always true, rates, totals, drops."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rich.text import Text
+from textual.widgets import Static
+
+from natstui.client.session import ConnState
+
+STATE_STYLE = {
+    ConnState.CONNECTED: "bold green",
+    ConnState.CONNECTING: "bold yellow",
+    ConnState.RECONNECTING: "bold yellow",
+    ConnState.CLOSED: "bold red",
+    ConnState.FAILED: "bold red",
+    ConnState.OFFLINE: "bold blue",
+}
+
+
+def format_rtt(rtt: Optional[float]) -> str:
+    if rtt is None:
+        return "rtt —"
+    if rtt < 0.001:
+        return f"rtt {rtt * 1_000_000:.0f}µs"
+    return f"rtt {rtt * 1000:.1f}ms"
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def update_status(
+        self,
+        *,
+        state: ConnState,
+        url: str,
+        server_name: str,
+        rtt: Optional[float],
+        rate: float,
+        total: int,
+        dropped: int,
+        paused: bool,
+        read_only: bool,
+        error: str = "",
+    ) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"● {state.value}", style=STATE_STYLE.get(state, "bold"))
+        text.append(f"  {url}")
+        if server_name:
+            text.append(f" ({server_name})", style="dim")
+        if state is ConnState.CONNECTED:
+            text.append(f"  {format_rtt(rtt)}", style="dim")
+        text.append("  │ ", style="dim")
+        text.append(f"{rate:,.0f} msg/s", style="bold")
+        text.append("  │ ", style="dim")
+        text.append(f"{total:,} received")
+        if dropped:
+            text.append("  │ ", style="dim")
+            text.append(f"⚠ {dropped:,} dropped (slow consumer)", style="bold red")
+        if paused:
+            text.append("  │ ", style="dim")
+            text.append("⏸ PAUSED", style="bold reverse yellow")
+        if read_only:
+            text.append("  │ ", style="dim")
+            text.append("read-only", style="bold blue")
+        if error and state is not ConnState.CONNECTED:
+            text.append(f"  │ {error}", style="red")
+        self.update(text)

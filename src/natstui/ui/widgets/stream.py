@@ -1,0 +1,234 @@
+"""The live stream: a virtual Line-API list of records, redrawn in batches."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Optional
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.cache import LRUCache
+
+from natstui.model.decode import preview
+from natstui.model.records import Record
+from natstui.model.sanitize import escape_line
+from natstui.model.view import StreamView
+
+TIME_W = 12
+SUBJECT_W_MIN = 16
+SUBJECT_W_MAX = 40
+SIZE_W = 7
+MARK_W = 2
+
+STYLE_TIME = Style(color="bright_black")
+STYLE_SUBJECT = Style(color="cyan")
+STYLE_SIZE = Style(color="yellow")
+STYLE_MARK_H = Style(color="magenta", bold=True)
+STYLE_MARK_R = Style(color="green", bold=True)
+STYLE_PREVIEW = Style()
+STYLE_CURSOR = Style(bgcolor="#264f78")
+
+
+def format_time(ts: float) -> str:
+    local = time.localtime(ts)
+    return f"{local.tm_hour:02d}:{local.tm_min:02d}:{local.tm_sec:02d}.{int((ts % 1) * 1000):03d}"
+
+
+def format_size(n: int) -> str:
+    if n < 10_000:
+        return f"{n:>{SIZE_W}}"
+    if n < 1024 * 1024:
+        return f"{n / 1024:>{SIZE_W - 1}.1f}K"
+    return f"{n / (1024 * 1024):>{SIZE_W - 1}.1f}M"
+
+
+def subject_width(width: int) -> int:
+    return max(SUBJECT_W_MIN, min(SUBJECT_W_MAX, (width - TIME_W - SIZE_W - MARK_W - 4) // 2))
+
+
+class MessageStream(ScrollView, can_focus=True):
+    """Rows of the :class:`StreamView`; the cursor is a store sequence, so it survives eviction."""
+
+    DEFAULT_CSS = """
+    MessageStream { scrollbar-gutter: stable; }
+    """
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="stream.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="stream.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="stream.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="stream.page_down"),
+        Binding("home,g", "first", "First", show=False, id="stream.first"),
+        Binding("end,G", "last", "Last (follow)", show=False, id="stream.last"),
+    ]
+
+    class Selected(Message):
+        """The cursor moved to another record."""
+
+        def __init__(self, record: Optional[Record]) -> None:
+            super().__init__()
+            self.record = record
+
+    following: reactive[bool] = reactive(True, init=False)
+    new_count: reactive[int] = reactive(0, init=False)
+
+    def __init__(self, view: StreamView, *, id: Optional[str] = None) -> None:
+        super().__init__(id=id)
+        self.view = view
+        self.cursor_seq: Optional[int] = None
+        self._cache: LRUCache[tuple, Strip] = LRUCache(512)
+        self._time_fmt: Callable[[float], str] = format_time
+
+    # -- batch update from the timer -----------------------------------------
+    def sync(self) -> None:
+        """Take in what the view has gained since the last call and redraw once."""
+        added, dropped = self.view.update()
+        if not added and not dropped:
+            return
+        width = self.scrollable_content_region.width
+        at_end = self.following
+        self.virtual_size = Size(width, len(self.view))
+        if at_end:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        else:
+            if dropped:
+                self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+            self.new_count += added
+        self.refresh()
+
+    def reset(self) -> None:
+        """The view's rows changed wholesale (a new filter)."""
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.view))
+        index = self.view.index_of(self.cursor_seq) if self.cursor_seq is not None else None
+        if index is not None and not self.following:
+            self.scroll_to(y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True)
+        else:
+            self.following = True
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.view))
+        if self.following:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new >= self.max_scroll_y:
+            self.following = True
+            self.new_count = 0
+        elif new < old:
+            self.following = False
+
+    # -- drawing ---------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        seq = self.view.seq_at(index)
+        if seq is None:
+            return Strip.blank(width, self.rich_style)
+        selected = seq == self.cursor_seq
+        key = (seq, width, selected)
+        strip = self._cache.get(key)
+        if strip is None:
+            record = self.view.store.get(seq)
+            strip = self._render_record(record, width, selected) if record else Strip.blank(width)
+            self._cache[key] = strip
+        return strip
+
+    def _render_record(self, record: Record, width: int, selected: bool) -> Strip:
+        msg = record.msg
+        subject_w = subject_width(width)
+        subject = escape_line(msg.subject)
+        if len(subject) > subject_w:
+            subject = subject[: subject_w - 1] + "…"
+        marks = ("H" if msg.headers else " ") + ("R" if msg.reply else " ")
+        rest = max(0, width - TIME_W - subject_w - SIZE_W - MARK_W - 4)
+        segments = [
+            Segment(self._time_fmt(record.time), STYLE_TIME),
+            Segment(" "),
+            Segment(set_cell_size(subject, subject_w), STYLE_SUBJECT),
+            Segment(" "),
+            Segment(format_size(len(msg.data or b"")), STYLE_SIZE),
+            Segment(" "),
+            Segment(marks[0], STYLE_MARK_H),
+            Segment(marks[1], STYLE_MARK_R),
+            Segment(" "),
+            Segment(set_cell_size(preview(msg.data or b"", limit=max(rest * 4, 16)), rest), STYLE_PREVIEW),
+        ]
+        strip = Strip(segments).crop_extend(0, width, None)
+        if selected:
+            strip = strip.apply_style(STYLE_CURSOR)
+        return strip.apply_style(self.rich_style)
+
+    # -- cursor ------------------------------------------------------------------
+    @property
+    def cursor_index(self) -> Optional[int]:
+        if self.cursor_seq is None:
+            return None
+        return self.view.index_of(self.cursor_seq)
+
+    def select_index(self, index: int) -> None:
+        count = len(self.view)
+        if count == 0:
+            return
+        index = max(0, min(count - 1, index))
+        seq = self.view.seq_at(index)
+        if seq == self.cursor_seq:
+            return
+        self.cursor_seq = seq
+        height = self.scrollable_content_region.height
+        if index < self.scroll_y:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= self.scroll_y + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Selected(self.view.store.get(seq) if seq is not None else None))
+
+    def _current_or_visible(self) -> int:
+        index = self.cursor_index
+        if index is None:
+            height = self.scrollable_content_region.height
+            return min(len(self.view) - 1, int(self.scroll_y) + height - 1)
+        return index
+
+    def action_cursor(self, delta: int) -> None:
+        if self.cursor_index is None:
+            self.select_index(self._current_or_visible())
+            if delta > 0:
+                return
+        index = self._current_or_visible() + delta
+        if delta < 0:
+            self.following = False
+        self.select_index(index)
+
+    def action_page(self, direction: int) -> None:
+        self.following = False if direction < 0 else self.following
+        self.select_index(self._current_or_visible() + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_first(self) -> None:
+        self.following = False
+        self.select_index(0)
+
+    def action_last(self) -> None:
+        self.select_index(len(self.view) - 1)
+        self.following = True
+        self.new_count = 0
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def on_click(self, event) -> None:
+        index = int(self.scroll_y) + event.y
+        if 0 <= index < len(self.view):
+            self.focus()
+            if index < len(self.view) - 1:
+                self.following = False
+            self.select_index(index)

@@ -1,0 +1,157 @@
+"""The subject tree: tokens of every subject seen, with counts and rates.
+
+Children are created lazily, only under expanded nodes, and the whole tree
+is brought up to date from the trie in one batch a few times a second.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect
+from typing import Dict, Optional
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from natstui.model.sanitize import escape_line
+from natstui.model.subjects import SubjectNode, SubjectTrie
+
+_DIGITS = re.compile(r"(\d+)")
+
+STYLE_COUNT = Style(color="bright_black")
+STYLE_RATE = Style(color="green")
+
+
+def natural_key(token: str) -> tuple:
+    """Sort ``node2`` before ``node10``."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(token) if p)
+
+
+def format_count(n: int) -> str:
+    if n < 100_000:
+        return f"{n:,}"
+    if n < 10_000_000:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+def format_rate(rate: float) -> str:
+    if rate <= 0:
+        return ""
+    if rate < 10:
+        return f"{rate:.1f}/s"
+    if rate < 10_000:
+        return f"{rate:.0f}/s"
+    return f"{rate / 1000:.0f}k/s"
+
+
+class SubjectTree(Tree[SubjectNode]):
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Filter to subtree", show=False, id="tree.select"),
+        Binding("right,l", "expand_node", "Expand", show=False, id="tree.expand"),
+        Binding("left,h", "collapse_node", "Collapse", show=False, id="tree.collapse"),
+    ]
+
+    class ScopeChanged(Message):
+        """The user selected a node: filter the stream to its subtree ('' for everything)."""
+
+        def __init__(self, path: str) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, trie: SubjectTrie, *, id: Optional[str] = None) -> None:
+        super().__init__(Text("all subjects"), data=trie.root, id=id)
+        self.trie = trie
+        self.auto_expand = False
+        self.show_root = True
+        self._versions: Dict[int, int] = {}
+        self._counted = -1
+
+    def on_mount(self) -> None:
+        self.root.expand()
+
+    # -- batch update ----------------------------------------------------------
+    def sync(self) -> None:
+        """Bring expanded nodes' children and every visible count up to date."""
+        if self.trie.root.count == self._counted and self.trie.version == self._versions.get(-1):
+            return
+        self._counted = self.trie.root.count
+        self._versions[-1] = self.trie.version
+        stack = [self.root]
+        while stack:
+            tnode = stack.pop()
+            data = tnode.data
+            if data is None:
+                continue
+            has_children = bool(data.children)
+            if tnode.allow_expand != has_children:
+                tnode.allow_expand = has_children
+            if tnode.is_expanded:
+                if self._versions.get(tnode.id) != data.child_version:
+                    self._add_missing(tnode, data)
+                stack.extend(tnode.children)
+        self._clear_line_cache()
+        self.refresh()
+
+    def _add_missing(self, tnode: TreeNode[SubjectNode], data: SubjectNode) -> None:
+        present = {child.data.token for child in tnode.children if child.data is not None}
+        keys = [natural_key(child.data.token) for child in tnode.children if child.data is not None]
+        for token in sorted((t for t in data.children if t not in present), key=natural_key):
+            key = natural_key(token)
+            i = bisect(keys, key)
+            child = data.children[token]
+            tnode.add(
+                Text(escape_line(token)),
+                child,
+                before=i if i < len(keys) else None,
+                allow_expand=bool(child.children),
+            )
+            keys.insert(i, key)
+        self._versions[tnode.id] = data.child_version
+
+    def _on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
+        data = event.node.data
+        if data is not None and self._versions.get(event.node.id) != data.child_version:
+            self._add_missing(event.node, data)
+
+    def action_expand_node(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand and not node.is_expanded:
+            node.expand()
+
+    def action_collapse_node(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded and node is not self.root:
+            node.collapse()
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+
+    def _on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        event.stop()
+        data = event.node.data
+        self.post_message(self.ScopeChanged(data.path if data is not None else ""))
+
+    # -- drawing ---------------------------------------------------------------
+    def render_label(self, node: TreeNode[SubjectNode], base_style: Style, style: Style) -> Text:
+        data = node.data
+        label = node._label.copy()
+        label.stylize(style)
+        if node._allow_expand:
+            prefix = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, base_style)
+        else:
+            prefix = ("  ", base_style)
+        if data is None:
+            return Text.assemble(prefix, label)
+        rate = format_rate(data.rate)
+        return Text.assemble(
+            prefix,
+            label,
+            (f" {format_count(data.count)}", STYLE_COUNT),
+            (f" {rate}" if rate else "", STYLE_RATE),
+        )
