@@ -17,25 +17,38 @@ PENDING_BYTES_LIMIT = 128 * 1024 * 1024
 
 
 class LiveFeed:
-    def __init__(self, session: Session, store: RingStore, subjects: List[str], queue: str = "") -> None:
+    def __init__(
+        self,
+        session: Session,
+        store: RingStore,
+        subjects: List[str],
+        queue: str = "",
+        pending_msgs_limit: int = PENDING_MSGS_LIMIT,
+        pending_bytes_limit: int = PENDING_BYTES_LIMIT,
+    ) -> None:
         self.session = session
+        self.pending_msgs_limit = pending_msgs_limit
+        self.pending_bytes_limit = pending_bytes_limit
         self.store = store
         self.subjects = subjects or [">"]
         self.queue = queue
         self.subscriptions: List[Subscription] = []
+        self.ready = False  # the server has confirmed every subscription
 
     async def start(self) -> None:
+        self.ready = False
         nc = self.session.nc
         for subject in self.subjects:
             sub = await nc.subscribe(
                 subject,
                 queue=self.queue,
                 cb=self._callback(subject),
-                pending_msgs_limit=PENDING_MSGS_LIMIT,
-                pending_bytes_limit=PENDING_BYTES_LIMIT,
+                pending_msgs_limit=self.pending_msgs_limit,
+                pending_bytes_limit=self.pending_bytes_limit,
             )
             self.subscriptions.append(sub)
         await nc.flush()
+        self.ready = True
 
     def _callback(self, subject: str):
         append = self.store.append
@@ -61,3 +74,4 @@ class LiveFeed:
             except Exception:
                 pass
         self.subscriptions = []
+        self.ready = False

@@ -47,7 +47,8 @@ class Record:
 
     @property
     def sid(self) -> Optional[int]:
-        return getattr(self.msg, "_sid", None) or getattr(self.msg, "sid", None)
+        # nats-py's ``Msg.sid`` raises when unset; read the field behind it.
+        return getattr(self.msg, "_sid", None)
 
     @property
     def size(self) -> int:

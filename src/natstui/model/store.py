@@ -28,6 +28,7 @@ class RingStore:
         self.capacity = capacity
         self._slots: List[Optional[Record]] = [None] * capacity
         self.last_seq = 0
+        self._floor = 1  # no record below this is held (raised by a resize)
         self.clock = clock
 
     def append(self, msg: Any, sub_subject: str = "", queue: str = "") -> Record:
@@ -40,10 +41,10 @@ class RingStore:
     @property
     def first_seq(self) -> int:
         """The oldest sequence still held (``last_seq + 1`` when empty)."""
-        return max(1, self.last_seq - self.capacity + 1) if self.last_seq else 1
+        return max(self._floor, self.last_seq - self.capacity + 1)
 
     def __len__(self) -> int:
-        return min(self.last_seq, self.capacity)
+        return self.last_seq - self.first_seq + 1
 
     @property
     def total(self) -> int:
@@ -68,6 +69,7 @@ class RingStore:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         kept = list(self.range(max(self.first_seq, self.last_seq - capacity + 1), self.last_seq + 1))
+        self._floor = kept[0].seq if kept else self.last_seq + 1
         self.capacity = capacity
         self._slots = [None] * capacity
         for record in kept:

@@ -47,6 +47,8 @@ class NatsTuiApp(App):
     ]
 
     MODES = {"live": LiveScreen}
+    # Below 140 columns the inspector moves under the stream.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
 
     def __init__(
         self,
@@ -91,6 +93,11 @@ class NatsTuiApp(App):
         if not isinstance(screen, ViewScreen) or not screen.ready:
             return
         screen.slow_tick()
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """Redraw the status bar of the current view from the session and the model."""
+        screen = self.screen
         session = self.session
         state = session.state
         try:
@@ -118,6 +125,7 @@ class NatsTuiApp(App):
         try:
             await self.session.connect()
             await self.feed.start()
+            await self.session.measure_rtt()
         except ConnectError as exc:
             self.notify(f"{exc}\nPress r to retry.", title="Not connected", severity="error", timeout=15, markup=False)
             return

@@ -91,6 +91,7 @@ class LiveScreen(ViewScreen):
         view.paused = not view.paused
         self.stream.sync()
         self._update_info()
+        self.app.refresh_status()  # type: ignore[attr-defined]
 
     def action_filter(self) -> None:
         def done(flt: Optional[MessageFilter]) -> None:

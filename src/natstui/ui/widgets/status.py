@@ -53,6 +53,10 @@ class StatusBar(Static):
             text.append(f" ({server_name})", style="dim")
         if state is ConnState.CONNECTED:
             text.append(f"  {format_rtt(rtt)}", style="dim")
+        elif error:
+            text.append(f"  {error}", style="red")
+        if state in (ConnState.FAILED, ConnState.CLOSED):
+            text.append("  r reconnects", style="bold")
         text.append("  │ ", style="dim")
         text.append(f"{rate:,.0f} msg/s", style="bold")
         text.append("  │ ", style="dim")
@@ -66,6 +70,4 @@ class StatusBar(Static):
         if read_only:
             text.append("  │ ", style="dim")
             text.append("read-only", style="bold blue")
-        if error and state is not ConnState.CONNECTED:
-            text.append(f"  │ {error}", style="red")
         self.update(text)

@@ -96,10 +96,10 @@ class MessageStream(ScrollView, can_focus=True):
         at_end = self.following
         self.virtual_size = Size(width, len(self.view))
         if at_end:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         else:
             if dropped:
-                self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+                self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True, force=True)
             self.new_count += added
         self.refresh()
 
@@ -109,17 +109,17 @@ class MessageStream(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.view))
         index = self.view.index_of(self.cursor_seq) if self.cursor_seq is not None else None
         if index is not None and not self.following:
-            self.scroll_to(y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True)
+            self.scroll_to(y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True, force=True)
         else:
             self.following = True
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         self.refresh()
 
     def on_resize(self) -> None:
         self._cache.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.view))
         if self.following:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -188,9 +188,9 @@ class MessageStream(ScrollView, can_focus=True):
         self.cursor_seq = seq
         height = self.scrollable_content_region.height
         if index < self.scroll_y:
-            self.scroll_to(y=index, animate=False, immediate=True)
+            self.scroll_to(y=index, animate=False, immediate=True, force=True)
         elif index >= self.scroll_y + height:
-            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True, force=True)
         self.refresh()
         self.post_message(self.Selected(self.view.store.get(seq) if seq is not None else None))
 
@@ -223,7 +223,7 @@ class MessageStream(ScrollView, can_focus=True):
         self.select_index(len(self.view) - 1)
         self.following = True
         self.new_count = 0
-        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def on_click(self, event) -> None:
         index = int(self.scroll_y) + event.y

@@ -1,0 +1,61 @@
+"""Shared fixtures: a real nats-server with JetStream on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Callable
+
+import nats
+import pytest
+
+from natstui.demo.server import EmbeddedServer
+
+
+@pytest.fixture(scope="session")
+def nats_server():
+    with EmbeddedServer(name="natstui-test") as server:
+        yield server
+
+
+@pytest.fixture
+def server_url(nats_server) -> str:
+    return nats_server.url
+
+
+@pytest.fixture
+async def nc(server_url):
+    client = await nats.connect(server_url, name="natstui-test-publisher")
+    yield client
+    await client.close()
+
+
+async def wait_until(condition: Callable[[], object], timeout: float = 10.0, pilot=None, interval: float = 0.02):
+    """Poll ``condition`` until it is true or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        if pilot is not None:
+            await pilot.pause(interval)
+        else:
+            await asyncio.sleep(interval)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows now, as plain text lines."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def make_test_app(url: str, subjects=None, **settings):
+    from natstui.cli import make_app
+    from natstui.config import ConnectionSettings, Settings
+
+    return make_app(Settings(connection=ConnectionSettings(servers=[url]), subjects=subjects or [">"], **settings))
+
+
+async def wait_connected(app, pilot, timeout: float = 10.0) -> None:
+    await wait_until(lambda: app.session.state.value == "connected" and app.feed.ready, timeout, pilot)
