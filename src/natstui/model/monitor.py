@@ -20,7 +20,7 @@ class Monitor:
         self.store = store
         self.trie = trie or SubjectTrie()
         self.clock = clock or store.clock
-        self._pumped = store.last_seq
+        self._pumped = store.first_seq - 1  # what the store already holds is taken in too
         self.missed = 0  # records evicted before they were pumped (counted, not named)
         self.rate = 0.0
         self._last_total = store.last_seq

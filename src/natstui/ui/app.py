@@ -20,7 +20,6 @@ from natstui.model.view import StreamView
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.help import HelpScreen
 from natstui.ui.screens.live import LiveScreen
-from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.status import StatusBar
 from natstui.ui.widgets.stream import MessageStream
 from natstui.ui.widgets.tree import SubjectTree
@@ -106,7 +105,7 @@ class NatsTuiApp(App):
             return
         bar.update_status(
             state=state,
-            url="offline" if state is ConnState.OFFLINE else session.server_url,
+            url="" if state is ConnState.OFFLINE else session.server_url,
             server_name=session.server_name if state is ConnState.CONNECTED else "",
             rtt=session.rtt,
             rate=self.monitor.rate,
@@ -153,7 +152,6 @@ class NatsTuiApp(App):
             ("Live view", list(LiveScreen.BINDINGS)),
             ("Stream", list(MessageStream.BINDINGS)),
             ("Subject tree", list(SubjectTree.BINDINGS)),
-            ("Inspector", list(Inspector.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections))
 

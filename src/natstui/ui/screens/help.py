@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def binding_rows(sections: Iterable[Tuple[str, List[Binding]]], keymap: dict) -> Table:
+def binding_rows(sections: Iterable[Tuple[str, List[Binding]]], key_display) -> Table:
     table = Table(box=None, padding=(0, 2), show_header=False)
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
@@ -22,8 +22,7 @@ def binding_rows(sections: Iterable[Tuple[str, List[Binding]]], keymap: dict) ->
         for b in bindings:
             if not isinstance(b, Binding) or not b.description:
                 continue
-            keys = keymap.get(b.id, b.key) if b.id else b.key
-            table.add_row(Text(" / ".join(k.strip() for k in keys.split(","))), Text(b.description))
+            table.add_row(Text(key_display(b)), Text(b.description))
         table.add_row("", "")
     return table
 
@@ -40,10 +39,16 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(Text("natstui keys", style="bold"), id="help-title")
-            yield Static(binding_rows(self.sections, getattr(self.app, "_keymap", {}) or {}))
+            yield Static(binding_rows(self.sections, self._key_display))
             yield Static(
                 Text("ctrl+p opens the command palette: type a view's name (Live, …) to go there. Esc closes.", style="dim")
             )
+
+    def _key_display(self, binding: Binding) -> str:
+        keymap = getattr(self.app, "_keymap", {}) or {}
+        keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+        names = [k.strip() for k in keys.split(",") if k.strip()]
+        return " / ".join(self.app.get_key_display(Binding(k, binding.action)) for k in names)
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

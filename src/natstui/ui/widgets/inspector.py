@@ -9,7 +9,6 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -86,11 +85,7 @@ def payload_renderable(rendered: Rendered) -> RenderableType:
 
 
 class Inspector(VerticalScroll, can_focus=True):
-    """Shows a :class:`Record`; ``v`` cycles the payload view (auto, JSON, text, hex)."""
-
-    BINDINGS = [
-        Binding("v", "cycle_view", "View", id="inspector.cycle_view"),
-    ]
+    """Shows a :class:`Record`; ``action_cycle_view`` cycles the payload view (auto, JSON, text, hex)."""
 
     mode: reactive[str] = reactive("auto", init=False)
 

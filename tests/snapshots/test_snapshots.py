@@ -1,0 +1,80 @@
+"""Snapshots of the main screen: deterministic messages, a frozen clock, no server (offline mode)."""
+
+import json
+import os
+import time
+
+import pytest
+from nats.aio.msg import Msg
+
+from natstui.cli import make_app
+from natstui.config import Settings
+from natstui.model.store import RingStore
+
+FROZEN = 1_790_000_000.25  # a fixed receive time for every message
+
+
+@pytest.fixture(autouse=True)
+def utc():
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+def demo_store() -> RingStore:
+    store = RingStore(1000, clock=lambda: FROZEN)
+    rows = [
+        ("orders.eu.created", json.dumps({"id": "ord-000001", "total": 42.5, "items": [{"sku": "SKU-1", "qty": 2}]}),
+         {"Content-Type": "application/json", "Nats-Msg-Id": "a1b2c3"}, ""),
+        ("orders.us.paid", json.dumps({"id": "ord-000002", "total": 9.99}), {"Nats-Msg-Id": "d4e5f6"}, ""),
+        ("sensors.hq.floor1.temp", "21.50", None, ""),
+        ("sensors.lab.floor2.humidity", "44.10", None, ""),
+        ("logs.auth.info", "07:00:01 INFO  [auth] user 42 signed in", None, ""),
+        ("api.users.get", json.dumps({"id": 42}), None, "_INBOX.abc.1"),
+        ("telemetry.device.3.raw", b"\x00\x01\xfe\xff binary", None, ""),
+        ("chat.room.general", "[bold]not bold[/bold] \x1b[31mnot red", None, ""),
+    ]
+    for i in range(3):
+        for subject, data, headers, reply in rows:
+            payload = data if isinstance(data, bytes) else data.encode()
+            store.append(Msg(_client=None, subject=subject, data=payload, headers=headers, reply=reply, _sid=1), ">", "")  # type: ignore[arg-type]
+    return store
+
+
+def offline_app():
+    return make_app(Settings(), store=demo_store(), clock=lambda: FROZEN, connect=False)
+
+
+async def select_first_order(pilot):
+    await pilot.pause(0.3)
+    await pilot.press("home")
+    await pilot.pause(0.3)
+
+
+async def expand_tree(pilot):
+    await pilot.pause(0.3)
+    pilot.app.screen.query_one("#tree").focus()
+    await pilot.press("down", "down", "down", "down", "down", "right", "down", "right")
+    await pilot.pause(0.5)
+
+
+def test_live_view_with_inspector(snap_compare):
+    assert snap_compare(offline_app(), terminal_size=(160, 40), run_before=select_first_order)
+
+
+def test_live_view_narrow_inspector_below(snap_compare):
+    assert snap_compare(offline_app(), terminal_size=(110, 36), run_before=select_first_order)
+
+
+def test_live_view_tree_expanded(snap_compare):
+    assert snap_compare(offline_app(), terminal_size=(160, 40), run_before=expand_tree)
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(offline_app(), terminal_size=(120, 40), press=["question_mark"])
