@@ -6,7 +6,7 @@ from typing import List
 
 from nats.aio.subscription import Subscription
 
-from natstui.client.session import Session
+from natstui.client.session import Session, confirm
 from natstui.model.store import RingStore
 
 # Bounds on what nats-py may hold for us between event-loop turns; beyond
@@ -47,7 +47,7 @@ class LiveFeed:
                 pending_bytes_limit=self.pending_bytes_limit,
             )
             self.subscriptions.append(sub)
-        await nc.flush()
+        await confirm(nc)
         self.ready = True
 
     def _callback(self, subject: str):

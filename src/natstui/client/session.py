@@ -16,6 +16,17 @@ from natstui.config import ConnectionSettings
 from natstui.model.sanitize import escape_line, redact, redact_url
 
 
+async def confirm(nc: NATS, timeout: float = 5.0) -> None:
+    """Return once the server has processed every command sent so far.
+
+    nats-py writes a flush's PING ahead of commands still waiting in its
+    pending buffer, so one flush can be answered before an earlier SUB
+    reached the server; the second PING goes out after them.
+    """
+    await nc.flush(timeout=timeout)  # type: ignore[arg-type]
+    await nc.flush(timeout=timeout)  # type: ignore[arg-type]
+
+
 class ConnState(str, Enum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
@@ -199,6 +210,10 @@ class Session:
         waiter = asyncio.ensure_future(give_up.wait())
         try:
             await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if give_up.is_set() and not task.done():
+                # A refused login may surface as a reset before the server's
+                # -ERR is read: give the explanation a moment to arrive.
+                await asyncio.wait({task}, timeout=0.3)
         finally:
             waiter.cancel()
         connecting = False
@@ -218,9 +233,21 @@ class Session:
         except Exception:
             pass
         self._failed = True
-        reason = describe_error(failures[-1]) if failures else "unknown error"
+        reason = self._failure_reason(failures)
         self.error = self.safe(f"cannot connect to {self.settings.display_servers}: {reason}")
         raise ConnectError(self.error)
+
+    def _failure_reason(self, failures: List[BaseException]) -> str:
+        if not failures:
+            return "unknown error"
+        for exc in failures:
+            if isinstance(exc, nats_errors.AuthorizationError) or "authorization" in str(exc).lower():
+                return describe_error(exc)
+        last = failures[-1]
+        s = self.settings
+        if isinstance(last, ConnectionResetError) and (s.user or s.token or s.creds or s.nkey or "@" in "".join(s.servers)):
+            return "the server closed the connection while logging in: check the credentials"
+        return describe_error(last)
 
     def _report(self, text: str) -> None:
         self.error = self.safe(text)
