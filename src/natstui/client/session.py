@@ -46,6 +46,20 @@ def describe_error(exc: BaseException) -> str:
         return "authorization violation: the server refused the credentials"
     if isinstance(exc, nats_errors.NoServersError):
         return "no server could be reached"
+    if isinstance(exc, nats_errors.NoRespondersError):
+        return "no responders: nothing is subscribed to that subject"
+    if isinstance(exc, nats_errors.MaxPayloadError):
+        return f"payload too large for the server ({exc})" if str(exc) else "payload too large for the server"
+    if isinstance(exc, nats_errors.BadSubjectError):
+        return "invalid subject"
+    description = getattr(exc, "description", None)
+    if description:  # JetStream API errors carry the server's own words
+        code = getattr(exc, "err_code", None)
+        if "jetstream not enabled" in str(description).lower():
+            return "JetStream is not enabled for this account or server"
+        return f"{description} (error {code})" if code else str(description)
+    if exc.__class__.__name__ == "ServiceUnavailableError":
+        return "JetStream is not available (not enabled, or no response from the JetStream API)"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, ssl.SSLError):
@@ -83,6 +97,7 @@ class Session:
         self._attempted = False
         self._failed = False
         self._ever_connected = False
+        self._rtt_pending: Optional[asyncio.Future] = None
         self.offline = False  # set when there is deliberately no server (recordings, tests)
         self.error: str = ""
         self.rtt: Optional[float] = None
@@ -254,14 +269,31 @@ class Session:
         for listener in list(self.error_listeners):
             listener(self.error)
 
-    async def measure_rtt(self, timeout: float = 2.0) -> Optional[float]:
+    async def measure_rtt(self, timeout: float = 10.0) -> Optional[float]:
+        """One PING/PONG; at most one in flight.
+
+        nats-py's ``rtt()`` cancels its PONG future on a timeout, and a PONG
+        arriving later then stops nats-py's read loop (the connection looks
+        up but receives nothing). So the future is never cancelled here: a
+        late PONG completes it harmlessly.
+        """
         if not self.nc.is_connected:
             self.rtt = None
             return None
+        pending = self._rtt_pending
+        if pending is not None and not pending.done():
+            return self.rtt  # the previous PING is still unanswered
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self._rtt_pending = future
+        start = loop.time()
         try:
-            self.rtt = await self.nc.rtt(timeout=timeout)  # type: ignore[arg-type]
+            await self.nc._send_ping(future)
         except Exception:
             self.rtt = None
+            return None
+        done, _ = await asyncio.wait({future}, timeout=timeout)
+        self.rtt = loop.time() - start if done and not future.cancelled() else None
         return self.rtt
 
     async def close(self) -> None:

@@ -13,12 +13,14 @@ from natstui.demo.server import EmbeddedServer
 @contextmanager
 def demo_environment(rate: float = 40.0) -> Iterator[EmbeddedServer]:
     with EmbeddedServer(name="natstui-demo") as server:
+        log = open(f"{server.store_dir}/traffic.log", "ab")
         traffic = subprocess.Popen(
             [sys.executable, "-m", "natstui.demo.traffic", server.url, str(rate)],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
         )
+        log.close()
         try:
             yield server
         finally:

@@ -17,6 +17,12 @@ import uuid
 
 import nats
 
+from natstui.demo import jetstream_data, kv_data, services_data
+
+# Each area of the app brings its own demo data: ``run(nc, rng)`` sets it up
+# and keeps it changing. They run beside the core traffic below.
+AREAS = (jetstream_data, kv_data, services_data)
+
 REGIONS = ("eu", "us", "apac")
 ORDER_EVENTS = ("created", "paid", "shipped", "cancelled")
 BUILDINGS = ("hq", "lab", "warehouse")
@@ -91,6 +97,25 @@ async def run(url: str, rate: float = 40.0, seed: int = 7) -> None:
         await msg.respond(json.dumps({"id": user, "name": f"user-{user}", "plan": "pro"}).encode())
 
     await nc.subscribe("api.users.get", queue="users", cb=lookup)
+    areas = [asyncio.ensure_future(_guarded(area.run(nc, random.Random(seed + i)))) for i, area in enumerate(AREAS)]
+    try:
+        await core_traffic(nc, rng, rate)
+    finally:
+        for task in areas:
+            task.cancel()
+
+
+async def _guarded(coro) -> None:
+    """An area's demo data failing must not stop the rest of the demo."""
+    try:
+        await coro
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # pragma: no cover - shown on stderr of the demo process
+        print(f"demo data error: {exc!r}", file=sys.stderr)
+
+
+async def core_traffic(nc, rng: random.Random, rate: float) -> None:
     n = 0
     interval = 1.0 / rate
     while True:

@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, List, Optional, Tuple
+
+
+class StoredMsg:
+    """A message that was not delivered by a subscription: read from a stream,
+    a KV bucket or a recording. Has the fields of nats-py's ``Msg`` that the
+    views read."""
+
+    __slots__ = ("subject", "reply", "data", "headers", "_sid")
+
+    def __init__(self, subject: str, data: bytes = b"", headers: Optional[dict] = None, reply: str = "") -> None:
+        self.subject = subject
+        self.reply = reply
+        self.data = data
+        self.headers = headers
+        self._sid = None
 
 
 class Record:
@@ -13,7 +28,7 @@ class Record:
     respond or ack can use it); ``seq`` is the store's own counter.
     """
 
-    __slots__ = ("seq", "time", "msg", "sub_subject", "queue")
+    __slots__ = ("seq", "time", "msg", "sub_subject", "queue", "sections")
 
     def __init__(
         self,
@@ -28,6 +43,24 @@ class Record:
         self.msg = msg
         self.sub_subject = sub_subject
         self.queue = queue
+        # Extra (title, [(label, value)]) blocks for the inspector, e.g. a
+        # stored stream message's sequence or a KV entry's revision.
+        self.sections: Optional[List[Tuple[str, List[Tuple[str, str]]]]] = None
+
+    @classmethod
+    def stored(
+        cls,
+        subject: str,
+        data: bytes,
+        headers: Optional[dict],
+        time: float,
+        sections: Optional[List[Tuple[str, List[Tuple[str, str]]]]] = None,
+        seq: int = 0,
+    ) -> "Record":
+        """A record for the inspector from something read rather than received."""
+        record = cls(seq, time, StoredMsg(subject, data, headers))
+        record.sections = sections
+        return record
 
     @property
     def subject(self) -> str:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from natstui.client.feed import LiveFeed
-from natstui.client.session import ConnectError, ConnState, Session
+from natstui.client.session import ConnectError, ConnState, Session, describe_error
 from natstui.config import Settings
 from natstui.model.monitor import Monitor
 from natstui.model.store import RingStore
@@ -20,6 +20,7 @@ from natstui.model.view import StreamView
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.help import HelpScreen
 from natstui.ui.screens.live import LiveScreen
+from natstui.ui.views import ACTIONS, VIEWS
 from natstui.ui.widgets.status import StatusBar
 from natstui.ui.widgets.stream import MessageStream
 from natstui.ui.widgets.tree import SubjectTree
@@ -27,10 +28,6 @@ from natstui.ui.widgets.tree import SubjectTree
 FRAME_RATE = 30  # stream redraws per second
 SLOW_RATE = 4  # tree and status bar updates per second
 
-# (mode name, palette name, description); later views add themselves here.
-VIEWS: List[Tuple[str, str, str]] = [
-    ("live", "Live", "Live messages: subject tree, stream and inspector"),
-]
 
 
 class NatsTuiApp(App):
@@ -41,11 +38,12 @@ class NatsTuiApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("1", "show_view('live')", "Live", id="app.view.live"),
+        *[Binding(v.key, f"show_view('{v.mode}')", v.footer, id=f"app.view.{v.mode}") for v in VIEWS],
+        *[Binding(a.key, f"run_global('{a.name}')", a.footer, id=f"app.{a.name}") for a in ACTIONS],
         Binding("r", "reconnect", "Reconnect", show=False, id="app.reconnect"),
     ]
 
-    MODES = {"live": LiveScreen}
+    MODES = {v.mode: v.factory() for v in VIEWS}
     # Below 140 columns the inspector moves under the stream.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
 
@@ -67,6 +65,7 @@ class NatsTuiApp(App):
         self.session.error_listeners.append(self._on_session_error)
         self.feed = LiveFeed(self.session, self.store, self.settings.subjects, self.settings.queue)
         self._connect = connect
+        self.last_refusal = ""  # the newest read-only refusal, as shown
 
     # -- lifecycle -----------------------------------------------------------------
     def on_mount(self) -> None:
@@ -117,7 +116,8 @@ class NatsTuiApp(App):
         )
 
     def _measure_rtt(self) -> None:
-        self.run_worker(self.session.measure_rtt(), group="rtt", exclusive=True, exit_on_error=False)
+        # Not exclusive: cancelling a PING wait would break nats-py (see Session.measure_rtt).
+        self.run_worker(self.session.measure_rtt(), group="rtt", exit_on_error=False)
 
     @work(exclusive=True, group="connection", exit_on_error=False)
     async def connect_to_server(self) -> None:
@@ -136,10 +136,30 @@ class NatsTuiApp(App):
     def _on_session_error(self, text: str) -> None:
         self.notify(text, severity="warning", timeout=6, markup=False)
 
+    # -- shared helpers for every view ---------------------------------------------------
+    def allow_change(self, what: str) -> bool:
+        """False (and a visible reason) when ``--read-only`` forbids changing server state."""
+        if not self.settings.read_only:
+            return True
+        self.last_refusal = f"Refused: {what} would change server state, and natstui runs with --read-only."
+        self.notify(self.last_refusal, title="Read-only", severity="warning", timeout=6, markup=False)
+        return False
+
+    def report_error(self, what: str, exc: BaseException) -> str:
+        """Show a server or client error in plain words; returns the text shown."""
+        text = self.session.safe(f"{what}: {describe_error(exc)}")
+        self.notify(text, title="Error", severity="error", timeout=10, markup=False)
+        return text
+
     # -- views and actions --------------------------------------------------------------
     def action_show_view(self, name: str) -> None:
         if name in self.MODES and self.current_mode != name:
             self.switch_mode(name)
+
+    def action_run_global(self, name: str) -> None:
+        for spec in ACTIONS:
+            if spec.name == name:
+                spec.run(self)
 
     def action_reconnect(self) -> None:
         if self._connect and self.session.state in (ConnState.FAILED, ConnState.CLOSED):
@@ -156,7 +176,9 @@ class NatsTuiApp(App):
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for mode, title, help_text in VIEWS:
-            yield SystemCommand(title, help_text, partial(self.action_show_view, mode))
+        for view in VIEWS:
+            yield SystemCommand(view.title, view.description, partial(self.action_show_view, view.mode))
+        for spec in ACTIONS:
+            yield SystemCommand(spec.title, spec.description, partial(self.action_run_global, spec.name))
         yield SystemCommand("Help", "Show every key", self.action_help)
         yield from super().get_system_commands(screen)

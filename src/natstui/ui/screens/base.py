@@ -18,7 +18,7 @@ class ViewScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
         return iter(())

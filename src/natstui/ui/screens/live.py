@@ -8,12 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
 
 from natstui.model.view import MessageFilter
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.filter import FilterScreen
 from natstui.ui.widgets.inspector import Inspector
+from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.stream import MessageStream
 from natstui.ui.widgets.tree import SubjectTree
 
@@ -24,7 +24,7 @@ class LiveScreen(ViewScreen):
     BINDINGS = [
         Binding("space", "pause", "Pause", priority=True, id="live.pause"),
         Binding("slash", "filter", "Filter", id="live.filter"),
-        Binding("escape", "clear_filter", "Clear filter", id="live.clear_filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="live.clear_filter"),
         Binding("v", "cycle_view", "Payload view", id="live.cycle_view"),
         Binding("f", "follow", "Follow", id="live.follow"),
     ]
@@ -34,7 +34,7 @@ class LiveScreen(ViewScreen):
         with Horizontal(id="live-body"):
             yield SubjectTree(app.monitor.trie, id="tree")  # type: ignore[attr-defined]
             with Vertical(id="stream-pane"):
-                yield Static("", id="stream-info")
+                yield TextLine(id="stream-info")
                 yield MessageStream(app.view, id="stream")  # type: ignore[attr-defined]
             yield Inspector(id="inspector")
 
@@ -42,7 +42,7 @@ class LiveScreen(ViewScreen):
         self.stream = self.query_one(MessageStream)
         self.subject_tree = self.query_one(SubjectTree)
         self.inspector = self.query_one(Inspector)
-        self.info = self.query_one("#stream-info", Static)
+        self.info = self.query_one("#stream-info", TextLine)
         self._info_key: Optional[tuple] = None
         self.stream.focus()
         self._update_info()
@@ -70,7 +70,7 @@ class LiveScreen(ViewScreen):
             text.append(f"  ⏸ paused, {view.behind:,} waiting (space resumes)", style="bold yellow")
         elif not stream.following and stream.new_count:
             text.append(f"  ↓ {stream.new_count:,} new (f or End follows)", style="bold cyan")
-        self.info.update(text)
+        self.info.set_text(text)
 
     # -- events ------------------------------------------------------------------
     def on_message_stream_selected(self, event: MessageStream.Selected) -> None:

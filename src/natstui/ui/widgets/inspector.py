@@ -42,12 +42,18 @@ def summary(record: Record) -> Table:
     table.add_row("Reply", Text(escape_line(msg.reply)) if msg.reply else Text("—", style="dim"))
     table.add_row("Size", Text(f"{len(msg.data or b''):,} bytes"))
     table.add_row("Received", Text(_fmt_time(record.time)))
-    sub = f"sid {record.sid}" if record.sid is not None else "—"
-    if record.sub_subject:
-        sub += f" on {escape_line(record.sub_subject)}"
-    if record.queue:
-        sub += f", queue group {escape_line(record.queue)}"
-    table.add_row("Subscription", Text(sub))
+    if record.sid is not None or record.sub_subject:
+        sub = f"sid {record.sid}" if record.sid is not None else "—"
+        if record.sub_subject:
+            sub += f" on {escape_line(record.sub_subject)}"
+        if record.queue:
+            sub += f", queue group {escape_line(record.queue)}"
+        table.add_row("Subscription", Text(sub))
+    for title, rows in record.sections or ():
+        table.add_row("", Text(""))
+        table.add_row(Text(escape_line(title), style="bold magenta"), Text(""))
+        for label, value in rows:
+            table.add_row(Text(escape_line(label)), Text(escape_line(str(value))))
     meta = record.js_metadata()
     if meta is not None:
         table.add_row("", Text(""))

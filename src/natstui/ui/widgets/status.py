@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from rich.text import Text
-from textual.widgets import Static
+from natstui.ui.widgets.line import TextLine
 
 from natstui.client.session import ConnState
 
@@ -27,7 +27,7 @@ def format_rtt(rtt: Optional[float]) -> str:
     return f"rtt {rtt * 1000:.1f}ms"
 
 
-class StatusBar(Static):
+class StatusBar(TextLine):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
@@ -70,4 +70,4 @@ class StatusBar(Static):
         if read_only:
             text.append("  │ ", style="dim")
             text.append("read-only", style="bold blue")
-        self.update(text)
+        self.set_text(text)

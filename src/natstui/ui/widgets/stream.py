@@ -92,9 +92,8 @@ class MessageStream(ScrollView, can_focus=True):
         added, dropped = self.view.update()
         if not added and not dropped:
             return
-        width = self.scrollable_content_region.width
         at_end = self.following
-        self.virtual_size = Size(width, len(self.view))
+        self._set_rows(len(self.view))
         if at_end:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         else:
@@ -103,10 +102,21 @@ class MessageStream(ScrollView, can_focus=True):
             self.new_count += added
         self.refresh()
 
+    def _set_rows(self, rows: int) -> None:
+        """Change the virtual height without a layout of the screen.
+
+        Assigning ``virtual_size`` asks Textual for a full layout; rows arriving
+        30 times a second only need the scrollbar and this widget updated.
+        """
+        size = Size(self.scrollable_content_region.width, rows)
+        if size != self.virtual_size:
+            self.set_reactive(MessageStream.virtual_size, size)
+            self._scroll_update(size)
+
     def reset(self) -> None:
         """The view's rows changed wholesale (a new filter)."""
         self._cache.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.view))
+        self._set_rows(len(self.view))
         index = self.view.index_of(self.cursor_seq) if self.cursor_seq is not None else None
         if index is not None and not self.following:
             self.scroll_to(y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True, force=True)
@@ -117,7 +127,7 @@ class MessageStream(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.view))
+        self._set_rows(len(self.view))
         if self.following:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 

@@ -1,0 +1,68 @@
+"""Every main view: its mode name, its name in the command palette, its key, its screen.
+
+The app builds its modes, its view keys and its palette commands from this
+list, so a view is added here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Callable, List
+
+from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    mode: str  # Textual mode name
+    title: str  # plain name, as typed in the command palette
+    key: str  # key shown in the footer
+    footer: str  # short label for the footer
+    target: str  # "module:Class" of the screen, imported when first shown
+    description: str
+
+    def factory(self) -> Callable[[], Screen]:
+        module, _, name = self.target.partition(":")
+
+        def build() -> Screen:
+            return getattr(import_module(module), name)()
+
+        return build
+
+
+VIEWS: List[ViewSpec] = [
+    ViewSpec("live", "Live", "1", "Live", "natstui.ui.screens.live:LiveScreen",
+             "Live messages: subject tree, stream and inspector"),
+    ViewSpec("streams", "Streams", "2", "Streams", "natstui.ui.screens.streams:StreamsScreen",
+             "JetStream streams, their configuration and their messages"),
+    ViewSpec("consumers", "Consumers", "3", "Consumers", "natstui.ui.screens.consumers:ConsumersScreen",
+             "Consumers of the selected stream, and the ack workbench"),
+    ViewSpec("kv", "Key-Value", "4", "KV", "natstui.ui.screens.kv:KeyValueScreen",
+             "Key-value buckets, keys, values, history and watch"),
+    ViewSpec("objects", "Object Store", "5", "Objects", "natstui.ui.screens.objects:ObjectStoreScreen",
+             "Object store buckets and objects"),
+    ViewSpec("services", "Services", "6", "Services", "natstui.ui.screens.services:ServicesScreen",
+             "Micro services discovered with $SRV.PING, INFO and STATS"),
+    ViewSpec("server", "Server", "7", "Server", "natstui.ui.screens.server:ServerScreen",
+             "The connected server, the account's JetStream usage, the live subscription"),
+]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """A global action (not a view): a key, a palette entry, and a function of the app."""
+
+    name: str
+    title: str  # as typed in the command palette
+    key: str
+    footer: str
+    target: str  # "module:function", called with the app
+    description: str
+
+    def run(self, app) -> None:
+        module, _, name = self.target.partition(":")
+        getattr(import_module(module), name)(app)
+
+
+ACTIONS: List[ActionSpec] = []
