@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from natstui.client.feed import LiveFeed
+from natstui.client.jetstream import JetStream
 from natstui.client.session import ConnectError, ConnState, Session, describe_error
 from natstui.config import Settings
 from natstui.model.monitor import Monitor
@@ -66,6 +67,7 @@ class NatsTuiApp(App):
         self.feed = LiveFeed(self.session, self.store, self.settings.subjects, self.settings.queue)
         self._connect = connect
         self.last_refusal = ""  # the newest read-only refusal, as shown
+        self.selected_stream: Optional[str] = None  # shared by the Streams and Consumers views
 
     # -- lifecycle -----------------------------------------------------------------
     def on_mount(self) -> None:
@@ -137,6 +139,10 @@ class NatsTuiApp(App):
         self.notify(text, severity="warning", timeout=6, markup=False)
 
     # -- shared helpers for every view ---------------------------------------------------
+    def jetstream(self) -> JetStream:
+        """The JetStream API of the current connection (domain from the context or --js-domain)."""
+        return JetStream(self.session.nc, self.settings.connection.js_domain)
+
     def allow_change(self, what: str) -> bool:
         """False (and a visible reason) when ``--read-only`` forbids changing server state."""
         if not self.settings.read_only:

@@ -1,19 +1,215 @@
-"""The Consumers view (being built)."""
+"""The Consumers view: consumers of the selected stream, their configuration and state."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import Static
+from typing import Any, Dict, List, Optional
 
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Select, Static
+
+from natstui.client.session import ConnState, describe_error
+from natstui.model.jetstream import consumer_details, consumer_row, format_duration
+from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.widgets.details import render_sections
+from natstui.ui.widgets.line import TextLine
+
+REFRESH_SECONDS = 3.0
+COLUMNS = ("Name", "Kind", "Deliver", "Ack", "Filter", "Ack wait", "Max dlv", "Pending", "Ack pend", "Redeliv",
+           "Waiting", "Last dlv", "Paused")
 
 
 class ConsumersScreen(ViewScreen):
     VIEW_NAME = "consumers"
 
+    BINDINGS = [
+        Binding("enter", "workbench", "Workbench", priority=True, id="consumers.workbench"),
+        Binding("n", "create", "New", id="consumers.create"),
+        Binding("D", "delete", "Delete", id="consumers.delete"),
+        Binding("s", "pick_stream", "Stream…", id="consumers.pick_stream"),
+        Binding("ctrl+r,f5", "refresh", "Refresh", id="consumers.refresh"),
+    ]
+
     def compose_body(self) -> ComposeResult:
-        yield Static(Text("Consumers: not built yet."), id="consumers-body")
+        with Horizontal(id="consumers-top", classes="view-title"):
+            yield TextLine(Text("Consumers", style="bold"), id="consumers-title")
+        yield Select([], prompt="stream", id="consumers-stream", allow_blank=True)
+        with Horizontal(id="consumers-body"):
+            yield DataTable(id="consumers-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="consumers-detail"):
+                yield Static(Text("Select a consumer.", style="dim"), id="consumers-detail-text")
 
     def on_mount(self) -> None:
+        table = self.query_one("#consumers-table", DataTable)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        self.consumers: Dict[str, Dict[str, Any]] = {}
+        self.stream_names: List[str] = []
         self.ready = True
+        table.focus()
+        self.refresh_consumers()
+        self.set_interval(REFRESH_SECONDS, self.refresh_consumers, name="consumers-refresh")
+
+    def on_screen_resume(self) -> None:
+        if getattr(self, "ready", False):
+            self.refresh_consumers()
+
+    @property
+    def stream(self) -> Optional[str]:
+        return self.app.selected_stream  # type: ignore[attr-defined]
+
+    @property
+    def selected(self) -> Optional[str]:
+        table = self.query_one("#consumers-table", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:
+            return None
+
+    # -- data ---------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.refresh_consumers()
+
+    @work(exclusive=True, group="consumers-list", exit_on_error=False)
+    async def refresh_consumers(self) -> None:
+        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
+            self._title("not connected")
+            return
+        js = self.app.jetstream()  # type: ignore[attr-defined]
+        try:
+            streams = sorted(s["config"]["name"] for s in await js.list_streams())
+            self._set_streams(streams)
+            if self.stream is None and streams:
+                self.app.selected_stream = streams[0]  # type: ignore[attr-defined]
+            if self.stream is None:
+                self._fill([])
+                self._title("no streams in this account")
+                return
+            infos = await js.list_consumers(self.stream)
+        except Exception as exc:
+            self._title(self.app.session.safe(describe_error(exc)), error=True)  # type: ignore[attr-defined]
+            return
+        self._fill(sorted(infos, key=lambda i: i.get("name", "")))
+        self._title()
+
+    def _set_streams(self, names: List[str]) -> None:
+        if names == self.stream_names:
+            return
+        self.stream_names = names
+        select = self.query_one("#consumers-stream", Select)
+        with self.prevent(Select.Changed):
+            select.set_options([(n, n) for n in names])
+            if self.stream in names:
+                select.value = self.stream
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.BLANK and event.value != self.stream:
+            self.app.selected_stream = str(event.value)  # type: ignore[attr-defined]
+            self.refresh_consumers()
+            self.query_one("#consumers-table", DataTable).focus()
+
+    def action_pick_stream(self) -> None:
+        select = self.query_one("#consumers-stream", Select)
+        select.focus()
+        select.expanded = True
+
+    def _title(self, note: str = "", error: bool = False) -> None:
+        text = Text.assemble(("Consumers", "bold"))
+        if self.stream:
+            text.append(" of stream ")
+            text.append(escape_line(self.stream), style="bold cyan")
+            text.append(f"  {len(self.consumers)}")
+        if note:
+            text.append(f"  {note}", style="red" if error else "dim")
+        self.query_one("#consumers-title", TextLine).set_text(text)
+        select = self.query_one("#consumers-stream", Select)
+        if self.stream in self.stream_names and select.value != self.stream:
+            with self.prevent(Select.Changed):
+                select.value = self.stream
+
+    def _fill(self, infos: List[Dict[str, Any]]) -> None:
+        table = self.query_one("#consumers-table", DataTable)
+        keep = self.selected
+        self.consumers = {i["name"]: i for i in infos}
+        table.clear()
+        for info in infos:
+            row = consumer_row(info)
+            table.add_row(
+                Text(escape_line(row.name), style="bold cyan"),
+                Text(f"{'durable' if row.durable else 'ephemeral'} {'pull' if row.pull else 'push'}"),
+                Text(row.deliver_policy),
+                Text(row.ack_policy),
+                Text(escape_line(row.filters[:30])),
+                Text(format_duration(row.ack_wait) if row.ack_policy != "none" else "—"),
+                Text("∞" if row.max_deliver < 0 else str(row.max_deliver), justify="right"),
+                Text(f"{row.pending:,}", justify="right"),
+                Text(f"{row.ack_pending:,}", justify="right", style="yellow" if row.ack_pending else ""),
+                Text(f"{row.redelivered:,}", justify="right", style="red" if row.redelivered else ""),
+                Text(f"{row.waiting:,}", justify="right"),
+                Text(f"{row.delivered_stream:,}/{row.delivered_consumer:,}", justify="right"),
+                Text("paused" if row.paused else "", style="bold yellow"),
+                key=row.name,
+            )
+        if keep in self.consumers:
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self._show_detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        name = self.selected
+        widget = self.query_one("#consumers-detail-text", Static)
+        info = self.consumers.get(name) if name else None
+        if info is None:
+            widget.update(Text("No consumers on this stream." if not self.consumers else "Select a consumer.", style="dim"))
+            return
+        widget.update(render_sections(consumer_details(info)))
+
+    # -- actions ------------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_workbench()
+
+    def action_workbench(self) -> None:
+        name = self.selected
+        if name is None or self.stream is None:
+            return
+        from natstui.ui.screens.workbench import WorkbenchScreen
+
+        self.app.push_screen(WorkbenchScreen(self.stream, name))
+
+    def action_create(self) -> None:
+        if self.stream is None or not self.app.allow_change("creating a consumer"):  # type: ignore[attr-defined]
+            return
+        from natstui.ui.screens.jetstream_forms import ConsumerCreateScreen
+
+        self.app.push_screen(ConsumerCreateScreen(self.stream), lambda _: self.refresh_consumers())
+
+    def action_delete(self) -> None:
+        name, stream = self.selected, self.stream
+        if name is None or stream is None or not self.app.allow_change(f"deleting consumer {name}"):  # type: ignore[attr-defined]
+            return
+
+        def done(confirmed: Optional[bool]) -> None:
+            if confirmed:
+                self.delete_consumer(stream, name)
+
+        self.app.push_screen(ConfirmScreen(f"Delete consumer {escape_line(name)} of stream {escape_line(stream)}?",
+                                           confirm_label="Delete consumer"), done)
+
+    @work(group="consumers-admin", exit_on_error=False)
+    async def delete_consumer(self, stream: str, name: str) -> None:
+        try:
+            await self.app.jetstream().delete_consumer(stream, name)  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.app.report_error(f"deleting consumer {name} failed", exc)  # type: ignore[attr-defined]
+            return
+        self.app.notify(f"Consumer {name} deleted.", markup=False)
+        self.refresh_consumers()

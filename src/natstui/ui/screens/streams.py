@@ -1,19 +1,204 @@
-"""The Streams view (being built)."""
+"""The Streams view: every stream of the account, its configuration and state, and admin actions."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import Static
+from typing import Any, Dict, List, Optional
 
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from natstui.client.session import ConnState
+from natstui.model.decode import human_size
+from natstui.model.jetstream import age, stream_details, stream_row
+from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.widgets.details import render_sections
+from natstui.ui.widgets.line import TextLine
+
+REFRESH_SECONDS = 3.0
+COLUMNS = ("Name", "Subjects", "Retention", "Storage", "R", "Messages", "Bytes", "First", "Last", "Cons", "Last msg")
 
 
 class StreamsScreen(ViewScreen):
     VIEW_NAME = "streams"
 
+    BINDINGS = [
+        Binding("enter", "browse", "Browse", priority=True, id="streams.browse"),
+        Binding("c", "consumers", "Consumers", id="streams.consumers"),
+        Binding("n", "create", "New", id="streams.create"),
+        Binding("P", "purge", "Purge", id="streams.purge"),
+        Binding("D", "delete", "Delete", id="streams.delete"),
+        Binding("ctrl+r,f5", "refresh", "Refresh", id="streams.refresh"),
+    ]
+
     def compose_body(self) -> ComposeResult:
-        yield Static(Text("Streams: not built yet."), id="streams-body")
+        yield TextLine(Text("Streams", style="bold"), id="streams-title", classes="view-title")
+        with Horizontal(id="streams-body"):
+            yield DataTable(id="streams-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="streams-detail"):
+                yield Static(Text("Select a stream.", style="dim"), id="streams-detail-text")
 
     def on_mount(self) -> None:
+        table = self.query_one("#streams-table", DataTable)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        self.streams: Dict[str, Dict[str, Any]] = {}
+        self.error = ""
         self.ready = True
+        table.focus()
+        self.refresh_streams()
+        self.set_interval(REFRESH_SECONDS, self.refresh_streams, name="streams-refresh")
+
+    # -- data --------------------------------------------------------------------------
+    @property
+    def selected(self) -> Optional[str]:
+        table = self.query_one("#streams-table", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:
+            return None
+
+    def action_refresh(self) -> None:
+        self.refresh_streams()
+
+    @work(exclusive=True, group="streams-list", exit_on_error=False)
+    async def refresh_streams(self) -> None:
+        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
+            self._show_title("not connected")
+            return
+        try:
+            infos = await self.app.jetstream().list_streams()  # type: ignore[attr-defined]
+        except Exception as exc:
+            from natstui.client.session import describe_error
+
+            self.error = self.app.session.safe(describe_error(exc))  # type: ignore[attr-defined]
+            self._show_title(self.error, error=True)
+            return
+        self.error = ""
+        self._fill(sorted(infos, key=lambda i: i.get("config", {}).get("name", "")))
+        self._show_detail()
+
+    def _show_title(self, note: str = "", error: bool = False) -> None:
+        text = Text.assemble(("Streams", "bold"), f"  {len(getattr(self, 'streams', {}))} in the account")
+        if note:
+            text.append(f"  {note}", style="red" if error else "dim")
+        self.query_one("#streams-title", TextLine).set_text(text)
+
+    def _fill(self, infos: List[Dict[str, Any]]) -> None:
+        table = self.query_one("#streams-table", DataTable)
+        keep = self.selected or self.app.selected_stream  # type: ignore[attr-defined]
+        self.streams = {i["config"]["name"]: i for i in infos}
+        table.clear()
+        for info in infos:
+            row = stream_row(info)
+            table.add_row(
+                Text(escape_line(row.name), style="bold cyan"),
+                Text(escape_line(row.subjects[:40] + ("…" if len(row.subjects) > 40 else ""))),
+                Text(row.retention),
+                Text(row.storage),
+                Text(str(row.replicas)),
+                Text(f"{row.messages:,}", justify="right"),
+                Text(human_size(row.bytes), justify="right"),
+                Text(f"{row.first_seq:,}", justify="right"),
+                Text(f"{row.last_seq:,}", justify="right"),
+                Text(str(row.consumers), justify="right"),
+                Text(age(row.last_ts), justify="right"),
+                key=row.name,
+            )
+        if keep in self.streams:
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self._show_title()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value in getattr(self, "streams", {}):
+            self.app.selected_stream = event.row_key.value  # type: ignore[attr-defined]
+            self._show_detail()
+            self.load_detail(event.row_key.value)
+
+    def _show_detail(self) -> None:
+        name = self.selected
+        info = self.streams.get(name) if name else None
+        widget = self.query_one("#streams-detail-text", Static)
+        if info is None:
+            widget.update(Text("No streams." if not self.streams else "Select a stream.", style="dim"))
+            return
+        widget.update(render_sections(stream_details(info)))
+
+    @work(exclusive=True, group="streams-detail", exit_on_error=False)
+    async def load_detail(self, name: str) -> None:
+        """Subjects with counts come from a fuller stream info than the list gives."""
+        try:
+            info = await self.app.jetstream().stream_info(name, subjects=True)  # type: ignore[attr-defined]
+        except Exception:
+            return
+        if name == self.selected:
+            self.streams[name] = info
+            self._show_detail()
+
+    # -- actions --------------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_browse()
+
+    def action_browse(self) -> None:
+        name = self.selected
+        if name is None:
+            return
+        from natstui.ui.screens.messages import StreamMessagesScreen
+
+        self.app.push_screen(StreamMessagesScreen(name, self.streams[name]))
+
+    def action_consumers(self) -> None:
+        if self.selected:
+            self.app.selected_stream = self.selected  # type: ignore[attr-defined]
+        self.app.action_show_view("consumers")  # type: ignore[attr-defined]
+
+    def action_create(self) -> None:
+        if not self.app.allow_change("creating a stream"):  # type: ignore[attr-defined]
+            return
+        from natstui.ui.screens.jetstream_forms import StreamCreateScreen
+
+        def done(config: Optional[Dict[str, Any]]) -> None:
+            if config is not None:
+                self.app.selected_stream = config["name"]  # type: ignore[attr-defined]
+                self.refresh_streams()
+
+        self.app.push_screen(StreamCreateScreen(), done)
+
+    def action_purge(self) -> None:
+        name = self.selected
+        if name is None or not self.app.allow_change(f"purging stream {name}"):  # type: ignore[attr-defined]
+            return
+        from natstui.ui.screens.jetstream_forms import PurgeScreen
+
+        self.app.push_screen(PurgeScreen(name), lambda _: self.refresh_streams())
+
+    def action_delete(self) -> None:
+        name = self.selected
+        if name is None or not self.app.allow_change(f"deleting stream {name}"):  # type: ignore[attr-defined]
+            return
+        info = self.streams.get(name, {})
+        count = int(info.get("state", {}).get("messages", 0))
+        question = f"Delete stream {escape_line(name)} and its {count:,} messages? This cannot be undone."
+
+        def done(confirmed: Optional[bool]) -> None:
+            if confirmed:
+                self.delete_stream(name)
+
+        self.app.push_screen(ConfirmScreen(question, type_to_confirm=name, confirm_label="Delete stream"), done)
+
+    @work(group="streams-admin", exit_on_error=False)
+    async def delete_stream(self, name: str) -> None:
+        try:
+            await self.app.jetstream().delete_stream(name)  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.app.report_error(f"deleting stream {name} failed", exc)  # type: ignore[attr-defined]
+            return
+        self.app.notify(f"Stream {name} deleted.", markup=False)
+        self.refresh_streams()

@@ -1,0 +1,288 @@
+"""JetStream through its JSON API: streams, consumers and non-consuming message reads.
+
+Raw API responses are kept as dicts: they hold every field the server sends
+(``last_ts``, cluster health, sources), where typed wrappers drop the ones
+they do not know.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+from nats.aio.client import Client as NATS
+
+from natstui.model.jetstream import parse_ts
+
+API_TIMEOUT = 5.0
+DIRECT_HEADERS = ("Nats-Stream", "Nats-Subject", "Nats-Sequence", "Nats-Time-Stamp", "Nats-Num-Pending",
+                  "Nats-Last-Sequence")
+
+
+class JetStreamError(Exception):
+    """An error answered by the JetStream API; ``description`` is the server's own words."""
+
+    def __init__(self, description: str, code: int = 0, err_code: int = 0) -> None:
+        super().__init__(description)
+        self.description = description
+        self.code = code
+        self.err_code = err_code
+
+
+@dataclass
+class StoredMessage:
+    """A message as a stream holds it."""
+
+    stream: str
+    seq: int
+    subject: str
+    data: bytes
+    headers: Optional[Dict[str, str]]
+    time: Optional[datetime]
+
+    @property
+    def timestamp(self) -> float:
+        return self.time.timestamp() if self.time else 0.0
+
+
+def format_rfc3339(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class JetStream:
+    def __init__(self, nc: NATS, domain: Optional[str] = None, timeout: float = API_TIMEOUT) -> None:
+        self.nc = nc
+        self.domain = domain or None
+        self.prefix = f"$JS.{self.domain}.API" if self.domain else "$JS.API"
+        self.timeout = timeout
+
+    # -- the API ---------------------------------------------------------------------
+    async def api(self, suffix: str, payload: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        data = json.dumps(payload).encode() if payload is not None else b""
+        msg = await self.nc.request(f"{self.prefix}.{suffix}", data, timeout=self.timeout)
+        status = (msg.headers or {}).get("Status")
+        if status == "503":
+            raise JetStreamError("JetStream is not enabled for this account or server", 503)
+        try:
+            body = json.loads(msg.data or b"{}")
+        except ValueError:
+            raise JetStreamError("the JetStream API answered with something that is not JSON") from None
+        error = body.get("error")
+        if error:
+            raise JetStreamError(error.get("description", "unknown error"), error.get("code", 0), error.get("err_code", 0))
+        return body
+
+    async def account_info(self) -> Dict[str, Any]:
+        return await self.api("INFO")
+
+    # -- streams ---------------------------------------------------------------------
+    async def list_streams(self) -> List[Dict[str, Any]]:
+        streams: List[Dict[str, Any]] = []
+        while True:
+            page = await self.api("STREAM.LIST", {"offset": len(streams)})
+            got = page.get("streams") or []
+            streams.extend(got)
+            if not got or len(streams) >= page.get("total", 0):
+                return streams
+
+    async def stream_info(self, name: str, subjects: bool = False) -> Dict[str, Any]:
+        payload = {"subjects_filter": ">"} if subjects else None
+        return await self.api(f"STREAM.INFO.{name}", payload)
+
+    async def create_stream(self, config: Dict[str, Any]) -> Dict[str, Any]:
+        return await self.api(f"STREAM.CREATE.{config['name']}", config)
+
+    async def delete_stream(self, name: str) -> None:
+        await self.api(f"STREAM.DELETE.{name}")
+
+    async def purge_stream(self, name: str, subject: Optional[str] = None, keep: Optional[int] = None) -> int:
+        payload: Dict[str, Any] = {}
+        if subject:
+            payload["filter"] = subject
+        if keep is not None:
+            payload["keep"] = keep
+        body = await self.api(f"STREAM.PURGE.{name}", payload)
+        return int(body.get("purged", 0))
+
+    async def delete_message(self, name: str, seq: int) -> None:
+        await self.api(f"STREAM.MSG.DELETE.{name}", {"seq": seq})
+
+    # -- consumers -------------------------------------------------------------------
+    async def list_consumers(self, stream: str) -> List[Dict[str, Any]]:
+        consumers: List[Dict[str, Any]] = []
+        while True:
+            page = await self.api(f"CONSUMER.LIST.{stream}", {"offset": len(consumers)})
+            got = page.get("consumers") or []
+            consumers.extend(got)
+            if not got or len(consumers) >= page.get("total", 0):
+                return consumers
+
+    async def consumer_info(self, stream: str, name: str) -> Dict[str, Any]:
+        return await self.api(f"CONSUMER.INFO.{stream}.{name}")
+
+    async def create_consumer(self, stream: str, config: Dict[str, Any]) -> Dict[str, Any]:
+        name = config.get("durable_name") or config.get("name")
+        suffix = f"CONSUMER.CREATE.{stream}.{name}" if name else f"CONSUMER.CREATE.{stream}"
+        return await self.api(suffix, {"stream_name": stream, "config": config})
+
+    async def delete_consumer(self, stream: str, name: str) -> None:
+        await self.api(f"CONSUMER.DELETE.{stream}.{name}")
+
+    # -- reading messages without consuming them ---------------------------------------
+    async def read(
+        self,
+        stream: str,
+        start_seq: int = 0,
+        count: int = 50,
+        subject: Optional[str] = None,
+        start_time: Optional[datetime] = None,
+        direct: bool = True,
+    ) -> List[StoredMessage]:
+        """Up to ``count`` messages from ``start_seq`` (or ``start_time``) on, oldest first.
+
+        With ``direct`` (the stream allows direct gets) this is one batched
+        request; otherwise the messages are read one by one with the
+        stream's message-get API. Neither creates a consumer or acks anything,
+        so WorkQueue and Interest streams keep every message.
+        """
+        if direct:
+            return await self._read_direct(stream, start_seq, count, subject, start_time)
+        return await self._read_by_get(stream, start_seq, count, subject, start_time)
+
+    async def _read_direct(self, stream: str, start_seq: int, count: int, subject: Optional[str],
+                           start_time: Optional[datetime]) -> List[StoredMessage]:
+        request: Dict[str, Any] = {"batch": count}
+        if start_time is not None:
+            request["start_time"] = format_rfc3339(start_time)
+        else:
+            request["seq"] = max(1, start_seq)
+        if subject:
+            request["next_by_subj"] = subject
+        nc = self.nc
+        inbox = nc.new_inbox()
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def collect(msg) -> None:
+            queue.put_nowait(msg)
+
+        sub = await nc.subscribe(inbox, cb=collect)
+        messages: List[StoredMessage] = []
+        try:
+            await nc.publish(f"{self.prefix}.DIRECT.GET.{stream}", json.dumps(request).encode(), reply=inbox)
+            while True:
+                try:
+                    msg = await asyncio.wait_for(queue.get(), self.timeout)
+                except asyncio.TimeoutError:
+                    if messages:
+                        break
+                    raise JetStreamError("timed out reading messages") from None
+                headers = msg.headers or {}
+                status = headers.get("Status")
+                if status:
+                    if status in ("204", "404"):
+                        break
+                    raise JetStreamError(str(headers.get("Description", f"status {status}")), int(status))
+                messages.append(_from_direct(stream, msg))
+                if len(messages) >= count:
+                    break
+        finally:
+            await sub.unsubscribe()
+        return messages
+
+    async def _read_by_get(self, stream: str, start_seq: int, count: int, subject: Optional[str],
+                           start_time: Optional[datetime]) -> List[StoredMessage]:
+        if start_time is not None:
+            raise JetStreamError("this stream does not allow direct gets, so it cannot be read from a point in time")
+        messages: List[StoredMessage] = []
+        seq = max(1, start_seq)
+        while len(messages) < count:
+            # next_by_subj makes the server skip deleted sequences.
+            request: Dict[str, Any] = {"seq": seq, "next_by_subj": subject or ">"}
+            try:
+                body = await self.api(f"STREAM.MSG.GET.{stream}", request)
+            except JetStreamError as exc:
+                if exc.code == 404 or exc.err_code in (10037,):  # no message found
+                    break
+                raise
+            message = _from_get(stream, body.get("message") or {})
+            messages.append(message)
+            seq = message.seq + 1
+        return messages
+
+    async def read_before(self, stream: str, before_seq: int, count: int, first_seq: int,
+                          subject: Optional[str] = None, direct: bool = True) -> List[StoredMessage]:
+        """The ``count`` messages just before ``before_seq``, oldest first.
+
+        Reads forward from windows that double in size until enough are found
+        (filters and deleted messages make the density unknown).
+        """
+        window = count
+        found: List[StoredMessage] = []
+        while True:
+            start = max(first_seq, before_seq - window)
+            batch: List[StoredMessage] = []
+            seq = start
+            while seq < before_seq:
+                got = await self.read(stream, seq, min(256, max(count, window)), subject, direct=direct)
+                got = [m for m in got if m.seq < before_seq]
+                if not got:
+                    break
+                batch.extend(got)
+                seq = got[-1].seq + 1
+                if len(got) < min(256, max(count, window)):
+                    break
+            found = batch
+            if len(found) >= count or start <= first_seq:
+                return found[-count:]
+            window *= 4
+
+
+def _decode_headers(headers: Dict[str, str]) -> Optional[Dict[str, str]]:
+    kept = {k: v for k, v in headers.items() if k not in DIRECT_HEADERS}
+    return kept or None
+
+
+def _from_direct(stream: str, msg) -> StoredMessage:
+    headers = msg.headers or {}
+    return StoredMessage(
+        stream=headers.get("Nats-Stream", stream),
+        seq=int(headers.get("Nats-Sequence", 0)),
+        subject=headers.get("Nats-Subject", ""),
+        data=msg.data or b"",
+        headers=_decode_headers(headers),
+        time=parse_ts(headers.get("Nats-Time-Stamp")),
+    )
+
+
+def _from_get(stream: str, raw: Dict[str, Any]) -> StoredMessage:
+    import base64
+
+    headers = None
+    if raw.get("hdrs"):
+        headers = parse_header_block(base64.b64decode(raw["hdrs"]))
+    return StoredMessage(
+        stream=stream,
+        seq=int(raw.get("seq", 0)),
+        subject=raw.get("subject", ""),
+        data=base64.b64decode(raw["data"]) if raw.get("data") else b"",
+        headers=headers,
+        time=parse_ts(raw.get("time")),
+    )
+
+
+def parse_header_block(block: bytes) -> Optional[Dict[str, str]]:
+    """``NATS/1.0\\r\\nName: value\\r\\n...`` to a dict (repeated names joined with ', ')."""
+    lines = block.decode("utf-8", errors="replace").split("\r\n")
+    headers: Dict[str, str] = {}
+    for line in lines[1:]:
+        if not line or ":" not in line:
+            continue
+        name, _, value = line.partition(":")
+        name, value = name.strip(), value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers or None

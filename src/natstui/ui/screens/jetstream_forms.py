@@ -1,0 +1,243 @@
+"""Forms for stream and consumer administration: validated before anything is sent."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from natstui.model.jetstream import (
+    ACK_POLICIES,
+    DELIVER_POLICIES,
+    DISCARDS,
+    RETENTIONS,
+    STORAGES,
+    ConsumerForm,
+    StreamForm,
+)
+from natstui.model.sanitize import escape_line
+
+
+def _select(options, value: str, id: str) -> Select:
+    return Select([(o, o) for o in options], value=value, allow_blank=False, id=id)
+
+
+class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
+    """A form in a dialog: ``fields`` map input ids to the dataclass fields they fill."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
+    TITLE_TEXT = ""
+    SUBMIT = "Create"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form-dialog"):
+            yield Static(Text(self.TITLE_TEXT, style="bold"))
+            with VerticalScroll(classes="form-scroll"):
+                with Vertical(classes="form-grid"):
+                    yield from self.compose_fields()
+            yield Static("", classes="form-error", id="form-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.SUBMIT, variant="primary", id="form-submit")
+                yield Button("Cancel", id="form-cancel")
+
+    def compose_fields(self) -> ComposeResult:  # pragma: no cover - abstract
+        return iter(())
+
+    def value(self, id: str) -> str:
+        widget = self.query_one(f"#{id}")
+        value = widget.value  # type: ignore[attr-defined]
+        return "" if value is None or value is Select.BLANK else str(value)
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#form-error", Static).update(Text(f"⚠ {text}"))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "form-submit":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self) -> None:
+        self.submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def submit(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class StreamCreateScreen(FormScreen):
+    TITLE_TEXT = "New stream"
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Name")
+        yield Input(placeholder="ORDERS", id="f-name")
+        yield Label("Subjects")
+        yield Input(placeholder="orders.>, returns.*  (comma or space separated)", id="f-subjects")
+        yield Label("Retention")
+        yield _select(RETENTIONS, "limits", "f-retention")
+        yield Label("Storage")
+        yield _select(STORAGES, "file", "f-storage")
+        yield Label("Replicas")
+        yield Input("1", id="f-replicas")
+        yield Label("Max messages")
+        yield Input("-1", placeholder="-1 for unlimited", id="f-max-msgs")
+        yield Label("Max bytes")
+        yield Input("-1", placeholder="e.g. 512MB, 1GiB, -1", id="f-max-bytes")
+        yield Label("Max age")
+        yield Input("0", placeholder="e.g. 24h, 7d, 0 for unlimited", id="f-max-age")
+        yield Label("Discard")
+        yield _select(DISCARDS, "old", "f-discard")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-name", Input).focus()
+
+    def submit(self) -> None:
+        form = StreamForm(
+            name=self.value("f-name"), subjects=self.value("f-subjects"), retention=self.value("f-retention"),
+            storage=self.value("f-storage"), replicas=self.value("f-replicas"), max_msgs=self.value("f-max-msgs"),
+            max_bytes=self.value("f-max-bytes"), max_age=self.value("f-max-age"), discard=self.value("f-discard"),
+        )
+        try:
+            config = form.to_config()
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return
+        self.send(config)
+
+    @work(exclusive=True, group="form-send", exit_on_error=False)
+    async def send(self, config: Dict[str, Any]) -> None:
+        try:
+            await self.app.jetstream().create_stream(config)  # type: ignore[attr-defined]
+        except Exception as exc:
+            from natstui.client.session import describe_error
+
+            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")  # type: ignore[attr-defined]
+            return
+        self.app.notify(f"Stream {config['name']} created.", markup=False)
+        self.dismiss(config)
+
+
+class PurgeScreen(FormScreen):
+    """Purge all, by subject, or keep the newest N; the stream's name must be typed."""
+
+    TITLE_TEXT = "Purge stream"
+    SUBMIT = "Purge"
+
+    def __init__(self, stream: str) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Purge")
+        yield _select(("all messages", "messages on a subject", "all but the newest N"), "all messages", "f-kind")
+        yield Label("Subject")
+        yield Input(placeholder="for 'messages on a subject' (wildcards allowed)", id="f-subject")
+        yield Label("Keep N")
+        yield Input(placeholder="for 'all but the newest N'", id="f-keep")
+        yield Label("Type the name")
+        yield Input(placeholder=escape_line(self.stream), id="f-confirm")
+
+    def on_mount(self) -> None:
+        self.query_one("#form-submit", Button).variant = "error"
+        self.query_one("#f-kind", Select).focus()
+
+    def submit(self) -> None:
+        from natstui.model.jetstream import validate_subjects
+
+        if self.value("f-confirm") != self.stream:
+            self.show_error(f"type {self.stream} to confirm")
+            return
+        kind = self.value("f-kind")
+        subject: Optional[str] = None
+        keep: Optional[int] = None
+        try:
+            if kind == "messages on a subject":
+                subjects = validate_subjects(self.value("f-subject"))
+                if len(subjects) != 1:
+                    raise ValueError("give one subject")
+                subject = subjects[0]
+            elif kind == "all but the newest N":
+                keep = int(self.value("f-keep"))
+                if keep < 1:
+                    raise ValueError
+        except ValueError as exc:
+            self.show_error(str(exc) or "keep N must be a whole number of at least 1")
+            return
+        self.send(subject, keep)
+
+    @work(exclusive=True, group="form-send", exit_on_error=False)
+    async def send(self, subject: Optional[str], keep: Optional[int]) -> None:
+        try:
+            purged = await self.app.jetstream().purge_stream(self.stream, subject, keep)  # type: ignore[attr-defined]
+        except Exception as exc:
+            from natstui.client.session import describe_error
+
+            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")  # type: ignore[attr-defined]
+            return
+        self.app.notify(f"Purged {purged:,} messages from {self.stream}.", markup=False)
+        self.dismiss({"purged": purged})
+
+
+class ConsumerCreateScreen(FormScreen):
+    TITLE_TEXT = "New pull consumer"
+
+    def __init__(self, stream: str) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Name (durable)")
+        yield Input(placeholder="empty for an ephemeral consumer", id="f-name")
+        yield Label("Filter subjects")
+        yield Input(placeholder="empty for all; several: comma separated", id="f-filters")
+        yield Label("Deliver policy")
+        yield _select(DELIVER_POLICIES, "all", "f-deliver")
+        yield Label("Start at")
+        yield Input(placeholder="sequence or YYYY-MM-DD HH:MM for by_start_*", id="f-start")
+        yield Label("Ack policy")
+        yield _select(ACK_POLICIES, "explicit", "f-ack")
+        yield Label("Ack wait")
+        yield Input("30s", id="f-ack-wait")
+        yield Label("Max deliver")
+        yield Input("-1", placeholder="-1 for unlimited", id="f-max-deliver")
+        yield Label("Backoff")
+        yield Input(placeholder="e.g. 1s 5s 30s (optional)", id="f-backoff")
+        yield Label("Inactive threshold")
+        yield Input("5m", placeholder="ephemeral only", id="f-inactive")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-name", Input).focus()
+
+    def submit(self) -> None:
+        form = ConsumerForm(
+            name=self.value("f-name"), filters=self.value("f-filters"), deliver_policy=self.value("f-deliver"),
+            start=self.value("f-start"), ack_policy=self.value("f-ack"), ack_wait=self.value("f-ack-wait"),
+            max_deliver=self.value("f-max-deliver"), backoff=self.value("f-backoff"),
+            inactive_threshold=self.value("f-inactive"),
+        )
+        try:
+            config = form.to_config()
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return
+        self.send(config)
+
+    @work(exclusive=True, group="form-send", exit_on_error=False)
+    async def send(self, config: Dict[str, Any]) -> None:
+        try:
+            info = await self.app.jetstream().create_consumer(self.stream, config)  # type: ignore[attr-defined]
+        except Exception as exc:
+            from natstui.client.session import describe_error
+
+            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")  # type: ignore[attr-defined]
+            return
+        self.app.notify(f"Consumer {info.get('name', '')} created on {self.stream}.", markup=False)
+        self.dismiss(info)

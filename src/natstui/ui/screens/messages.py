@@ -1,0 +1,287 @@
+"""Browse a stream's messages by page without consuming them; the inspector shows the selected one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Union
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable
+
+from natstui.client.jetstream import StoredMessage
+from natstui.model.decode import preview
+from natstui.model.jetstream import Gap, stream_row, with_gaps
+from natstui.model.records import Record
+from natstui.model.sanitize import escape_line
+from natstui.model.subjects import SubjectPattern
+from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
+from natstui.ui.widgets.inspector import Inspector
+from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.stream import format_size, format_time
+
+PAGE_SIZE = 50
+
+
+def stored_record(message: StoredMessage) -> Record:
+    """A stream message for the inspector, with its place in the stream."""
+    return Record.stored(
+        message.subject,
+        message.data,
+        message.headers,
+        message.timestamp,
+        sections=[("Stream message", [
+            ("Stream", message.stream),
+            ("Sequence", f"{message.seq:,}"),
+            ("Stored at", message.time.astimezone().isoformat(sep=" ", timespec="milliseconds") if message.time else "—"),
+            ("Msg-Id", (message.headers or {}).get("Nats-Msg-Id", "—")),
+        ])],
+        seq=message.seq,
+    )
+
+
+def parse_when(text: str) -> datetime:
+    """``2026-11-28 07:30``, ``07:30`` (today), or ISO 8601 with a zone; local time when none is given."""
+    text = text.strip()
+    now = datetime.now().astimezone()
+    try:
+        if len(text) <= 8 and ":" in text:
+            parts = [int(p) for p in text.split(":")]
+            parts += [0] * (3 - len(parts))
+            return now.replace(hour=parts[0], minute=parts[1], second=parts[2], microsecond=0)
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("a time is HH:MM[:SS] (today) or YYYY-MM-DD HH:MM[:SS]") from None
+    return when if when.tzinfo else when.astimezone()
+
+
+class StreamMessagesScreen(ViewScreen):
+    """Reads with direct gets (one request per page) or message gets: never a consumer, never an ack."""
+
+    VIEW_NAME = "streams"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="messages.back"),
+        Binding("n", "next_page", "Next page", id="messages.next"),
+        Binding("b", "previous_page", "Prev page", id="messages.previous"),
+        Binding("g", "first_page", "First", id="messages.first"),
+        Binding("G", "last_page", "Last", id="messages.last"),
+        Binding("s", "seek_sequence", "Seq…", id="messages.seek_sequence"),
+        Binding("t", "seek_time", "Time…", id="messages.seek_time"),
+        Binding("slash", "filter", "Subject…", id="messages.filter"),
+        Binding("v", "cycle_view", "Payload view", id="messages.cycle_view"),
+        Binding("x", "delete_message", "Delete msg", id="messages.delete"),
+    ]
+
+    def __init__(self, stream: str, info: Dict[str, Any]) -> None:
+        super().__init__()
+        self.stream = stream
+        self.info = info
+        self.subject: Optional[str] = None
+        self.page: List[StoredMessage] = []
+        self.page_start = 0  # the sequence the page was read from
+        self._lead: Optional[int] = None  # requested start, to show deleted sequences before the first row
+        self.rows: List[Union[StoredMessage, Gap]] = []
+        self.status = "loading…"
+
+    def compose_body(self) -> ComposeResult:
+        yield TextLine(id="messages-title", classes="view-title")
+        with Horizontal(id="messages-body"):
+            yield DataTable(id="messages-table", cursor_type="row")
+            yield Inspector(id="messages-inspector")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#messages-table", DataTable)
+        for column, width in (("Seq", 10), ("Time", 12), ("Subject", 28), ("Size", 7), ("H", 1), ("Payload", None)):
+            table.add_column(column, key=column, width=width)
+        table.focus()
+        self.ready = True
+        self._title()
+        self.load(start=int(self.info.get("state", {}).get("first_seq", 1) or 1))
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def direct(self) -> bool:
+        return stream_row(self.info).allow_direct
+
+    @property
+    def first_seq(self) -> int:
+        return int(self.info.get("state", {}).get("first_seq", 1) or 1)
+
+    @property
+    def last_seq(self) -> int:
+        return int(self.info.get("state", {}).get("last_seq", 0) or 0)
+
+    @work(exclusive=True, group="messages-page", exit_on_error=False)
+    async def load(self, start: int = 0, before: Optional[int] = None, when: Optional[datetime] = None,
+                   last: bool = False) -> None:
+        js = self.app.jetstream()  # type: ignore[attr-defined]
+        self.status = "loading…"
+        self._title()
+        try:
+            self.info = await js.stream_info(self.stream)
+            if last:
+                before = self.last_seq + 1
+            if before is not None:
+                page = await js.read_before(self.stream, before, PAGE_SIZE, self.first_seq, self.subject, self.direct)
+            else:
+                page = await js.read(self.stream, start, PAGE_SIZE, self.subject, when, self.direct)
+        except Exception as exc:
+            self.status = self.app.report_error(f"reading {self.stream} failed", exc)  # type: ignore[attr-defined]
+            self._title()
+            return
+        if not page and (before is not None or start > self.first_seq) and self.page:
+            self.status = "no more messages that way"
+            self._title()
+            return
+        self.page = page
+        self.page_start = page[0].seq if page else start
+        self._lead = start if (before is None and when is None and start and not self.subject) else None
+        self.status = ""
+        self._fill(select_last=last)
+
+    def _fill(self, select_last: bool = False) -> None:
+        table = self.query_one("#messages-table", DataTable)
+        table.clear()
+        by_seq = {m.seq: m for m in self.page}
+        self.rows = []
+        seqs = [m.seq for m in self.page]
+        items = seqs if self.subject else with_gaps(seqs, start=self._lead)
+        for item in items:
+            if isinstance(item, Gap):
+                self.rows.append(item)
+                label = f"{item.first:,}" if item.count == 1 else f"{item.first:,}–{item.last:,}"
+                table.add_row(Text(label, style="dim"), Text(""), Text(f"⋯ {item.count:,} deleted", style="dim italic"),
+                              Text(""), Text(""), Text(""))
+                continue
+            message = by_seq[item]
+            self.rows.append(message)
+            table.add_row(
+                Text(f"{message.seq:,}", justify="right"),
+                Text(format_time(message.timestamp), style="bright_black"),
+                Text(escape_line(message.subject), style="cyan"),
+                Text(format_size(len(message.data)).strip(), justify="right", style="yellow"),
+                Text("H" if message.headers else "", style="magenta"),
+                Text(preview(message.data, limit=160)),
+            )
+        self._title()
+        if self.rows:
+            table.move_cursor(row=len(self.rows) - 1 if select_last else 0, animate=False)
+        else:
+            self.query_one(Inspector).show(None)
+
+    def _title(self) -> None:
+        text = Text.assemble(("Stream ", "bold"), (escape_line(self.stream), "bold cyan"))
+        text.append(f"  sequences {self.first_seq:,}–{self.last_seq:,}")
+        if self.page:
+            text.append(f"  page {self.page[0].seq:,}–{self.page[-1].seq:,} ({len(self.page)})", style="bold")
+        elif not self.status:
+            text.append("  no messages here", style="dim")
+        if self.subject:
+            text.append(f"  subject {escape_line(self.subject)}", style="yellow")
+        text.append("  direct get" if self.direct else "  message get", style="dim")
+        if self.status:
+            text.append(f"  {self.status}", style="yellow")
+        self.query_one("#messages-title", TextLine).set_text(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self.rows[event.cursor_row] if 0 <= event.cursor_row < len(self.rows) else None
+        self.query_one(Inspector).show(stored_record(row) if isinstance(row, StoredMessage) else None)
+
+    @property
+    def selected_message(self) -> Optional[StoredMessage]:
+        table = self.query_one("#messages-table", DataTable)
+        row = table.cursor_row
+        item = self.rows[row] if 0 <= row < len(self.rows) else None
+        return item if isinstance(item, StoredMessage) else None
+
+    # -- paging ---------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_next_page(self) -> None:
+        if self.page:
+            self.load(start=self.page[-1].seq + 1)
+
+    def action_previous_page(self) -> None:
+        if self.page:
+            self.load(before=self.page[0].seq)
+
+    def action_first_page(self) -> None:
+        self.load(start=self.first_seq)
+
+    def action_last_page(self) -> None:
+        self.load(last=True)
+
+    def action_seek_sequence(self) -> None:
+        def done(value: Optional[str]) -> None:
+            if value is None or not value.strip():
+                return
+            try:
+                seq = int(value.strip().replace(",", ""))
+            except ValueError:
+                self.app.notify("A sequence is a whole number.", severity="warning", markup=False)
+                return
+            self.load(start=seq)
+
+        self.app.push_screen(PromptScreen(f"Jump to sequence ({self.first_seq:,}–{self.last_seq:,}):"), done)
+
+    def action_seek_time(self) -> None:
+        def done(value: Optional[str]) -> None:
+            if value is None or not value.strip():
+                return
+            try:
+                when = parse_when(value)
+            except ValueError as exc:
+                self.app.notify(str(exc), severity="warning", markup=False)
+                return
+            self.load(when=when)
+
+        self.app.push_screen(PromptScreen("Jump to the first message at or after (HH:MM[:SS] or YYYY-MM-DD HH:MM):"), done)
+
+    def action_filter(self) -> None:
+        def done(value: Optional[str]) -> None:
+            if value is None:
+                return
+            value = value.strip()
+            if value:
+                try:
+                    SubjectPattern(value)
+                except ValueError as exc:
+                    self.app.notify(f"Subject filter: {exc}", severity="warning", markup=False)
+                    return
+            self.subject = value or None
+            self.load(start=self.first_seq)
+
+        self.app.push_screen(PromptScreen("Only messages on subject (wildcards allowed; empty for all):",
+                                          value=self.subject or ""), done)
+
+    def action_cycle_view(self) -> None:
+        self.query_one(Inspector).action_cycle_view()
+
+    # -- admin ---------------------------------------------------------------------------------
+    def action_delete_message(self) -> None:
+        message = self.selected_message
+        if message is None or not self.app.allow_change(f"deleting message {message.seq} of {self.stream}"):  # type: ignore[attr-defined]
+            return
+
+        def done(confirmed: Optional[bool]) -> None:
+            if confirmed:
+                self.delete_message(message.seq)
+
+        self.app.push_screen(ConfirmScreen(f"Delete message {message.seq:,} from stream {escape_line(self.stream)}?",
+                                           confirm_label="Delete message"), done)
+
+    @work(group="messages-admin", exit_on_error=False)
+    async def delete_message(self, seq: int) -> None:
+        try:
+            await self.app.jetstream().delete_message(self.stream, seq)  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.app.report_error(f"deleting message {seq} failed", exc)  # type: ignore[attr-defined]
+            return
+        self.app.notify(f"Message {seq:,} deleted from {self.stream}.", markup=False)
+        self.load(start=self.page_start)

@@ -1,0 +1,363 @@
+"""The ack workbench: fetch messages from a consumer and ack, nak, extend or term them by hand."""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable
+
+from natstui.client.session import describe_error
+from natstui.client.workbench import (
+    ACKED,
+    EXPIRED,
+    IN_PROGRESS,
+    NAKED,
+    PENDING,
+    TERMED,
+    DeadLetter,
+    WorkError,
+    WorkItem,
+    Workbench,
+)
+from natstui.model.decode import preview
+from natstui.model.jetstream import consumer_row, format_duration
+from natstui.model.records import Record
+from natstui.model.sanitize import escape_line
+from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.confirm import PromptScreen
+from natstui.ui.screens.messages import stored_record
+from natstui.ui.widgets.inspector import Inspector
+from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.stream import format_time
+
+STATE_STYLE = {PENDING: "bold yellow", IN_PROGRESS: "bold cyan", ACKED: "bold green", NAKED: "bold magenta",
+               TERMED: "bold red", EXPIRED: "dim red"}
+
+
+def work_record(item: WorkItem) -> Record:
+    """The fetched message for the inspector: nats-py's Msg, so its JetStream metadata shows."""
+    return Record(item.index, item.received, item.msg)
+
+
+class WorkbenchScreen(ViewScreen):
+    VIEW_NAME = "consumers"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="workbench.back"),
+        Binding("f", "fetch(1)", "Fetch", id="workbench.fetch"),
+        Binding("F", "fetch_batch", "Fetch N…", id="workbench.fetch_batch"),
+        Binding("a", "ack", "Ack", id="workbench.ack"),
+        Binding("n", "nak", "Nak…", id="workbench.nak"),
+        Binding("w", "in_progress", "Working", id="workbench.in_progress"),
+        Binding("t", "term", "Term…", id="workbench.term"),
+        Binding("d", "open_dead_letter", "Dead letter", id="workbench.dead_letter"),
+        Binding("v", "cycle_view", "Payload view", id="workbench.cycle_view"),
+    ]
+
+    def __init__(self, stream: str, consumer: str) -> None:
+        super().__init__()
+        self.stream = stream
+        self.consumer = consumer
+        self.bench: Optional[Workbench] = None
+        self._shown_version = -1
+        self._shown_letters = 0
+        self._busy = False
+
+    def compose_body(self) -> ComposeResult:
+        yield TextLine(id="workbench-title", classes="view-title")
+        yield TextLine(id="workbench-numbers")
+        with Horizontal(id="workbench-body"):
+            with Vertical(id="workbench-left"):
+                yield DataTable(id="workbench-table", cursor_type="row")
+                yield TextLine(Text("Dead letters (max deliveries, terminated)", style="bold"), id="dead-title")
+                yield DataTable(id="dead-table", cursor_type="row")
+            yield Inspector(id="workbench-inspector")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#workbench-table", DataTable)
+        for column, width in (("#", 4), ("State", 12), ("Deadline", 9), ("Seq", 8), ("Dlv", 4), ("Subject", 22),
+                              ("Note", 16), ("Payload", None)):
+            table.add_column(column, key=column, width=width)
+        dead = self.query_one("#dead-table", DataTable)
+        for column in ("Time", "Kind", "Stream seq", "Deliveries", "Reason"):
+            dead.add_column(column, key=column)
+        table.focus()
+        self.ready = True
+        self._title()
+        self.start()
+        self.set_interval(2.0, self.refresh_numbers, name="workbench-numbers")
+
+    async def on_unmount(self) -> None:
+        if self.bench is not None:
+            await self.bench.close()
+
+    # -- binding and numbers ------------------------------------------------------------------
+    @work(exclusive=True, group="workbench-start", exit_on_error=False)
+    async def start(self) -> None:
+        app = self.app
+        self.bench = Workbench(app.session.nc, app.jetstream(), self.stream, self.consumer)  # type: ignore[attr-defined]
+        try:
+            await self.bench.refresh()
+            await self.bench.follow_dead_letters()
+            if not app.settings.read_only:  # type: ignore[attr-defined]
+                await self.bench.bind()
+        except Exception as exc:
+            app.report_error(f"opening consumer {self.consumer} failed", exc)  # type: ignore[attr-defined]
+        self._title()
+        self._numbers()
+
+    @work(exclusive=True, group="workbench-numbers", exit_on_error=False)
+    async def refresh_numbers(self) -> None:
+        if self.bench is None:
+            return
+        try:
+            await self.bench.refresh()
+        except Exception:
+            return
+        self._numbers()
+
+    def _title(self) -> None:
+        text = Text.assemble(("Workbench ", "bold"), ("stream ", ""), (escape_line(self.stream), "bold cyan"),
+                             ("  consumer ", ""), (escape_line(self.consumer), "bold cyan"))
+        if self.bench is not None and self.bench.info:
+            row = consumer_row(self.bench.info)
+            text.append(f"  {'pull' if row.pull else 'push'}, ack {row.ack_policy}, ack wait "
+                        f"{format_duration(row.ack_wait)}, max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}",
+                        style="dim")
+            if not row.pull:
+                text.append("  (bound: messages arrive by themselves)", style="dim")
+        self.query_one("#workbench-title", TextLine).set_text(text)
+
+    def _numbers(self) -> None:
+        if self.bench is None or not self.bench.info:
+            return
+        info = self.bench.info
+        row = consumer_row(info)
+        floor = info.get("ack_floor") or {}
+        text = Text.assemble(
+            ("Consumer: ", "bold"),
+            ("pending ", ""), (f"{row.pending:,}", "bold"),
+            ("  ack pending ", ""), (f"{row.ack_pending:,}", "bold yellow"),
+            ("  redelivered ", ""), (f"{row.redelivered:,}", "bold red" if row.redelivered else "bold"),
+            ("  ack floor ", ""), (f"stream {floor.get('stream_seq', 0)} / consumer {floor.get('consumer_seq', 0)}", "bold"),
+            ("  last delivered ", ""), (f"{row.delivered_stream}/{row.delivered_consumer}", "bold"),
+            ("  waiting pulls ", ""), (f"{row.waiting}", "bold"),
+        )
+        self.query_one("#workbench-numbers", TextLine).set_text(text)
+
+    # -- the work list, redrawn on the app's timer ------------------------------------------------
+    def tick(self) -> None:
+        bench = self.bench
+        if bench is None:
+            return
+        now = bench.monotonic()
+        table = self.query_one("#workbench-table", DataTable)
+        if bench.version != self._shown_version:
+            self._shown_version = bench.version
+            self._rebuild(table, now)
+        else:
+            # countdowns only
+            for i, item in enumerate(bench.items):
+                state = item.current_state(now)
+                table.update_cell_at((i, 1), Text(state, style=STATE_STYLE[state]))
+                table.update_cell_at((i, 2), self._deadline(item, state, now))
+        if len(bench.dead_letters) != self._shown_letters:
+            self._fill_dead_letters()
+
+    def _deadline(self, item: WorkItem, state: str, now: float) -> Text:
+        if state not in (PENDING, IN_PROGRESS):
+            return Text("—", style="dim")
+        left = item.remaining(now)
+        return Text(f"{left:5.1f}s", style="bold red" if left < 5 else "")
+
+    def _rebuild(self, table: DataTable, now: float) -> None:
+        keep = table.cursor_row
+        table.clear()
+        for item in self.bench.items:  # type: ignore[union-attr]
+            state = item.current_state(now)
+            meta = item.msg.metadata
+            table.add_row(
+                Text(str(item.index)),
+                Text(state, style=STATE_STYLE[state]),
+                self._deadline(item, state, now),
+                Text(str(meta.sequence.stream), justify="right"),
+                Text(str(meta.num_delivered), justify="right", style="red" if meta.num_delivered > 1 else ""),
+                Text(escape_line(item.msg.subject), style="cyan"),
+                Text(escape_line(item.note), style="dim"),
+                Text(preview(item.msg.data or b"", limit=120)),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(max(keep, 0), table.row_count - 1), animate=False)
+
+    def _fill_dead_letters(self) -> None:
+        dead = self.query_one("#dead-table", DataTable)
+        letters = self.bench.dead_letters if self.bench else []
+        for letter in letters[self._shown_letters:]:
+            dead.add_row(
+                Text(format_time(letter.time.timestamp()) if letter.time else "—"),
+                Text(letter.kind, style="bold red"),
+                Text(str(letter.stream_seq), justify="right"),
+                Text(str(letter.deliveries), justify="right"),
+                Text(escape_line(letter.reason) or "—"),
+            )
+        self._shown_letters = len(letters)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "workbench-table" and self.bench and 0 <= event.cursor_row < len(self.bench.items):
+            self.query_one(Inspector).show(work_record(self.bench.items[event.cursor_row]))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "dead-table":
+            self.action_open_dead_letter()
+
+    @property
+    def selected(self) -> Optional[WorkItem]:
+        if self.bench is None:
+            return None
+        row = self.query_one("#workbench-table", DataTable).cursor_row
+        return self.bench.items[row] if 0 <= row < len(self.bench.items) else None
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cycle_view(self) -> None:
+        self.query_one(Inspector).action_cycle_view()
+
+    def action_fetch(self, count: int = 1) -> None:
+        if not self.app.allow_change(f"fetching from consumer {self.consumer} (it starts the ack timer)"):  # type: ignore[attr-defined]
+            return
+        self.fetch(count)
+
+    def action_fetch_batch(self) -> None:
+        def done(value: Optional[str]) -> None:
+            if value is None or not value.strip():
+                return
+            try:
+                count = int(value)
+                if not 1 <= count <= 1000:
+                    raise ValueError
+            except ValueError:
+                self.app.notify("Fetch 1 to 1000 messages.", severity="warning", markup=False)
+                return
+            self.action_fetch(count)
+
+        self.app.push_screen(PromptScreen("How many messages to fetch?", value="10"), done)
+
+    @work(exclusive=True, group="workbench-fetch", exit_on_error=False)
+    async def fetch(self, count: int) -> None:
+        if self.bench is None:
+            return
+        try:
+            got = await self.bench.fetch(count)
+        except WorkError as exc:
+            self.app.notify(str(exc), severity="warning", markup=False)
+            return
+        except Exception as exc:
+            self.app.report_error("fetch failed", exc)  # type: ignore[attr-defined]
+            return
+        if not got:
+            self.app.notify("No message waiting for this consumer.", markup=False)
+        else:
+            table = self.query_one("#workbench-table", DataTable)
+            self.tick()
+            table.move_cursor(row=len(self.bench.items) - len(got), animate=False)
+        await self._after_action()
+
+    def _act(self, label: str, action, *args) -> None:
+        item = self.selected
+        if item is None:
+            self.app.notify("Fetch a message first (f).", severity="warning", markup=False)
+            return
+        if not self.app.allow_change(f"{label} a message"):  # type: ignore[attr-defined]
+            return
+        self.run_action(label, action, item, *args)
+
+    @work(group="workbench-action", exit_on_error=False)
+    async def run_action(self, label: str, action, item: WorkItem, *args) -> None:
+        try:
+            await action(item, *args)
+        except WorkError as exc:
+            self.app.notify(str(exc), title="Not done", severity="warning", markup=False)
+            return
+        except Exception as exc:
+            self.app.report_error(f"{label} failed", exc)  # type: ignore[attr-defined]
+            return
+        self.app.notify(f"Message {item.msg.metadata.sequence.stream}: {item.state} ({item.note}).", markup=False)
+        await self._after_action()
+
+    async def _after_action(self) -> None:
+        if self.bench is None:
+            return
+        try:
+            await self.bench.refresh()
+        except Exception as exc:
+            self.app.report_error("reading the consumer failed", exc)  # type: ignore[attr-defined]
+        self._numbers()
+
+    def action_ack(self) -> None:
+        if self.bench:
+            self._act("acking", self.bench.ack)
+
+    def action_in_progress(self) -> None:
+        if self.bench:
+            self._act("marking in progress", self.bench.in_progress)
+
+    def action_nak(self) -> None:
+        if self.bench is None or self.selected is None:
+            self._act("naking", None)
+            return
+
+        def done(value: Optional[str]) -> None:
+            if value is None:
+                return
+            delay: Optional[float] = None
+            if value.strip():
+                try:
+                    from natstui.model.jetstream import parse_duration
+
+                    delay = parse_duration(value)
+                except ValueError as exc:
+                    self.app.notify(str(exc), severity="warning", markup=False)
+                    return
+            self._act("naking", self.bench.nak, delay)  # type: ignore[union-attr]
+
+        self.app.push_screen(PromptScreen("Redeliver after a delay? (e.g. 10s, 2m; empty: now)"), done)
+
+    def action_term(self) -> None:
+        if self.bench is None or self.selected is None:
+            self._act("terminating", None)
+            return
+
+        def done(value: Optional[str]) -> None:
+            if value is not None:
+                self._act("terminating", self.bench.term, value.strip())  # type: ignore[union-attr]
+
+        self.app.push_screen(PromptScreen("Terminate: no more deliveries. Reason (optional):"), done)
+
+    def action_open_dead_letter(self) -> None:
+        if self.bench is None or not self.bench.dead_letters:
+            self.app.notify("No dead letters yet.", markup=False)
+            return
+        row = self.query_one("#dead-table", DataTable).cursor_row
+        letter = self.bench.dead_letters[max(0, min(row, len(self.bench.dead_letters) - 1))]
+        self.open_letter(letter)
+
+    @work(exclusive=True, group="workbench-letter", exit_on_error=False)
+    async def open_letter(self, letter: DeadLetter) -> None:
+        try:
+            message = await self.bench.stream_message(letter.stream_seq)  # type: ignore[union-attr]
+        except Exception as exc:
+            self.app.report_error(f"reading message {letter.stream_seq} failed", exc)  # type: ignore[attr-defined]
+            return
+        if message is None:
+            self.app.notify(f"Message {letter.stream_seq} is no longer in stream {self.stream} "
+                            "(work-queue streams remove terminated messages).", severity="warning", markup=False)
+            return
+        self.query_one(Inspector).show(stored_record(message))

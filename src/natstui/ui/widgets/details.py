@@ -1,0 +1,25 @@
+"""Grouped label/value rows (configuration, state) as one Rich table; every value escaped."""
+
+from __future__ import annotations
+
+from typing import List, Sequence, Tuple
+
+from rich.table import Table
+from rich.text import Text
+
+from natstui.model.sanitize import escape_line
+
+Section = Tuple[str, List[Tuple[str, str]]]
+
+
+def render_sections(sections: Sequence[Section]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for i, (title, rows) in enumerate(sections):
+        if i:
+            table.add_row("", "")
+        table.add_row(Text(escape_line(title), style="bold magenta underline"), "")
+        for label, value in rows:
+            table.add_row(Text(escape_line(label)), Text(escape_line(str(value))))
+    return table
