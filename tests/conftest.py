@@ -59,3 +59,10 @@ def make_test_app(url: str, subjects=None, **settings):
 
 async def wait_connected(app, pilot, timeout: float = 10.0) -> None:
     await wait_until(lambda: app.session.state.value == "connected" and app.feed.ready, timeout, pilot)
+
+
+async def press_button(pilot, selector: str) -> None:
+    """Click a button once it can be pressed again (Textual ignores clicks during its 0.2 s press effect)."""
+    button = pilot.app.screen.query_one(selector)
+    await wait_until(lambda: not button.has_class("-active"), pilot=pilot)
+    await pilot.click(selector)

@@ -87,6 +87,7 @@ class WorkbenchScreen(ViewScreen):
         dead = self.query_one("#dead-table", DataTable)
         for column in ("Time", "Kind", "Stream seq", "Deliveries", "Reason"):
             dead.add_column(column, key=column)
+        self.table, self.dead = table, dead
         table.focus()
         self.ready = True
         self._title()
@@ -157,7 +158,7 @@ class WorkbenchScreen(ViewScreen):
         if bench is None:
             return
         now = bench.monotonic()
-        table = self.query_one("#workbench-table", DataTable)
+        table = self.table
         if bench.version != self._shown_version:
             self._shown_version = bench.version
             self._rebuild(table, now)
@@ -196,7 +197,7 @@ class WorkbenchScreen(ViewScreen):
             table.move_cursor(row=min(max(keep, 0), table.row_count - 1), animate=False)
 
     def _fill_dead_letters(self) -> None:
-        dead = self.query_one("#dead-table", DataTable)
+        dead = self.dead
         letters = self.bench.dead_letters if self.bench else []
         for letter in letters[self._shown_letters:]:
             dead.add_row(

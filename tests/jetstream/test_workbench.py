@@ -1,0 +1,211 @@
+"""The Consumers view and the ack workbench: each action is checked on the server afterwards."""
+
+import asyncio
+import time
+
+from textual.widgets import DataTable
+
+from natstui.client.workbench import ACKED, IN_PROGRESS, NAKED, TERMED
+from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
+from natstui.ui.screens.jetstream_forms import ConsumerCreateScreen
+from natstui.ui.screens.workbench import WorkbenchScreen
+from tests.conftest import make_test_app, press_button, screen_text, wait_connected, wait_until
+from tests.jetstream.conftest import make_stream
+
+SIZE = (170, 45)
+NS = 10**9
+
+
+async def open_workbench(app, pilot, stream, consumer):
+    await wait_connected(app, pilot)
+    app.selected_stream = stream
+    await pilot.press("3")
+    await wait_until(lambda: consumer in screen_text(app), pilot=pilot)
+    table = app.screen.query_one("#consumers-table", DataTable)
+    table.move_cursor(row=table.get_row_index(consumer))
+    await pilot.press("enter")
+    await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot)
+    await wait_until(lambda: app.screen.bench._pull is not None, pilot=pilot)
+    return app.screen
+
+
+async def fetch_one(app, pilot, screen):
+    before = len(screen.bench.items)
+    await pilot.press("f")
+    await wait_until(lambda: len(screen.bench.items) == before + 1, pilot=pilot)
+    return screen.bench.items[-1]
+
+
+async def test_consumers_list_detail_create_delete(server_url, nc, js, name):
+    await make_stream(js, nc, name, 5)
+    await js.create_consumer(name, {"durable_name": "slow", "ack_policy": "explicit", "filter_subject": f"{name.lower()}.a"})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        app.selected_stream = name
+        await pilot.press("3")
+        await wait_until(lambda: "slow" in screen_text(app) and "durable pull" in screen_text(app), pilot=pilot)
+        await wait_until(lambda: "Ack policy" in screen_text(app), pilot=pilot)  # detail pane
+        row = next(line for line in screen_text(app).splitlines() if line.lstrip().startswith("slow"))
+        assert "explicit" in row and f"{name.lower()}.a" in row and " 3 " in row  # 3 pending on .a
+        await pilot.press("n")
+        await wait_until(lambda: isinstance(app.screen, ConsumerCreateScreen), pilot=pilot)
+        app.screen.query_one("#f-name").value = "fresh"
+        app.screen.query_one("#f-max-deliver").value = "3"
+        app.screen.query_one("#f-backoff").value = "1s 5s 10s"  # more steps than max deliver allows
+        await press_button(pilot, "#form-submit")
+        await wait_until(lambda: "max deliver must be larger" in screen_text(app), pilot=pilot)
+        app.screen.query_one("#f-backoff").value = "1s 5s"
+        await press_button(pilot, "#form-submit")
+        await wait_until(lambda: not isinstance(app.screen, ConsumerCreateScreen), pilot=pilot)
+        info = await js.consumer_info(name, "fresh")
+        assert info["config"]["max_deliver"] == 3 and info["config"]["backoff"] == [NS, 5 * NS]
+        await wait_until(lambda: "fresh" in screen_text(app), pilot=pilot)
+        table = app.screen.query_one("#consumers-table", DataTable)
+        table.move_cursor(row=table.get_row_index("fresh"))
+        await pilot.press("D")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+        await press_button(pilot, "#confirm-no")
+        assert "fresh" in [c["name"] for c in await js.list_consumers(name)]
+        await pilot.press("D")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+        await press_button(pilot, "#confirm-yes")
+        await wait_until(lambda: "fresh" not in app.screen.consumers, pilot=pilot)
+    assert [c["name"] for c in await js.list_consumers(name)] == ["slow"]
+
+
+async def test_ack_moves_the_ack_floor(server_url, nc, js, name):
+    await make_stream(js, nc, name, 3)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 30 * NS})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        item = await fetch_one(app, pilot, screen)
+        assert item.msg.metadata.sequence.stream == 1
+        await wait_until(lambda: "ack pending 1" in screen_text(app), pilot=pilot)
+        await wait_until(lambda: "Consumer seq" in screen_text(app), pilot=pilot)  # inspector with metadata
+        await pilot.press("a")
+        await wait_until(lambda: item.state == ACKED, pilot=pilot)
+        await wait_until(lambda: any("acked (confirmed by the server)" in n.message for n in app._notifications), pilot=pilot)
+        info = await js.consumer_info(name, "w")
+        assert info["ack_floor"]["stream_seq"] == 1 and info["num_ack_pending"] == 0
+        await wait_until(lambda: "ack floor stream 1" in screen_text(app), pilot=pilot)
+        # acking again is a clear refusal, not an error
+        await pilot.press("a")
+        await wait_until(lambda: any("already acked" in n.message for n in app._notifications), pilot=pilot)
+
+
+async def test_nak_with_delay_redelivers_no_sooner(server_url, nc, js, name):
+    await make_stream(js, nc, name, 1)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 30 * NS})
+    checker = await nc.jetstream().pull_subscribe_bind("w", name)
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        item = await fetch_one(app, pilot, screen)
+        await pilot.press("n")
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+        await pilot.press(*"2s", "enter")
+        await wait_until(lambda: item.state == NAKED, pilot=pilot)
+        naked_at = time.monotonic()
+        again = None
+        while again is None and time.monotonic() - naked_at < 8:
+            try:
+                again = (await checker.fetch(1, timeout=0.5))[0]
+            except Exception:
+                pass
+        assert again is not None, "never redelivered"
+        assert time.monotonic() - naked_at >= 1.8
+        assert again.metadata.sequence.stream == 1 and again.metadata.num_delivered == 2
+        await again.ack()
+
+
+async def test_in_progress_holds_the_message_past_the_ack_wait(server_url, nc, js, name):
+    await make_stream(js, nc, name, 1)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 2 * NS})
+    checker = await nc.jetstream().pull_subscribe_bind("w", name)
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        item = await fetch_one(app, pilot, screen)
+        fetched = time.monotonic()
+        await wait_until(lambda: time.monotonic() - fetched > 1.2, pilot=pilot)
+        await pilot.press("w")
+        await wait_until(lambda: item.state == IN_PROGRESS, pilot=pilot)
+        # past the original deadline (2 s after the fetch) it is still ours: not redelivered
+        await wait_until(lambda: time.monotonic() - fetched > 2.5, pilot=pilot)
+        try:
+            got = await checker.fetch(1, timeout=0.4)
+        except Exception:
+            got = []
+        assert got == []
+        assert item.remaining(time.monotonic()) > 0
+        await pilot.press("a")
+        await wait_until(lambda: item.state == ACKED, pilot=pilot)
+        assert (await js.consumer_info(name, "w"))["ack_floor"]["stream_seq"] == 1
+
+
+async def test_term_is_final_and_shows_as_dead_letter(server_url, nc, js, name):
+    await make_stream(js, nc, name, 2)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 3 * NS})
+    checker = await nc.jetstream().pull_subscribe_bind("w", name)
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        item = await fetch_one(app, pilot, screen)
+        await pilot.press("t")
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+        await pilot.press(*"poison", "enter")
+        await wait_until(lambda: item.state == TERMED, pilot=pilot)
+        await wait_until(lambda: screen.bench.dead_letters, pilot=pilot)
+        letter = screen.bench.dead_letters[0]
+        assert (letter.kind, letter.stream_seq, letter.reason) == ("terminated", 1, "poison")
+        await wait_until(lambda: "terminated" in screen_text(app) and "poison" in screen_text(app), pilot=pilot)
+        # opening the dead letter shows the stream message it names
+        screen.query_one("#dead-table").focus()
+        await pilot.press("d")
+        await wait_until(lambda: "Stream message" in screen_text(app) and "m1" in screen_text(app), pilot=pilot)
+        # never redelivered, even after the ack wait: the next delivery is message 2
+        fetched = item.deadline - 3
+        await wait_until(lambda: time.monotonic() - fetched > 3.3, pilot=pilot)
+        got = await checker.fetch(1, timeout=2)
+        assert got[0].metadata.sequence.stream == 2
+        await got[0].ack()
+
+
+async def test_expired_message_is_refused_clearly(server_url, nc, js, name):
+    await make_stream(js, nc, name, 1)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 1 * NS})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        item = await fetch_one(app, pilot, screen)
+        await wait_until(lambda: "expired" in screen_text(app), pilot=pilot, timeout=5)
+        await pilot.press("a")
+        await wait_until(lambda: any("ack deadline of message 1 passed" in n.message for n in app._notifications), pilot=pilot)
+        assert item.state != ACKED
+
+
+async def test_read_only_workbench_changes_nothing(server_url, nc, js, name):
+    await make_stream(js, nc, name, 2)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit"})
+    app = make_test_app(server_url, ["none.>"], read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        app.selected_stream = name
+        await pilot.press("3")
+        await wait_until(lambda: "w " in screen_text(app) or "durable pull" in screen_text(app), pilot=pilot)
+        for key in ("n", "D"):
+            await pilot.press(key)
+            await wait_until(lambda: app.last_refusal.startswith("Refused"), pilot=pilot)
+            app.last_refusal = ""
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot)
+        await pilot.press("f")
+        await wait_until(lambda: "fetching from consumer w" in app.last_refusal, pilot=pilot)
+        for key in ("a", "n", "w", "t"):
+            await pilot.press(key)
+        await pilot.pause(0.2)
+        assert app.screen.bench.items == []
+    info = await js.consumer_info(name, "w")
+    assert info["num_pending"] == 2 and info["num_ack_pending"] == 0 and info["delivered"]["stream_seq"] == 0
