@@ -26,8 +26,8 @@ from natstui.ui.widgets.status import StatusBar
 from natstui.ui.widgets.stream import MessageStream
 from natstui.ui.widgets.tree import SubjectTree
 
-FRAME_RATE = 30  # stream redraws per second
-SLOW_RATE = 4  # tree and status bar updates per second
+FRAME_RATE = 20  # stream redraws per second
+SLOW_RATE = 4  # status bar updates per second; the subject tree takes every other one
 
 
 

@@ -27,6 +27,8 @@ class LiveScreen(ViewScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="live.clear_filter"),
         Binding("v", "cycle_view", "Payload view", id="live.cycle_view"),
         Binding("f", "follow", "Follow", id="live.follow"),
+        Binding("R", "reply", "Reply", show=False, id="live.reply"),
+        Binding("e", "republish", "Re-publish", show=False, id="live.republish"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -53,7 +55,10 @@ class LiveScreen(ViewScreen):
         self._update_info()
 
     def slow_tick(self) -> None:
-        self.subject_tree.sync()
+        # Twice a second: the tree re-renders every visible label when counts move.
+        self._slow = not getattr(self, "_slow", False)
+        if self._slow:
+            self.subject_tree.sync()
 
     def _update_info(self) -> None:
         stream = self.stream
@@ -109,3 +114,15 @@ class LiveScreen(ViewScreen):
 
     def action_follow(self) -> None:
         self.stream.action_last()
+
+    def action_reply(self) -> None:
+        from natstui.ui.screens.compose import open_reply
+
+        seq = self.stream.cursor_seq
+        open_reply(self.app, self.app.store.get(seq) if seq is not None else None)  # type: ignore[attr-defined]
+
+    def action_republish(self) -> None:
+        from natstui.ui.screens.compose import open_republish
+
+        seq = self.stream.cursor_seq
+        open_republish(self.app, self.app.store.get(seq) if seq is not None else None)  # type: ignore[attr-defined]

@@ -85,6 +85,9 @@ class MessageStream(ScrollView, can_focus=True):
         self.cursor_seq: Optional[int] = None
         self._cache: LRUCache[tuple, Strip] = LRUCache(512)
         self._time_fmt: Callable[[float], str] = format_time
+        self._style_key: Optional[tuple] = None
+        self._base_style = Style()
+        self._style_cache: tuple = ()
 
     # -- batch update from the timer -----------------------------------------
     def sync(self) -> None:
@@ -145,7 +148,7 @@ class MessageStream(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         seq = self.view.seq_at(index)
         if seq is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style)
         selected = seq == self.cursor_seq
         key = (seq, width, selected)
         strip = self._cache.get(key)
@@ -155,30 +158,47 @@ class MessageStream(ScrollView, can_focus=True):
             self._cache[key] = strip
         return strip
 
+    def render_lines(self, crop):
+        # The widget's style is read once per paint, not once per row (it walks the DOM).
+        self._base_style = self.rich_style
+        return super().render_lines(crop)
+
+    def _styles(self, selected: bool) -> tuple:
+        """Column styles with the widget's own style (and the cursor's) folded in, computed once per change."""
+        base = self._base_style
+        key = (base, selected)
+        if self._style_key != key:
+            over = base + STYLE_CURSOR if selected else base
+            self._style_key = key
+            self._style_cache = (over, over + STYLE_TIME, over + STYLE_SUBJECT, over + STYLE_SIZE,
+                                 over + STYLE_MARK_H, over + STYLE_MARK_R, over + STYLE_PREVIEW)
+        return self._style_cache
+
     def _render_record(self, record: Record, width: int, selected: bool) -> Strip:
+        """One row as a single strip of exactly ``width`` cells: no cropping or restyling passes."""
         msg = record.msg
+        plain, s_time, s_subject, s_size, s_h, s_r, s_preview = self._styles(selected)
         subject_w = subject_width(width)
         subject = escape_line(msg.subject)
         if len(subject) > subject_w:
             subject = subject[: subject_w - 1] + "…"
-        marks = ("H" if msg.headers else " ") + ("R" if msg.reply else " ")
-        rest = max(0, width - TIME_W - subject_w - SIZE_W - MARK_W - 4)
+        rest = width - TIME_W - subject_w - SIZE_W - MARK_W - 4
+        data = msg.data or b""
         segments = [
-            Segment(self._time_fmt(record.time), STYLE_TIME),
-            Segment(" "),
-            Segment(set_cell_size(subject, subject_w), STYLE_SUBJECT),
-            Segment(" "),
-            Segment(format_size(len(msg.data or b"")), STYLE_SIZE),
-            Segment(" "),
-            Segment(marks[0], STYLE_MARK_H),
-            Segment(marks[1], STYLE_MARK_R),
-            Segment(" "),
-            Segment(set_cell_size(preview(msg.data or b"", limit=max(rest * 4, 16)), rest), STYLE_PREVIEW),
+            Segment(self._time_fmt(record.time), s_time),
+            Segment(" ", plain),
+            Segment(set_cell_size(subject, subject_w), s_subject),
+            Segment(" ", plain),
+            Segment(format_size(len(data)), s_size),
+            Segment(" ", plain),
+            Segment("H" if msg.headers else " ", s_h),
+            Segment("R" if msg.reply else " ", s_r),
+            Segment(" ", plain),
         ]
-        strip = Strip(segments).crop_extend(0, width, None)
-        if selected:
-            strip = strip.apply_style(STYLE_CURSOR)
-        return strip.apply_style(self.rich_style)
+        if rest > 0:
+            segments.append(Segment(set_cell_size(preview(data, limit=max(rest * 4, 16)), rest), s_preview))
+            return Strip(segments, width)
+        return Strip(segments).crop_extend(0, width, plain)
 
     # -- cursor ------------------------------------------------------------------
     @property
