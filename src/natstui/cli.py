@@ -75,6 +75,8 @@ def fail(message: str) -> None:
 @click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
 @connection_options
 @view_options
+@click.option("--stream", metavar="STREAM", help="Start on this stream's consumers.")
+@click.option("--consumer", metavar="CONSUMER", help="With --stream: start in this consumer's ack workbench.")
 @click.version_option(__version__, "-V", "--version")
 @click.pass_context
 def main(ctx: click.Context, **options) -> None:
@@ -85,11 +87,15 @@ def main(ctx: click.Context, **options) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    stream, consumer = options.pop("stream"), options.pop("consumer")
+    if consumer and not stream:
+        fail("--consumer needs --stream")
     try:
         settings = build_settings(**options)
     except ConfigError as exc:
         fail(str(exc))
         return
+    settings.stream, settings.consumer = stream, consumer
     app = make_app(settings)
     app.run()
     sys.exit(app.return_code or 0)

@@ -76,6 +76,8 @@ class Settings:
     queue: str = ""
     buffer: int = 100_000
     read_only: bool = False
+    stream: Optional[str] = None  # open this stream's consumers (and, with consumer, its workbench)
+    consumer: Optional[str] = None
 
 
 def config_home(env: Mapping[str, str] = os.environ) -> Path:

@@ -210,3 +210,21 @@ async def test_read_only_workbench_changes_nothing(server_url, nc, js, name):
         assert app.screen.bench.items == []
     info = await js.consumer_info(name, "w")
     assert info["num_pending"] == 2 and info["num_ack_pending"] == 0 and info["delivered"]["stream_seq"] == 0
+
+
+async def test_command_line_opens_the_workbench(server_url, nc, js, name):
+    await make_stream(js, nc, name, 1)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit"})
+    from natstui.cli import make_app
+    from natstui.config import ConnectionSettings, Settings
+
+    app = make_app(Settings(connection=ConnectionSettings(servers=[server_url]), subjects=["none.>"],
+                            stream=name, consumer="w"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot)
+        assert app.screen.stream == name and app.screen.consumer == "w"
+        await wait_until(lambda: app.screen.bench._pull is not None, pilot=pilot)
+        item = await fetch_one(app, pilot, app.screen)
+        assert item.msg.data == b"m1"
+        await pilot.press("escape")
+        await wait_until(lambda: app.current_mode == "consumers" and "w" in getattr(app.screen, "consumers", {}), pilot=pilot)

@@ -20,11 +20,8 @@ from natstui.model.store import RingStore
 from natstui.model.view import StreamView
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.help import HelpScreen
-from natstui.ui.screens.live import LiveScreen
 from natstui.ui.views import ACTIONS, VIEWS
 from natstui.ui.widgets.status import StatusBar
-from natstui.ui.widgets.stream import MessageStream
-from natstui.ui.widgets.tree import SubjectTree
 
 FRAME_RATE = 20  # stream redraws per second
 SLOW_RATE = 4  # status bar updates per second; the subject tree takes every other one
@@ -127,6 +124,7 @@ class NatsTuiApp(App):
             await self.session.connect()
             await self.feed.start()
             await self.session.measure_rtt()
+            self._open_requested()
         except ConnectError as exc:
             self.notify(f"{exc}\nPress r to retry.", title="Not connected", severity="error", timeout=15, markup=False)
             return
@@ -134,6 +132,19 @@ class NatsTuiApp(App):
             self.notify(self.session.safe(f"subscribe failed: {exc}"), severity="error", timeout=15, markup=False)
             return
         self._slow_tick()
+
+    def _open_requested(self) -> None:
+        """``--stream S [--consumer C]``: start on that stream's consumers, or in the consumer's workbench."""
+        stream, consumer = self.settings.stream, self.settings.consumer
+        if not stream:
+            return
+        self.settings.stream = self.settings.consumer = None  # only on the first connection
+        self.selected_stream = stream
+        self.switch_mode("consumers")
+        if consumer:
+            from natstui.ui.screens.workbench import WorkbenchScreen
+
+            self.push_screen(WorkbenchScreen(stream, consumer))
 
     def _on_session_error(self, text: str) -> None:
         self.notify(text, severity="warning", timeout=6, markup=False)
@@ -173,12 +184,18 @@ class NatsTuiApp(App):
             self.connect_to_server()
 
     def action_help(self) -> None:
-        sections = [
-            ("Everywhere", list(self.BINDINGS)),
-            ("Live view", list(LiveScreen.BINDINGS)),
-            ("Stream", list(MessageStream.BINDINGS)),
-            ("Subject tree", list(SubjectTree.BINDINGS)),
-        ]
+        """Every key: the global ones, the current view's, and those of the widgets in it."""
+        screen = self.screen
+        sections = [("Everywhere", list(self.BINDINGS))]
+        title = next((v.title for v in VIEWS if v.mode == getattr(screen, "VIEW_NAME", "")), "This view")
+        seen = set()
+        for node in [screen, *screen.query("*")]:
+            cls = type(node)
+            if cls in seen or not cls.__module__.startswith("natstui.") or "BINDINGS" not in cls.__dict__:
+                continue
+            seen.add(cls)
+            name = cls.__dict__.get("HELP_TITLE") or (title if node is screen else cls.__name__)
+            sections.append((name, list(cls.BINDINGS)))
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -46,6 +46,8 @@ def work_record(item: WorkItem) -> Record:
 
 
 class WorkbenchScreen(ViewScreen):
+    HELP_TITLE = "Ack workbench"
+
     VIEW_NAME = "consumers"
 
     BINDINGS = [

@@ -50,6 +50,8 @@ def format_rate(rate: float) -> str:
 
 
 class SubjectTree(Tree[SubjectNode]):
+    HELP_TITLE = "Subject tree"
+
     BINDINGS = [
         Binding("enter", "select_cursor", "Filter to subtree", show=False, id="tree.select"),
         Binding("right,l", "expand_node", "Expand", show=False, id="tree.expand"),
