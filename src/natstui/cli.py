@@ -125,5 +125,58 @@ def demo(rate: float, subjects: Sequence[str], queue: str, buffer: int, read_onl
         fail(str(exc))
 
 
+@main.command("open")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--buffer", default=1_000_000, show_default=True, type=click.IntRange(1, 50_000_000),
+              help="Messages kept (the newest, when the recording holds more).")
+def open_recording(path: str, buffer: int) -> None:
+    """Browse a recording (JSON Lines) offline: the same stream, tree, filters and inspector."""
+    from natstui.model.recording import RecordingError, load
+    from natstui.model.store import RingStore
+
+    store = RingStore(buffer)
+    try:
+        count = load(path, store)
+    except (OSError, RecordingError) as exc:
+        fail(f"cannot open {path}: {exc}")
+        return
+    app = make_app(Settings(buffer=buffer, read_only=True), store=store, connect=False,
+                   offline_label=f"{path} ({count:,} messages)")
+    app.run()
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@connection_options
+@click.option("--prefix", default="", metavar="PREFIX", help="Put this in front of every subject (e.g. 'replay').")
+@click.option("--rate", default=0.0, show_default=True, help="Messages per second; 0 for as fast as possible.")
+@click.option("--read-only", is_flag=True, help="Refuse (replaying publishes).")
+def replay(path: str, prefix: str, rate: float, read_only: bool, servers, context, **conn) -> None:
+    """Re-publish a recording, with its headers, to a server (optionally under a subject prefix)."""
+    import asyncio
+
+    from natstui.client.replay import replay_file
+    from natstui.client.session import ConnectError
+
+    if read_only:
+        fail("replaying publishes messages, and --read-only refuses that")
+    try:
+        connection = resolve_connection(list(servers), context, conn)
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    try:
+        sent = asyncio.run(replay_file(connection, path, prefix, rate))
+    except ConnectError as exc:
+        fail(str(exc))
+        return
+    except Exception as exc:  # a recording or server error, in plain words
+        from natstui.client.session import describe_error
+
+        fail(f"replay stopped: {describe_error(exc)}")
+        return
+    click.echo(f"replayed {sent:,} messages from {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

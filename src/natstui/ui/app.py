@@ -52,8 +52,10 @@ class NatsTuiApp(App):
         store: Optional[RingStore] = None,
         clock: Callable[[], float] = time.time,
         connect: bool = True,
+        offline_label: str = "",
     ) -> None:
         super().__init__()
+        self.offline_label = offline_label  # shown instead of a server URL when offline (e.g. a recording)
         self.settings = settings or Settings()
         self.store = store or RingStore(self.settings.buffer, clock=clock)
         self.monitor = Monitor(self.store, clock=clock)
@@ -103,7 +105,7 @@ class NatsTuiApp(App):
             return
         bar.update_status(
             state=state,
-            url="" if state is ConnState.OFFLINE else session.server_url,
+            url=self.offline_label if state is ConnState.OFFLINE else session.server_url,
             server_name=session.server_name if state is ConnState.CONNECTED else "",
             rtt=session.rtt,
             rate=self.monitor.rate,

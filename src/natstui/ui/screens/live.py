@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 
+from natstui.model.sanitize import escape_line
 from natstui.model.view import MessageFilter
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.filter import FilterScreen
@@ -29,7 +30,11 @@ class LiveScreen(ViewScreen):
         Binding("f", "follow", "Follow", id="live.follow"),
         Binding("R", "reply", "Reply", show=False, id="live.reply"),
         Binding("e", "republish", "Re-publish", show=False, id="live.republish"),
+        Binding("ctrl+s", "record", "Record", id="live.record"),
+        Binding("x", "export", "Export", show=False, id="live.export"),
     ]
+
+    recorder = None  # a model.recording.Recorder while recording
 
     def compose_body(self) -> ComposeResult:
         app = self.app
@@ -52,6 +57,8 @@ class LiveScreen(ViewScreen):
 
     def tick(self) -> None:
         self.stream.sync()
+        if self.recorder is not None:
+            self.recorder.flush()
         self._update_info()
 
     def slow_tick(self) -> None:
@@ -63,7 +70,8 @@ class LiveScreen(ViewScreen):
     def _update_info(self) -> None:
         stream = self.stream
         view = stream.view
-        key = (len(view), view.filter.describe(), stream.new_count, stream.following, view.paused, view.behind)
+        recording = (self.recorder.path, self.recorder.count) if self.recorder is not None else None
+        key = (len(view), view.filter.describe(), stream.new_count, stream.following, view.paused, view.behind, recording)
         if key == self._info_key:
             return
         self._info_key = key
@@ -75,6 +83,8 @@ class LiveScreen(ViewScreen):
             text.append(f"  ⏸ paused, {view.behind:,} waiting (space resumes)", style="bold yellow")
         elif not stream.following and stream.new_count:
             text.append(f"  ↓ {stream.new_count:,} new (f or End follows)", style="bold cyan")
+        if recording is not None:
+            text.append(f"  ● REC {escape_line(recording[0])} ({recording[1]:,})", style="bold red")
         self.info.set_text(text)
 
     # -- events ------------------------------------------------------------------
@@ -126,3 +136,61 @@ class LiveScreen(ViewScreen):
 
         seq = self.stream.cursor_seq
         open_republish(self.app, self.app.store.get(seq) if seq is not None else None)  # type: ignore[attr-defined]
+
+    # -- recordings ------------------------------------------------------------------
+    def action_record(self) -> None:
+        """Start recording what the stream takes in (what the filter lets through), or stop."""
+        from natstui.model.recording import Recorder
+        from natstui.ui.screens.confirm import PromptScreen
+
+        if self.recorder is not None:
+            self.recorder.close()
+            self.app.notify(f"Recorded {self.recorder.count:,} messages to {self.recorder.path}.", markup=False)
+            self.recorder = None
+            self._update_info()
+            return
+
+        def start(path: Optional[str]) -> None:
+            if not path or not path.strip():
+                return
+            flt = self.stream.view.filter
+            try:
+                self.recorder = Recorder(self.app.store, path.strip(), flt.matches if flt.active else None)  # type: ignore[attr-defined]
+            except OSError as exc:
+                self.app.notify(f"Cannot record to {path.strip()}: {exc.strerror or exc}", severity="error", markup=False)
+                return
+            self._update_info()
+
+        what = "the filtered stream" if self.stream.view.filter.active else "the stream"
+        self.app.push_screen(PromptScreen(f"Record {what} to (JSON Lines, appended):", value=default_path("recording")), start)
+
+    def action_export(self) -> None:
+        """Write the messages the view shows now (the filter's selection) to a file."""
+        from natstui.model.recording import write
+        from natstui.ui.screens.confirm import PromptScreen
+
+        view = self.stream.view
+
+        def save(path: Optional[str]) -> None:
+            if not path or not path.strip():
+                return
+            try:
+                with open(path.strip(), "w", encoding="utf-8") as out:
+                    n = write((r for r in (view.record_at(i) for i in range(len(view))) if r is not None), out)
+            except OSError as exc:
+                self.app.notify(f"Cannot write {path.strip()}: {exc.strerror or exc}", severity="error", markup=False)
+                return
+            self.app.notify(f"Exported {n:,} messages to {path.strip()}.", markup=False)
+
+        self.app.push_screen(PromptScreen(f"Export the {len(view):,} messages shown to (JSON Lines):",
+                                          value=default_path("export")), save)
+
+    def on_unmount(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+
+
+def default_path(kind: str) -> str:
+    import time
+
+    return time.strftime(f"natstui-{kind}-%Y%m%d-%H%M%S.jsonl")
