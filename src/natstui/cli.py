@@ -27,7 +27,7 @@ def connection_options(f):
         click.option("--context", metavar="NAME", help="nats CLI context to use [env NATS_CONTEXT]."),
         click.option("--user", envvar="NATS_USER", help="User name [env NATS_USER]."),
         click.option("--password", envvar="NATS_PASSWORD", help="Password [env NATS_PASSWORD]."),
-        click.option("--token", help="Authentication token."),
+        click.option("--token", envvar="NATS_TOKEN", help="Authentication token [env NATS_TOKEN]."),
         click.option("--creds", envvar="NATS_CREDS", metavar="FILE", help="Credentials (JWT) file [env NATS_CREDS]."),
         click.option("--nkey", envvar="NATS_NKEY", metavar="FILE", help="NKey seed file [env NATS_NKEY]."),
         click.option("--tls-cert", envvar="NATS_CERT", metavar="FILE", help="Client certificate [env NATS_CERT]."),
@@ -101,10 +101,58 @@ def main(ctx: click.Context, **options) -> None:
     sys.exit(app.return_code or 0)
 
 
+SECRET_ENV = {"user": "NATS_USER", "password": "NATS_PASSWORD", "token": "NATS_TOKEN", "creds": "NATS_CREDS",
+              "nkey": "NATS_NKEY", "tls_cert": "NATS_CERT", "tls_key": "NATS_KEY", "tls_ca": "NATS_CA"}
+
+
+def serve_app(args: Sequence[str], host: str, port: int, env: Optional[dict] = None) -> None:
+    """Serve ``natstui ARGS`` to web browsers with textual-serve (one app process per browser tab).
+
+    Credentials go to the app processes through the environment, never on their command line.
+    """
+    import os
+    import shlex
+
+    from textual_serve.server import Server
+
+    os.environ.update(env or {})
+    command = shlex.join([sys.executable, "-m", "natstui", *args])
+    click.echo(f"natstui: serving on http://{host}:{port} (Ctrl+C stops)", err=True)
+    Server(command, host=host, port=port, title="natstui").serve()
+
+
+@main.command()
+@connection_options
+@click.option("--subject", "subjects", multiple=True, metavar="SUBJ", help="Subject the live stream subscribes to.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--allow-changes", is_flag=True, help="Serve without --read-only (anyone with the page can change things).")
+def serve(servers, context, subjects, host: str, port: int, allow_changes: bool, **conn) -> None:
+    """Serve natstui to web browsers (read-only unless --allow-changes)."""
+    args: list = []
+    for server in servers:
+        args += ["--server", server]
+    if context:
+        args += ["--context", context]
+    for subject in subjects:
+        args += ["--subject", subject]
+    for key in ("inbox_prefix", "js_domain"):
+        if conn.get(key):
+            args += [f"--{key.replace('_', '-')}", conn[key]]
+    if not allow_changes:
+        args.append("--read-only")
+    env = {SECRET_ENV[k]: v for k, v in conn.items() if k in SECRET_ENV and v}
+    serve_app(args, host, port, env)
+
+
 @main.command()
 @click.option("--rate", default=40.0, show_default=True, help="Demo messages per second.")
+@click.option("--serve", "serve_port", type=int, default=None, metavar="PORT",
+              help="Serve the demo to web browsers on this port instead of opening it here (read-only).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address to listen on.")
 @view_options
-def demo(rate: float, subjects: Sequence[str], queue: str, buffer: int, read_only: bool) -> None:
+def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[str], queue: str, buffer: int,
+         read_only: bool) -> None:
     """Start an embedded nats-server with realistic traffic and open the app on it."""
     from natstui.config import ConnectionSettings
     from natstui.demo.runner import demo_environment
@@ -112,6 +160,10 @@ def demo(rate: float, subjects: Sequence[str], queue: str, buffer: int, read_onl
 
     try:
         with demo_environment(rate) as server:
+            if serve_port is not None:
+                serve_app(["--server", server.url, "--read-only", *[a for s in subjects for a in ("--subject", s)]],
+                          host, serve_port)
+                return
             settings = Settings(
                 connection=ConnectionSettings(servers=[server.url], name="natstui-demo"),
                 subjects=list(subjects) or [">"],

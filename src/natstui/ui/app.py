@@ -67,10 +67,13 @@ class NatsTuiApp(App):
         self._connect = connect
         self.last_refusal = ""  # the newest read-only refusal, as shown
         self.selected_stream: Optional[str] = None  # shared by the Streams and Consumers views
+        self.decoder_rules, self._config_error = _load_decoders()
 
     # -- lifecycle -----------------------------------------------------------------
     def on_mount(self) -> None:
         self.switch_mode("live")
+        if self._config_error:
+            self.notify(self._config_error, title="Config file", severity="warning", timeout=10, markup=False)
         self.set_interval(1 / FRAME_RATE, self._tick, name="frame")
         self.set_interval(1 / SLOW_RATE, self._slow_tick, name="slow")
         self.set_interval(1.0, self.monitor.sample, name="rates")
@@ -207,3 +210,12 @@ class NatsTuiApp(App):
             yield SystemCommand(spec.title, spec.description, partial(self.action_run_global, spec.name))
         yield SystemCommand("Help", "Show every key", self.action_help)
         yield from super().get_system_commands(screen)
+
+
+def _load_decoders():
+    from natstui.decoders import DecoderError, load_rules
+
+    try:
+        return load_rules(), ""
+    except DecoderError as exc:
+        return [], f"decoders ignored: {exc}"

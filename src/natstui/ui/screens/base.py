@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -13,6 +14,11 @@ class ViewScreen(Screen):
     """A main view. Subclasses compose their body in ``compose_body``."""
 
     VIEW_NAME = ""
+
+    BINDINGS = [
+        Binding("y", "copy_payload", "Copy payload", show=False, id="view.copy_payload"),
+        Binding("Y", "copy_subject", "Copy subject", show=False, id="view.copy_subject"),
+    ]
     ready = False  # set once the body is mounted; the app's timers wait for it
 
     def compose(self) -> ComposeResult:
@@ -28,3 +34,32 @@ class ViewScreen(Screen):
 
     def slow_tick(self) -> None:
         """Called by the app a few times a second."""
+
+    # -- the inspector's clipboard (OSC 52: works over SSH too) ----------------------------
+    def _inspected(self):
+        from natstui.ui.widgets.inspector import Inspector
+
+        for inspector in self.query(Inspector):
+            if inspector.record is not None:
+                return inspector.record
+        return None
+
+    def action_copy_payload(self) -> None:
+        record = self._inspected()
+        if record is None:
+            return
+        data = record.msg.data or b""
+        try:
+            text, how = data.decode("utf-8"), "text"
+        except UnicodeDecodeError:
+            import base64
+
+            text, how = base64.b64encode(data).decode("ascii"), "base64"
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"Copied the payload ({len(data):,} bytes, as {how}) to the clipboard.", markup=False)
+
+    def action_copy_subject(self) -> None:
+        record = self._inspected()
+        if record is not None:
+            self.app.copy_to_clipboard(record.msg.subject)
+            self.app.notify("Copied the subject to the clipboard.", markup=False)

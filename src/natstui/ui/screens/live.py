@@ -32,6 +32,7 @@ class LiveScreen(ViewScreen):
         Binding("e", "republish", "Re-publish", show=False, id="live.republish"),
         Binding("ctrl+s", "record", "Record", id="live.record"),
         Binding("x", "export", "Export", show=False, id="live.export"),
+        Binding("D", "diff", "Diff with previous", show=False, id="live.diff"),
     ]
 
     recorder = None  # a model.recording.Recorder while recording
@@ -136,6 +137,24 @@ class LiveScreen(ViewScreen):
 
         seq = self.stream.cursor_seq
         open_republish(self.app, self.app.store.get(seq) if seq is not None else None)  # type: ignore[attr-defined]
+
+    def action_diff(self) -> None:
+        """Toggle the payload's difference from the previous message on the same subject."""
+        inspector = self.inspector
+        record = inspector.record
+        if record is None:
+            return
+        if inspector.diff_with is not None:
+            inspector.show_diff(None)
+            return
+        store = self.app.store  # type: ignore[attr-defined]
+        subject = record.msg.subject
+        for seq in range(record.seq - 1, store.first_seq - 1, -1):
+            previous = store.get(seq)
+            if previous is not None and previous.msg.subject == subject:
+                inspector.show_diff(previous)
+                return
+        self.app.notify("No earlier message on this subject in the buffer.", markup=False)
 
     # -- recordings ------------------------------------------------------------------
     def action_record(self) -> None:

@@ -9,10 +9,12 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from natstui.decoders import decode, rule_for, run_command
 from natstui.model.decode import VIEW_MODES, Rendered, human_size, render_payload
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
@@ -91,7 +93,11 @@ def payload_renderable(rendered: Rendered) -> RenderableType:
 
 
 class Inspector(VerticalScroll, can_focus=True):
-    """Shows a :class:`Record`; ``action_cycle_view`` cycles the payload view (auto, JSON, text, hex)."""
+    """Shows a :class:`Record`; ``action_cycle_view`` cycles the payload view (auto, JSON, text, hex).
+
+    In the auto view a decoder rule from the config file (by subject) is applied;
+    a command decoder runs in a thread, off the event loop.
+    """
 
     mode: reactive[str] = reactive("auto", init=False)
 
@@ -99,6 +105,7 @@ class Inspector(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.record: Optional[Record] = None
         self.rendered: Optional[Rendered] = None
+        self.diff_with: Optional[Record] = None  # show the payload's difference from this record
 
     def compose(self):
         yield Static(Text("Select a message to inspect it.", style="dim"), id="inspector-summary")
@@ -109,7 +116,13 @@ class Inspector(VerticalScroll, can_focus=True):
 
     def show(self, record: Optional[Record]) -> None:
         self.record = record
+        self.diff_with = None
         self._render_all()
+
+    def show_diff(self, previous: Optional[Record]) -> None:
+        """Show how the current payload differs from ``previous`` (None: back to the payload)."""
+        self.diff_with = previous
+        self._render_payload()
 
     def watch_mode(self) -> None:
         self._render_payload()
@@ -137,14 +150,60 @@ class Inspector(VerticalScroll, can_focus=True):
         if self.record is None:
             return
         data = self.record.msg.data or b""
-        rendered = render_payload(data, self.mode)
+        if self.diff_with is not None:
+            self._show_payload(diff_payloads(self.diff_with, self.record, self.mode), data, "diff")
+            return
+        rules = getattr(self.app, "decoder_rules", None) or []
+        rule = rule_for(rules, self.record.msg.subject) if self.mode == "auto" and rules else None
+        if rule is not None and rule.decoder == "command":
+            self._show_payload(Rendered("text", "", f"running {rule.command}…"), data, "command")
+            self._run_command(self.record, rule, data)
+            return
+        rendered = decode(rule, data) if rule is not None else render_payload(data, self.mode)
+        self._show_payload(rendered, data, rule.decoder if rule is not None else "")
+
+    @work(exclusive=True, thread=True, group="inspector-decoder", exit_on_error=False)
+    def _run_command(self, record: Record, rule, data: bytes) -> None:
+        rendered = run_command(rule.command or "", data)
+        self.app.call_from_thread(self._command_done, record, rendered, data)
+
+    def _command_done(self, record: Record, rendered: Rendered, data: bytes) -> None:
+        if record is self.record and self.diff_with is None:
+            self._show_payload(rendered, data, "command")
+
+    def _show_payload(self, rendered: Rendered, data: bytes, decoder: str) -> None:
         self.rendered = rendered
+        shown = "diff" if decoder == "diff" else (decoder or rendered.mode)
         title = Text.assemble(
             ("Payload", "bold underline"),
             (f"  {human_size(len(data))}, view: {self.mode}", "dim"),
-            (f" → {rendered.mode}" if self.mode == "auto" else "", "dim"),
+            (f" → {shown}" if self.mode == "auto" or decoder == "diff" else "", "dim"),
         )
         if rendered.note:
-            title.append(f"\n{rendered.note}", style="yellow")
+            title.append(f"\n{escape_line(rendered.note)}", style="yellow")
         self.query_one("#inspector-payload-title", Static).update(title)
-        self.query_one("#inspector-payload", Static).update(payload_renderable(rendered))
+        if decoder == "diff":
+            self.query_one("#inspector-payload", Static).update(diff_renderable(rendered.text))
+        else:
+            self.query_one("#inspector-payload", Static).update(payload_renderable(rendered))
+
+
+def diff_payloads(old: Record, new: Record, mode: str) -> Rendered:
+    """A unified diff of two payloads as rendered in ``mode`` (pretty JSON diffs field by field)."""
+    import difflib
+
+    a = render_payload(old.msg.data or b"", mode)
+    b = render_payload(new.msg.data or b"", mode)
+    lines = list(difflib.unified_diff(a.text.splitlines(), b.text.splitlines(),
+                                      f"previous (#{old.seq})", f"this (#{new.seq})", lineterm="", n=2))
+    if not lines:
+        return Rendered("text", "", f"identical to the previous message on this subject (#{old.seq})")
+    return Rendered("text", "\n".join(lines), f"difference from the previous message on this subject (#{old.seq})")
+
+
+def diff_renderable(text: str) -> Text:
+    out = Text()
+    for line in text.splitlines():
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
+        out.append(line + "\n", style=style)
+    return out
