@@ -16,7 +16,7 @@ from natstui.model.jetstream import consumer_details, consumer_row, format_durat
 from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
-from natstui.ui.widgets.details import render_sections
+from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
 
 REFRESH_SECONDS = 3.0
@@ -65,13 +65,7 @@ class ConsumersScreen(ViewScreen):
 
     @property
     def selected(self) -> Optional[str]:
-        table = self.query_one("#consumers-table", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        return cursor_key(self.query_one("#consumers-table", DataTable))
 
     # -- data ---------------------------------------------------------------------------
     def action_refresh(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from rich.text import Text
 from textual import work
@@ -69,8 +69,33 @@ class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def submit(self) -> None:  # pragma: no cover - abstract
+    def submit(self) -> None:
+        try:
+            payload = self.build()
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return
+        self.send(payload)
+
+    def build(self) -> Any:  # pragma: no cover - abstract
+        """What to send, from the fields; ValueError names the first bad one."""
         raise NotImplementedError
+
+    async def apply(self, payload: Any) -> Tuple[Any, str]:  # pragma: no cover - abstract
+        """Send it; returns what the dialog dismisses with and the notice to show."""
+        raise NotImplementedError
+
+    @work(exclusive=True, group="form-send", exit_on_error=False)
+    async def send(self, payload: Any) -> None:
+        try:
+            result, notice = await self.apply(payload)
+        except Exception as exc:
+            from natstui.client.session import describe_error
+
+            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")  # type: ignore[attr-defined]
+            return
+        self.app.notify(notice, markup=False)
+        self.dismiss(result)
 
 
 class StreamCreateScreen(FormScreen):
@@ -99,30 +124,16 @@ class StreamCreateScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#f-name", Input).focus()
 
-    def submit(self) -> None:
-        form = StreamForm(
+    def build(self) -> Dict[str, Any]:
+        return StreamForm(
             name=self.value("f-name"), subjects=self.value("f-subjects"), retention=self.value("f-retention"),
             storage=self.value("f-storage"), replicas=self.value("f-replicas"), max_msgs=self.value("f-max-msgs"),
             max_bytes=self.value("f-max-bytes"), max_age=self.value("f-max-age"), discard=self.value("f-discard"),
-        )
-        try:
-            config = form.to_config()
-        except ValueError as exc:
-            self.show_error(str(exc))
-            return
-        self.send(config)
+        ).to_config()
 
-    @work(exclusive=True, group="form-send", exit_on_error=False)
-    async def send(self, config: Dict[str, Any]) -> None:
-        try:
-            await self.app.jetstream().create_stream(config)  # type: ignore[attr-defined]
-        except Exception as exc:
-            from natstui.client.session import describe_error
-
-            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")  # type: ignore[attr-defined]
-            return
-        self.app.notify(f"Stream {config['name']} created.", markup=False)
-        self.dismiss(config)
+    async def apply(self, config: Dict[str, Any]) -> Tuple[Any, str]:
+        await self.app.jetstream().create_stream(config)  # type: ignore[attr-defined]
+        return config, f"Stream {config['name']} created."
 
 
 class PurgeScreen(FormScreen):
@@ -149,41 +160,30 @@ class PurgeScreen(FormScreen):
         self.query_one("#form-submit", Button).variant = "error"
         self.query_one("#f-kind", Select).focus()
 
-    def submit(self) -> None:
+    def build(self) -> Tuple[Optional[str], Optional[int]]:
         from natstui.model.jetstream import validate_subjects
 
         if self.value("f-confirm") != self.stream:
-            self.show_error(f"type {self.stream} to confirm")
-            return
+            raise ValueError(f"type {self.stream} to confirm")
         kind = self.value("f-kind")
-        subject: Optional[str] = None
-        keep: Optional[int] = None
-        try:
-            if kind == "messages on a subject":
-                subjects = validate_subjects(self.value("f-subject"))
-                if len(subjects) != 1:
-                    raise ValueError("give one subject")
-                subject = subjects[0]
-            elif kind == "all but the newest N":
+        if kind == "messages on a subject":
+            subjects = validate_subjects(self.value("f-subject"))
+            if len(subjects) != 1:
+                raise ValueError("give one subject")
+            return subjects[0], None
+        if kind == "all but the newest N":
+            try:
                 keep = int(self.value("f-keep"))
-                if keep < 1:
-                    raise ValueError
-        except ValueError as exc:
-            self.show_error(str(exc) or "keep N must be a whole number of at least 1")
-            return
-        self.send(subject, keep)
+            except ValueError:
+                keep = 0
+            if keep < 1:
+                raise ValueError("keep N must be a whole number of at least 1")
+            return None, keep
+        return None, None
 
-    @work(exclusive=True, group="form-send", exit_on_error=False)
-    async def send(self, subject: Optional[str], keep: Optional[int]) -> None:
-        try:
-            purged = await self.app.jetstream().purge_stream(self.stream, subject, keep)  # type: ignore[attr-defined]
-        except Exception as exc:
-            from natstui.client.session import describe_error
-
-            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")  # type: ignore[attr-defined]
-            return
-        self.app.notify(f"Purged {purged:,} messages from {self.stream}.", markup=False)
-        self.dismiss({"purged": purged})
+    async def apply(self, payload: Tuple[Optional[str], Optional[int]]) -> Tuple[Any, str]:
+        purged = await self.app.jetstream().purge_stream(self.stream, *payload)  # type: ignore[attr-defined]
+        return {"purged": purged}, f"Purged {purged:,} messages from {self.stream}."
 
 
 class ConsumerCreateScreen(FormScreen):
@@ -216,28 +216,14 @@ class ConsumerCreateScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#f-name", Input).focus()
 
-    def submit(self) -> None:
-        form = ConsumerForm(
+    def build(self) -> Dict[str, Any]:
+        return ConsumerForm(
             name=self.value("f-name"), filters=self.value("f-filters"), deliver_policy=self.value("f-deliver"),
             start=self.value("f-start"), ack_policy=self.value("f-ack"), ack_wait=self.value("f-ack-wait"),
             max_deliver=self.value("f-max-deliver"), backoff=self.value("f-backoff"),
             inactive_threshold=self.value("f-inactive"),
-        )
-        try:
-            config = form.to_config()
-        except ValueError as exc:
-            self.show_error(str(exc))
-            return
-        self.send(config)
+        ).to_config()
 
-    @work(exclusive=True, group="form-send", exit_on_error=False)
-    async def send(self, config: Dict[str, Any]) -> None:
-        try:
-            info = await self.app.jetstream().create_consumer(self.stream, config)  # type: ignore[attr-defined]
-        except Exception as exc:
-            from natstui.client.session import describe_error
-
-            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")  # type: ignore[attr-defined]
-            return
-        self.app.notify(f"Consumer {info.get('name', '')} created on {self.stream}.", markup=False)
-        self.dismiss(info)
+    async def apply(self, config: Dict[str, Any]) -> Tuple[Any, str]:
+        info = await self.app.jetstream().create_consumer(self.stream, config)  # type: ignore[attr-defined]
+        return info, f"Consumer {info.get('name', '')} created on {self.stream}."

@@ -23,3 +23,13 @@ def render_sections(sections: Sequence[Section]) -> Table:
         for label, value in rows:
             table.add_row(Text(escape_line(label)), Text(escape_line(str(value))))
     return table
+
+
+def cursor_key(table) -> "str | None":
+    """The row key under a DataTable's cursor, or None when the table is empty."""
+    if table.row_count == 0:
+        return None
+    try:
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    except Exception:
+        return None
