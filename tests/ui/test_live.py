@@ -211,8 +211,11 @@ async def test_hostile_message_is_shown_as_data(server_url, nc):
         stream.focus()
         await pilot.press("home")
         await wait_until(lambda: "X-Evil" in screen_text(app), pilot=pilot)
+        assert "view: auto → hex" in screen_text(app)  # invalid UTF-8
+        await pilot.press("v", "v")  # the text view, with replacement characters
+        await wait_until(lambda: "view: text" in screen_text(app), pilot=pilot)
         text = screen_text(app)
-        assert "[bold red]x[/]" in text  # literally, not styled
+        assert "[bold red]x[/] \\e[2J\ufffd" in text  # literally: not styled, the escape shown, not run
         assert "\x1b" not in text
         await pilot.press("down")
         await wait_until(lambda: "showing the first 64.0 KiB of 1.0 MiB" in screen_text(app), pilot=pilot)

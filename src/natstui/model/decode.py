@@ -63,14 +63,20 @@ def try_text(data: bytes) -> Optional[str]:
         return None
 
 
-def hex_dump(data: bytes, limit: int = HEX_LIMIT) -> str:
+def hex_dump(data: bytes, limit: int = HEX_LIMIT, per_line: int = 16) -> str:
     lines = []
-    for offset in range(0, min(len(data), limit), 16):
-        chunk = data[offset : offset + 16]
+    width = per_line * 3 - 1
+    for offset in range(0, min(len(data), limit), per_line):
+        chunk = data[offset : offset + per_line]
         hexes = " ".join(f"{b:02x}" for b in chunk)
         text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
-        lines.append(f"{offset:08x}  {hexes:<47}  {text}")
+        lines.append(f"{offset:08x}  {hexes:<{width}}  {text}")
     return "\n".join(lines)
+
+
+def hex_per_line(width: int) -> int:
+    """16 bytes a line when the hex dump fits in ``width`` cells, else 8."""
+    return 16 if width >= 76 else 8
 
 
 @dataclass
@@ -82,7 +88,7 @@ class Rendered:
     note: str = ""  # what was cut or why another view was used
 
 
-def render_payload(data: bytes, mode: str = "auto") -> Rendered:
+def render_payload(data: bytes, mode: str = "auto", width: int = 80) -> Rendered:
     if mode not in VIEW_MODES:
         raise ValueError(f"unknown view {mode!r}")
     size = len(data)
@@ -117,7 +123,7 @@ def render_payload(data: bytes, mode: str = "auto") -> Rendered:
                 note = _join(note, f"showing the first {human_size(TEXT_LIMIT)} of {human_size(size)}")
             return Rendered("text", escape_block(text), note)
         note = _join(note, "not UTF-8 text") if mode == "json" else note
-    dump = hex_dump(data)
+    dump = hex_dump(data, per_line=hex_per_line(width))
     if size > HEX_LIMIT:
         note = _join(note, f"showing the first {human_size(HEX_LIMIT)} of {human_size(size)}")
     return Rendered("hex", dump, note)

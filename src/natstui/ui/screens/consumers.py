@@ -53,7 +53,11 @@ class ConsumersScreen(ViewScreen):
         self.ready = True
         table.focus()
         self.refresh_consumers()
-        self.set_interval(REFRESH_SECONDS, self.refresh_consumers, name="consumers-refresh")
+        self.set_interval(REFRESH_SECONDS, self.refresh_if_shown, name="consumers-refresh")
+
+    def refresh_if_shown(self) -> None:
+        if self.app.screen is self:  # not while the workbench or another view covers it
+            self.refresh_consumers()
 
     def on_screen_resume(self) -> None:
         if getattr(self, "ready", False):

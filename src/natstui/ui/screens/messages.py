@@ -125,7 +125,9 @@ class StreamMessagesScreen(ViewScreen):
         self.status = "loading…"
         self._title()
         try:
-            self.info = await js.stream_info(self.stream)
+            if last or before is None and not (self.page and start == self.page[-1].seq + 1):
+                # bounds matter for first/last/seek; the next page reuses the last answer
+                self.info = await js.stream_info(self.stream)
             if last:
                 before = self.last_seq + 1
             if before is not None:

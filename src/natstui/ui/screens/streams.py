@@ -52,7 +52,7 @@ class StreamsScreen(ViewScreen):
         self.ready = True
         table.focus()
         self.refresh_streams()
-        self.set_interval(REFRESH_SECONDS, self.refresh_streams, name="streams-refresh")
+        self.set_interval(REFRESH_SECONDS, self.refresh_if_shown, name="streams-refresh")
 
     # -- data --------------------------------------------------------------------------
     @property
@@ -61,6 +61,14 @@ class StreamsScreen(ViewScreen):
 
     def action_refresh(self) -> None:
         self.refresh_streams()
+
+    def on_screen_resume(self) -> None:
+        if self.ready:
+            self.refresh_streams()
+
+    def refresh_if_shown(self) -> None:
+        if self.app.screen is self:  # not while a message browser or another view covers it
+            self.refresh_streams()
 
     @work(exclusive=True, group="streams-list", exit_on_error=False)
     async def refresh_streams(self) -> None:
@@ -112,9 +120,11 @@ class StreamsScreen(ViewScreen):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value in getattr(self, "streams", {}):
+            changed = self.app.selected_stream != event.row_key.value  # type: ignore[attr-defined]
             self.app.selected_stream = event.row_key.value  # type: ignore[attr-defined]
             self._show_detail()
-            self.load_detail(event.row_key.value)
+            if changed or "subjects" not in self.streams[event.row_key.value].get("state", {}):
+                self.load_detail(event.row_key.value)
 
     def _show_detail(self) -> None:
         name = self.selected

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Optional
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -86,6 +85,8 @@ def headers_table(headers: Optional[dict]) -> RenderableType:
 
 def payload_renderable(rendered: Rendered) -> RenderableType:
     if rendered.mode == "json":
+        from rich.syntax import Syntax  # pygments is slow to import: only when JSON is first shown
+
         return Syntax(rendered.text, "json", theme="monokai", word_wrap=True, background_color="default")
     if rendered.mode == "hex":
         return Text(rendered.text, style="bright_white", no_wrap=True)
@@ -108,11 +109,9 @@ class Inspector(VerticalScroll, can_focus=True):
         self.diff_with: Optional[Record] = None  # show the payload's difference from this record
 
     def compose(self):
-        yield Static(Text("Select a message to inspect it.", style="dim"), id="inspector-summary")
-        yield Static("", id="inspector-headers-title", classes="section-title")
-        yield Static("", id="inspector-headers")
-        yield Static("", id="inspector-payload-title", classes="section-title")
-        yield Static("", id="inspector-payload")
+        # Two blocks, so that showing a message costs two updates (each asks for a layout pass).
+        yield Static(Text("Select a message to inspect it.", style="dim"), id="inspector-info")
+        yield Static("", id="inspector-payload", classes="section-title")
 
     def show(self, record: Optional[Record]) -> None:
         self.record = record
@@ -133,16 +132,16 @@ class Inspector(VerticalScroll, can_focus=True):
     def _render_all(self) -> None:
         record = self.record
         if record is None:
-            self.query_one("#inspector-summary", Static).update(Text("Select a message to inspect it.", style="dim"))
-            for name in ("headers-title", "headers", "payload-title", "payload"):
-                self.query_one(f"#inspector-{name}", Static).update("")
+            self.query_one("#inspector-info", Static).update(Text("Select a message to inspect it.", style="dim"))
+            self.query_one("#inspector-payload", Static).update("")
             return
-        self.query_one("#inspector-summary", Static).update(summary(record))
         headers = record.msg.headers
-        self.query_one("#inspector-headers-title", Static).update(
-            Text(f"Headers ({len(headers) if headers else 0})", style="bold underline")
-        )
-        self.query_one("#inspector-headers", Static).update(headers_table(headers))
+        self.query_one("#inspector-info", Static).update(Group(
+            summary(record),
+            Text(""),
+            Text(f"Headers ({len(headers) if headers else 0})", style="bold underline"),
+            headers_table(headers),
+        ))
         self._render_payload()
         self.scroll_home(animate=False)
 
@@ -159,7 +158,8 @@ class Inspector(VerticalScroll, can_focus=True):
             self._show_payload(Rendered("text", "", f"running {rule.command}…"), data, "command")
             self._run_command(self.record, rule, data)
             return
-        rendered = decode(rule, data) if rule is not None else render_payload(data, self.mode)
+        width = self.scrollable_content_region.width or 80
+        rendered = decode(rule, data) if rule is not None else render_payload(data, self.mode, width)
         self._show_payload(rendered, data, rule.decoder if rule is not None else "")
 
     @work(exclusive=True, thread=True, group="inspector-decoder", exit_on_error=False)
@@ -181,11 +181,8 @@ class Inspector(VerticalScroll, can_focus=True):
         )
         if rendered.note:
             title.append(f"\n{escape_line(rendered.note)}", style="yellow")
-        self.query_one("#inspector-payload-title", Static).update(title)
-        if decoder == "diff":
-            self.query_one("#inspector-payload", Static).update(diff_renderable(rendered.text))
-        else:
-            self.query_one("#inspector-payload", Static).update(payload_renderable(rendered))
+        body = diff_renderable(rendered.text) if decoder == "diff" else payload_renderable(rendered)
+        self.query_one("#inspector-payload", Static).update(Group(title, body))
 
 
 def diff_payloads(old: Record, new: Record, mode: str) -> Rendered:
