@@ -113,7 +113,11 @@ def serve_app(args: Sequence[str], host: str, port: int, env: Optional[dict] = N
     import os
     import shlex
 
-    from textual_serve.server import Server
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        fail("natstui serve needs textual-serve: pip install 'natstui[serve]'")
+        return
 
     os.environ.update(env or {})
     command = shlex.join([sys.executable, "-m", "natstui", *args])
