@@ -65,4 +65,6 @@ class ActionSpec:
         getattr(import_module(module), name)(app)
 
 
-ACTIONS: List[ActionSpec] = []
+ACTIONS: List[ActionSpec] = [
+    ActionSpec("publish", "Publish", "p", "Publish", "natstui.ui.screens.compose:open_compose", "Publish a message or send a request"),
+]

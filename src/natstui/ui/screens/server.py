@@ -1,19 +1,280 @@
-"""The Server view (being built)."""
+"""The Server view: the connected server, the connection, the account's JetStream usage,
+and the subscription behind the live stream.
+
+Server details, RTT and the subscription's counters come from what nats-py
+already holds and are redrawn a few times a second; the account's JetStream
+usage is one API call, made when the view is shown, every few seconds while
+it is visible, and on ``u``.
+"""
 
 from __future__ import annotations
 
+import time
+from typing import List, Optional
+
+from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from natstui.client.server import (
+    AccountUsage,
+    ServerDetails,
+    ServerOverview,
+    SubscriptionStats,
+    Usage,
+    account_usage,
+    subscription_stats,
+)
+from natstui.client.session import ConnState, describe_error
+from natstui.model.decode import human_size
+from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import ViewScreen
+from natstui.ui.widgets.status import format_rtt
+
+ACCOUNT_EVERY = 5.0  # seconds between JetStream account queries while the view is visible
+
+
+def _fields() -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+def _text(value: object, style: str = "") -> Text:
+    return Text(escape_line(str(value)), style=style)
+
+
+def _dim(value: str = "—") -> Text:
+    return Text(value, style="dim")
+
+
+def _onoff(on: bool) -> Text:
+    return Text("on", style="bold green") if on else Text("off", style="bold red")
+
+
+def _bytes(n: int) -> str:
+    return f"{human_size(n)} ({n:,} bytes)" if n >= 1024 else f"{n:,} bytes"
+
+
+def details_panel(overview: ServerOverview) -> RenderableType:
+    d = overview.details
+    if d is None:
+        return _dim("No server: natstui is not connected.")
+    table = _fields()
+    table.add_row("Name", _text(d.name, "bold cyan") if d.name else _dim())
+    table.add_row("ID", _text(d.id) if d.id else _dim())
+    built = ", ".join(x for x in (d.go if d.go.startswith("go") else f"go {d.go}" if d.go else "",
+                                  f"commit {d.git_commit}" if d.git_commit else "") if x)
+    version = d.version + (f" ({built})" if built else "")
+    table.add_row("Version", _text(version) if d.version else _dim())
+    table.add_row("Cluster", _text(d.cluster) if d.cluster else _dim("— (not clustered)"))
+    if d.domain:
+        table.add_row("Domain", _text(d.domain))
+    table.add_row("JetStream", _onoff(d.jetstream))
+    table.add_row("Max payload", _text(_bytes(d.max_payload)) if d.max_payload else _dim())
+    table.add_row("Headers", Text("supported" if d.headers else "not supported", style="" if d.headers else "red"))
+    table.add_row("TLS", Text(d.tls, style="green" if d.tls_required else ""))
+    urls = Text("\n".join(escape_line(u) for u in d.connect_urls)) if d.connect_urls else _dim("none advertised")
+    table.add_row("Connect URLs", urls)
+    return table
+
+
+def connection_panel(overview: ServerOverview) -> RenderableType:
+    table = _fields()
+    table.add_row("State", Text(overview.state, style="bold green" if overview.state == "connected" else "bold yellow"))
+    table.add_row("URL", _text(overview.url) if overview.url else _dim())
+    table.add_row("Round trip", Text(format_rtt(overview.rtt)[4:]))
+    table.add_row("Reconnects", Text(f"{overview.reconnects:,}"))
+    d = overview.details
+    if d is not None and (d.client_id is not None or d.client_ip):
+        table.add_row("Client", _text(f"id {d.client_id}" + (f" from {d.client_ip}" if d.client_ip else "")))
+    table.add_row("Messages", Text(f"{overview.in_msgs:,} in, {overview.out_msgs:,} out"))
+    return table
+
+
+def _usage(usage: Usage, size: bool) -> Text:
+    fmt = (lambda n: human_size(n)) if size else (lambda n: f"{n:,}")
+    text = Text(fmt(usage.used), style="bold")
+    if usage.limit is None:
+        text.append(" of unlimited", style="dim")
+    else:
+        text.append(f" of {fmt(usage.limit)}")
+        if usage.limit > 0:
+            share = usage.used / usage.limit
+            shown = "<1%" if 0 < share < 0.01 else f"{share:.0%}"
+            text.append(f"  {shown}", style="bold red" if share >= 0.9 else ("yellow" if share >= 0.75 else "green"))
+    return text
+
+
+def account_panel(account: Optional[AccountUsage], error: str) -> RenderableType:
+    if account is None:
+        if error:
+            return Text(f"✗ {error}", style="bold red")
+        return _dim("Asking the JetStream API…")
+    table = _fields()
+    table.add_row("Memory", _usage(account.memory, True))
+    table.add_row("Storage", _usage(account.storage, True))
+    table.add_row("Streams", _usage(account.streams, False))
+    table.add_row("Consumers", _usage(account.consumers, False))
+    table.add_row("API requests", Text(f"{account.api_total:,} ({account.api_errors:,} errors)"))
+    if account.domain:
+        table.add_row("Domain", _text(account.domain))
+    if account.tiers:
+        table.add_row("Tiers", _text(", ".join(account.tiers)))
+    return table
+
+
+def _limit(n: int, size: bool) -> str:
+    if n <= 0:
+        return "no limit"
+    return human_size(n) if size else f"{n:,}"
+
+
+def subscriptions_panel(subs: List[SubscriptionStats]) -> RenderableType:
+    if not subs:
+        return _dim("The live stream has no subscription (not connected yet).")
+    table = Table(box=None, padding=(0, 2), expand=False, header_style="bold")
+    for label, justify in (("Sid", "right"), ("Subject", "left"), ("Queue group", "left"), ("Pending msgs", "right"),
+                           ("Pending bytes", "right"), ("Delivered", "right"), ("Dropped", "right")):
+        table.add_column(label, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for s in subs:
+        table.add_row(
+            Text(str(s.sid)),
+            _text(s.subject, "cyan"),
+            _text(s.queue) if s.queue else _dim(),
+            Text(f"{s.pending_msgs:,} of {_limit(s.pending_msgs_limit, False)}"),
+            Text(f"{human_size(s.pending_bytes)} of {_limit(s.pending_bytes_limit, True)}"),
+            Text(f"{s.delivered:,}"),
+            Text(f"{s.dropped:,}", style="bold red" if s.dropped else "green"),
+        )
+    note = Text(
+        "Pending: received by nats-py, not yet taken in by natstui. Past either limit nats-py drops messages "
+        "(slow consumer); they are counted here and in the status bar.",
+        style="dim",
+    )
+    grid = Table.grid()
+    grid.add_row(table)
+    grid.add_row(Text(""))
+    grid.add_row(note)
+    return grid
+
+
+class Panel(Static):
+    """One titled panel of the Server view; redraws only when what it shows changed."""
+
+    def __init__(self, title: str, *, id: str) -> None:
+        super().__init__("", id=id, classes="server-panel")
+        self.border_title = title
+        self._key: object = None
+
+    def show(self, key: object, build) -> None:
+        if key != self._key:
+            self._key = key
+            self.update(build())
 
 
 class ServerScreen(ViewScreen):
     VIEW_NAME = "server"
 
+    BINDINGS = [Binding("u", "refresh", "Refresh", id="server.refresh")]
+
     def compose_body(self) -> ComposeResult:
-        yield Static(Text("Server: not built yet."), id="server-body")
+        with VerticalScroll(id="server-body"):
+            with Horizontal(id="server-top"):
+                yield Panel("Server", id="server-details")
+                yield Panel("Connection", id="server-connection")
+                yield Panel("JetStream account", id="server-account")
+            yield Panel("Live stream subscription", id="server-subs")
 
     def on_mount(self) -> None:
+        if not self.query("#server-details"):
+            return  # pushed while the app exits (a key right after q): Textual did not compose it
+        self.overview: Optional[ServerOverview] = None
+        self.account: Optional[AccountUsage] = None
+        self.account_error = ""
+        self.account_busy = False
+        self.account_at: Optional[float] = None  # monotonic time of the last account query
+        self.collect_and_show()
+        self.query_one("#server-body").focus()
         self.ready = True
+
+    # -- gathering ---------------------------------------------------------------------
+    def collect(self) -> ServerOverview:
+        """Everything shown, from the session and the feed (no server call)."""
+        app = self.app
+        session = app.session  # type: ignore[attr-defined]
+        state = session.state
+        connected = state is ConnState.CONNECTED
+        stats = getattr(session.nc, "stats", {}) or {}
+        return ServerOverview(
+            state=state.value,
+            url=session.server_url if state is not ConnState.OFFLINE else "",
+            details=ServerDetails.from_info(session.server_info) if connected or session.server_info else None,
+            rtt=session.rtt if connected else None,
+            reconnects=session.reconnects,
+            in_msgs=int(stats.get("in_msgs", 0)),
+            out_msgs=int(stats.get("out_msgs", 0)),
+            subscriptions=subscription_stats(app.feed.subscriptions, session.dropped),  # type: ignore[attr-defined]
+            account=self.account,
+            account_error=self.account_error,
+        )
+
+    def collect_and_show(self) -> None:
+        if self.app.session.state is ConnState.OFFLINE and self.overview is not None:  # type: ignore[attr-defined]
+            return  # nothing changes without a server
+        self.show_overview(self.collect())
+
+    def show_overview(self, overview: ServerOverview) -> None:
+        self.overview = overview
+        self.query_one("#server-details", Panel).show(overview.details, lambda: details_panel(overview))
+        self.query_one("#server-connection", Panel).show(
+            (overview.state, overview.url, overview.rtt, overview.reconnects, overview.in_msgs, overview.out_msgs,
+             overview.details.client_id if overview.details else None),
+            lambda: connection_panel(overview))
+        self.query_one("#server-account", Panel).show(
+            (overview.account, overview.account_error, overview.state),
+            lambda: account_panel(overview.account, overview.account_error) if overview.state != "offline"
+            else _dim("No server: natstui is not connected."))
+        self.query_one("#server-subs", Panel).show(
+            tuple(overview.subscriptions), lambda: subscriptions_panel(overview.subscriptions))
+
+    def slow_tick(self) -> None:
+        self.collect_and_show()
+        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
+            return
+        due = self.account_at is None or time.monotonic() - self.account_at >= ACCOUNT_EVERY
+        if due and not self.account_busy:
+            self.refresh_account()
+
+    @work(exclusive=True, group="server-account", exit_on_error=False)
+    async def refresh_account(self, manual: bool = False) -> None:
+        app = self.app
+        self.account_busy = True
+        try:
+            domain = app.settings.connection.js_domain  # type: ignore[attr-defined]
+            self.account = await account_usage(app.session.nc, domain)  # type: ignore[attr-defined]
+            self.account_error = ""
+        except Exception as exc:
+            self.account = None
+            if manual:
+                self.account_error = app.report_error("JetStream account", exc)  # type: ignore[attr-defined]
+            else:
+                self.account_error = app.session.safe(describe_error(exc))  # type: ignore[attr-defined]
+        finally:
+            self.account_busy = False
+            self.account_at = time.monotonic()
+        self.collect_and_show()
+
+    def action_refresh(self) -> None:
+        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
+            self.app.notify("Not connected: nothing to refresh.", severity="warning", timeout=5, markup=False)
+            return
+        self.collect_and_show()
+        if not self.account_busy:
+            self.refresh_account(manual=True)

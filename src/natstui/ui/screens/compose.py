@@ -1,0 +1,393 @@
+"""The compose screen: publish a message, send a request and see its reply, or reply to a message.
+
+Opened by ``p`` anywhere (``open_compose``), from the Live view to reply to
+or re-publish the selected message (``open_reply``, ``open_republish``) and
+from the Services view to send a test request to an endpoint
+(``open_request``). Everything here is refused with ``--read-only``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+from weakref import WeakKeyDictionary
+
+from nats import errors as nats_errors
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+from textual.widgets.text_area import LanguageDoesNotExist
+
+from natstui.client import publish as pub
+from natstui.model.compose import (
+    ComposeError,
+    format_duration,
+    group_headers,
+    header_problem,
+    headers_text,
+    parse_headers,
+    parse_timeout,
+    payload_problem,
+    subject_problem,
+)
+from natstui.model.decode import human_size
+from natstui.model.records import Record
+from natstui.model.sanitize import escape_block, escape_line
+from natstui.model.subjects import subject_matches
+from natstui.ui.widgets.inspector import Inspector
+
+PUBLISH, REQUEST, REPLY, REPUBLISH = "publish", "request", "reply", "republish"
+DEFAULT_TIMEOUT = "2"
+EDIT_LIMIT = 64 * 1024  # larger payloads are re-published unchanged, not edited
+
+
+@dataclass
+class Draft:
+    subject: str = ""
+    headers: str = ""
+    payload: str = ""
+    timeout: str = DEFAULT_TIMEOUT
+
+
+# What ``p`` last composed, per app, so that it opens where the user left it.
+_drafts: "WeakKeyDictionary[object, Draft]" = WeakKeyDictionary()
+
+
+def open_compose(app) -> None:
+    """The global "Publish" action: a blank (or the last) draft."""
+    if isinstance(app.screen, ComposeScreen):
+        return  # already composing
+    if not app.allow_change("publishing a message or sending a request"):
+        return
+    app.push_screen(ComposeScreen(PUBLISH, draft=_drafts.get(app)))
+
+
+def open_reply(app, record: Optional[Record]) -> None:
+    """Reply to a received message (``Msg.respond``: publish to its reply subject)."""
+    if record is None:
+        app.notify("Select a message first (↑/↓ in the stream).", severity="warning", timeout=5, markup=False)
+        return
+    if not record.reply:
+        app.notify(
+            f"Cannot reply: the message on {escape_line(record.subject)} has no reply subject, "
+            "so nobody is waiting for an answer.",
+            title="No reply subject", severity="warning", timeout=8, markup=False,
+        )
+        return
+    if not app.allow_change(f"replying to {record.reply!r}"):
+        return
+    app.push_screen(ComposeScreen(REPLY, draft=Draft(subject=escape_line(record.reply)), about=record.subject,
+                                  reply_subject=record.reply))
+
+
+def open_republish(app, record: Optional[Record]) -> None:
+    """Re-publish a message with its headers, after editing."""
+    if record is None:
+        app.notify("Select a message first (↑/↓ in the stream).", severity="warning", timeout=5, markup=False)
+        return
+    if not app.allow_change(f"re-publishing to {record.subject!r}"):
+        return
+    draft = Draft(subject=escape_line(record.subject), headers=headers_text(record.headers))
+    app.push_screen(ComposeScreen(REPUBLISH, draft=draft, payload=record.data))
+
+
+def open_request(app, subject: str, about: str = "") -> None:
+    """A test request to a service endpoint."""
+    if not app.allow_change(f"sending a request to {subject!r}"):
+        return
+    last = _drafts.get(app)
+    draft = Draft(subject=escape_line(subject), timeout=last.timeout if last else DEFAULT_TIMEOUT)
+    app.push_screen(ComposeScreen(REQUEST, draft=draft, about=about))
+
+
+class ComposeScreen(ModalScreen[None]):
+    """Subject, headers and payload; Publish, or Request and see the reply beside them."""
+
+    HELP_TITLE = "Publish and request"
+
+    BINDINGS = [
+        Binding("ctrl+s", "publish", "Publish", priority=True, id="compose.publish"),
+        Binding("ctrl+r", "request", "Request", priority=True, id="compose.request"),
+        Binding("escape", "close", "Close", id="compose.close"),
+    ]
+
+    TITLES = {
+        PUBLISH: "Publish a message or send a request",
+        REQUEST: "Send a request",
+        REPLY: "Reply to a message",
+        REPUBLISH: "Re-publish a message",
+    }
+
+    def __init__(self, mode: str = PUBLISH, *, draft: Optional[Draft] = None, payload: Optional[bytes] = None,
+                 about: str = "", reply_subject: str = "") -> None:
+        super().__init__()
+        self.mode = mode
+        self.reply_subject = reply_subject  # REPLY: the message's own reply subject, exactly
+        self.draft = Draft(**vars(draft)) if draft else Draft()
+        self.about = about
+        self.raw_payload: Optional[bytes] = None  # a payload kept as is until the text is edited
+        self.too_large = False  # a payload too large to edit here: shown in part, sent unchanged
+        if payload is not None:
+            if len(payload) > EDIT_LIMIT:
+                self.raw_payload, self.too_large = payload, True
+                payload = payload[:EDIT_LIMIT]
+            try:
+                text = payload.decode("utf-8")
+            except UnicodeDecodeError:
+                text = payload.decode("utf-8", "backslashreplace")
+                self.raw_payload = self.raw_payload or payload
+            shown = escape_block(text)
+            if shown != text:
+                # Control characters must not reach the terminal: shown escaped,
+                # and the original bytes are sent unless the text is edited.
+                self.raw_payload = self.raw_payload or payload
+            self.draft.payload = shown
+        self._initial_payload = self.draft.payload
+        self.sent = 0  # messages published or requests answered, for the user and the tests
+        self.last_reply: Optional[pub.Reply] = None
+        self.last_error = ""
+        self._tried = False  # a send was attempted: an empty subject is a problem from now on
+
+    # -- layout ---------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        reply = self.mode == REPLY
+        with Vertical(id="compose-box") as box:
+            box.border_title = self.TITLES[self.mode]
+            if self.about:
+                what = "replying to a message on " if reply else "endpoint "
+                yield Static(Text.assemble((what, "dim"), (escape_line(self.about), "cyan")), id="compose-about")
+            with Horizontal(id="compose-main"):
+                with Vertical(id="compose-form"):
+                    yield Label("Reply subject" if reply else "Subject", classes="compose-label")
+                    yield Input(self.draft.subject, placeholder="orders.eu.created", id="compose-subject",
+                                disabled=reply)
+                    yield Label("Headers: one 'Name: value' per line; a name may repeat", classes="compose-label")
+                    yield TextArea(self.draft.headers, id="compose-headers", soft_wrap=False,
+                                   placeholder="e.g. Content-Type: application/json")
+                    yield Label("Payload", classes="compose-label")
+                    yield TextArea(self.draft.payload, id="compose-payload", soft_wrap=True, show_line_numbers=True,
+                                   read_only=self.too_large)
+                    yield Static("", id="compose-payload-note")
+                    if not reply:
+                        with Horizontal(id="compose-timeout-row"):
+                            yield Label("Request timeout (seconds) ", classes="compose-label")
+                            yield Input(self.draft.timeout, id="compose-timeout")
+                    yield Static("", id="compose-problems")
+                    with Horizontal(id="compose-buttons"):
+                        yield Button("Send reply" if reply else "Publish", variant="primary", id="compose-publish")
+                        if not reply:
+                            yield Button("Request", variant="success", id="compose-request")
+                        yield Button("Close", id="compose-close")
+                with Vertical(id="compose-reply-pane"):
+                    yield Static(self._idle_text(), id="compose-result")
+                    yield Inspector(id="compose-inspector")
+        yield Footer(compact=True)
+
+    def _idle_text(self) -> Text:
+        if self.mode == REPLY:
+            return Text("The reply goes to the requester's inbox; ctrl+s sends it.", style="dim")
+        return Text("ctrl+s publishes; ctrl+r sends a request and shows its reply here.", style="dim")
+
+    def on_mount(self) -> None:
+        if not self.query("#compose-payload"):
+            return  # pushed while the app exits (a key right after q): Textual did not compose it
+        payload = self.query_one("#compose-payload", TextArea)
+        try:
+            payload.language = "json"
+        except LanguageDoesNotExist:  # tree-sitter without its JSON grammar: plain text
+            payload.language = None
+        self._check_payload()
+        self.query_one("#compose-inspector", Inspector).display = False  # until there is a reply to show
+        if self.mode in (REPLY, REQUEST) or (self.mode == REPUBLISH and self.draft.subject):
+            payload.focus()
+        else:
+            self.query_one("#compose-subject", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+        if action == "request" and self.mode == REPLY:
+            return False
+        return True
+
+    # -- live checks ----------------------------------------------------------------
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id == "compose-payload":
+            if self.raw_payload is not None and event.text_area.text != self._initial_payload:
+                self.raw_payload = None  # edited: the text is now the payload
+            self._check_payload()
+        elif event.text_area.id == "compose-headers":
+            self._show_problems()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "compose-subject":
+            self._show_problems()
+
+    def _check_payload(self) -> None:
+        note = self.query_one("#compose-payload-note", Static)
+        if self.too_large and self.raw_payload is not None:
+            note.update(Text(f"{human_size(len(self.raw_payload))}: too large to edit here, the first "
+                             f"{human_size(EDIT_LIMIT)} shown; sent unchanged", style="yellow"))
+            return
+        if self.raw_payload is not None:
+            note.update(Text(f"binary or control characters ({human_size(len(self.raw_payload))}): shown escaped, "
+                             "sent unchanged unless you edit it", style="yellow"))
+            return
+        text = self.query_one("#compose-payload", TextArea).text
+        problem = payload_problem(text)
+        if problem:
+            note.update(Text(f"⚠ {problem}", style="bold red"))
+        elif text.lstrip()[:1] in ("{", "["):
+            note.update(Text(f"✓ valid JSON, {human_size(len(text.encode()))}", style="green"))
+        else:
+            note.update(Text(f"{human_size(len(text.encode()))}" if text else "empty payload", style="dim"))
+
+    def _show_problems(self) -> None:
+        """What is wrong with the subject and the headers now (the payload has its own note)."""
+        subject = self._subject()
+        problems = [
+            subject_problem(subject) if subject or self._tried else None,
+            header_problem(self.query_one("#compose-headers", TextArea).text),
+        ]
+        text = "\n".join(f"⚠ {p}" for p in problems if p)
+        self.query_one("#compose-problems", Static).update(Text(text, style="bold red"))
+
+    # -- building what is sent --------------------------------------------------------
+    def _save_draft(self) -> None:
+        if self.mode != PUBLISH:
+            return
+        timeout = self.query_one("#compose-timeout", Input).value
+        _drafts[self.app] = Draft(self._subject(), self.query_one("#compose-headers", TextArea).text,
+                                  self.query_one("#compose-payload", TextArea).text, timeout)
+
+    def _subject(self) -> str:
+        if self.mode == REPLY and self.reply_subject:
+            return self.reply_subject
+        return self.query_one("#compose-subject", Input).value.strip()
+
+    def _build(self):
+        """(subject, headers, payload), or raise ComposeError with what is wrong."""
+        self._tried = True
+        subject = self._subject()
+        problem = subject_problem(subject)
+        if problem:
+            raise ComposeError(problem)
+        headers = parse_headers(self.query_one("#compose-headers", TextArea).text)
+        if self.raw_payload is not None:
+            return subject, headers, self.raw_payload
+        text = self.query_one("#compose-payload", TextArea).text
+        problem = payload_problem(text)
+        if problem:
+            raise ComposeError(problem)
+        return subject, headers, text.encode("utf-8")
+
+    def _refuse(self, problem: str) -> None:
+        self._show_problems()
+        self.last_error = problem
+        self._set_result(Text(f"✗ not sent: {problem}", style="bold red"))
+
+    def _set_result(self, text: Text) -> None:
+        self.query_one("#compose-result", Static).update(text)
+
+    # -- actions -------------------------------------------------------------------------
+    def action_publish(self) -> None:
+        try:
+            subject, headers, payload = self._build()
+        except ComposeError as exc:
+            self._refuse(str(exc))
+            return
+        what = f"replying to {subject!r}" if self.mode == REPLY else f"publishing to {subject!r}"
+        if not self.app.allow_change(what):  # type: ignore[attr-defined]
+            self._refuse("refused: natstui runs with --read-only")
+            return
+        self._save_draft()
+        self._publish(subject, headers, payload)
+
+    def action_request(self) -> None:
+        if self.mode == REPLY:
+            return
+        try:
+            subject, headers, payload = self._build()
+            timeout = parse_timeout(self.query_one("#compose-timeout", Input).value)
+        except ComposeError as exc:
+            self._refuse(str(exc))
+            return
+        if not self.app.allow_change(f"sending a request to {subject!r}"):  # type: ignore[attr-defined]
+            self._refuse("refused: natstui runs with --read-only")
+            return
+        self._save_draft()
+        self._set_result(Text(f"… waiting up to {timeout:g} s for a reply on {escape_line(subject)}", style="yellow"))
+        self._request(subject, headers, payload, timeout)
+
+    def action_close(self) -> None:
+        self._save_draft()
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        if button == "compose-publish":
+            self.action_publish()
+        elif button == "compose-request":
+            self.action_request()
+        else:
+            self.action_close()
+
+    # -- server calls ------------------------------------------------------------------
+    @work(exclusive=True, group="compose", exit_on_error=False)
+    async def _publish(self, subject: str, headers, payload: bytes) -> None:
+        app = self.app
+        nc = app.session.nc  # type: ignore[attr-defined]
+        try:
+            if self.mode == REPLY:
+                await pub.respond(nc, subject, payload, headers)
+            else:
+                await pub.publish(nc, subject, payload, headers)
+            await nc.flush(timeout=5)
+        except Exception as exc:
+            self.last_error = app.report_error("publish failed", exc)  # type: ignore[attr-defined]
+            self._set_result(Text(f"✗ {self.last_error}", style="bold red"))
+            return
+        self.sent += 1
+        verb = "Replied" if self.mode == REPLY else "Published"
+        extra = f", {len(headers)} header(s)" if headers else ""
+        self._set_result(Text(f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} "
+                              f"at {time.strftime('%H:%M:%S')}", style="bold green"))
+
+    @work(exclusive=True, group="compose", exit_on_error=False)
+    async def _request(self, subject: str, headers, payload: bytes, timeout: float) -> None:
+        app = self.app
+        inspector = self.query_one("#compose-inspector", Inspector)
+        inspector.display = True
+        try:
+            reply = await pub.request(app.session.nc, subject, payload, headers, timeout=timeout)  # type: ignore[attr-defined]
+        except Exception as exc:
+            if isinstance(exc, nats_errors.TimeoutError):
+                text = app.report_error(f"no reply within {timeout:g} s", exc)  # type: ignore[attr-defined]
+                if any(subject_matches(sub.subject, subject) for sub in app.feed.subscriptions):  # type: ignore[attr-defined]
+                    text += (" (natstui's live stream subscribes to this subject, so the server cannot"
+                             " answer 'no responders')")
+            else:
+                text = app.report_error("request failed", exc)  # type: ignore[attr-defined]
+            self.last_error = text
+            self.last_reply = None
+            self._set_result(Text(f"✗ {text}", style="bold red"))
+            inspector.show(Record.stored(subject, b"", group_headers(headers), time.time(), sections=[
+                ("Request failed", [("Error", text), ("Timeout", f"{timeout:g} s")]),
+            ]))
+            return
+        self.sent += 1
+        self.last_reply = reply
+        self.last_error = ""
+        msg = reply.msg
+        rows = [("Round trip", format_duration(reply.round_trip)), ("Request subject", subject)]
+        error = reply.service_error
+        if error:
+            rows.append(("Service error", f"{error[0]} {error[1]}".strip()))
+        inspector.show(Record.stored(msg.subject, msg.data or b"", msg.headers, time.time(), sections=[("Reply", rows)]))
+        style = "bold yellow" if error else "bold green"
+        label = "service error" if error else "reply"
+        self._set_result(Text(f"✓ {label} in {format_duration(reply.round_trip)}: {human_size(len(msg.data or b''))}",
+                              style=style))

@@ -1,0 +1,163 @@
+"""Pieces of the Services and Server views: tables kept in place, and cells from wire text."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import DataTable
+
+from natstui.client.services import Endpoint, Instance, ServiceGroup, format_ns
+from natstui.model.sanitize import escape_line
+
+Row = Tuple[str, Sequence[Text]]
+
+
+def cell(value: object, style: str = "", *, justify: str = "left") -> Text:
+    """Wire text as a table cell: escaped, never markup."""
+    return Text(escape_line("" if value is None else str(value)), style=style, justify=justify)  # type: ignore[arg-type]
+
+
+def number(n: int, style: str = "") -> Text:
+    return Text(f"{n:,}", style=style, justify="right")
+
+
+def sync_table(table: DataTable, rows: Sequence[Row]) -> None:
+    """Show ``rows`` (key, cells) keeping the cursor on the same key.
+
+    When the keys are the same as shown, cells are updated in place (no jump,
+    no flicker); otherwise the table is rebuilt and the cursor put back.
+    """
+    current = [key.value for key in table.rows]
+    wanted = [key for key, _ in rows]
+    columns = list(table.columns)
+    if current == wanted:
+        for key, cells in rows:
+            for column, value in zip(columns, cells):
+                if table.get_cell(key, column) != value:
+                    table.update_cell(key, column, value)
+        return
+    selected: Optional[str] = None
+    if table.row_count and table.cursor_row is not None and 0 <= table.cursor_row < table.row_count:
+        selected = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if selected in wanted:
+        table.move_cursor(row=wanted.index(selected), animate=False)
+
+
+def selected_key(table: DataTable) -> Optional[str]:
+    if not table.row_count:
+        return None
+    row = table.cursor_row
+    if row is None or not (0 <= row < table.row_count):
+        return None
+    return table.coordinate_to_cell_key((row, 0)).row_key.value
+
+
+# -- Services -------------------------------------------------------------------------------
+
+LIST_COLUMNS = (("name", "Service / instance"), ("version", "Version"), ("requests", "Requests"), ("errors", "Errors"))
+ENDPOINT_COLUMNS = (
+    ("name", "Endpoint"), ("subject", "Subject"), ("queue", "Queue group"), ("requests", "Requests"),
+    ("errors", "Errors"), ("avg", "Average"), ("total", "Total time"), ("last_error", "Last error"),
+)
+
+
+def service_rows(groups: Iterable[ServiceGroup]) -> List[Row]:
+    rows: List[Row] = []
+    for group in groups:
+        versions = ", ".join(group.versions)
+        count = len(group.instances)
+        label = Text.assemble((escape_line(group.name), "bold cyan"), (f"  ×{count}", "dim"))
+        rows.append((f"svc:{group.name}", [label, cell(versions), number(group.num_requests),
+                                            number(group.num_errors, "bold red" if group.num_errors else "")]))
+        for i, instance in enumerate(group.instances):
+            branch = "└" if i == len(group.instances) - 1 else "├"
+            rows.append((f"inst:{instance.id}", [
+                Text.assemble((f"  {branch} ", "dim"), (escape_line(instance.id), "")),
+                cell(instance.version, "dim"),
+                number(instance.num_requests),
+                number(instance.num_errors, "red" if instance.num_errors else ""),
+            ]))
+    return rows
+
+
+def endpoint_rows(endpoints: Iterable[Endpoint]) -> List[Row]:
+    rows: List[Row] = []
+    for ep in endpoints:
+        stats = ep.has_stats
+        rows.append((f"ep:{ep.name}\x00{ep.subject}\x00{ep.queue_group}", [
+            cell(ep.name, "bold"),
+            cell(ep.subject, "cyan"),
+            cell(ep.queue_group or "—", "" if ep.queue_group else "dim"),
+            number(ep.num_requests) if stats else cell("—", "dim"),
+            number(ep.num_errors, "bold red" if ep.num_errors else "") if stats else cell("—", "dim"),
+            Text(format_ns(ep.average_processing_time), justify="right") if stats else cell("—", "dim"),
+            Text(format_ns(ep.processing_time), justify="right") if stats else cell("—", "dim"),
+            cell(ep.last_error, "red") if ep.last_error else cell("—", "dim"),
+        ]))
+    return rows
+
+
+def _fields() -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+def _metadata(metadata: dict) -> Text:
+    if not metadata:
+        return Text("—", style="dim")
+    text = Text()
+    for i, (key, value) in enumerate(sorted(metadata.items())):
+        if i:
+            text.append("\n")
+        text.append(escape_line(key), style="magenta")
+        text.append(" = ")
+        text.append(escape_line(value))
+    return text
+
+
+def group_about(group: ServiceGroup) -> Table:
+    table = _fields()
+    table.add_row("Service", Text(escape_line(group.name), style="bold cyan"))
+    table.add_row("Description", cell(group.description) if group.description else Text("—", style="dim"))
+    table.add_row("Versions", cell(", ".join(group.versions) or "—"))
+    table.add_row("Instances", Text(f"{len(group.instances)}"))
+    shared = dict(group.instances[0].metadata) if group.instances else {}
+    for instance in group.instances[1:]:
+        shared = {k: v for k, v in shared.items() if instance.metadata.get(k) == v}
+    table.add_row("Metadata", _metadata(shared))
+    table.add_row("Requests", Text(f"{group.num_requests:,} ({group.num_errors:,} errors), all instances"))
+    return table
+
+
+def instance_about(instance: Instance) -> Table:
+    table = _fields()
+    table.add_row("Service", Text(escape_line(instance.name), style="bold cyan"))
+    table.add_row("Instance", cell(instance.id))
+    table.add_row("Version", cell(instance.version or "—"))
+    table.add_row("Description", cell(instance.description) if instance.description else Text("—", style="dim"))
+    table.add_row("Started", cell(instance.started) if instance.started else Text("—", style="dim"))
+    table.add_row("Metadata", _metadata(instance.metadata))
+    table.add_row("Answered", Text(", ".join(instance.answered)))
+    return table
+
+
+def endpoint_about(endpoint: Endpoint) -> Table:
+    """The highlighted endpoint in full: what the table's columns may cut."""
+    table = _fields()
+    table.add_row("Endpoint", Text.assemble((escape_line(endpoint.name), "bold"), "  on ",
+                                            (escape_line(endpoint.subject), "cyan"),
+                                            f"  queue group {escape_line(endpoint.queue_group)}" if endpoint.queue_group else ""))
+    table.add_row("Metadata", _metadata(endpoint.metadata))
+    if endpoint.has_stats:
+        average = format_ns(endpoint.average_processing_time)
+        table.add_row("Requests", Text(f"{endpoint.num_requests:,}, {endpoint.num_errors:,} errors, "
+                                       f"{average} on average, {format_ns(endpoint.processing_time)} in all"))
+    table.add_row("Last error", cell(endpoint.last_error, "red") if endpoint.last_error else Text("—", style="dim"))
+    return table

@@ -1,0 +1,112 @@
+"""Snapshots of the Services and Server views.
+
+Deterministic: the app runs offline (no server, so no ids, ports or times that
+vary) and each view is handed fixed data through the method it uses to show what
+it gathered (``show_discovery``, ``show_overview``). The Pilot tests in tests/ui
+cover gathering that data from a real server.
+"""
+
+from natstui.cli import make_app
+from natstui.client.server import AccountUsage, ServerDetails, ServerOverview, SubscriptionStats, Usage
+from natstui.client.services import Discovery, Endpoint, Instance
+from natstui.config import Settings
+from natstui.model.store import RingStore
+
+FROZEN = 1_790_000_000.25
+
+
+def offline_app():
+    return make_app(Settings(), store=RingStore(100, clock=lambda: FROZEN), clock=lambda: FROZEN, connect=False)
+
+
+def inventory(instance_id: str, zone: str, requests: int, errors: int, last_error: str) -> Instance:
+    return Instance(
+        id=instance_id, name="inventory", version="1.4.2", description="Stock levels and reservations",
+        metadata={"team": "fulfilment", "zone": zone}, started="2026-09-21T08:00:00.000Z",
+        answered=["PING", "INFO", "STATS"],
+        endpoints=[
+            Endpoint("stock", "inventory.stock.get", "q", {"schema": "StockQuery"}, requests, errors,
+                     requests * 2_400_000, 2_400_000 if requests else 0, last_error, True),
+            Endpoint("reserve", "inventory.stock.reserve", "q", {}, 12, 0, 12 * 850_000, 850_000, "", True),
+            Endpoint("health", "inventory.health", "health", {}, 3, 0, 3 * 40_000, 40_000, "", True),
+        ],
+    )
+
+
+DISCOVERY = Discovery(
+    instances=[
+        inventory("INVENTORY0000000000001", "eu-west", 40, 2, "404:unknown sku SKU-999"),
+        inventory("INVENTORY0000000000002", "eu-central", 35, 0, ""),
+        Instance(
+            id="PRICING000000000000001", name="pricing", version="0.9.0", description="Quotes in [bold]EUR[/]",
+            metadata={"team": "billing"}, started="2026-09-21T08:00:01.000Z", answered=["PING", "INFO", "STATS"],
+            endpoints=[Endpoint("quote", "pricing.quote", "q", {}, 20, 3, 20 * 1_200_000, 1_200_000,
+                                "RuntimeError('exchange rate feed unavailable')", True)],
+        ),
+    ],
+    took=0.25,
+)
+
+OVERVIEW = ServerOverview(
+    state="connected",
+    url="nats://nats.example.com:4222",
+    details=ServerDetails(
+        id="NDEMOSERVERID0000000000000000000000000000000000000000000", name="hub-1", version="2.15.1",
+        go="go1.27.2", git_commit="b2fd3ef", host="0.0.0.0", port=4222, cluster="eu-hub", domain="hub",
+        jetstream=True, headers=True, max_payload=8 * 1024 * 1024, proto=1,
+        connect_urls=["10.0.0.1:4222", "10.0.0.2:4222", "10.0.0.3:4222"],
+        tls_required=True, tls_available=True, tls_verify=False, client_id=42, client_ip="10.0.0.99",
+    ),
+    rtt=0.00042,
+    reconnects=1,
+    in_msgs=123_456,
+    out_msgs=789,
+    subscriptions=[SubscriptionStats(1, ">", "", 12, 3456, 98_765, 42, 262_144, 128 * 1024 * 1024)],
+    account=AccountUsage(
+        memory=Usage(3 * 1024 * 1024, 1024 * 1024 * 1024),
+        storage=Usage(900 * 1024 * 1024, 1024 * 1024 * 1024),
+        streams=Usage(3, 10),
+        consumers=Usage(4, None),
+        api_total=120,
+        api_errors=2,
+        domain="hub",
+    ),
+)
+
+
+async def show_services(pilot, select_down: int = 0):
+    app = pilot.app
+    await pilot.press("6")
+    await pilot.pause(0.2)
+    app.screen.show_discovery(DISCOVERY)
+    for _ in range(select_down):
+        await pilot.press("down")
+    await pilot.pause(0.3)
+
+
+async def show_instance(pilot):
+    await show_services(pilot, select_down=1)
+
+
+async def show_server(pilot):
+    app = pilot.app
+    await pilot.press("7")
+    await pilot.pause(0.2)
+    app.screen.show_overview(OVERVIEW)
+    await pilot.pause(0.3)
+
+
+def test_services_view_grouped(snap_compare):
+    assert snap_compare(offline_app(), terminal_size=(160, 30), run_before=show_services)
+
+
+def test_services_view_instance(snap_compare):
+    assert snap_compare(offline_app(), terminal_size=(160, 30), run_before=show_instance)
+
+
+def test_server_view(snap_compare):
+    assert snap_compare(offline_app(), terminal_size=(160, 34), run_before=show_server)
+
+
+def test_server_view_narrow(snap_compare):
+    assert snap_compare(offline_app(), terminal_size=(110, 48), run_before=show_server)

@@ -1,0 +1,105 @@
+"""The Server view in Pilot: the real server's details, the account's JetStream usage, the live subscription."""
+
+import uuid
+
+from natstui.demo.server import EmbeddedServer
+from natstui.ui.screens.server import ServerScreen
+from tests.conftest import make_test_app, screen_text, wait_connected, wait_until
+
+SIZE = (170, 40)
+
+
+def lines_with(text: str, label: str) -> list:
+    return [line for line in text.splitlines() if label in line]
+
+
+async def open_server_view(app, pilot) -> ServerScreen:
+    await pilot.press("7")
+    await wait_until(lambda: isinstance(app.screen, ServerScreen) and app.screen.ready, pilot=pilot)
+    return app.screen
+
+
+async def test_server_details_account_usage_and_live_subscription(server_url, nc):
+    p = "s" + uuid.uuid4().hex[:8]
+    js = nc.jetstream()
+    await js.add_stream(name=p.upper(), subjects=[f"{p}.stored.>"])
+    app = make_test_app(server_url, [f"{p}.>"])
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_connected(app, pilot)
+            for i in range(7):
+                await nc.publish(f"{p}.x", b"hello")
+            await nc.flush()
+            await wait_until(lambda: app.store.total == 7, pilot=pilot)
+            screen = await open_server_view(app, pilot)
+            info = app.session.server_info
+            await wait_until(lambda: "Streams" in screen_text(app), pilot=pilot)
+            text = screen_text(app)
+            assert "natstui-test" in text  # the server's name
+            assert info["server_id"][:20] in text
+            assert f"Version      {info['version']}" in text
+            assert "— (not clustered)" in text
+            assert lines_with(text, "JetStream    on")
+            assert "1.0 MiB (1,048,576 bytes)" in text  # max payload
+            assert "TLS          off" in text
+            assert "Connect URLs none advertised" in text
+            assert lines_with(text, "Round trip ")
+            # the account's usage, as the JetStream API reports it right now
+            account = await js.account_info()
+            await pilot.press("u")
+            await wait_until(lambda: f"Streams      {account.streams:,} of unlimited" in screen_text(app), pilot=pilot)
+            assert f"Consumers    {account.consumers:,} of unlimited" in screen_text(app)
+            # the live stream's subscription, as nats-py counts it
+            sub = app.feed.subscriptions[0]
+            row = lines_with(screen_text(app), f" {p}.> ")
+            assert row, "the subscription row"
+            assert "0 of 262,144" in row[0] and "0 B of 128.0 MiB" in row[0]
+            assert f" {sub.delivered:,} " in row[0] and sub.delivered == 7
+            # more messages: the delivered count follows without a key press
+            for i in range(5):
+                await nc.publish(f"{p}.x", b"more")
+            await nc.flush()
+            await wait_until(lambda: any(" 12 " in line for line in lines_with(screen_text(app), f" {p}.> ")),
+                             pilot=pilot)
+    finally:
+        await js.delete_stream(p.upper())
+
+
+async def test_slow_consumer_drops_and_limits_are_shown(server_url, nc):
+    p = "f" + uuid.uuid4().hex[:8]
+    app = make_test_app(server_url, [f"{p}.>"])
+    app.feed.pending_msgs_limit = 5  # so that a burst overflows what nats-py may hold
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await open_server_view(app, pilot)
+        for i in range(3000):
+            await nc.publish(f"{p}.flood", b"x" * 16)
+        await nc.flush()
+        await wait_until(lambda: app.store.total + app.session.total_dropped == 3000, timeout=15, pilot=pilot)
+        dropped = app.session.total_dropped
+        assert dropped > 0
+        await wait_until(lambda: any(f" {dropped:,}" in line and "of 5 " in line
+                                     for line in lines_with(screen_text(app), f" {p}.> ")), pilot=pilot)
+
+
+async def test_server_without_jetstream_says_so_in_plain_words():
+    with EmbeddedServer(jetstream=False, name="no-js") as server:
+        app = make_test_app(server.url, ["x.>"])
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_connected(app, pilot)
+            await open_server_view(app, pilot)
+            await wait_until(lambda: "JetStream is not" in screen_text(app), pilot=pilot)
+            text = screen_text(app)
+            assert lines_with(text, "JetStream    off")
+            assert "no-js" in text and "Traceback" not in text
+
+
+async def test_read_only_still_shows_the_server():
+    """Looking is not changing: the Server view works with --read-only (nothing here publishes)."""
+    with EmbeddedServer(name="ro-server") as server:
+        app = make_test_app(server.url, ["x.>"], read_only=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_connected(app, pilot)
+            await open_server_view(app, pilot)
+            await wait_until(lambda: "Streams      0 of unlimited" in screen_text(app), pilot=pilot)
+            assert "ro-server" in screen_text(app) and app.last_refusal == ""
