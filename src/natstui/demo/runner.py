@@ -7,7 +7,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-from natstui.demo.server import EmbeddedServer
+from natstui.demo.server import EmbeddedServer, die_with_parent
 
 
 @contextmanager
@@ -19,6 +19,7 @@ def demo_environment(rate: float = 40.0) -> Iterator[EmbeddedServer]:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
         log.close()
         try:

