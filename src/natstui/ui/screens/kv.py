@@ -1,19 +1,544 @@
-"""The Key-Value view (being built)."""
+"""The Key-Value view: buckets, their keys (listed progressively, then watched), values, history, diff, changes."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import Static
+import asyncio
+import time
+from typing import Any, Dict, List, Optional
 
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable
+
+from natstui.client import kv as kvc
+from natstui.client.session import ConnState, describe_error
+from natstui.model import kv as kvmodel
+from natstui.model.decode import human_size
+from natstui.model.kv import KeyIndex, fmt_ttl, line_diff
+from natstui.model.records import Record
+from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
+from natstui.ui.widgets.inspector import Inspector
+from natstui.ui.widgets.kv_dialogs import CreateBucketScreen, DiffScreen, PutScreen
+from natstui.ui.widgets.kv_history import HistoryPane
+from natstui.ui.widgets.kv_keys import KeyList
+from natstui.ui.widgets.line import TextLine
+
+BUCKET_POLL = 5.0  # seconds between bucket status refreshes
+BUCKET_COLUMNS = ("Bucket", "Values", "Bytes", "History", "TTL", "Storage", "Replicas")
+
+
+def bucket_cells(b: kvc.BucketStatus) -> List[Text]:
+    return [
+        Text(escape_line(b.name), style="bold cyan"),
+        Text(f"{b.values:,}", justify="right"),
+        Text(human_size(b.bytes), justify="right"),
+        Text(str(b.history), justify="right"),
+        Text(fmt_ttl(b.ttl), justify="right"),
+        Text(b.storage),
+        Text(str(b.replicas), justify="right"),
+    ]
 
 
 class KeyValueScreen(ViewScreen):
     VIEW_NAME = "kv"
+    HELP_TITLE = "Key-Value view"  # its section in the help (?)
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter keys", id="kv.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="kv.clear_filter"),
+        Binding("h", "history", "History", id="kv.history"),
+        Binding("m", "mark", "Mark revision for diff", show=False, id="kv.mark"),
+        Binding("d", "diff", "Diff revisions", id="kv.diff"),
+        Binding("v", "cycle_view", "Value view", id="kv.cycle_view"),
+        Binding("e", "put", "Put (edit value)", id="kv.put"),
+        Binding("x", "delete_key", "Delete key", id="kv.delete_key"),
+        Binding("P", "purge_key", "Purge key", id="kv.purge_key"),
+        Binding("c", "create_bucket", "New bucket", id="kv.create_bucket"),
+        Binding("D", "delete_bucket", "Delete bucket", id="kv.delete_bucket"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buckets: Dict[str, kvc.BucketStatus] = {}
+        self._bucket_names: List[str] = []
+        self.bucket: Optional[str] = None
+        self.pattern = ">"
+        self.scan: Optional[kvc.KeyScan] = None
+        self.index = KeyIndex()
+        self.selected_key: Optional[str] = None
+        self.current: Optional[kvc.Revision] = None  # the selected key's latest revision, as shown
+        self.error = ""
+        self._want_bucket: Optional[str] = None
+        self._js_for: Any = None
+        self._js: Any = None
+        self._next_apply = 0.0
+        self._next_poll = 0.0
+        self._was_connected = False
+        self._diff_when_loaded = False
+        self._value_timer: Any = None
+        self._info_key: Any = None
+        self._pending_select: Optional[str] = None
+        self._bucket_timer: Any = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(Text("Key-Value: not built yet."), id="kv-body")
+        with Horizontal(id="kv-body"):
+            with Vertical(id="kv-left"):
+                yield TextLine(Text("Buckets", style="bold"), classes="view-title")
+                table: DataTable = DataTable(id="kv-buckets", cursor_type="row", zebra_stripes=True)
+                for label in BUCKET_COLUMNS:
+                    table.add_column(label, key=label.lower())
+                yield table
+                yield TextLine(id="kv-info")
+                yield KeyList(id="kv-keys")
+            with Vertical(id="kv-right"):
+                yield Inspector(id="kv-inspector")
+                yield HistoryPane(id="kv-history-pane")
 
     def on_mount(self) -> None:
+        self.bucket_table = self.query_one("#kv-buckets", DataTable)
+        self.keys = self.query_one(KeyList)
+        self.inspector = self.query_one("#kv-inspector", Inspector)
+        self.info = self.query_one("#kv-info", TextLine)
+        self.history = self.query_one(HistoryPane)
+        self.bucket_table.focus()
+        self._update_info()
         self.ready = True
+        self.slow_tick()
+
+    # -- connection and polling -------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self.app.session.state is ConnState.CONNECTED  # type: ignore[attr-defined]
+
+    def js(self) -> Any:
+        nc = self.app.session.nc  # type: ignore[attr-defined]
+        if self._js_for is not nc:
+            self._js_for = nc
+            self._js = kvc.jetstream(nc, self.app.settings.connection.js_domain)  # type: ignore[attr-defined]
+        return self._js
+
+    def slow_tick(self) -> None:
+        connected = self.connected
+        now = time.monotonic()
+        if connected and (not self._was_connected or now >= self._next_poll):
+            self._next_poll = now + BUCKET_POLL
+            self.poll_buckets()
+            if not self._was_connected and self.bucket and self.scan is None:
+                self.start_scan(self.bucket, self.pattern)  # a running scan recovers on its own
+        self._was_connected = connected
+        self._update_info()
+
+    @work(exclusive=True, group="kv-buckets", exit_on_error=False)
+    async def poll_buckets(self) -> None:
+        try:
+            buckets = await kvc.list_buckets(self.js())
+        except Exception as exc:
+            self.error = self.app.session.safe(f"cannot list buckets: {describe_error(exc)}")  # type: ignore[attr-defined]
+            self._update_info()
+            return
+        self.error = ""
+        self._show_buckets(buckets)
+
+    def _show_buckets(self, buckets: List[kvc.BucketStatus]) -> None:
+        table = self.bucket_table
+        names = [b.name for b in buckets]
+        self.buckets = {b.name: b for b in buckets}
+        want = self._want_bucket or self.bucket
+        if names != self._bucket_names:
+            self._bucket_names = names
+            table.clear()
+            for b in buckets:
+                table.add_row(*bucket_cells(b), key=b.name)
+            if want in self.buckets:
+                table.move_cursor(row=names.index(want))
+            if self.bucket is not None and self.bucket not in self.buckets:
+                self._close_bucket()
+            if names and self.bucket is None:
+                self._open_bucket(names[table.cursor_row] if 0 <= table.cursor_row < len(names) else names[0])
+        else:
+            for b in buckets:
+                for column, cell in zip(BUCKET_COLUMNS, bucket_cells(b)):
+                    table.update_cell(b.name, column.lower(), cell)
+        self._want_bucket = None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.bucket_table:
+            # Rebuilding the table moves its cursor more than once: open what it settles on.
+            if self._bucket_timer is not None:
+                self._bucket_timer.stop()
+            self._bucket_timer = self.set_timer(0.12, self._open_highlighted_bucket)
+
+    def on_history_pane_highlighted(self, event: HistoryPane.Highlighted) -> None:
+        self.inspector.show(self._record(event.revision))
+
+    def _open_highlighted_bucket(self) -> None:
+        self._bucket_timer = None
+        row = self.bucket_table.cursor_row
+        if 0 <= row < len(self._bucket_names):
+            self._open_bucket(self._bucket_names[row])
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is self.bucket_table:
+            self.keys.focus()
+
+    # -- keys ---------------------------------------------------------------------------------------
+    def _open_bucket(self, name: str, force: bool = False) -> None:
+        if name == self.bucket and not force:
+            return
+        self.bucket = name
+        self.index = KeyIndex()
+        self.keys.set_index(self.index)
+        self._select_key(None)
+        self.start_scan(name, self.pattern)
+        self._update_info()
+
+    def _close_bucket(self) -> None:
+        self.bucket = None
+        self.index = KeyIndex()
+        self.keys.set_index(self.index)
+        self._select_key(None)
+        self.stop_scan()
+
+    @work(exclusive=True, group="kv-scan", exit_on_error=False)
+    async def start_scan(self, bucket: str, pattern: str) -> None:
+        old, self.scan = self.scan, None
+        if old is not None:
+            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
+        if not self.connected:
+            return
+        scan = kvc.KeyScan(self.js(), bucket, pattern)
+        try:
+            await scan.start()
+        except asyncio.CancelledError:  # replaced by a newer scan while starting: leave nothing behind
+            asyncio.ensure_future(scan.stop())
+            raise
+        except Exception as exc:
+            self.error = self.app.session.safe(f"cannot list keys of {bucket}: {describe_error(exc)}")  # type: ignore[attr-defined]
+            self._update_info()
+            return
+        if bucket != self.bucket or pattern != self.pattern:
+            await scan.stop()
+            return
+        self.error = ""
+        self.scan = scan
+
+    @work(exclusive=True, group="kv-scan", exit_on_error=False)
+    async def stop_scan(self) -> None:
+        old, self.scan = self.scan, None
+        if old is not None:
+            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
+
+    def tick(self) -> None:
+        scan = self.scan
+        if scan is None:
+            return
+        now = time.monotonic()
+        if now < self._next_apply:
+            return
+        items = scan.drain()
+        if self._pending_select is not None and self.keys.select_key(self._pending_select):
+            self._pending_select = None  # a key just put from this view: the cursor goes to it
+        if not items:
+            self.keys.sync()
+            self._update_info()
+            return
+        start = time.perf_counter()
+        touched = self.index.apply(items, now)
+        self.keys.sync(touched=bool(touched))
+        # A big listing sorts its batches: keep that under a fifth of the time.
+        self._next_apply = now + min(0.5, (time.perf_counter() - start) * 4)
+        if self.keys.cursor_key is None and len(self.index):
+            self.keys.select_index(0)
+        if self.selected_key is not None and self.selected_key in touched and self.index.entries[self.selected_key].live:
+            self.load_value(self.bucket, self.selected_key)  # the selected key changed: show its new value
+        self._update_info()
+
+    def on_key_list_selected(self, event: KeyList.Selected) -> None:
+        self._select_key(event.key)
+
+    def _select_key(self, key: Optional[str]) -> None:
+        self.selected_key = key
+        if self._value_timer is not None:
+            self._value_timer.stop()
+            self._value_timer = None
+        if key is None:
+            self.current = None
+            self.inspector.show(None)
+            self.history.show(None, [])
+            return
+        # moving quickly through keys loads only the one the cursor stops on
+        self._value_timer = self.set_timer(0.08, lambda: self.load_value(self.bucket, key))
+
+    @work(exclusive=True, group="kv-value", exit_on_error=False)
+    async def load_value(self, bucket: Optional[str], key: str) -> None:
+        if bucket is None or not self.connected:
+            return
+        status = self.buckets.get(bucket)
+        try:
+            rev = await kvc.get_entry(self.js(), bucket, key, direct=bool(status and status.direct))
+        except Exception as exc:
+            if bucket == self.bucket and key == self.selected_key:
+                self.app.report_error(f"cannot read {key}", exc)  # type: ignore[attr-defined]
+            return
+        if bucket != self.bucket or key != self.selected_key:
+            return
+        self.current = rev
+        self.inspector.show(self._record(rev))
+        if self.history.is_open:
+            self.load_history(bucket, key)
+
+    def _record(self, rev: kvc.Revision) -> Record:
+        bucket = self.bucket or ""
+        section = [("Bucket", bucket), ("Key", rev.key), ("Revision", str(rev.revision)),
+                   ("Created", kvmodel.fmt_time(rev.created)), ("Operation", rev.op)]
+        return Record.stored(f"$KV.{bucket}.{rev.key}", rev.value, rev.headers, time.time(),
+                             sections=[("Key-Value", section)])
+
+    # -- history and diff ------------------------------------------------------------------------
+    def action_history(self) -> None:
+        if self.history.is_open:
+            self.history.close()
+            self.keys.focus()
+            return
+        if self._need_key():
+            self.history.open()
+            self.load_history(self.bucket, self.selected_key)
+
+    @work(exclusive=True, group="kv-history", exit_on_error=False)
+    async def load_history(self, bucket: Optional[str], key: Optional[str]) -> None:
+        if bucket is None or key is None or not self.connected:
+            return
+        try:
+            revisions = await kvc.history(self.js(), bucket, key)
+        except Exception as exc:
+            self.app.report_error(f"cannot read the history of {key}", exc)  # type: ignore[attr-defined]
+            return
+        if bucket != self.bucket or key != self.selected_key:
+            return
+        self.history.show(key, revisions)
+        if self._diff_when_loaded:
+            self._diff_when_loaded = False
+            self.action_diff()
+
+    def action_mark(self) -> None:
+        if self.history.is_open:
+            self.history.toggle_mark()
+
+    def action_diff(self) -> None:
+        if not self._need_key():
+            return
+        if not self.history.is_open or not self.history.holds(self.selected_key):
+            self._diff_when_loaded = True  # load the history first, then compare the latest two
+            self.history.open()
+            self.load_history(self.bucket, self.selected_key)
+            return
+        pair = self.history.pair()
+        if pair is None:
+            self.notify("Nothing to compare: this is the oldest revision kept (the bucket's history depth "
+                        "limits how many are kept).", markup=False)
+            return
+        old, new = pair
+        rows, kind = line_diff(old.value, new.value)
+        title = f"{new.key}: revision {old.revision} ({old.op}) → revision {new.revision} ({new.op})"
+        self.app.push_screen(DiffScreen(title, rows, kind))
+
+    # -- info line -------------------------------------------------------------------------------
+    def _update_info(self) -> None:
+        scan = self.scan
+        index = self.index
+        key = (self.bucket, self.pattern, len(index), index.live_changes, index.deleted_hidden, self.error,
+               scan is not None and scan.listed, scan.received if scan else -1, self.connected)
+        if key == self._info_key:
+            return
+        self._info_key = key
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if not self.connected:
+            text.append("Not connected: the Key-Value view needs a server.", style="yellow")
+        elif self.error:
+            text.append(self.error, style="bold red")
+        elif not self.bucket:
+            text.append("No key-value bucket (c creates one)." if not self.buckets else "Select a bucket.", style="dim")
+        else:
+            text.append(escape_line(self.bucket), style="bold cyan")
+            text.append(f"  {len(index):,} keys", style="bold")
+            if self.pattern != ">":
+                text.append(f"  filter {escape_line(self.pattern)}", style="yellow")
+            if scan is None:
+                text.append("  opening…", style="dim")
+            elif not scan.listed:
+                expected = scan.expected or 0
+                share = f" {min(99, scan.received * 100 // expected)}%" if expected else ""
+                text.append(f"  listing{share}…", style="bold yellow")
+            else:
+                text.append("  ◉ watching", style="green")
+            if index.live_changes:
+                text.append(f"  {index.live_changes:,} change(s)", style="bold yellow")
+                last = index.last_change
+                if last is not None:
+                    text.append(f", last {last.op} {escape_line(last.key)} rev {last.revision}", style="yellow")
+            if index.deleted_hidden:
+                text.append(f"  ({index.deleted_hidden:,} deleted not shown)", style="dim")
+        self.info.set_text(text)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def _need_bucket(self) -> bool:
+        if not self.connected:
+            self.notify("Not connected.", severity="warning", markup=False)
+            return False
+        if not self.bucket:
+            self.notify("Select a bucket first.", severity="warning", markup=False)
+            return False
+        return True
+
+    def _need_key(self) -> bool:
+        if not self._need_bucket():
+            return False
+        if not self.selected_key:
+            self.notify("Select a key first.", severity="warning", markup=False)
+            return False
+        return True
+
+    def action_cycle_view(self) -> None:
+        self.inspector.action_cycle_view()
+
+    def action_filter(self) -> None:
+        def done(value: Optional[str]) -> None:
+            if value is None:
+                return
+            pattern = value.strip() or ">"
+            if not kvc.pattern_is_valid(pattern):
+                self.notify(f"Not a key filter: {escape_line(pattern)}. Use key tokens with * (one token) "
+                            "and a final > (the rest), e.g. app.*.timeout or orders.>", severity="error", markup=False)
+                return
+            self._set_pattern(pattern)
+
+        current = "" if self.pattern == ">" else self.pattern
+        self.app.push_screen(PromptScreen("Show keys matching (NATS wildcards: * one token, > the rest; empty: all)",
+                                          value=current, placeholder="e.g. app.*.timeout or orders.>"), done)
+
+    def action_clear_filter(self) -> None:
+        if self.pattern != ">":
+            self._set_pattern(">")
+
+    def _set_pattern(self, pattern: str) -> None:
+        self.pattern = pattern
+        if self.bucket:
+            self._open_bucket(self.bucket, force=True)
+
+    def action_put(self) -> None:
+        if not self._need_bucket():
+            return
+        bucket = self.bucket or ""
+        if not self.app.allow_change(f"putting a value in bucket {bucket}"):  # type: ignore[attr-defined]
+            return
+        key = self.selected_key or ""
+        current = self.current
+        value = current.value if current and current.key == key and current.op == "PUT" else b""
+
+        def edited(result) -> None:
+            if result is None:
+                return
+            new_key, data = result
+            question = f"Put {human_size(len(data))} as key {new_key} in bucket {bucket}?"
+            self._confirm(question, "Put", lambda: self.change("put", bucket, new_key, data), danger=False)
+
+        self.app.push_screen(PutScreen(bucket, key, value), edited)
+
+    def action_delete_key(self) -> None:
+        if not self._need_key():
+            return
+        bucket, key = self.bucket or "", self.selected_key or ""
+        if self.app.allow_change(f"deleting key {key}"):  # type: ignore[attr-defined]
+            self._confirm(f"Delete key {key} from bucket {bucket}? A delete marker becomes its latest revision; "
+                          "older revisions stay in the history.", "Delete", lambda: self.change("delete", bucket, key))
+
+    def action_purge_key(self) -> None:
+        if not self._need_key():
+            return
+        bucket, key = self.bucket or "", self.selected_key or ""
+        if self.app.allow_change(f"purging key {key}"):  # type: ignore[attr-defined]
+            self._confirm(f"Purge key {key} from bucket {bucket}? Every revision is removed; only a purge marker stays.",
+                          "Purge", lambda: self.change("purge", bucket, key))
+
+    def action_create_bucket(self) -> None:
+        if not self.connected:
+            self.notify("Not connected.", severity="warning", markup=False)
+            return
+        if not self.app.allow_change("creating a bucket"):  # type: ignore[attr-defined]
+            return
+
+        def configured(config: Optional[kvc.BucketConfig]) -> None:
+            if config is None:
+                return
+            question = (f"Create bucket {config.name}: history {config.history}, TTL {fmt_ttl(config.ttl)}, "
+                        f"{config.storage} storage, {config.replicas} replica(s)?")
+            self._confirm(question, "Create", lambda: self.change("create", config.name, config=config), danger=False)
+
+        self.app.push_screen(CreateBucketScreen(), configured)
+
+    def action_delete_bucket(self) -> None:
+        if not self._need_bucket():
+            return
+        bucket = self.bucket or ""
+        if not self.app.allow_change(f"deleting bucket {bucket}"):  # type: ignore[attr-defined]
+            return
+        status = self.buckets.get(bucket)
+        values = f" and its {status.values:,} stored values" if status else ""
+        screen = ConfirmScreen(f"Delete bucket {bucket}{values}? This cannot be undone.", type_to_confirm=bucket,
+                               confirm_label="Delete bucket")
+        self.app.push_screen(screen, lambda ok: self.change("delete-bucket", bucket) if ok else None)
+
+    def _confirm(self, question: str, label: str, then, danger: bool = True) -> None:
+        self.app.push_screen(ConfirmScreen(question, danger=danger, confirm_label=label),
+                             lambda ok: then() if ok else None)
+
+    @work(group="kv-change", exit_on_error=False)
+    async def change(self, what: str, bucket: str, key: str = "", data: bytes = b"",
+                     config: Optional[kvc.BucketConfig] = None) -> None:
+        describe = {"put": f"putting key {key}", "delete": f"deleting key {key}", "purge": f"purging key {key}",
+                    "create": f"creating bucket {bucket}", "delete-bucket": f"deleting bucket {bucket}"}[what]
+        if not self.app.allow_change(describe):  # type: ignore[attr-defined]
+            return
+        js = self.js()
+        try:
+            if what == "put":
+                if key != self.selected_key:
+                    self._pending_select = key
+                revision = await kvc.put(js, bucket, key, data)
+                done = f"Put {key} in {bucket}: revision {revision}."
+            elif what == "delete":
+                await kvc.delete(js, bucket, key)
+                done = f"Deleted {key} from {bucket}."
+            elif what == "purge":
+                await kvc.purge(js, bucket, key)
+                done = f"Purged {key} from {bucket}."
+            elif what == "create":
+                assert config is not None
+                await kvc.create_bucket(js, config)
+                self._want_bucket = bucket
+                done = f"Created bucket {bucket}."
+            else:
+                await kvc.delete_bucket(js, bucket)
+                done = f"Deleted bucket {bucket}."
+        except Exception as exc:
+            self.app.report_error(f"{describe} failed", exc)  # type: ignore[attr-defined]
+            return
+        self.notify(done, markup=False)
+        if what in ("create", "delete-bucket"):
+            self._next_poll = 0.0
+            self.poll_buckets()
+
+    # -- visibility -----------------------------------------------------------------------
+    def on_screen_suspend(self) -> None:
+        if self.app.current_mode != self.VIEW_NAME:  # another view, not a dialog on top: stop watching
+            self.stop_scan()
+
+    def on_screen_resume(self) -> None:
+        if self.app.current_mode == self.VIEW_NAME and self.scan is None and self.bucket and self.connected:
+            self._next_poll = 0.0
+            self._open_bucket(self.bucket, force=True)  # list afresh: changes while away are not known

@@ -1,19 +1,545 @@
-"""The Object Store view (being built)."""
+"""The Object Store view: buckets, objects (deleted ones marked) watched live, info, preview, transfers."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import Static
+import asyncio
+import os
+import time
+from typing import Any, Dict, List, Optional
 
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, ProgressBar
+
+from natstui.client import kv as kvc
+from natstui.client import objects as obc
+from natstui.client.session import ConnState, describe_error
+from natstui.model import kv as kvmodel
+from natstui.model.decode import human_size
+from natstui.model.kv import KeyIndex, fmt_ttl
+from natstui.model.records import Record
+from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
+from natstui.ui.widgets.inspector import Inspector
+from natstui.ui.widgets.kv_dialogs import UploadScreen
+from natstui.ui.widgets.line import TextLine
+
+BUCKET_POLL = 5.0
+BUCKET_COLUMNS = ("Bucket", "Size", "TTL", "Storage", "Replicas", "Sealed", "Description")
+OBJECT_COLUMNS = ("Name", "Size", "Chunks", "Modified", "Digest", "Description", "Headers")
+FRESH_STYLE = "on #5c4a00"
+
+
+def bucket_cells(b: obc.ObjectBucketStatus) -> List[Text]:
+    return [
+        Text(escape_line(b.name), style="bold cyan"),
+        Text(human_size(b.bytes), justify="right"),
+        Text(fmt_ttl(b.ttl), justify="right"),
+        Text(b.storage),
+        Text(str(b.replicas), justify="right"),
+        Text("sealed" if b.sealed else "—", style="yellow" if b.sealed else "dim"),
+        Text(escape_line(b.description), style="dim"),
+    ]
+
+
+def header_summary(headers: Optional[Dict[str, Any]]) -> str:
+    if not headers:
+        return ""
+    return ", ".join(escape_line(str(name)) for name in headers)
+
+
+def short(text: str, width: int = 28) -> str:
+    text = escape_line(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
+    extra = f" {FRESH_STYLE}" if fresh else ""
+    if e.deleted:
+        return [
+            Text(escape_line(e.name), style="strike dim" + extra),
+            Text("deleted", style="bold red" + extra),
+            Text("", style=extra),
+            Text(kvmodel.fmt_time(e.mtime), style="dim" + extra),
+            Text("", style=extra),
+            Text(short(e.description), style="dim" + extra),
+            Text(short(header_summary(e.headers)), style="dim" + extra),
+        ]
+    digest = e.digest.split("=", 1)[-1]
+    return [
+        Text(escape_line(e.name) + (f" → {escape_line(e.link)}" if e.link else ""), style="cyan" + extra),
+        Text(human_size(e.size), justify="right", style=extra),
+        Text(f"{e.chunks:,}", justify="right", style=extra),
+        Text(kvmodel.fmt_time(e.mtime), style="dim" + extra),
+        Text(digest[:12] + ("…" if len(digest) > 12 else ""), style="dim" + extra),
+        Text(short(e.description), style=extra),
+        Text(short(header_summary(e.headers)), style="magenta" + extra),
+    ]
 
 
 class ObjectStoreScreen(ViewScreen):
     VIEW_NAME = "objects"
+    HELP_TITLE = "Object Store view"  # its section in the help (?)
+
+    BINDINGS = [
+        Binding("s", "download", "Download", id="objects.download"),
+        Binding("u", "upload", "Upload", id="objects.upload"),
+        Binding("x", "delete", "Delete object", id="objects.delete"),
+        Binding("v", "cycle_view", "Preview view", id="objects.cycle_view"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buckets: Dict[str, obc.ObjectBucketStatus] = {}
+        self._bucket_names: List[str] = []
+        self.bucket: Optional[str] = None
+        self.scan: Optional[obc.ObjectScan] = None
+        self.index = KeyIndex(show_deleted=True)
+        self.selected: Optional[str] = None
+        self.transfer: Optional[obc.Transfer] = None
+        self.error = ""
+        self._rows: List[str] = []  # object names in table order
+        self._fresh_rows: set = set()
+        self._js_for: Any = None
+        self._js: Any = None
+        self._next_poll = 0.0
+        self._was_connected = False
+        self._debounce_timers: Dict[str, Any] = {}
+        self._info_key: Any = None
+        self._transfer_done_at = 0.0
+        self._table_version = -1  # the index version the objects table shows
+        self._next_rebuild = 0.0
 
     def compose_body(self) -> ComposeResult:
-        yield Static(Text("Object Store: not built yet."), id="objects-body")
+        with Horizontal(id="obj-body"):
+            with Vertical(id="obj-left"):
+                yield TextLine(Text("Object stores", style="bold"), classes="view-title")
+                buckets: DataTable = DataTable(id="obj-buckets", cursor_type="row", zebra_stripes=True)
+                for label in BUCKET_COLUMNS:
+                    buckets.add_column(label, key=label.lower())
+                yield buckets
+                yield TextLine(id="obj-info")
+                objects: DataTable = DataTable(id="obj-objects", cursor_type="row")
+                for label in OBJECT_COLUMNS:
+                    objects.add_column(label, key=label.lower())
+                yield objects
+                with Vertical(id="obj-transfer"):
+                    yield TextLine(id="obj-transfer-label")
+                    yield ProgressBar(total=1, show_eta=False, id="obj-progress")
+            with Vertical(id="obj-right"):
+                yield Inspector(id="obj-inspector")
 
     def on_mount(self) -> None:
+        self.bucket_table = self.query_one("#obj-buckets", DataTable)
+        self.object_table = self.query_one("#obj-objects", DataTable)
+        self.inspector = self.query_one("#obj-inspector", Inspector)
+        self.info = self.query_one("#obj-info", TextLine)
+        self.transfer_bar = self.query_one("#obj-transfer", Vertical)
+        self.progress = self.query_one("#obj-progress", ProgressBar)
+        self.transfer_label = self.query_one("#obj-transfer-label", TextLine)
+        self.bucket_table.focus()
+        self._update_info()
         self.ready = True
+        self.slow_tick()
+
+    # -- connection and polling -------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self.app.session.state is ConnState.CONNECTED  # type: ignore[attr-defined]
+
+    def js(self) -> Any:
+        nc = self.app.session.nc  # type: ignore[attr-defined]
+        if self._js_for is not nc:
+            self._js_for = nc
+            self._js = kvc.jetstream(nc, self.app.settings.connection.js_domain)  # type: ignore[attr-defined]
+        return self._js
+
+    def _debounce(self, name: str, delay: float, callback) -> None:
+        timer = self._debounce_timers.pop(name, None)
+        if timer is not None:
+            timer.stop()
+        self._debounce_timers[name] = self.set_timer(delay, callback)
+
+    def slow_tick(self) -> None:
+        connected = self.connected
+        now = time.monotonic()
+        if connected and (not self._was_connected or now >= self._next_poll):
+            self._next_poll = now + BUCKET_POLL
+            self.poll_buckets()
+            if not self._was_connected and self.bucket and self.scan is None:
+                self.start_scan(self.bucket)  # a running scan recovers on its own
+        self._was_connected = connected
+        faded = {name for name in self._fresh_rows if not self.index.fresh(name)}
+        if faded:
+            self._render_rows(faded)  # the highlight of a live change fades after a few seconds
+        if self.transfer is not None and self.transfer.finished and now - self._transfer_done_at > 4:
+            self.transfer = None
+            self.transfer_bar.remove_class("-active")
+        self._update_info()
+
+    @work(exclusive=True, group="obj-buckets", exit_on_error=False)
+    async def poll_buckets(self) -> None:
+        try:
+            buckets = await obc.list_buckets(self.js())
+        except Exception as exc:
+            self.error = self.app.session.safe(f"cannot list object stores: {describe_error(exc)}")  # type: ignore[attr-defined]
+            self._update_info()
+            return
+        self.error = ""
+        table = self.bucket_table
+        names = [b.name for b in buckets]
+        self.buckets = {b.name: b for b in buckets}
+        if names != self._bucket_names:
+            self._bucket_names = names
+            table.clear()
+            for b in buckets:
+                table.add_row(*bucket_cells(b), key=b.name)
+            if self.bucket in self.buckets:
+                table.move_cursor(row=names.index(self.bucket))
+            elif self.bucket is not None:
+                self._open_bucket(None)
+            if names and self.bucket is None:
+                self._open_bucket(names[0])
+        else:
+            for b in buckets:
+                for column, cell in zip(BUCKET_COLUMNS, bucket_cells(b)):
+                    table.update_cell(b.name, column.lower(), cell)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.bucket_table:
+            self._debounce("bucket", 0.12, self._open_highlighted_bucket)
+        elif event.data_table is self.object_table:
+            self._debounce("object", 0.08, self._select_highlighted_object)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is self.bucket_table:
+            self.object_table.focus()
+
+    def _open_highlighted_bucket(self) -> None:
+        row = self.bucket_table.cursor_row
+        if 0 <= row < len(self._bucket_names):
+            self._open_bucket(self._bucket_names[row])
+
+    def _open_bucket(self, name: Optional[str], force: bool = False) -> None:
+        if name == self.bucket and not force:
+            return
+        self.bucket = name
+        self.index = KeyIndex(show_deleted=True)
+        self._rows = []
+        self._fresh_rows = set()
+        self._table_version = -1
+        self.object_table.clear()
+        self.selected = None
+        self.inspector.show(None)
+        if name is None:
+            self.stop_scan()
+        else:
+            self.start_scan(name)
+        self._update_info()
+
+    @work(exclusive=True, group="obj-scan", exit_on_error=False)
+    async def start_scan(self, bucket: str) -> None:
+        old, self.scan = self.scan, None
+        if old is not None:
+            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
+        if not self.connected:
+            return
+        scan = obc.ObjectScan(self.js(), bucket)
+        try:
+            await scan.start()
+        except asyncio.CancelledError:  # replaced by a newer scan while starting: leave nothing behind
+            asyncio.ensure_future(scan.stop())
+            raise
+        except Exception as exc:
+            self.error = self.app.session.safe(f"cannot list objects of {bucket}: {describe_error(exc)}")  # type: ignore[attr-defined]
+            self._update_info()
+            return
+        if bucket != self.bucket:
+            await scan.stop()
+            return
+        self.error = ""
+        self.scan = scan
+
+    @work(exclusive=True, group="obj-scan", exit_on_error=False)
+    async def stop_scan(self) -> None:
+        old, self.scan = self.scan, None
+        if old is not None:
+            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
+
+    # -- objects ----------------------------------------------------------------------------------
+    def tick(self) -> None:
+        if self.transfer is not None:
+            self._show_transfer()
+        scan = self.scan
+        if scan is None:
+            return
+        items = scan.drain()
+        touched = self.index.apply(items) if items else set()
+        now = time.monotonic()
+        if self.index.version != self._table_version:
+            # New or removed rows rebuild the table: at most a fifth of the time for a big bucket.
+            if now >= self._next_rebuild:
+                start = time.perf_counter()
+                self._rebuild_rows()
+                self._table_version = self.index.version
+                self._next_rebuild = now + min(1.0, (time.perf_counter() - start) * 5)
+        elif touched:
+            self._render_rows(touched)
+        if items:
+            if self.selected in touched:
+                self._debounce("object", 0.08, self._select_highlighted_object)
+            self._update_info()
+
+    def _rebuild_rows(self) -> None:
+        table = self.object_table
+        keep = self.selected
+        table.clear()
+        self._rows = list(self.index.keys)
+        self._fresh_rows = set()
+        for name in self._rows:
+            fresh = self.index.fresh(name)
+            if fresh:
+                self._fresh_rows.add(name)
+            table.add_row(*object_cells(self.index.entries[name], fresh), key=name)
+        if keep in self.index.entries:
+            table.move_cursor(row=self.index.index_of(keep) or 0)
+
+    def _render_rows(self, names) -> None:
+        in_table = set(self._rows)
+        for name in names:
+            if name not in in_table or name not in self.index.entries:
+                continue  # not in the table yet: the next rebuild shows it
+            fresh = self.index.fresh(name)
+            (self._fresh_rows.add if fresh else self._fresh_rows.discard)(name)
+            for column, cell in zip(OBJECT_COLUMNS, object_cells(self.index.entries[name], fresh)):
+                self.object_table.update_cell(name, column.lower(), cell)
+
+    def _select_highlighted_object(self) -> None:
+        row = self.object_table.cursor_row
+        if not (0 <= row < len(self._rows)) or self.bucket is None:
+            return
+        name = self._rows[row]
+        self.selected = name
+        entry = self.index.entries[name]
+        self.inspector.show(self._record(entry, b""))
+        if not entry.deleted and entry.size and not entry.link:
+            self.load_preview(entry)
+
+    @work(exclusive=True, group="obj-preview", exit_on_error=False)
+    async def load_preview(self, entry: obc.ObjectEntry) -> None:
+        try:
+            data = await obc.preview(self.js(), entry)
+        except Exception as exc:
+            self.app.report_error(f"cannot preview {entry.name}", exc)  # type: ignore[attr-defined]
+            return
+        if entry.name == self.selected and entry.bucket == self.bucket:
+            self.inspector.show(self._record(entry, data))
+
+    def _record(self, e: obc.ObjectEntry, data: bytes) -> Record:
+        rows = [("Bucket", e.bucket), ("Name", e.name)]
+        if e.deleted:
+            rows.append(("Deleted", f"yes, at {kvmodel.fmt_time(e.mtime)}"))
+        else:
+            rows += [("Size", f"{e.size:,} bytes ({human_size(e.size)})"), ("Chunks", f"{e.chunks:,}"),
+                     ("Modified", kvmodel.fmt_time(e.mtime)), ("Digest", e.digest)]
+        rows.append(("Description", e.description or "—"))
+        if e.link:
+            rows.append(("Link to", e.link))
+        if e.chunk_size:
+            rows.append(("Chunk size", human_size(e.chunk_size)))
+        if data and len(data) < e.size:
+            rows.append(("Preview", f"the first {human_size(len(data))} of {human_size(e.size)}"))
+        return Record.stored(obc.meta_subject(e.bucket, e.name), data, e.headers, e.mtime, sections=[("Object", rows)])
+
+    # -- info and transfer --------------------------------------------------------------------------
+    def _update_info(self) -> None:
+        scan, index = self.scan, self.index
+        key = (self.bucket, len(index), index.live_changes, self.error, scan is not None and scan.listed, self.connected)
+        if key == self._info_key:
+            return
+        self._info_key = key
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if not self.connected:
+            text.append("Not connected: the Object Store view needs a server.", style="yellow")
+        elif self.error:
+            text.append(self.error, style="bold red")
+        elif not self.bucket:
+            text.append("No object store in this account." if not self.buckets else "Select a bucket.", style="dim")
+        else:
+            deleted = sum(1 for e in index.entries.values() if e.deleted)
+            text.append(escape_line(self.bucket), style="bold cyan")
+            text.append(f"  {len(index) - deleted:,} objects", style="bold")
+            if deleted:
+                text.append(f" ({deleted:,} deleted)", style="dim")
+            if scan is None:
+                text.append("  opening…", style="dim")
+            elif not scan.listed:
+                text.append("  listing…", style="bold yellow")
+            else:
+                text.append("  ◉ watching", style="green")
+            if index.live_changes:
+                last = index.last_change
+                text.append(f"  {index.live_changes:,} change(s)", style="bold yellow")
+                if last is not None:
+                    verb = "deleted" if last.deleted else "stored"
+                    text.append(f", last {verb} {escape_line(last.name)}", style="yellow")
+        self.info.set_text(text)
+
+    def _show_transfer(self) -> None:
+        t = self.transfer
+        if t is None:
+            return
+        self.progress.update(total=max(1, t.total), progress=t.done if t.total else (1 if t.finished else 0))
+        verb = "Downloading" if t.kind == "download" else "Uploading"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if t.finished:
+            verb = "Downloaded" if t.kind == "download" else "Uploaded"
+            text.append("✓ ", style="bold green")
+        text.append(f"{verb} {escape_line(t.name)}", style="bold")
+        text.append(f"  {human_size(t.done)} of {human_size(t.total)}", style="dim")
+        if t.finished:
+            text.append(", digest verified" if t.kind == "download" else ", stored", style="green")
+        text.append(f"  {'→' if t.kind == 'download' else '←'} {escape_line(t.path)}")
+        self.transfer_label.set_text(text)
+
+    def _start_transfer(self, transfer: obc.Transfer) -> None:
+        self.transfer = transfer
+        self.transfer_bar.add_class("-active")
+        self._show_transfer()
+
+    # -- actions ----------------------------------------------------------------------------------
+    def _need_object(self, live: bool = True) -> Optional[obc.ObjectEntry]:
+        if not self.connected:
+            self.notify("Not connected.", severity="warning", markup=False)
+            return None
+        entry = self.index.entries.get(self.selected or "")
+        if entry is None or self.bucket is None:
+            self.notify("Select an object first.", severity="warning", markup=False)
+            return None
+        if live and entry.deleted:
+            self.notify(f"{entry.name} is deleted.", severity="warning", markup=False)
+            return None
+        return entry
+
+    def _busy(self) -> bool:
+        if self.transfer is not None and not self.transfer.finished:
+            self.notify("A transfer is running; wait for it to finish.", severity="warning", markup=False)
+            return True
+        return False
+
+    def action_cycle_view(self) -> None:
+        self.inspector.action_cycle_view()
+
+    def action_download(self) -> None:
+        entry = self._need_object()
+        if entry is None or self._busy():
+            return
+        if entry.link:
+            self.notify(f"{entry.name} is a link to {entry.link}: download it from there.", markup=False)
+            return
+
+        def chosen(path: Optional[str]) -> None:
+            if not path:
+                return
+            path = os.path.abspath(os.path.expanduser(path.strip()))
+            if os.path.isdir(path):
+                path = os.path.join(path, os.path.basename(entry.name) or "object")
+            if os.path.exists(path):
+                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it with {entry.name}?", confirm_label="Replace"),
+                                     lambda ok: self.download(entry.bucket, entry.name, path) if ok else None)
+            else:
+                self.download(entry.bucket, entry.name, path)
+
+        default = os.path.join(os.getcwd(), os.path.basename(entry.name) or "object")
+        self.app.push_screen(PromptScreen(f"Save {escape_line(entry.name)} ({human_size(entry.size)}) to file:",
+                                          value=default), chosen)
+
+    @work(group="obj-transfer", exit_on_error=False)
+    async def download(self, bucket: str, name: str, path: str) -> None:
+        transfer = obc.Transfer("download", name, path)
+        self._start_transfer(transfer)
+        try:
+            await obc.download(self.js(), bucket, name, path, transfer)
+        except Exception as exc:
+            self.transfer = None
+            self.transfer_bar.remove_class("-active")
+            self.app.report_error(f"download of {name} failed", exc)  # type: ignore[attr-defined]
+            return
+        self._transfer_done_at = time.monotonic()
+        self._show_transfer()
+        self.notify(f"Downloaded {name} to {path} ({human_size(transfer.total)}, digest verified).", markup=False)
+
+    def action_upload(self) -> None:
+        if not self.connected or self.bucket is None:
+            self.notify("Select an object store first.", severity="warning", markup=False)
+            return
+        if self._busy():
+            return
+        bucket = self.bucket
+        if not self.app.allow_change(f"uploading to object store {bucket}"):  # type: ignore[attr-defined]
+            return
+
+        def chosen(result) -> None:
+            if result is None:
+                return
+            path, name, description = result
+            entry = self.index.entries.get(name)
+            replacing = entry is not None and not entry.deleted
+            question = (f"Replace object {name} in {bucket} with {path} ({human_size(os.path.getsize(path))})?" if replacing
+                        else f"Upload {path} ({human_size(os.path.getsize(path))}) to {bucket} as {name}?")
+            screen = ConfirmScreen(question, danger=replacing, confirm_label="Replace" if replacing else "Upload")
+            self.app.push_screen(screen, lambda ok: self.upload(bucket, path, name, description) if ok else None)
+
+        self.app.push_screen(UploadScreen(bucket), chosen)
+
+    @work(group="obj-transfer", exit_on_error=False)
+    async def upload(self, bucket: str, path: str, name: str, description: str) -> None:
+        if not self.app.allow_change(f"uploading {name}"):  # type: ignore[attr-defined]
+            return
+        transfer = obc.Transfer("upload", name, path)
+        self._start_transfer(transfer)
+        try:
+            await obc.upload(self.js(), bucket, path, name, transfer, description)
+        except Exception as exc:
+            self.transfer = None
+            self.transfer_bar.remove_class("-active")
+            self.app.report_error(f"upload of {name} failed", exc)  # type: ignore[attr-defined]
+            return
+        self._transfer_done_at = time.monotonic()
+        self._show_transfer()
+        self.notify(f"Uploaded {name} to {bucket} ({human_size(transfer.total)}).", markup=False)
+
+    def action_delete(self) -> None:
+        entry = self._need_object()
+        if entry is None:
+            return
+        if not self.app.allow_change(f"deleting object {entry.name}"):  # type: ignore[attr-defined]
+            return
+        question = f"Delete object {entry.name} ({human_size(entry.size)}) from {entry.bucket}? Its data is purged."
+        self.app.push_screen(ConfirmScreen(question, confirm_label="Delete"),
+                             lambda ok: self.delete_object(entry.bucket, entry.name) if ok else None)
+
+    @work(group="obj-change", exit_on_error=False)
+    async def delete_object(self, bucket: str, name: str) -> None:
+        if not self.app.allow_change(f"deleting object {name}"):  # type: ignore[attr-defined]
+            return
+        try:
+            await obc.delete(self.js(), bucket, name)
+        except Exception as exc:
+            self.app.report_error(f"deleting {name} failed", exc)  # type: ignore[attr-defined]
+            return
+        self.notify(f"Deleted {name} from {bucket}.", markup=False)
+
+    # -- visibility -----------------------------------------------------------------------
+    def on_screen_suspend(self) -> None:
+        if self.app.current_mode != self.VIEW_NAME:
+            self.stop_scan()
+
+    def on_screen_resume(self) -> None:
+        if self.app.current_mode == self.VIEW_NAME and self.scan is None and self.bucket and self.connected:
+            self._next_poll = 0.0
+            self._open_bucket(self.bucket, force=True)

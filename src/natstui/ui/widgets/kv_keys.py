@@ -1,0 +1,231 @@
+"""The keys of a bucket: a virtual Line-API list over a ``KeyIndex`` (100,000 keys cost one screenful)."""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from natstui.model import kv as kvmodel
+from natstui.model.kv import KeyIndex
+from natstui.model.sanitize import escape_line
+
+REV_W = 9
+OP_W = 6
+SIZE_W = 9
+TIME_W = 19
+
+STYLE_KEY = Style(color="cyan")
+STYLE_REV = Style(color="yellow")
+STYLE_DIM = Style(color="bright_black")
+STYLE_OP = {"PUT": Style(color="green"), "DEL": Style(color="red", bold=True), "PURGE": Style(color="magenta", bold=True)}
+STYLE_CHANGED = Style(color="yellow", bold=True)
+STYLE_FRESH = Style(bgcolor="#5c4a00")
+STYLE_CURSOR = Style(bgcolor="#264f78")
+STYLE_HEADER = Style(bold=True, underline=True)
+
+
+def size_text(n: int) -> str:
+    if n < 10_000:
+        return f"{n:,} B"
+    return kvmodel.fmt_bytes(n)
+
+
+class KeyList(ScrollView, can_focus=True):
+    """Rows of a :class:`KeyIndex`; the cursor is a key, so it stays put while keys are inserted."""
+
+    HELP_TITLE = "Keys"
+
+    DEFAULT_CSS = """
+    KeyList { scrollbar-gutter: stable; }
+    """
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="kv.keys.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="kv.keys.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="kv.keys.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="kv.keys.page_down"),
+        Binding("home,g", "first", "First key", show=False, id="kv.keys.first"),
+        Binding("end,G", "last", "Last key", show=False, id="kv.keys.last"),
+    ]
+
+    class Selected(Message):
+        """The cursor moved to another key (None: no key)."""
+
+        def __init__(self, key: Optional[str]) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, *, id: Optional[str] = None) -> None:
+        super().__init__(id=id)
+        self.index = KeyIndex()
+        self.cursor_key: Optional[str] = None
+        self._version = -1
+        self._cache: LRUCache[tuple, Strip] = LRUCache(256)
+        self._fresh_shown = False
+        self._cursor_pos: Optional[int] = None
+
+    # -- updates from the screen's timer --------------------------------------------------------
+    def set_index(self, index: KeyIndex) -> None:
+        self.index = index
+        self.cursor_key = None
+        self._version = -1
+        self._cache.clear()
+        self.scroll_to(y=0, animate=False, immediate=True, force=True)
+        self.sync()
+
+    def sync(self, touched: bool = False) -> None:
+        """Redraw after the index took in a batch (``touched``: existing rows changed)."""
+        index = self.index
+        now = time.monotonic()
+        fresh = index.any_fresh(now)
+        if index.version != self._version:
+            old_row = None
+            if self.cursor_key is not None:
+                # keep the cursor's key on the same screen row while keys are inserted above it
+                old_row = self._cursor_pos - int(self.scroll_y) if self._cursor_pos is not None else None
+            self._version = index.version
+            self._set_rows(len(index) + 1)
+            pos = index.index_of(self.cursor_key)
+            self._cursor_pos = pos
+            if pos is not None and old_row is not None:
+                self.scroll_to(y=max(0, pos - old_row), animate=False, immediate=True, force=True)
+            elif self.cursor_key is not None and pos is None and len(index):
+                self.select_index(index.nearest(self.cursor_key))
+            self.refresh()
+        elif touched or fresh or self._fresh_shown:
+            self.refresh()
+        self._fresh_shown = fresh
+
+    def _set_rows(self, rows: int) -> None:
+        size = Size(self.scrollable_content_region.width, rows)
+        if size != self.virtual_size:
+            self.set_reactive(KeyList.virtual_size, size)
+            self._scroll_update(size)
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self._set_rows(len(self.index) + 1)
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _columns(self, width: int) -> tuple:
+        fixed = 2 + REV_W + OP_W + SIZE_W + TIME_W + 4
+        key_w = max(12, width - fixed)
+        show_time = width - fixed >= 12
+        if not show_time:
+            key_w = max(8, width - (2 + REV_W + OP_W + SIZE_W + 3))
+        return key_w, show_time
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            return self._header(width)
+        row = int(self.scroll_y) + y - 1
+        keys = self.index.keys
+        if row >= len(keys):
+            return Strip.blank(width, self.rich_style)
+        key = keys[row]
+        entry = self.index.entries[key]
+        selected = key == self.cursor_key
+        fresh = self.index.fresh(key)
+        cache_key = (key, entry.revision, width, selected, fresh, key in self.index.changed)
+        strip = self._cache.get(cache_key)
+        if strip is None:
+            strip = self._render_entry(entry, width, selected, fresh)
+            self._cache[cache_key] = strip
+        return strip
+
+    def _header(self, width: int) -> Strip:
+        key_w, show_time = self._columns(width)
+        parts = [Segment("  "), Segment(set_cell_size("Key", key_w), STYLE_HEADER), Segment(" "),
+                 Segment("Revision".rjust(REV_W), STYLE_HEADER), Segment(" "), Segment("Op".ljust(OP_W), STYLE_HEADER),
+                 Segment(" "), Segment("Size".rjust(SIZE_W), STYLE_HEADER)]
+        if show_time:
+            parts += [Segment(" "), Segment("Created".ljust(TIME_W), STYLE_HEADER)]
+        return Strip(parts).crop_extend(0, width, None).apply_style(self.rich_style)
+
+    def _render_entry(self, entry, width: int, selected: bool, fresh: bool) -> Strip:
+        key_w, show_time = self._columns(width)
+        key = escape_line(entry.key)
+        if cell_len(key) > key_w:
+            key = set_cell_size(key, key_w - 1) + "…"
+        changed = entry.key in self.index.changed
+        dead = entry.op != "PUT"
+        key_style = STYLE_KEY + Style(strike=True, dim=True) if dead else STYLE_KEY
+        parts = [
+            Segment("● " if changed else "  ", STYLE_CHANGED),
+            Segment(set_cell_size(key, key_w), key_style),
+            Segment(" "),
+            Segment(f"{entry.revision:>{REV_W},}", STYLE_REV),
+            Segment(" "),
+            Segment(entry.op.ljust(OP_W), STYLE_OP.get(entry.op, STYLE_DIM)),
+            Segment(" "),
+            Segment(size_text(entry.size).rjust(SIZE_W)),
+        ]
+        if show_time:
+            parts += [Segment(" "), Segment(kvmodel.fmt_time(entry.created).ljust(TIME_W), STYLE_DIM)]
+        strip = Strip(parts).crop_extend(0, width, None)
+        if selected:
+            strip = strip.apply_style(STYLE_CURSOR)
+        elif fresh:
+            strip = strip.apply_style(STYLE_FRESH)
+        return strip.apply_style(self.rich_style)
+
+    # -- cursor ----------------------------------------------------------------------------------
+    @property
+    def cursor_index(self) -> Optional[int]:
+        return self.index.index_of(self.cursor_key)
+
+    def select_key(self, key: str) -> bool:
+        pos = self.index.index_of(key)
+        if pos is None:
+            return False
+        self.select_index(pos)
+        return True
+
+    def select_index(self, row: int) -> None:
+        keys = self.index.keys
+        if not keys:
+            return
+        row = max(0, min(len(keys) - 1, row))
+        key = keys[row]
+        self._cursor_pos = row
+        height = max(1, self.scrollable_content_region.height - 1)  # one line is the header
+        if row < self.scroll_y:
+            self.scroll_to(y=row, animate=False, immediate=True, force=True)
+        elif row >= self.scroll_y + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True, force=True)
+        if key != self.cursor_key:
+            self.cursor_key = key
+            self.post_message(self.Selected(key))
+        self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        pos = self.cursor_index
+        self.select_index(int(self.scroll_y) if pos is None else pos + delta)
+
+    def action_page(self, direction: int) -> None:
+        pos = self.cursor_index
+        step = max(1, self.scrollable_content_region.height - 2)
+        self.select_index((int(self.scroll_y) if pos is None else pos) + direction * step)
+
+    def action_first(self) -> None:
+        self.select_index(0)
+
+    def action_last(self) -> None:
+        self.select_index(len(self.index) - 1)
+
+    def on_click(self, event) -> None:
+        row = int(self.scroll_y) + event.y - 1
+        self.focus()
+        if 0 <= row < len(self.index):
+            self.select_index(row)
