@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 from nats.aio.client import Client as NATS
+from nats.errors import NoRespondersError
 
 from natstui.model.jetstream import parse_ts
 
@@ -64,7 +65,11 @@ class JetStream:
     # -- the API ---------------------------------------------------------------------
     async def api(self, suffix: str, payload: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         data = json.dumps(payload).encode() if payload is not None else b""
-        msg = await self.nc.request(f"{self.prefix}.{suffix}", data, timeout=self.timeout)
+        try:
+            msg = await self.nc.request(f"{self.prefix}.{suffix}", data, timeout=self.timeout)
+        except NoRespondersError:
+            raise JetStreamError("JetStream is not enabled for this account or server "
+                                 f"(nothing answers on {self.prefix})", 503) from None
         status = (msg.headers or {}).get("Status")
         if status == "503":
             raise JetStreamError("JetStream is not enabled for this account or server", 503)

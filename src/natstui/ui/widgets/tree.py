@@ -28,7 +28,8 @@ STYLE_RATE = Style(color="green")
 
 def natural_key(token: str) -> tuple:
     """Sort ``node2`` before ``node10``."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(token) if p)
+    # isdecimal, not isdigit: '²' is a digit that int() refuses
+    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p) for p in _DIGITS.split(token) if p)
 
 
 def format_count(n: int) -> str:
