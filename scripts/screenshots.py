@@ -1,6 +1,8 @@
-"""Regenerate screenshots/*.svg from the real app running on the demo server and traffic.
+"""Regenerate screenshots/*.svg from the real app on the demo server and its traffic.
 
     .venv/bin/python scripts/screenshots.py
+
+One SVG per main view: live, streams, messages, consumers, workbench, kv, objects, services, server.
 """
 
 from __future__ import annotations
@@ -8,41 +10,95 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Callable
 
 from natstui.cli import make_app
 from natstui.config import ConnectionSettings, Settings
 from natstui.demo.runner import demo_environment
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
+SIZE = (160, 42)
 
 
-async def live(url: str) -> None:
+async def until(pilot, condition: Callable[[], object], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshots: gave up waiting ({timeout:.0f}s) in {pilot.app.screen!r}")
+        await pilot.pause(0.1)
+
+
+async def shoot(app, pilot, name: str) -> None:
+    await pilot.pause(0.6)
+    app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+    print(f"wrote {OUT / (name + '.svg')}")
+
+
+async def take(url: str) -> None:
     app = make_app(Settings(connection=ConnectionSettings(servers=[url])))
-    async with app.run_test(size=(160, 42)) as pilot:
-        deadline = time.monotonic() + 20
-        while app.store.total < 150 and time.monotonic() < deadline:
-            await pilot.pause(0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.store.total > 200)
+        # Live: the orders subtree open, the newest order in the inspector
         tree = app.screen.query_one("#tree")
         tree.focus()
-        # expand "orders" in the subject tree
-        children = [n.data.token for n in tree.root.children]
-        if "orders" in children:
-            await pilot.press(*["down"] * (children.index("orders") + 1), "right")
+        tokens = [n.data.token for n in tree.root.children]
+        if "orders" in tokens:
+            await pilot.press(*["down"] * (tokens.index("orders") + 1), "right")
         app.screen.query_one("#stream").focus()
-        # select the newest order message so the inspector shows JSON and headers
         for index in range(len(app.view) - 1, -1, -1):
             if app.view.record_at(index).subject.startswith("orders."):
                 app.screen.stream.select_index(index)
                 break
+        await shoot(app, pilot, "live")
+
+        await pilot.press("2")
+        await until(pilot, lambda: "ORDERS" in getattr(app.screen, "streams", {}))
+        table = app.screen.query_one("#streams-table")
+        table.move_cursor(row=table.get_row_index("ORDERS"))
+        await until(pilot, lambda: "subjects" in app.screen.streams["ORDERS"].get("state", {}))
+        await shoot(app, pilot, "streams")
+        await pilot.press("enter")
+        await until(pilot, lambda: getattr(app.screen, "page", None))
+        await pilot.press("down", "down", "down", "down", "down")
+        await shoot(app, pilot, "messages")
+        await pilot.press("escape")
+
+        app.selected_stream = "WORK"
+        await pilot.press("3")
+        await until(pilot, lambda: "workers" in getattr(app.screen, "consumers", {}))
+        await shoot(app, pilot, "consumers")
+        await pilot.press("enter")
+        await until(pilot, lambda: getattr(app.screen, "bench", None) and app.screen.bench._pull is not None)
+        await pilot.press("F")
+        await pilot.pause(0.3)
+        await pilot.press("enter")  # fetch the proposed batch
+        await until(pilot, lambda: app.screen.bench.items)
+        await pilot.press("a")
         await pilot.pause(0.5)
-        app.save_screenshot(filename="live.svg", path=str(OUT))
+        await pilot.press("down", "w")
+        await pilot.pause(0.5)
+        await shoot(app, pilot, "workbench")
+        await pilot.press("escape")
+
+        for key, name, ready in (
+            ("4", "kv", lambda: True),
+            ("5", "objects", lambda: True),
+            ("6", "services", lambda: True),
+            ("7", "server", lambda: True),
+        ):
+            await pilot.press(key)
+            await pilot.pause(2.5)
+            if name == "kv":
+                await pilot.press("enter")
+                await pilot.pause(1.0)
+                await pilot.press("down", "down")
+            await shoot(app, pilot, name)
 
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     with demo_environment(rate=80) as server:
-        asyncio.run(live(server.url))
-    print(f"wrote {OUT / 'live.svg'}")
+        asyncio.run(take(server.url))
 
 
 if __name__ == "__main__":

@@ -83,8 +83,8 @@ class WorkbenchScreen(ViewScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#workbench-table", DataTable)
-        for column, width in (("#", 4), ("State", 12), ("Deadline", 9), ("Seq", 8), ("Dlv", 4), ("Subject", 22),
-                              ("Note", 16), ("Payload", None)):
+        for column, width in (("#", 3), ("State", 11), ("Deadline", 8), ("Seq", 7), ("Dlv", 3), ("Subject", 20),
+                              ("Note", 14), ("Payload", 16)):
             table.add_column(column, key=column, width=width)
         dead = self.query_one("#dead-table", DataTable)
         for column in ("Time", "Kind", "Stream seq", "Deliveries", "Reason"):
