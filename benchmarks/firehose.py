@@ -288,8 +288,8 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             while not stop.is_set():
                 try:
                     screen = app.screen
-                    seen_info.add(str(screen.query_one("#stream-info").content))
-                    seen_status.add(str(screen.query_one(StatusBar).content))
+                    seen_info.add(screen.query_one("#stream-info").text.plain)
+                    seen_status.add(screen.query_one(StatusBar).text.plain)
                 except Exception:
                     pass
                 await asyncio.sleep(0.1)
