@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
+from urllib.parse import unquote
 
 from natstui.model.sanitize import redact_url
 
@@ -49,20 +50,30 @@ class ConnectionSettings:
     name: str = "natstui"
 
     def secrets(self) -> List[str]:
-        """Values that must never be shown: passwords, tokens, URL user info, key material."""
+        """Values that must never be shown: passwords, tokens, URL user info, key material
+        (the lines of the nkey seed, creds and TLS key files)."""
         found = [s for s in (self.password, self.token) if s]
         for url in self.servers:
             if "@" in url and "://" in url:
-                userinfo = url.split("://", 1)[1].split("@", 1)[0]
-                found.extend(p for p in userinfo.split(":") if p)
-        for path in (self.nkey, self.creds):
+                # As URL parsers read it: user info ends at the last '@' of the
+                # authority, and the password may hold ':' and '@' itself.
+                authority = url.split("://", 1)[1].split("/", 1)[0]
+                userinfo = authority.rpartition("@")[0]
+                user, _, password = userinfo.partition(":")
+                for part in (userinfo, password, user):
+                    if part:
+                        found.append(part)
+                        if unquote(part) != part:
+                            found.append(unquote(part))
+        for path in (self.nkey, self.creds, self.tls_key):
             if path:
                 try:
                     text = Path(path).expanduser().read_text(errors="replace")
                 except OSError:
                     continue
                 found.extend(line.strip() for line in text.splitlines() if len(line.strip()) > 16)
-        return found
+        # Longest first, so that a secret holding another is removed whole.
+        return sorted(set(found), key=len, reverse=True)
 
     @property
     def display_servers(self) -> str:
@@ -178,4 +189,19 @@ def resolve_connection(
         path = getattr(settings, path_field)
         if path and not Path(path).expanduser().is_file():
             raise ConfigError(f"{path_field.replace('_', ' ')} file not found: {path}")
+    if settings.creds and not looks_like_creds(settings.creds):
+        raise ConfigError(f"creds file does not hold a user JWT and an nkey seed: {settings.creds}")
     return settings
+
+
+def looks_like_creds(path: str) -> bool:
+    """A ``.creds`` file has the blocks the client reads (``BEGIN NATS USER JWT``, ``BEGIN USER NKEY SEED``).
+
+    Only a file with neither is refused here; one with a block missing is
+    explained when connecting (nats-py itself fails with a TypeError).
+    """
+    try:
+        text = Path(path).expanduser().read_text(errors="replace")
+    except OSError:
+        return False
+    return "BEGIN NATS USER JWT" in text or "BEGIN USER NKEY SEED" in text

@@ -64,6 +64,11 @@ class LiveFeed:
         return sum(s.pending_msgs for s in self.subscriptions)
 
     @property
+    def refused(self) -> List[str]:
+        """The subjects of this feed the server refused to subscribe to (permission denied)."""
+        return [s for s in self.subjects if s in self.session.refused_subscriptions]
+
+    @property
     def dropped(self) -> int:
         return self.session.total_dropped
 

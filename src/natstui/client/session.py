@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 import nats
 from nats import errors as nats_errors
@@ -27,6 +28,39 @@ async def confirm(nc: NATS, timeout: float = 5.0) -> None:
     await nc.flush(timeout=timeout)  # type: ignore[arg-type]
 
 
+# Errors that mean the connection is gone (the reconnection handles them)
+# and failures of one attempt to reach a server (not worth a notice each).
+_CONNECTION_LOST = (nats_errors.UnexpectedEOF, nats_errors.StaleConnectionError, ConnectionError)
+_CONNECTIVITY = (OSError, asyncio.TimeoutError, nats_errors.TimeoutError, nats_errors.UnexpectedEOF,
+                 nats_errors.StaleConnectionError)
+
+
+class _Client(NATS):
+    """nats-py's client, that never logs in without TLS once TLS was asked for.
+
+    nats-py upgrades to TLS only when the server's INFO says ``tls_required``:
+    given a ``tls://`` URL or a CA against a server (or a man in the middle)
+    that does not say so, it would send CONNECT, credentials included, in
+    plain text. Here the INFO is checked before CONNECT is written, on every
+    connection and reconnection: a server that offers TLS without requiring
+    it (``allow_non_tls``) is upgraded, as the Go client does; one that does
+    not offer it is refused.
+    """
+
+    def __init__(self, tls_wanted: bool = False) -> None:
+        super().__init__()
+        self._tls_wanted = tls_wanted
+
+    async def _process_info(self, info: Dict[str, Any], initial_connection: bool = False) -> None:
+        server = self._current_server
+        if (self._tls_wanted and initial_connection and not info.get("tls_required")
+                and server is not None and server.uri.scheme not in ("ws", "wss")):
+            if not info.get("tls_available"):
+                raise nats_errors.SecureConnWantedError
+            info["tls_required"] = True  # the same dict nats-py reads next, to start TLS
+        await super()._process_info(info, initial_connection)
+
+
 class ConnState(str, Enum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
@@ -40,18 +74,71 @@ class ConnectError(Exception):
     """The connection could not be made; the message is safe to show."""
 
 
+_PERMISSION = re.compile(r"permissions violation for (subscription|publish) to (.+)", re.IGNORECASE)
+
+
+def _tls_reason(exc: ssl.SSLError) -> str:
+    """What went wrong in a TLS handshake, in words a user can act on."""
+    reason = str(getattr(exc, "reason", "") or "").upper()
+    if isinstance(exc, ssl.SSLCertVerificationError) or reason == "CERTIFICATE_VERIFY_FAILED":
+        detail = getattr(exc, "verify_message", "") or ""
+        if "hostname" in detail.lower() or "ip address mismatch" in detail.lower():
+            return f"TLS error: the server's certificate is not valid for this host name ({detail})"
+        extra = f" ({detail})" if detail else ""
+        return f"TLS error: the server's certificate is not trusted{extra}; give its CA with --tls-ca"
+    if "CERTIFICATE_REQUIRED" in reason:
+        return "TLS error: the server requires a client certificate (--tls-cert and --tls-key)"
+    if "BAD_CERTIFICATE" in reason or "UNKNOWN_CA" in reason or "UNSUPPORTED_CERTIFICATE" in reason:
+        return "TLS error: the server rejected the client certificate"
+    if "WRONG_VERSION_NUMBER" in reason or "RECORD_LAYER_FAILURE" in reason:
+        return "TLS error: the server does not speak TLS on this port"
+    if "KEY_VALUES_MISMATCH" in reason:
+        return "TLS error: the client key does not match the client certificate"
+    if "PEM_LIB" in reason or "NO_START_LINE" in reason:
+        return "TLS error: a certificate or key file is not in PEM format"
+    return f"TLS error: {(reason or str(exc)).replace('_', ' ').lower()}"
+
+
 def describe_error(exc: BaseException) -> str:
-    """A plain-words description of a connection or server error."""
-    if isinstance(exc, nats_errors.AuthorizationError) or "authorization violation" in str(exc).lower():
+    """A plain-words description of a connection or server error (one line, no protocol jargon)."""
+    text = str(exc).strip()
+    lowered = text.lower()
+    if isinstance(exc, nats_errors.AuthorizationError) or "authorization violation" in lowered:
         return "authorization violation: the server refused the credentials"
+    if isinstance(exc, nats_errors.InvalidUserCredentialsError):
+        return "the creds file does not hold a user JWT and an nkey seed"
+    if lowered.startswith("nkeys:"):  # the nkeys package on a seed it cannot read
+        return f"the nkey seed is not valid ({text[6:].strip()})"
+    permission = _PERMISSION.search(text)
+    if permission:
+        verb = "subscribe to" if permission.group(1).lower() == "subscription" else "publish to"
+        subject = permission.group(2).strip().strip("'")
+        return f"permission denied: this user may not {verb} {escape_line(subject)}"
     if isinstance(exc, nats_errors.NoServersError):
         return "no server could be reached"
     if isinstance(exc, nats_errors.NoRespondersError):
         return "no responders: nothing is subscribed to that subject"
     if isinstance(exc, nats_errors.MaxPayloadError):
-        return f"payload too large for the server ({exc})" if str(exc) else "payload too large for the server"
+        detail = text[6:] if text.startswith("nats: ") else text
+        if not detail or detail == "maximum payload exceeded":
+            return "payload too large for the server: the message is bigger than the largest it accepts (max_payload)"
+        return f"payload too large for the server: {detail}"
     if isinstance(exc, nats_errors.BadSubjectError):
         return "invalid subject"
+    if isinstance(exc, nats_errors.UnexpectedEOF):
+        return "the server closed the connection"
+    if isinstance(exc, nats_errors.StaleConnectionError):
+        return "the server stopped answering (stale connection)"
+    if isinstance(exc, (nats_errors.ConnectionClosedError, nats_errors.ConnectionDrainingError)):
+        return "the connection is closed"
+    if isinstance(exc, nats_errors.ConnectionReconnectingError):
+        return "not connected at the moment (reconnecting)"
+    if isinstance(exc, nats_errors.OutboundBufferLimitError):
+        return "too much waiting to be sent while disconnected"
+    if isinstance(exc, nats_errors.SecureConnRequiredError):
+        return "the server requires TLS: connect with a tls:// URL or give --tls-ca"
+    if isinstance(exc, nats_errors.SecureConnWantedError):
+        return "TLS was asked for (a tls:// URL or a CA) but the server does not offer it: not logging in without it"
     description = getattr(exc, "description", None)
     if description:  # JetStream API errors carry the server's own words
         code = getattr(exc, "err_code", None)
@@ -62,16 +149,17 @@ def describe_error(exc: BaseException) -> str:
         return "JetStream is not available (not enabled, or no response from the JetStream API)"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+        return "the server closed the connection"
     if isinstance(exc, ssl.SSLError):
-        return f"TLS error: {exc.reason or exc}"
+        return _tls_reason(exc)
     if isinstance(exc, (asyncio.TimeoutError, nats_errors.TimeoutError)):
         return "timed out"
     if isinstance(exc, OSError):
-        return exc.strerror or str(exc) or exc.__class__.__name__
-    text = str(exc).strip()
+        return exc.strerror or text or exc.__class__.__name__
     if text.startswith("nats: "):
         text = text[6:]
-    return text.strip("'") or exc.__class__.__name__
+    return escape_line(text.strip("'")) or exc.__class__.__name__
 
 
 def tls_context(settings: ConnectionSettings) -> Optional[ssl.SSLContext]:
@@ -103,7 +191,14 @@ class Session:
         self.rtt: Optional[float] = None
         self.dropped: Dict[int, int] = {}  # sid -> slow-consumer drops
         self.reconnects = 0
+        # Called with each connection event worth showing: errors, a lost
+        # connection, a reconnection. The text is safe to show.
         self.error_listeners: List[Callable[[str], None]] = []
+        # Subscriptions the server refused (permission denied), by subject: the
+        # server drops them, nats-py does not know.
+        self.refused_subscriptions: Dict[str, str] = {}
+        self._outage_reason = ""  # why the connection was lost, until it is back
+        self._outage_notes: Set[str] = set()  # failures already told during this outage
         self._secrets = settings.secrets()
 
     # -- state -------------------------------------------------------------
@@ -130,7 +225,10 @@ class Session:
 
     @property
     def server_name(self) -> str:
-        return escape_line(str(self.server_info.get("server_name", "")))
+        info = self.server_info
+        name = str(info.get("server_name", ""))
+        # An unnamed server reports its 56-character ID as its name: not a name to show.
+        return "" if name == info.get("server_id") else escape_line(name)
 
     @property
     def server_url(self) -> str:
@@ -145,8 +243,17 @@ class Session:
         return sum(self.dropped.values())
 
     def safe(self, text: str) -> str:
-        """Text that may hold a credential, made safe to show."""
-        return escape_line(redact(text, self._secrets))
+        """Text that may hold a credential, made safe to show.
+
+        Redacted until nothing changes: the stars put in place of one copy of
+        a secret can complete another (``*a*`` in ``*a*a**a*``).
+        """
+        for _ in range(8):
+            redacted = redact(text, self._secrets)
+            if redacted == text:
+                break
+            text = redacted
+        return escape_line(text)
 
     # -- connection --------------------------------------------------------
     def _connect_options(self) -> Dict[str, Any]:
@@ -185,10 +292,13 @@ class Session:
         """Connect, failing fast (every server tried once, or credentials refused)."""
         if self._attempted and not self.nc.is_closed:
             await self.close()
-        self.nc = NATS()
+        opts = self._connect_options()
+        self.nc = _Client(tls_wanted="tls" in opts)
         self._failed = False
         self.error = ""
-        opts = self._connect_options()
+        self.refused_subscriptions = {}
+        self._outage_reason = ""
+        self._outage_notes = set()
         failures: List[BaseException] = []
         give_up = asyncio.Event()
         connecting = True
@@ -203,15 +313,37 @@ class Session:
                 if len(failures) >= n_servers or isinstance(exc, nats_errors.AuthorizationError):
                     give_up.set()
                 return
-            self._report(describe_error(exc))
+            text = describe_error(exc)
+            refused = _PERMISSION.search(str(exc))
+            if refused and refused.group(1).lower() == "subscription":
+                self.refused_subscriptions[refused.group(2).strip().strip("'").strip('"')] = text
+            if self.nc.is_connected and not isinstance(exc, _CONNECTION_LOST):
+                self._report(text)  # e.g. a permission refused on a working connection
+                return
+            # The connection is lost or being made again: the status bar says
+            # why; a notice goes out once per outage (see disconnected_cb), and
+            # again only for a new kind of failure, not for every attempt.
+            self.error = self.safe(f"{text}; reconnecting" if self._ever_connected else text)
+            self._outage_reason = self._outage_reason or text
+            routine = isinstance(exc, _CONNECTIVITY) and not isinstance(exc, ssl.SSLError)
+            if not routine and text not in self._outage_notes:
+                self._outage_notes.add(text)
+                self._report(f"{text}; reconnecting")
 
         async def disconnected_cb() -> None:
             if self._ever_connected and not self.nc.is_closed:
-                self._report("disconnected from the server; reconnecting")
+                where = self._current_url()
+                reason = self._outage_reason or "the connection was lost"
+                self._report(f"disconnected from {where}: {reason}; reconnecting" if where
+                             else f"disconnected: {reason}; reconnecting")
 
         async def reconnected_cb() -> None:
             self.reconnects += 1
             self.error = ""
+            self._outage_reason = ""
+            self._outage_notes = set()
+            name = self.server_name
+            self._notify(f"reconnected to {self.server_url}" + (f" ({name})" if name else ""))
 
         self._attempted = True
         task = asyncio.ensure_future(
@@ -258,16 +390,42 @@ class Session:
         for exc in failures:
             if isinstance(exc, nats_errors.AuthorizationError) or "authorization" in str(exc).lower():
                 return describe_error(exc)
+        for exc in failures:  # a TLS alert says more than the reset that follows it
+            if isinstance(exc, ssl.SSLError):
+                return describe_error(exc)
         last = failures[-1]
         s = self.settings
-        if isinstance(last, ConnectionResetError) and (s.user or s.token or s.creds or s.nkey or "@" in "".join(s.servers)):
-            return "the server closed the connection while logging in: check the credentials"
+        if s.creds and isinstance(last, (TypeError, nats_errors.InvalidUserCredentialsError)):
+            return "the creds file does not hold a user JWT and an nkey seed"
+        if isinstance(last, (ConnectionResetError, BrokenPipeError, nats_errors.UnexpectedEOF)):
+            # Dropped while logging in. Over TLS with no client certificate, a
+            # server that wants one closes the connection right after the
+            # handshake: which of the two the client sees first is a race.
+            if self.nc._server_info.get("tls_verify") and not s.tls_cert:
+                return "TLS error: the server requires a client certificate (--tls-cert and --tls-key)"
+            if s.user or s.token or s.creds or s.nkey or "@" in "".join(s.servers):
+                return "the server closed the connection while logging in: check the credentials"
         return describe_error(last)
 
     def _report(self, text: str) -> None:
+        """An error worth telling the user: kept in ``error`` and passed to the listeners."""
         self.error = self.safe(text)
+        self._notify(text)
+
+    def _notify(self, text: str) -> None:
+        """Tell the listeners (the app shows a notification) without changing ``error``."""
+        shown = self.safe(text)
         for listener in list(self.error_listeners):
-            listener(self.error)
+            listener(shown)
+
+    def _current_url(self) -> str:
+        """The server this client is (or was last) connected to, without user info."""
+        server = getattr(self.nc, "_current_server", None)
+        url = getattr(server, "uri", None)
+        if url is None:
+            return ""
+        host = url.hostname or ""
+        return f"{url.scheme}://{host}:{url.port}" if url.port else f"{url.scheme}://{host}"
 
     async def measure_rtt(self, timeout: float = 10.0) -> Optional[float]:
         """One PING/PONG; at most one in flight.
