@@ -124,10 +124,6 @@ def test_subject_tree_sort_key_takes_any_token(tokens):
     assert len(sorted(tokens, key=natural_key)) == len(tokens)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="ui/widgets/tree.py natural_key still calls int() on a run of digits: Python refuses more "
-                          "than 4,300 digits, so a subject token of 5,000 digits (possible when the server raises "
-                          "max_control_line) crashes the subject tree; see the report; remove this marker with the fix")
 def test_subject_tree_sort_key_takes_a_very_long_number():
     from natstui.ui.widgets.tree import natural_key
 

@@ -185,7 +185,8 @@ class NatsTuiApp(App):
             self.push_screen(WorkbenchScreen(stream, consumer))
 
     def _on_session_error(self, text: str) -> None:
-        self.notify(text, severity="warning", timeout=6, markup=False)
+        severity = "information" if text.startswith("reconnected to ") else "warning"
+        self.notify(text, severity=severity, timeout=6, markup=False)
 
     # -- shared helpers for every view ---------------------------------------------------
     def jetstream(self) -> JetStream:

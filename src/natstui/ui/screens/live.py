@@ -72,12 +72,17 @@ class LiveScreen(ViewScreen):
         stream = self.stream
         view = stream.view
         recording = (self.recorder.path, self.recorder.count) if self.recorder is not None else None
-        key = (len(view), view.filter.describe(), stream.new_count, stream.following, view.paused, view.behind, recording)
+        refused = tuple(self.app.feed.refused)  # type: ignore[attr-defined]
+        key = (len(view), view.filter.describe(), stream.new_count, stream.following, view.paused, view.behind,
+               recording, refused)
         if key == self._info_key:
             return
         self._info_key = key
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{len(view):,} messages", style="bold")
+        if refused:
+            text.append(f"  subscription to {escape_line(', '.join(refused))} refused: permission denied",
+                        style="bold red")
         if view.filter.active:
             text.append(f"  filter: {view.filter.describe()}", style="yellow")
         if view.paused:

@@ -28,8 +28,9 @@ STYLE_RATE = Style(color="green")
 
 def natural_key(token: str) -> tuple:
     """Sort ``node2`` before ``node10``."""
-    # isdecimal, not isdigit: '²' is a digit that int() refuses
-    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p) for p in _DIGITS.split(token) if p)
+    # Numbers compare by length, then digits: no int() (it refuses '²' and runs over 4,300 digits).
+    return tuple((0, len(p.lstrip("0")), p.lstrip("0")) if p.isdecimal() else (1, 0, p)
+                 for p in _DIGITS.split(token) if p)
 
 
 def format_count(n: int) -> str:
