@@ -29,7 +29,7 @@ FRAME_RATE = 20  # stream redraws per second
 # messages each of its full passes takes ~0.3 s, and at a firehose they come every second. Objects
 # that survived a while are frozen out of those passes (they are still freed by reference counting
 # when the buffer drops them); a thaw now and then lets one pass reclaim any cycles frozen with them.
-GC_FREEZE_SECONDS = 1.0
+GC_FREEZE_SECONDS = 0.25
 GC_THAW_SECONDS = 300.0
 GC_FREEZE_MIN_BUFFERED = 20_000
 SLOW_RATE = 4  # status bar updates per second; the subject tree takes every other one
