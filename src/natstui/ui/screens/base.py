@@ -29,6 +29,23 @@ class ViewScreen(Screen):
     def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
         return iter(())
 
+    # -- the connection, for views that talk to the server ----------------------------------
+    @property
+    def connected(self) -> bool:
+        from natstui.client.session import ConnState
+
+        return self.app.session.state is ConnState.CONNECTED  # type: ignore[attr-defined]
+
+    def js(self):
+        """nats-py's JetStream context for the current connection (made again after a new connect)."""
+        nc = self.app.session.nc  # type: ignore[attr-defined]
+        if getattr(self, "_js_for", None) is not nc:
+            from natstui.client.kv import jetstream
+
+            self._js_for = nc
+            self._js = jetstream(nc, self.app.settings.connection.js_domain)  # type: ignore[attr-defined]
+        return self._js
+
     def tick(self) -> None:
         """Called by the app at the stream's frame rate (~30 Hz)."""
 

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable
 
 from natstui.client import kv as kvc
-from natstui.client.session import ConnState, describe_error
+from natstui.client.session import describe_error
 from natstui.model import kv as kvmodel
 from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl, line_diff
@@ -74,7 +74,6 @@ class KeyValueScreen(ViewScreen):
         self.current: Optional[kvc.Revision] = None  # the selected key's latest revision, as shown
         self.error = ""
         self._want_bucket: Optional[str] = None
-        self._js_for: Any = None
         self._js: Any = None
         self._next_apply = 0.0
         self._next_poll = 0.0
@@ -111,17 +110,6 @@ class KeyValueScreen(ViewScreen):
         self.slow_tick()
 
     # -- connection and polling -------------------------------------------------------------------
-    @property
-    def connected(self) -> bool:
-        return self.app.session.state is ConnState.CONNECTED  # type: ignore[attr-defined]
-
-    def js(self) -> Any:
-        nc = self.app.session.nc  # type: ignore[attr-defined]
-        if self._js_for is not nc:
-            self._js_for = nc
-            self._js = kvc.jetstream(nc, self.app.settings.connection.js_domain)  # type: ignore[attr-defined]
-        return self._js
-
     def slow_tick(self) -> None:
         connected = self.connected
         now = time.monotonic()

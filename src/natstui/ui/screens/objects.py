@@ -16,7 +16,7 @@ from textual.widgets import DataTable, ProgressBar
 
 from natstui.client import kv as kvc
 from natstui.client import objects as obc
-from natstui.client.session import ConnState, describe_error
+from natstui.client.session import describe_error
 from natstui.model import kv as kvmodel
 from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl
@@ -104,7 +104,6 @@ class ObjectStoreScreen(ViewScreen):
         self.error = ""
         self._rows: List[str] = []  # object names in table order
         self._fresh_rows: set = set()
-        self._js_for: Any = None
         self._js: Any = None
         self._next_poll = 0.0
         self._was_connected = False
@@ -147,17 +146,6 @@ class ObjectStoreScreen(ViewScreen):
         self.slow_tick()
 
     # -- connection and polling -------------------------------------------------------------------
-    @property
-    def connected(self) -> bool:
-        return self.app.session.state is ConnState.CONNECTED  # type: ignore[attr-defined]
-
-    def js(self) -> Any:
-        nc = self.app.session.nc  # type: ignore[attr-defined]
-        if self._js_for is not nc:
-            self._js_for = nc
-            self._js = kvc.jetstream(nc, self.app.settings.connection.js_domain)  # type: ignore[attr-defined]
-        return self._js
-
     def _debounce(self, name: str, delay: float, callback) -> None:
         timer = self._debounce_timers.pop(name, None)
         if timer is not None:
