@@ -32,13 +32,14 @@ import statistics
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import server_version, version  # noqa: E402
 
 RATIO_TARGET = 0.6
 LAG_P95_TARGET_MS = 50.0
@@ -394,22 +395,6 @@ def run_app(url: str, args: argparse.Namespace) -> Dict:
 
 
 # -- report ----------------------------------------------------------------------------------
-
-def version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def server_version(cmd0: str) -> str:
-    try:
-        out = subprocess.run([cmd0, "--version"], capture_output=True, text=True, timeout=10)
-        line = (out.stdout or out.stderr).strip().splitlines()[0]
-        return line.split(":", 1)[1].strip() if line.startswith("nats-server:") else line
-    except Exception as exc:
-        return f"unknown ({exc.__class__.__name__})"
-
 
 def fmt_rate(v: float) -> str:
     return f"{v:,.0f} msgs/s"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+import unicodedata
 from typing import Callable
 
 import nats
 import pytest
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 from natstui.demo.server import EmbeddedServer
 
@@ -66,3 +69,23 @@ async def press_button(pilot, selector: str) -> None:
     button = pilot.app.screen.query_one(selector)
     await wait_until(lambda: not button.has_class("-active"), pilot=pilot)
     await pilot.click(selector)
+
+
+async def press_keys(pilot, *keys: str) -> None:
+    """Send keys the way the terminal driver does, each followed by a pause for the screen.
+
+    ``Pilot.press`` also waits, twice per key, for the process to look idle: on a
+    busy machine that costs up to a second per key. The tests wait on conditions instead.
+    """
+    app = pilot.app
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+        await pilot.pause()

@@ -1,18 +1,15 @@
 """The Key-Value view in Pilot against a real server: listing, filter, values, watch, history, diff, changes."""
 
 import json
-import unicodedata
 import uuid
 
 from nats.js.errors import NotFoundError
-from textual import events
-from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.screens.help import HelpScreen
 from natstui.ui.screens.kv import KeyValueScreen
 from natstui.ui.widgets.kv_dialogs import CreateBucketScreen, DiffScreen, PutScreen
-from tests.conftest import make_test_app, screen_text, wait_connected, wait_until
+from tests.conftest import press_keys, make_test_app, screen_text, wait_connected, wait_until
 
 SIZE = (160, 44)
 
@@ -21,30 +18,12 @@ def bucket_name() -> str:
     return "u" + uuid.uuid4().hex[:10]
 
 
-async def press(pilot, *keys: str) -> None:
-    """Send keys the way the terminal driver does, each followed by a pause for the screen.
-
-    ``Pilot.press`` also waits, twice per key, for the process to look idle: on a
-    busy machine that costs up to a second per key. The tests wait on conditions instead.
-    """
-    app = pilot.app
-    for key in keys:
-        if len(key) == 1 and not key.isalnum():
-            key = _character_to_key(key)
-        try:
-            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-        except KeyError:
-            char = key if len(key) == 1 else None
-        event = events.Key(key, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
-        await pilot.pause()
 
 
 async def open_view(app, pilot, bucket: str) -> KeyValueScreen:
     """Connect, go to the Key-Value view (key 4) and pick ``bucket`` in the buckets table."""
     await wait_connected(app, pilot)
-    await press(pilot, "4")
+    await press_keys(pilot, "4")
     await wait_until(lambda: isinstance(app.screen, KeyValueScreen) and bucket in app.screen.buckets, pilot=pilot)
     screen = app.screen
     screen.bucket_table.focus()
@@ -62,9 +41,9 @@ async def confirm(app, pilot, typed: str = "") -> None:
     """Confirm the dialog as a user does: type the name if asked, else move to Confirm and press enter."""
     await wait_screen(app, pilot, ConfirmScreen)
     if typed:
-        await press(pilot, *typed, "enter")
+        await press_keys(pilot, *typed, "enter")
     else:
-        await press(pilot, "shift+tab", "enter")
+        await press_keys(pilot, "shift+tab", "enter")
     await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
 
 
@@ -101,10 +80,10 @@ async def test_buckets_keys_and_values(server_url, nc):
         await wait_until(lambda: '"total": 12.5' in screen_text(app), pilot=pilot)
         text = screen_text(app)
         assert "Revision  1" in text and "Operation PUT" in text and "view: auto → json" in text
-        await press(pilot, "v", "v", "v")  # auto -> json -> text -> hex
+        await press_keys(pilot, "v", "v", "v")  # auto -> json -> text -> hex
         await wait_until(lambda: "view: hex" in screen_text(app), pilot=pilot)
         assert '7b 22 74 6f 74 61 6c 22' in screen_text(app)
-        await press(pilot, "v")
+        await press_keys(pilot, "v")
 
         await select_key(app, pilot, screen, "markup")
         await wait_until(lambda: "[bold red]x[/]" in screen_text(app), pilot=pilot)
@@ -115,10 +94,10 @@ async def test_buckets_keys_and_values(server_url, nc):
         # browsing leaves no durable state, and what it reads with goes when the view is left
         consumers = await js.consumers_info(f"KV_{name}")
         assert consumers and all(c.config.durable_name is None and c.config.mem_storage for c in consumers)
-        await press(pilot, "1")
+        await press_keys(pilot, "1")
         await wait_until(lambda: screen.scan is None, pilot=pilot)
         assert await js.consumers_info(f"KV_{name}") == []
-        await press(pilot, "4")  # back: listed afresh
+        await press_keys(pilot, "4")  # back: listed afresh
         await wait_until(lambda: screen.scan is not None and screen.scan.listed and len(screen.index) == 4, pilot=pilot)
     after = (await js.stream_info(f"KV_{name}")).state
     assert (after.messages, after.last_seq) == (before.messages, before.last_seq)  # browsing changed nothing
@@ -137,23 +116,23 @@ async def test_filter_with_wildcards(server_url, nc):
         screen = await open_view(app, pilot, name)
         await wait_until(lambda: "3,004 keys" in screen_text(app), pilot=pilot)
         screen.keys.focus()
-        await press(pilot, "end")
+        await press_keys(pilot, "end")
         await wait_until(lambda: "users.7" in screen_text(app) and screen.keys.cursor_key == "users.7", pilot=pilot)
-        await press(pilot, "home")
+        await press_keys(pilot, "home")
         await wait_until(lambda: "item.00000" in screen_text(app) and "users.7" not in screen_text(app), pilot=pilot)
-        await press(pilot, "slash")
+        await press_keys(pilot, "slash")
         await wait_screen(app, pilot, PromptScreen)
-        await press(pilot, *"orders.*.1", "enter")
+        await press_keys(pilot, *"orders.*.1", "enter")
         await wait_until(lambda: "2 keys  filter orders.*.1" in screen_text(app), pilot=pilot)
         assert screen.index.keys == ["orders.eu.1", "orders.us.1"]
         # a pattern that is not a key filter is refused with the reason; the listing stays
-        await press(pilot, "slash")
+        await press_keys(pilot, "slash")
         await wait_screen(app, pilot, PromptScreen)
         app.screen.query_one("#prompt-input").value = "orders..x"
-        await press(pilot, "enter")
+        await press_keys(pilot, "enter")
         await wait_until(lambda: any("Not a key filter" in n.message for n in app._notifications), pilot=pilot)
         assert screen.pattern == "orders.*.1"
-        await press(pilot, "escape")  # clears the filter
+        await press_keys(pilot, "escape")  # clears the filter
         await wait_until(lambda: "3,004 keys" in screen_text(app) and "filter" not in screen.info.text.plain, pilot=pilot)
 
 
@@ -194,26 +173,26 @@ async def test_history_and_diff(server_url, nc):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_view(app, pilot, name)
         await select_key(app, pilot, screen, "cfg")
-        await press(pilot, "h")
+        await press_keys(pilot, "h")
         await wait_until(lambda: "History of cfg: 5 revision(s)" in screen_text(app), pilot=pilot)
         text = screen_text(app)
         assert text.count(" DEL ") == 1 and text.count(" PUT ") >= 4
         # newest first: revision 5 (PUT) is highlighted; d compares it with revision 4 (the delete)
-        await press(pilot, "down")  # revision 4, the delete marker
+        await press_keys(pilot, "down")  # revision 4, the delete marker
         await wait_until(lambda: "Operation DEL" in screen_text(app), pilot=pilot)
-        await press(pilot, "down")  # revision 3
+        await press_keys(pilot, "down")  # revision 3
         await wait_until(lambda: "Revision  3" in screen_text(app), pilot=pilot)
-        await press(pilot, "d")
+        await press_keys(pilot, "d")
         diff = await wait_screen(app, pilot, DiffScreen)
         assert ("-", '  "burst": 100,') in diff.rows and ("+", '  "burst": 400,') in diff.rows
         assert not any('"rate"' in line for tag, line in diff.rows if tag in "+-")
         assert "revision 2 (PUT) → revision 3 (PUT)" in screen_text(app)
-        await press(pilot, "escape")
+        await press_keys(pilot, "escape")
         await wait_until(lambda: not isinstance(app.screen, DiffScreen), pilot=pilot)
         # mark revision 1, move to revision 5, compare the two
-        await press(pilot, "down", "down", "m")  # from revision 3 down to revision 1
+        await press_keys(pilot, "down", "down", "m")  # from revision 3 down to revision 1
         await wait_until(lambda: screen.history.marked == 1 and "◆" in screen_text(app), pilot=pilot)
-        await press(pilot, "up", "up", "up", "up", "d")
+        await press_keys(pilot, "up", "up", "up", "up", "d")
         diff = await wait_screen(app, pilot, DiffScreen)
         assert ("-", '  "rate": 50') in [(t, line.rstrip(",")) for t, line in diff.rows]
         assert "revision 1 (PUT) → revision 5 (PUT)" in screen_text(app)
@@ -228,44 +207,44 @@ async def test_put_delete_purge_from_the_view(server_url, nc):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_view(app, pilot, name)
         await select_key(app, pilot, screen, "settings")
-        await press(pilot, "e")
+        await press_keys(pilot, "e")
         put = await wait_screen(app, pilot, PutScreen)
         editor = put.query_one("#kv-put-value")
         assert editor.text == '{"a": 1}'  # the current value, to edit
         editor.text = '{"a": 2,}'
-        await press(pilot, "ctrl+s")
+        await press_keys(pilot, "ctrl+s")
         await wait_until(lambda: "not valid JSON" in screen_text(app), pilot=pilot)
         assert isinstance(app.screen, PutScreen)  # refused once
         editor.text = '{"a": 2}'
-        await press(pilot, "ctrl+s")
+        await press_keys(pilot, "ctrl+s")
         await confirm(app, pilot)
         await wait_until(lambda: screen.current is not None and screen.current.value == b'{"a": 2}', pilot=pilot)
         assert (await kv.get("settings")).value == b'{"a": 2}'
 
         # a new key, stored as text after the JSON warning
-        await press(pilot, "e")
+        await press_keys(pilot, "e")
         put = await wait_screen(app, pilot, PutScreen)
         put.query_one("#kv-put-key").value = "notes.today"
         put.query_one("#kv-put-value").text = "[not json"
-        await press(pilot, "ctrl+s")
+        await press_keys(pilot, "ctrl+s")
         await wait_until(lambda: "Save again" in screen_text(app), pilot=pilot)
-        await press(pilot, "ctrl+s")
+        await press_keys(pilot, "ctrl+s")
         await confirm(app, pilot)
         await wait_until(lambda: screen.keys.cursor_key == "notes.today", pilot=pilot)
         assert (await kv.get("notes.today")).value == b"[not json"
 
         # delete, then purge, each confirmed; cancelling changes nothing
         await select_key(app, pilot, screen, "settings")
-        await press(pilot, "x")
+        await press_keys(pilot, "x")
         await wait_screen(app, pilot, ConfirmScreen)
-        await press(pilot, "escape")
+        await press_keys(pilot, "escape")
         await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
         assert (await kv.get("settings")).value == b'{"a": 2}'
-        await press(pilot, "x")
+        await press_keys(pilot, "x")
         await confirm(app, pilot)
         await wait_until(lambda: screen.index.entries["settings"].op == "DEL", pilot=pilot)
         assert [e.operation for e in await kv.history("settings")] == [None, None, "DEL"]
-        await press(pilot, "P")
+        await press_keys(pilot, "P")
         await confirm(app, pilot)
         await wait_until(lambda: screen.index.entries["settings"].op == "PURGE", pilot=pilot)
         assert [e.operation for e in await kv.history("settings")] == ["PURGE"]
@@ -279,23 +258,23 @@ async def test_create_and_delete_a_bucket(server_url, nc):
     app = make_test_app(server_url, ["kvtest.none"])
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_view(app, pilot, anchor)
-        await press(pilot, "c")
+        await press_keys(pilot, "c")
         form = await wait_screen(app, pilot, CreateBucketScreen)
         form.query_one("#kv-create-name").value = name
         form.query_one("#kv-create-history").value = "7"
         form.query_one("#kv-create-ttl").value = "2h"
         form.query_one("#kv-create-name").focus()
-        await press(pilot, "enter")
+        await press_keys(pilot, "enter")
         await confirm(app, pilot)
         await wait_until(lambda: screen.bucket == name, pilot=pilot)
         status = await (await js.key_value(name)).status()
         assert status.history == 7 and status.ttl == 7200
 
-        await press(pilot, "D")
+        await press_keys(pilot, "D")
         dialog = await wait_screen(app, pilot, ConfirmScreen)
-        await press(pilot, *name[:-1], "enter")  # not the exact name: nothing happens
+        await press_keys(pilot, *name[:-1], "enter")  # not the exact name: nothing happens
         assert isinstance(app.screen, ConfirmScreen) and dialog.query_one("#confirm-yes").disabled
-        await press(pilot, name[-1], "enter")
+        await press_keys(pilot, name[-1], "enter")
         await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
         await wait_until(lambda: name not in screen.buckets, pilot=pilot)
         try:
@@ -318,7 +297,7 @@ async def test_read_only_refuses_every_change(server_url, nc):
         for key, what in (("e", "putting a value"), ("x", "deleting key k"), ("P", "purging key k"),
                           ("c", "creating a bucket"), ("D", f"deleting bucket {name}")):
             app.last_refusal = ""
-            await press(pilot, key)
+            await press_keys(pilot, key)
             await wait_until(lambda: what in app.last_refusal, pilot=pilot)
             assert isinstance(app.screen, KeyValueScreen)  # no editor, no confirmation
         assert "read-only" in screen_text(app)
@@ -326,7 +305,7 @@ async def test_read_only_refuses_every_change(server_url, nc):
         footer = screen_text(app).splitlines()[-1]
         for label in ("Filter keys", "History", "Diff", "Put", "Delete key", "Purge key", "New bucket"):
             assert label in footer, label
-        await press(pilot, "question_mark")
+        await press_keys(pilot, "question_mark")
         await wait_screen(app, pilot, HelpScreen)
         text = screen_text(app)
         for label in ("Key-Value view", "Mark revision for diff", "Delete bucket", "Clear filter", "Last key", "Quit"):

@@ -4,17 +4,14 @@ import base64
 import hashlib
 import json
 import os
-import unicodedata
 import uuid
 
 from nats.js import api
-from textual import events
-from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.screens.objects import ObjectStoreScreen
 from natstui.ui.widgets.kv_dialogs import UploadScreen
-from tests.conftest import make_test_app, screen_text, wait_connected, wait_until
+from tests.conftest import press_keys, make_test_app, screen_text, wait_connected, wait_until
 
 SIZE = (170, 44)
 
@@ -23,24 +20,6 @@ def bucket_name() -> str:
     return "v" + uuid.uuid4().hex[:10]
 
 
-async def press(pilot, *keys: str) -> None:
-    """Send keys the way the terminal driver does, each followed by a pause for the screen.
-
-    ``Pilot.press`` also waits, twice per key, for the process to look idle: on a
-    busy machine that costs up to a second per key. The tests wait on conditions instead.
-    """
-    app = pilot.app
-    for key in keys:
-        if len(key) == 1 and not key.isalnum():
-            key = _character_to_key(key)
-        try:
-            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-        except KeyError:
-            char = key if len(key) == 1 else None
-        event = events.Key(key, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
-        await pilot.pause()
 
 
 def digest_of(data: bytes) -> str:
@@ -49,7 +28,7 @@ def digest_of(data: bytes) -> str:
 
 async def open_view(app, pilot, bucket: str) -> ObjectStoreScreen:
     await wait_connected(app, pilot)
-    await press(pilot, "5")
+    await press_keys(pilot, "5")
     await wait_until(lambda: isinstance(app.screen, ObjectStoreScreen) and bucket in app.screen.buckets, pilot=pilot)
     screen = app.screen
     screen.bucket_table.move_cursor(row=screen._bucket_names.index(bucket))
@@ -66,7 +45,7 @@ async def select_object(pilot, screen, name: str) -> None:
 
 async def confirm(app, pilot) -> None:
     await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
-    await press(pilot, "shift+tab", "enter")
+    await press_keys(pilot, "shift+tab", "enter")
     await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
 
 
@@ -119,11 +98,11 @@ async def test_upload_and_download_round_trip(server_url, nc, tmp_path):
     app = make_test_app(server_url, ["objtest.none"])
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_view(app, pilot, name)
-        await press(pilot, "u")
+        await press_keys(pilot, "u")
         await wait_until(lambda: isinstance(app.screen, UploadScreen), pilot=pilot)
         app.screen.query_one("#obj-upload-path").value = str(source)
         app.screen.query_one("#obj-upload-name").value = "files/payload.bin"
-        await press(pilot, "enter")
+        await press_keys(pilot, "enter")
         await confirm(app, pilot)
         await wait_until(lambda: screen.transfer is not None and screen.transfer.finished, pilot=pilot)
         assert screen.progress.percentage == 1.0
@@ -134,10 +113,10 @@ async def test_upload_and_download_round_trip(server_url, nc, tmp_path):
         await select_object(pilot, screen, "files/payload.bin")
         target = tmp_path / "down" / "copy.bin"
         target.parent.mkdir()
-        await press(pilot, "s")
+        await press_keys(pilot, "s")
         await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
         app.screen.query_one("#prompt-input").value = str(target)
-        await press(pilot, "enter")
+        await press_keys(pilot, "enter")
         await wait_until(lambda: target.exists(), pilot=pilot)
         await wait_until(lambda: "digest verified" in screen.transfer_label.text.plain, pilot=pilot)
         assert "digest verified" in screen_text(app)
@@ -146,17 +125,17 @@ async def test_upload_and_download_round_trip(server_url, nc, tmp_path):
 
         # downloading over an existing file asks first
         target.write_bytes(b"keep me")
-        await press(pilot, "s")
+        await press_keys(pilot, "s")
         await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
         app.screen.query_one("#prompt-input").value = str(target)
-        await press(pilot, "enter")
+        await press_keys(pilot, "enter")
         await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
-        await press(pilot, "escape")
+        await press_keys(pilot, "escape")
         await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
         assert target.read_bytes() == b"keep me"
 
         # delete, confirmed: marked deleted in the list, deleted on the server
-        await press(pilot, "x")
+        await press_keys(pilot, "x")
         await confirm(app, pilot)
         await wait_until(lambda: screen.index.entries["files/payload.bin"].deleted, pilot=pilot)
         await wait_until(lambda: "0 objects (1 deleted)" in screen_text(app), pilot=pilot)
@@ -177,16 +156,16 @@ async def test_read_only_refuses_upload_and_delete_but_downloads(server_url, nc,
         await select_object(pilot, screen, "keep.txt")
         for key, what in (("u", "uploading"), ("x", "deleting object keep.txt")):
             app.last_refusal = ""
-            await press(pilot, key)
+            await press_keys(pilot, key)
             await wait_until(lambda: what in app.last_refusal, pilot=pilot)
             assert isinstance(app.screen, ObjectStoreScreen)
         footer = screen_text(app).splitlines()[-1]
         assert "Download" in footer and "Upload" in footer and "Delete object" in footer
         target = tmp_path / "keep.txt"
-        await press(pilot, "s")  # reading is allowed
+        await press_keys(pilot, "s")  # reading is allowed
         await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
         app.screen.query_one("#prompt-input").value = str(target)
-        await press(pilot, "enter")
+        await press_keys(pilot, "enter")
         await wait_until(lambda: target.exists() and target.read_bytes() == b"still here", pilot=pilot)
     after = (await js.stream_info(f"OBJ_{name}")).state
     assert (after.messages, after.last_seq) == (before.messages, before.last_seq)
