@@ -111,6 +111,8 @@ async def test_discovery_waits_for_every_answer(nc, server_url):
     clients = [await nats.connect(server_url) for _ in range(3)]
     try:
         services = [await micro.add_service(c, name=name, version="1.0.0") for c in clients]
+        for c in clients:
+            await c.flush()  # every instance's subscriptions are on the server before the ping
         found = await discover(nc, name=name, window=3)
         assert sorted(i.id for i in found.instances) == sorted(s.id for s in services)
         for service in services:

@@ -71,9 +71,9 @@ def masked(monkeypatch):
 def snapshot_app(url: str):
     app = make_test_app(url, ["snapshot.none"])
 
-    def fixed_status() -> None:  # no port, no round-trip time: they change from run to run
+    def fixed_status(screen=None) -> None:  # no port, no round-trip time: they change from run to run
         try:
-            bar = app.screen.query_one(StatusBar)
+            bar = (screen or app.screen).query_one(StatusBar)
         except Exception:
             return
         bar.set_text(Text.assemble(("● connected", "bold green"), "  nats://127.0.0.1:4222 (natstui-snap)  │ read from a dedicated server"))

@@ -128,9 +128,9 @@ class NatsTuiApp(App):
         screen.slow_tick()
         self.refresh_status()
 
-    def refresh_status(self) -> None:
-        """Redraw the status bar of the current view from the session and the model."""
-        screen = self._current_view()
+    def refresh_status(self, screen: Optional[ViewScreen] = None) -> None:
+        """Redraw the status bar of a view (the current one by default) from the session and the model."""
+        screen = screen or self._current_view()
         if screen is None:
             return
         session = self.session

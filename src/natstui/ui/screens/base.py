@@ -26,6 +26,10 @@ class ViewScreen(Screen):
         yield from self.compose_body()
         yield Footer(compact=True)
 
+    def on_screen_resume(self) -> None:
+        # The status bar is true from the first frame a view shows, not from the next timer tick.
+        self.app.refresh_status(self)  # type: ignore[attr-defined]
+
     def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
         return iter(())
 
