@@ -10,6 +10,8 @@ from nats.aio.msg import Msg
 from natstui.cli import make_app
 from natstui.config import Settings
 from natstui.model.store import RingStore
+from natstui.ui.screens.help import HelpScreen
+from tests.conftest import wait_until
 
 FROZEN = 1_790_000_000.25  # a fixed receive time for every message
 
@@ -51,14 +53,29 @@ def offline_app():
     return make_app(Settings(), store=demo_store(), clock=lambda: FROZEN, connect=False)
 
 
+async def settled(pilot):
+    """Every stored message counted in the subject tree and the tree drawn with those counts."""
+    app = pilot.app
+    tree = app.screen.query_one("#tree")
+    await wait_until(lambda: tree._counted == app.store.total == len(app.view), pilot=pilot)
+    await pilot.pause(0.1)
+
+
+async def open_help(pilot):
+    await settled(pilot)
+    await pilot.press("question_mark")
+    await wait_until(lambda: isinstance(pilot.app.screen, HelpScreen), pilot=pilot)
+    await pilot.pause(0.1)
+
+
 async def select_first_order(pilot):
-    await pilot.pause(0.3)
+    await settled(pilot)
     await pilot.press("home")
     await pilot.pause(0.3)
 
 
 async def expand_tree(pilot):
-    await pilot.pause(0.3)
+    await settled(pilot)
     pilot.app.screen.query_one("#tree").focus()
     await pilot.press("down", "down", "down", "down", "down", "right", "down", "right")
     await pilot.pause(0.5)
@@ -77,4 +94,4 @@ def test_live_view_tree_expanded(snap_compare):
 
 
 def test_help_screen(snap_compare):
-    assert snap_compare(offline_app(), terminal_size=(120, 40), press=["question_mark"])
+    assert snap_compare(offline_app(), terminal_size=(120, 40), run_before=open_help)

@@ -214,6 +214,21 @@ class NatsTuiApp(App):
         if name in self.MODES and self.current_mode != name:
             self.switch_mode(name)
 
+    # Textual holds every frame for 50 ms when it switches modes, to hide a screen being built.
+    # A view already built shows at once: the hold is kept only for a view's first showing.
+    _hold_frames = True
+
+    def switch_mode(self, mode: str):
+        self._hold_frames = mode not in self._screen_stacks
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._hold_frames = True
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if self._hold_frames:
+            super().delay_update(delay)
+
     def action_run_global(self, name: str) -> None:
         if self._exit:
             return

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
+from natstui.ui.widgets.keybar import KeyBar
 from natstui.ui.widgets.status import StatusBar
 
 
@@ -24,7 +24,7 @@ class ViewScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_screen_resume(self) -> None:
         # The status bar is true from the first frame a view shows, not from the next timer tick.

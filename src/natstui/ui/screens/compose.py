@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, Input, Label, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
 from natstui.client import publish as pub
@@ -40,6 +40,7 @@ from natstui.model.records import Record
 from natstui.model.sanitize import escape_block, escape_line
 from natstui.model.subjects import subject_matches
 from natstui.ui.widgets.inspector import Inspector
+from natstui.ui.widgets.keybar import KeyBar
 
 PUBLISH, REQUEST, REPLY, REPUBLISH = "publish", "request", "reply", "republish"
 DEFAULT_TIMEOUT = "2"
@@ -186,7 +187,7 @@ class ComposeScreen(ModalScreen[None]):
                 with Vertical(id="compose-reply-pane"):
                     yield Static(self._idle_text(), id="compose-result")
                     yield Inspector(id="compose-inspector")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def _idle_text(self) -> Text:
         if self.mode == REPLY:
