@@ -10,7 +10,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable
 
 from natstui.client.jetstream import StoredMessage
 from natstui.model.decode import preview
@@ -22,9 +21,12 @@ from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.rowtable import Column, RowTable
 from natstui.ui.widgets.stream import format_size, format_time
 
 PAGE_SIZE = 50
+COLUMNS = (Column("Seq", 11, "right"), Column("Time", 12), Column("Subject", 28), Column("Size", 7, "right"),
+           Column("H", 1), Column("Payload"))
 
 
 def stored_record(message: StoredMessage) -> Record:
@@ -93,14 +95,11 @@ class StreamMessagesScreen(ViewScreen):
     def compose_body(self) -> ComposeResult:
         yield TextLine(id="messages-title", classes="view-title")
         with Horizontal(id="messages-body"):
-            yield DataTable(id="messages-table", cursor_type="row")
+            yield RowTable(COLUMNS, id="messages-table")
             yield Inspector(id="messages-inspector")
 
     def on_mount(self) -> None:
-        table = self.query_one("#messages-table", DataTable)
-        for column, width in (("Seq", 10), ("Time", 12), ("Subject", 28), ("Size", 7), ("H", 1), ("Payload", None)):
-            table.add_column(column, key=column, width=width)
-        table.focus()
+        self.query_one("#messages-table", RowTable).focus()
         self.ready = True
         self._title()
         self.load(start=int(self.info.get("state", {}).get("first_seq", 1) or 1))
@@ -149,34 +148,29 @@ class StreamMessagesScreen(ViewScreen):
         self._fill(select_last=last)
 
     def _fill(self, select_last: bool = False) -> None:
-        table = self.query_one("#messages-table", DataTable)
-        table.clear()
         by_seq = {m.seq: m for m in self.page}
         self.rows = []
+        cells = []
         seqs = [m.seq for m in self.page]
         items = seqs if self.subject else with_gaps(seqs, start=self._lead)
         for item in items:
             if isinstance(item, Gap):
                 self.rows.append(item)
                 label = f"{item.first:,}" if item.count == 1 else f"{item.first:,}–{item.last:,}"
-                table.add_row(Text(label, style="dim"), Text(""), Text(f"⋯ {item.count:,} deleted", style="dim italic"),
-                              Text(""), Text(""), Text(""))
+                cells.append((Text(label, style="dim"), Text(""), Text(f"⋯ {item.count:,} deleted", style="dim italic")))
                 continue
             message = by_seq[item]
             self.rows.append(message)
-            table.add_row(
-                Text(f"{message.seq:,}", justify="right"),
+            cells.append((
+                Text(f"{message.seq:,}"),
                 Text(format_time(message.timestamp), style="bright_black"),
                 Text(escape_line(message.subject), style="cyan"),
-                Text(format_size(len(message.data)).strip(), justify="right", style="yellow"),
+                Text(format_size(len(message.data)).strip(), style="yellow"),
                 Text("H" if message.headers else "", style="magenta"),
                 Text(preview(message.data, limit=160)),
-            )
+            ))
         self._title()
-        if self.rows:
-            table.move_cursor(row=len(self.rows) - 1 if select_last else 0, animate=False)
-        else:
-            self.query_one(Inspector).show(None)
+        self.query_one("#messages-table", RowTable).set_rows(cells, cursor=len(cells) - 1 if select_last else 0)
 
     def _title(self) -> None:
         text = Text.assemble(("Stream ", "bold"), (escape_line(self.stream), "bold cyan"))
@@ -192,15 +186,15 @@ class StreamMessagesScreen(ViewScreen):
             text.append(f"  {self.status}", style="yellow")
         self.query_one("#messages-title", TextLine).set_text(text)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        row = self.rows[event.cursor_row] if 0 <= event.cursor_row < len(self.rows) else None
+    def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
+        index = event.index
+        row = self.rows[index] if index is not None and 0 <= index < len(self.rows) else None
         self.query_one(Inspector).show(stored_record(row) if isinstance(row, StoredMessage) else None)
 
     @property
     def selected_message(self) -> Optional[StoredMessage]:
-        table = self.query_one("#messages-table", DataTable)
-        row = table.cursor_row
-        item = self.rows[row] if 0 <= row < len(self.rows) else None
+        row = self.query_one("#messages-table", RowTable).cursor_row
+        item = self.rows[row] if row is not None and 0 <= row < len(self.rows) else None
         return item if isinstance(item, StoredMessage) else None
 
     # -- paging ---------------------------------------------------------------------------
