@@ -13,6 +13,7 @@ import nats
 from nats import errors as nats_errors
 from nats.aio.client import Client as NATS
 
+from natstui.client import enable_websockets
 from natstui.config import ConnectionSettings
 from natstui.model.sanitize import escape_line, redact, redact_url
 
@@ -280,6 +281,11 @@ class Session:
             opts["nkeys_seed"] = str(Path(s.nkey).expanduser())
         if s.inbox_prefix:
             opts["inbox_prefix"] = s.inbox_prefix
+        if any(url.split("://", 1)[0].lower() in ("ws", "wss") for url in s.servers):
+            try:
+                enable_websockets()
+            except ImportError as exc:
+                raise ConnectError(str(exc)) from None
         try:
             ctx = tls_context(s)
         except (OSError, ssl.SSLError) as exc:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from functools import partial
-from typing import Callable, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Tuple
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -13,7 +14,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from natstui.client.feed import LiveFeed
-from natstui.client.jetstream import JetStream
 from natstui.client.session import ConnectError, ConnState, Session, describe_error
 from natstui.config import Settings
 from natstui.model.monitor import Monitor
@@ -23,6 +23,9 @@ from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.help import HelpScreen
 from natstui.ui.views import ACTIONS, VIEWS
 from natstui.ui.widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from natstui.client.jetstream import JetStream
 
 FRAME_RATE = 20  # stream redraws per second
 # The live buffer holds ~3 objects the cyclic garbage collector tracks per message; with 100,000
@@ -62,6 +65,9 @@ class NatsTuiApp(App):
         connect: bool = True,
         offline_label: str = "",
     ) -> None:
+        # What was imported so far (modules, classes, functions: ~40,000 objects) lives as long
+        # as the process: out of the garbage collector's passes, start-up spends ~40 ms less in them.
+        gc.freeze()
         super().__init__()
         self.offline_label = offline_label  # shown instead of a server URL when offline (e.g. a recording)
         self.settings = settings or Settings()
@@ -78,8 +84,16 @@ class NatsTuiApp(App):
         self.decoder_rules, self._config_error = _load_decoders()
 
     # -- lifecycle -----------------------------------------------------------------
+    def on_load(self) -> None:
+        # Connecting waits on the network; started before the first screen is built, it is
+        # done by the time that screen is drawn.
+        self._mounted = asyncio.Event()
+        if self._connect:
+            self.connect_to_server()
+
     def on_mount(self) -> None:
         self.switch_mode("live")
+        self._mounted.set()
         if self._config_error:
             self.notify(self._config_error, title="Config file", severity="warning", timeout=10, markup=False)
         self.set_interval(1 / FRAME_RATE, self._tick, name="frame")
@@ -89,7 +103,6 @@ class NatsTuiApp(App):
         self._gc_thawed = time.monotonic()
         if self._connect:
             self.set_interval(2.0, self._measure_rtt, name="rtt")
-            self.connect_to_server()
 
     async def on_unmount(self) -> None:
         gc.unfreeze()
@@ -161,7 +174,9 @@ class NatsTuiApp(App):
         try:
             await self.session.connect()
             await self.feed.start()
+            self._slow_tick()  # connected, on screen now; the round-trip time follows
             await self.session.measure_rtt()
+            await self._mounted.wait()
             self._open_requested()
         except ConnectError as exc:
             self.notify(f"{exc}\nPress r to retry.", title="Not connected", severity="error", timeout=15, markup=False)
@@ -189,8 +204,10 @@ class NatsTuiApp(App):
         self.notify(text, severity=severity, timeout=6, markup=False)
 
     # -- shared helpers for every view ---------------------------------------------------
-    def jetstream(self) -> JetStream:
+    def jetstream(self) -> "JetStream":
         """The JetStream API of the current connection (domain from the context or --js-domain)."""
+        from natstui.client.jetstream import JetStream  # not needed for the first frame
+
         return JetStream(self.session.nc, self.settings.connection.js_domain)
 
     def allow_change(self, what: str) -> bool:

@@ -1,0 +1,41 @@
+"""Websocket servers (ws://): nats-py's websocket transport is brought in only when a ws URL is used."""
+
+import subprocess
+import sys
+
+from natstui.client.feed import LiveFeed
+from natstui.client.session import ConnState, Session
+from natstui.config import ConnectionSettings
+from natstui.demo.server import EmbeddedServer, free_port
+from natstui.model.store import RingStore
+from tests.conftest import wait_until
+
+
+def test_importing_the_client_leaves_aiohttp_out():
+    code = "import sys, natstui.client.session, natstui.ui.app; print('aiohttp' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+async def test_a_ws_url_connects_and_receives():
+    ws_port = free_port()
+    config = f"websocket {{ listen: \"127.0.0.1:{ws_port}\", no_tls: true }}\n"
+    with EmbeddedServer(jetstream=False, name="ws-server", config=config) as server:
+        session = Session(ConnectionSettings(servers=[f"ws://127.0.0.1:{ws_port}"]))
+        store = RingStore(100)
+        feed = LiveFeed(session, store, ["ws.>"])
+        await session.connect()
+        try:
+            assert session.state is ConnState.CONNECTED
+            assert session.server_name == "ws-server"
+            await feed.start()
+            import nats
+
+            tcp = await nats.connect(server.url)
+            await tcp.publish("ws.hello", b"over a websocket")
+            await tcp.flush()
+            await wait_until(lambda: store.total == 1)
+            assert store.get(store.last_seq).msg.data == b"over a websocket"
+            await tcp.close()
+        finally:
+            await session.close()
