@@ -173,8 +173,9 @@ class NatsTuiApp(App):
     async def connect_to_server(self) -> None:
         try:
             await self.session.connect()
+            self.refresh_status()  # connected: said at once; the stream's header says when it is subscribed
             await self.feed.start()
-            self._slow_tick()  # connected, on screen now; the round-trip time follows
+            self._slow_tick()  # the round-trip time follows
             await self.session.measure_rtt()
             await self._mounted.wait()
             self._open_requested()
@@ -232,11 +233,12 @@ class NatsTuiApp(App):
             self.switch_mode(name)
 
     # Textual holds every frame for 50 ms when it switches modes, to hide a screen being built.
-    # A view already built shows at once: the hold is kept only for a view's first showing.
+    # A view already built shows at once, and so does the first view (there is nothing to
+    # hide yet): the hold is kept only for another view's first showing.
     _hold_frames = True
 
     def switch_mode(self, mode: str):
-        self._hold_frames = mode not in self._screen_stacks
+        self._hold_frames = mode not in self._screen_stacks and self.current_mode != "_default"
         try:
             return super().switch_mode(mode)
         finally:

@@ -12,7 +12,6 @@ from textual.containers import Horizontal, Vertical
 from natstui.model.sanitize import escape_line
 from natstui.model.view import MessageFilter
 from natstui.ui.screens.base import ViewScreen
-from natstui.ui.screens.filter import FilterScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.stream import MessageStream
@@ -125,6 +124,8 @@ class LiveScreen(ViewScreen):
         self.app.refresh_status()  # type: ignore[attr-defined]
 
     def action_filter(self) -> None:
+        from natstui.ui.screens.filter import FilterScreen  # its form widgets are not needed to start
+
         def done(flt: Optional[MessageFilter]) -> None:
             if flt is not None:
                 self._apply(flt)
