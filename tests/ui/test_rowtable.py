@@ -77,3 +77,34 @@ async def test_replacing_rows_moves_the_cursor_and_empty_clears_it():
         table.set_rows([], cursor=0)
         await wait_until(lambda: app.highlighted[-1:] == [None], pilot=pilot)
         assert table.cursor_row is None
+
+
+async def test_keys_bring_a_scrolled_away_cursor_back_into_view():
+    app = TableApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        table = app.query_one(RowTable)
+        table.focus()
+        table.set_rows(rows(50), cursor=0)
+        await pilot.pause()
+        table.scroll_to(y=10, animate=False, immediate=True)
+        await pilot.pause()
+        assert table.scroll_y == 10 and table.cursor_row == 0
+        await pilot.press("home")  # the cursor is already on row 0: the view comes back to it
+        assert table.scroll_y == 0
+
+
+async def test_refilled_rows_scroll_from_the_top_after_an_empty_page():
+    app = TableApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        table = app.query_one(RowTable)
+        table.focus()
+        table.set_rows(rows(50), cursor=0)
+        await pilot.press("end")
+        assert table.scroll_y > 0
+        table.set_rows([], cursor=0)  # e.g. a subject filter that matches nothing
+        table.set_rows(rows(50), cursor=0)
+        await pilot.pause()
+        assert table.scroll_y == 0 and table.scroll_target_y == 0
+        table.scroll_down(animate=False)  # one wheel step moves a little, not to the old place
+        await pilot.pause()
+        assert table.scroll_y < 5

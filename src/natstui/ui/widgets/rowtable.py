@@ -86,6 +86,8 @@ class RowTable(ScrollView, can_focus=True):
             # no layout of the screen: only this widget's scrollbars depend on its height
             self.set_reactive(RowTable.virtual_size, size)
             self._scroll_update(size)
+            # the scroll position was clamped to the new height; the target of the next wheel step too
+            self.scroll_target_y = self.scroll_y
         self.cursor_row = None
         if cursor is not None and self.rows:
             self._move(cursor, force=True)
@@ -152,16 +154,22 @@ class RowTable(ScrollView, can_focus=True):
         if not self.rows:
             return
         index = max(0, min(len(self.rows) - 1, index))
-        if index == self.cursor_row and not force:
-            return
+        moved = index != self.cursor_row or force
         self.cursor_row = index
+        self._show_cursor()  # also when it did not move but was scrolled out of view
+        if moved:
+            self.refresh()
+            self.post_message(self.RowHighlighted(self, index))
+
+    def _show_cursor(self) -> None:
+        index = self.cursor_row
+        if index is None:
+            return
         height = max(1, self.scrollable_content_region.height - 1)  # rows below the header
         if index < self.scroll_y:
             self.scroll_to(y=index, animate=False, immediate=True, force=True)
         elif index >= self.scroll_y + height:
             self.scroll_to(y=index - height + 1, animate=False, immediate=True, force=True)
-        self.refresh()
-        self.post_message(self.RowHighlighted(self, index))
 
     def move_cursor(self, index: int) -> None:
         self._move(index)
@@ -181,6 +189,7 @@ class RowTable(ScrollView, can_focus=True):
         size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
         if size != self.virtual_size:
             self.virtual_size = size
+        self.call_after_refresh(self._show_cursor)  # a shorter table keeps its cursor in view
 
     def on_click(self, event) -> None:
         if event.y < 1:
