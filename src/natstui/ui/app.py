@@ -122,7 +122,7 @@ class NatsTuiApp(App):
 
     def _current_view(self) -> Optional[ViewScreen]:
         """The visible view, or None (also while the app shuts down and its screen stacks are gone)."""
-        if self._exit:
+        if self._exit or not self.is_running:  # not running: shutting down, its screens being taken apart
             return None
         try:
             screen = self.screen
