@@ -68,3 +68,35 @@ async def test_streams_and_consumers_views(js_server, snapshot):
         await pilot.press("3")
         await wait_until(lambda: "workers" in screen_text(app) and "Ack policy" in screen_text(app), pilot=pilot)
         assert masked(screen_text(app)) == snapshot(name="consumers")
+
+
+async def test_stream_message_browser(snapshot):
+    """The message browser's page (a line-drawn table): a deleted sequence as a gap row, the first message inspected."""
+    with EmbeddedServer(name="snapshot-server") as server:  # its own: the Streams snapshot counts the streams
+        await browse_pages(server.url, snapshot)
+
+
+async def browse_pages(url: str, snapshot) -> None:
+    nc = await nats.connect(url)
+    try:
+        await JetStream(nc).create_stream({"name": "PAGES", "subjects": ["pages.>"], "storage": "memory",
+                                           "allow_direct": True})
+        jsc = nc.jetstream()
+        for i in range(1, 9):
+            await jsc.publish(f"pages.{('a', 'b')[i % 2]}", f'{{"n": {i}, "markup": "[bold]x[/bold]"}}'.encode(),
+                              headers={"Nats-Msg-Id": f"p{i}"} if i % 3 == 0 else None)
+        await JetStream(nc).delete_message("PAGES", 5)
+    finally:
+        await nc.close()
+    app = make_test_app(url, ["none.>"])
+    async with app.run_test(size=(150, 24)) as pilot:
+        await wait_connected(app, pilot)
+        await pilot.press("2")
+        await wait_until(lambda: "PAGES" in screen_text(app), pilot=pilot)
+        table = app.screen.query_one("#streams-table")
+        table.move_cursor(row=table.get_row_index("PAGES"))
+        await pilot.press("enter")
+        await wait_until(lambda: "page 1–8 (7)" in screen_text(app) and "Stream message" in screen_text(app),
+                         pilot=pilot)
+        await pilot.pause(0.1)
+        assert masked(screen_text(app)) == snapshot(name="messages")
