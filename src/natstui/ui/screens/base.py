@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, Callable, Optional
+
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
+from natstui.client.session import describe_error
 from natstui.ui.widgets.keybar import KeyBar
 from natstui.ui.widgets.status import StatusBar
 
@@ -95,3 +100,55 @@ class ViewScreen(Screen):
         if record is not None:
             self.app.copy_to_clipboard(record.msg.subject)
             self.app.notify("Copied the subject to the clipboard.", markup=False)
+
+
+class ScanningView(ViewScreen):
+    """A view that lists one bucket progressively while it is shown (Key-Value, Object Store).
+
+    Subclasses keep ``bucket``, ``error`` and ``_update_info()``, make their scan in
+    ``start_scan`` (a worker of group ``scan``, through :meth:`replace_scan`) and open a
+    bucket with ``_open_bucket(name, force)``.
+    """
+
+    scan: Any = None
+    bucket: Optional[str] = None
+    error = ""
+
+    async def replace_scan(self, make: Callable[[], Any], what: str, wanted: Callable[[], bool]) -> None:
+        """Stop the running scan, then start ``make()`` unless the view moved on meanwhile."""
+        old, self.scan = self.scan, None
+        if old is not None:
+            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
+        if not self.connected:
+            return
+        scan = make()
+        try:
+            await scan.start()
+        except asyncio.CancelledError:  # replaced by a newer scan while starting: leave nothing behind
+            asyncio.ensure_future(scan.stop())
+            raise
+        except Exception as exc:
+            self.error = self.app.session.safe(f"cannot list {what}: {describe_error(exc)}")  # type: ignore[attr-defined]
+            self._update_info()
+            return
+        if not wanted():
+            await scan.stop()
+            return
+        self.error = ""
+        self.scan = scan
+
+    @work(exclusive=True, group="scan", exit_on_error=False)
+    async def stop_scan(self) -> None:
+        old, self.scan = self.scan, None
+        if old is not None:
+            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
+
+    # -- visibility: watch only while shown ------------------------------------------------
+    def on_screen_suspend(self) -> None:
+        if self.app.current_mode != self.VIEW_NAME:  # another view, not a dialog on top: stop watching
+            self.stop_scan()
+
+    def on_screen_resume(self) -> None:
+        if self.app.current_mode == self.VIEW_NAME and self.scan is None and self.bucket and self.connected:
+            self._next_poll = 0.0
+            self._open_bucket(self.bucket, force=True)  # list afresh: changes while away are not known

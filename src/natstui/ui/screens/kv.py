@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, Dict, List, Optional
 
@@ -20,7 +19,7 @@ from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl, line_diff
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
-from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.base import ScanningView
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import CreateBucketScreen, DiffScreen, PutScreen
@@ -44,7 +43,7 @@ def bucket_cells(b: kvc.BucketStatus) -> List[Text]:
     ]
 
 
-class KeyValueScreen(ViewScreen):
+class KeyValueScreen(ScanningView):
     VIEW_NAME = "kv"
     HELP_TITLE = "Key-Value view"  # its section in the help (?)
 
@@ -192,34 +191,10 @@ class KeyValueScreen(ViewScreen):
         self._select_key(None)
         self.stop_scan()
 
-    @work(exclusive=True, group="kv-scan", exit_on_error=False)
+    @work(exclusive=True, group="scan", exit_on_error=False)
     async def start_scan(self, bucket: str, pattern: str) -> None:
-        old, self.scan = self.scan, None
-        if old is not None:
-            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
-        if not self.connected:
-            return
-        scan = kvc.KeyScan(self.js(), bucket, pattern)
-        try:
-            await scan.start()
-        except asyncio.CancelledError:  # replaced by a newer scan while starting: leave nothing behind
-            asyncio.ensure_future(scan.stop())
-            raise
-        except Exception as exc:
-            self.error = self.app.session.safe(f"cannot list keys of {bucket}: {describe_error(exc)}")  # type: ignore[attr-defined]
-            self._update_info()
-            return
-        if bucket != self.bucket or pattern != self.pattern:
-            await scan.stop()
-            return
-        self.error = ""
-        self.scan = scan
-
-    @work(exclusive=True, group="kv-scan", exit_on_error=False)
-    async def stop_scan(self) -> None:
-        old, self.scan = self.scan, None
-        if old is not None:
-            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
+        await self.replace_scan(lambda: kvc.KeyScan(self.js(), bucket, pattern), f"keys of {bucket}",
+                                lambda: bucket == self.bucket and pattern == self.pattern)
 
     def tick(self) -> None:
         scan = self.scan
@@ -520,13 +495,3 @@ class KeyValueScreen(ViewScreen):
         if what in ("create", "delete-bucket"):
             self._next_poll = 0.0
             self.poll_buckets()
-
-    # -- visibility -----------------------------------------------------------------------
-    def on_screen_suspend(self) -> None:
-        if self.app.current_mode != self.VIEW_NAME:  # another view, not a dialog on top: stop watching
-            self.stop_scan()
-
-    def on_screen_resume(self) -> None:
-        if self.app.current_mode == self.VIEW_NAME and self.scan is None and self.bucket and self.connected:
-            self._next_poll = 0.0
-            self._open_bucket(self.bucket, force=True)  # list afresh: changes while away are not known

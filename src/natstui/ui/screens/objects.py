@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from typing import Any, Dict, List, Optional
@@ -22,7 +21,7 @@ from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
-from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.base import ScanningView
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import UploadScreen
@@ -81,7 +80,7 @@ def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
     ]
 
 
-class ObjectStoreScreen(ViewScreen):
+class ObjectStoreScreen(ScanningView):
     VIEW_NAME = "objects"
     HELP_TITLE = "Object Store view"  # its section in the help (?)
 
@@ -229,34 +228,10 @@ class ObjectStoreScreen(ViewScreen):
             self.start_scan(name)
         self._update_info()
 
-    @work(exclusive=True, group="obj-scan", exit_on_error=False)
+    @work(exclusive=True, group="scan", exit_on_error=False)
     async def start_scan(self, bucket: str) -> None:
-        old, self.scan = self.scan, None
-        if old is not None:
-            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
-        if not self.connected:
-            return
-        scan = obc.ObjectScan(self.js(), bucket)
-        try:
-            await scan.start()
-        except asyncio.CancelledError:  # replaced by a newer scan while starting: leave nothing behind
-            asyncio.ensure_future(scan.stop())
-            raise
-        except Exception as exc:
-            self.error = self.app.session.safe(f"cannot list objects of {bucket}: {describe_error(exc)}")  # type: ignore[attr-defined]
-            self._update_info()
-            return
-        if bucket != self.bucket:
-            await scan.stop()
-            return
-        self.error = ""
-        self.scan = scan
-
-    @work(exclusive=True, group="obj-scan", exit_on_error=False)
-    async def stop_scan(self) -> None:
-        old, self.scan = self.scan, None
-        if old is not None:
-            await asyncio.shield(old.stop())  # finishes even if this worker is replaced
+        await self.replace_scan(lambda: obc.ObjectScan(self.js(), bucket), f"objects of {bucket}",
+                                lambda: bucket == self.bucket)
 
     # -- objects ----------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -521,13 +496,3 @@ class ObjectStoreScreen(ViewScreen):
             self.app.report_error(f"deleting {name} failed", exc)  # type: ignore[attr-defined]
             return
         self.notify(f"Deleted {name} from {bucket}.", markup=False)
-
-    # -- visibility -----------------------------------------------------------------------
-    def on_screen_suspend(self) -> None:
-        if self.app.current_mode != self.VIEW_NAME:
-            self.stop_scan()
-
-    def on_screen_resume(self) -> None:
-        if self.app.current_mode == self.VIEW_NAME and self.scan is None and self.bucket and self.connected:
-            self._next_poll = 0.0
-            self._open_bucket(self.bucket, force=True)
