@@ -5,8 +5,11 @@ Child processes, percentiles, versions, the machine note and the report table.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -58,6 +61,26 @@ def reap(proc: subprocess.Popen) -> None:
 def reap_all() -> None:
     for proc in list(_children):
         reap(proc)
+
+
+def benchmark_main(main):
+    """Wrap a benchmark's ``main``: SIGTERM ends it as Ctrl-C does ("interrupted", exit code 130),
+    and every child process it started is ended whichever way it stops."""
+
+    @functools.wraps(main)
+    def run(*args, **kwargs) -> int:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        atexit.register(reap_all)
+        try:
+            return main(*args, **kwargs)
+        except KeyboardInterrupt:
+            reap_all()
+            print("interrupted", file=sys.stderr)
+            return 130
+        finally:
+            reap_all()
+
+    return run
 
 
 def percentile(samples: Sequence[float], p: float) -> float:

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import json
 import logging
 import os
 import platform
 import select
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import server_version, version  # noqa: E402
+from _common import benchmark_main, server_version, version  # noqa: E402
 
 RATIO_TARGET = 0.6
 LAG_P95_TARGET_MS = 50.0
@@ -475,6 +473,7 @@ def report(args, versions: Dict[str, str], bases: List[Dict], apps: List[Dict]) 
     print(f"overall: {'PASS' if ratio_ok and lag_ok else 'FAIL'}")
 
 
+@benchmark_main
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=300_000, help="messages to publish (default 300000)")
@@ -487,8 +486,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error("--count, --subjects and --rounds must be >= 1, --size >= 0")
 
     # SIGTERM is treated like Ctrl-C, so the same clean-up runs (children, server).
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    atexit.register(reap_all)
 
     from natstui.demo.server import EmbeddedServer
 
@@ -499,26 +496,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     }
     bases: List[Dict] = []
     apps: List[Dict] = []
-    try:
-        with EmbeddedServer(jetstream=False) as server:
-            versions["nats-server"] = server_version(server.command()[0])
-            print(f"nats-server {versions['nats-server']} at {server.url}", flush=True)
-            for i in range(args.rounds):
-                tag = f"[{i + 1}/{args.rounds}] " if args.rounds > 1 else ""
-                print(f"{tag}baseline: bare nats-py subscriber, {args.count:,} messages ...", flush=True)
-                base = run_baseline(server.url, args)
-                print(f"  {fmt_rate(base['rate'])}, received {base['received']:,}", flush=True)
-                print(f"{tag}app: natstui headless, Live view ...", flush=True)
-                app = run_app(server.url, args)
-                print(f"  {fmt_rate(app['rate'])}, received {app['received']:,}", flush=True)
-                bases.append(base)
-                apps.append(app)
-    except KeyboardInterrupt:
-        reap_all()
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        reap_all()
+    with EmbeddedServer(jetstream=False) as server:
+        versions["nats-server"] = server_version(server.command()[0])
+        print(f"nats-server {versions['nats-server']} at {server.url}", flush=True)
+        for i in range(args.rounds):
+            tag = f"[{i + 1}/{args.rounds}] " if args.rounds > 1 else ""
+            print(f"{tag}baseline: bare nats-py subscriber, {args.count:,} messages ...", flush=True)
+            base = run_baseline(server.url, args)
+            print(f"  {fmt_rate(base['rate'])}, received {base['received']:,}", flush=True)
+            print(f"{tag}app: natstui headless, Live view ...", flush=True)
+            app = run_app(server.url, args)
+            print(f"  {fmt_rate(app['rate'])}, received {app['received']:,}", flush=True)
+            bases.append(base)
+            apps.append(app)
     report(args, versions, bases, apps)
     return 0
 

@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import gc
 import json
 import select
-import signal
 import sys
 import time
 from pathlib import Path
@@ -46,6 +44,7 @@ from _common import (  # noqa: E402
     load_average, machine_rows, pause_app_timers, print_kv, print_table, publisher_spec, read_result, reap,
     reap_all, rss_mb, spawn, start_paced_publisher, versions, wait_connected,
 )
+from _common import benchmark_main  # noqa: E402
 
 DEFAULT_TARGET_MB = 300.0
 FLAT_MB_PER_STEP = 1.0  # |slope| below this (MB per 100k msgs) counts as "stopped growing"
@@ -327,6 +326,7 @@ def report(args, vers: Dict[str, str], load_start: str, results: List[Dict]) -> 
     print(f"overall: {'PASS' if overall else 'FAIL'}")
 
 
+@benchmark_main
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=2_000_000, help="messages per configuration (default 2000000)")
@@ -351,8 +351,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.count < args.step or args.step < 1 or args.rate < 0:
         parser.error("--count >= --step >= 1 and --rate >= 0")
 
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # same clean-up as Ctrl-C
-    atexit.register(reap_all)
 
     from natstui.demo.server import EmbeddedServer
 
@@ -369,21 +367,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     load_start = load_average()
     vers = versions()
     results: List[Dict] = []
-    try:
-        with EmbeddedServer(jetstream=False) as server:
-            print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
-            for label, kind, capacity, child_args in configs:
-                print(f"{label}: {args.count:,} messages at {args.rate:,.0f} msgs/s ...", flush=True)
-                r = run_config(server.url, label, child_args, args)
-                r["kind"], r["capacity"] = kind, capacity
-                print(f"  received {r['received']:,}, RSS {r['rss_idle']:,.1f} -> {r['rss_end']:,.1f} MB", flush=True)
-                results.append(r)
-    except KeyboardInterrupt:
-        reap_all()
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        reap_all()
+    with EmbeddedServer(jetstream=False) as server:
+        print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
+        for label, kind, capacity, child_args in configs:
+            print(f"{label}: {args.count:,} messages at {args.rate:,.0f} msgs/s ...", flush=True)
+            r = run_config(server.url, label, child_args, args)
+            r["kind"], r["capacity"] = kind, capacity
+            print(f"  received {r['received']:,}, RSS {r['rss_idle']:,.1f} -> {r['rss_end']:,.1f} MB", flush=True)
+            results.append(r)
     report(args, vers, load_start, results)
     return 0
 

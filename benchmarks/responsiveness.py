@@ -40,9 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import random
-import signal
 import sys
 import time
 from pathlib import Path
@@ -54,6 +52,7 @@ from _common import (  # noqa: E402
     percentile, print_kv, print_table, publisher_spec, read_result, reap_all, start_paced_publisher,
     stop_publisher, versions, wait_connected,
 )
+from _common import benchmark_main  # noqa: E402
 
 P95_TARGET = 0.100  # seconds, key to frame, under load, all keys
 KEY_TIMEOUT = 5.0  # one key to its frame
@@ -463,6 +462,7 @@ def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
     print(f"app connection state after the run: {res['state_after']}")
 
 
+@benchmark_main
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=50_000, help="publisher rate, msgs/s (default 50000)")
@@ -493,25 +493,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         import gc
 
         gc.set_threshold(*gc_threshold)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # same clean-up as Ctrl-C
-    atexit.register(reap_all)
 
     from natstui.demo.server import EmbeddedServer
 
     load_start = load_average()
     vers = versions()
-    try:
-        with EmbeddedServer(jetstream=True) as server:
-            print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
-            print(f"app: natstui headless, Live view; baseline then {args.rate:,.0f} msgs/s, "
-                  f"{args.reps} reps of {len(SEQUENCE)} keys each ...", flush=True)
-            res = run_app(server.url, args)
-    except KeyboardInterrupt:
-        reap_all()
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        reap_all()
+    with EmbeddedServer(jetstream=True) as server:
+        print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
+        print(f"app: natstui headless, Live view; baseline then {args.rate:,.0f} msgs/s, "
+              f"{args.reps} reps of {len(SEQUENCE)} keys each ...", flush=True)
+        res = run_app(server.url, args)
     report(args, vers, load_start, res)
     return 0
 

@@ -26,10 +26,8 @@ always terminated.
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -40,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     ROOT, load_average, machine_rows, median, ms, print_kv, print_table, reap, reap_all, spawn, versions,
 )
+from _common import benchmark_main  # noqa: E402
 
 RATIO_TARGET = 1.5
 RUN_DEADLINE = 60.0  # seconds per child process
@@ -174,6 +173,7 @@ def import_times(url: str, top: int = 15) -> List[tuple]:
     return top_level[:top]
 
 
+@benchmark_main
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs of each (default 5)")
@@ -183,8 +183,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be >= 1")
 
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # same clean-up as Ctrl-C
-    atexit.register(reap_all)
 
     from natstui.demo.server import EmbeddedServer
 
@@ -193,35 +191,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     size = [str(SIZE[0]), str(SIZE[1])]
     results: Dict[str, List[Dict]] = {"natstui": [], "minimal": [], "python": []}
     imports: List[tuple] = []
-    try:
-        with EmbeddedServer(jetstream=False) as server:
-            print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
-            kinds = {
-                "natstui": (NATSTUI_DRIVER, [server.url, *size], {}),
-                "minimal": (MINIMAL_DRIVER, size, {}),
-                "python": (PYTHON_FLOOR, [], {}),
-            }
-            print("warm-up run of each (not counted) ...", flush=True)
-            for script, extra, env in kinds.values():
-                run_once(script, extra, env_extra=env)
-            for i in range(args.runs):
-                line = []
-                for kind, (script, extra, env) in kinds.items():
-                    marks = run_once(script, extra, env_extra=env)
-                    results[kind].append(marks)
-                    key = "first frame" if kind == "minimal" else \
-                        "python up" if kind == "python" else "first frame connected"
-                    line.append(f"{kind} {marks[key] * 1000:.0f} ms")
-                print(f"[{i + 1}/{args.runs}] " + ", ".join(line), flush=True)
-            if args.importtime:
-                print("natstui with -X importtime ...", flush=True)
-                imports = import_times(server.url)
-    except KeyboardInterrupt:
-        reap_all()
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        reap_all()
+    with EmbeddedServer(jetstream=False) as server:
+        print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
+        kinds = {
+            "natstui": (NATSTUI_DRIVER, [server.url, *size], {}),
+            "minimal": (MINIMAL_DRIVER, size, {}),
+            "python": (PYTHON_FLOOR, [], {}),
+        }
+        print("warm-up run of each (not counted) ...", flush=True)
+        for script, extra, env in kinds.values():
+            run_once(script, extra, env_extra=env)
+        for i in range(args.runs):
+            line = []
+            for kind, (script, extra, env) in kinds.items():
+                marks = run_once(script, extra, env_extra=env)
+                results[kind].append(marks)
+                key = "first frame" if kind == "minimal" else \
+                    "python up" if kind == "python" else "first frame connected"
+                line.append(f"{kind} {marks[key] * 1000:.0f} ms")
+            print(f"[{i + 1}/{args.runs}] " + ", ".join(line), flush=True)
+        if args.importtime:
+            print("natstui with -X importtime ...", flush=True)
+            imports = import_times(server.url)
 
     nat = median([m["first frame connected"] for m in results["natstui"]])
     mini = median([m["first frame"] for m in results["minimal"]])

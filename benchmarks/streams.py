@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import json
-import signal
 import sys
 import time
 from pathlib import Path
@@ -46,6 +44,7 @@ from _common import (  # noqa: E402
     load_average, machine_rows, median, ms, percentile, print_kv, print_table, reap, reap_all,
     spawn_script, versions,
 )
+from _common import benchmark_main  # noqa: E402
 
 STEP_TARGET = 0.300  # seconds, every step
 PAGE = 50  # the app's page size (natstui.ui.screens.messages.PAGE_SIZE)
@@ -434,6 +433,7 @@ def report(args, vers: Dict[str, str], load_start: str, fills: List[Dict], base:
     print(f"app connection state after the run: {app['state_after']}")
 
 
+@benchmark_main
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000,
@@ -453,8 +453,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         if n < PAGE * (2 * args.pages + 4):
             parser.error(f"streams need at least {PAGE * (2 * args.pages + 4)} messages for {args.pages} pages")
 
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # same clean-up as Ctrl-C
-    atexit.register(reap_all)
 
     import nats
 
@@ -462,36 +460,29 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     load_start = load_average()
     vers = versions()
-    try:
-        with EmbeddedServer(jetstream=True) as server:
-            print(f"nats-server {vers['nats-server']} at {server.url} (store {server.store_dir})", flush=True)
+    with EmbeddedServer(jetstream=True) as server:
+        print(f"nats-server {vers['nats-server']} at {server.url} (store {server.store_dir})", flush=True)
 
-            async def prepare() -> Tuple[List[Dict], Dict]:
-                nc = await nats.connect(server.url, name="bench-admin", allow_reconnect=False)
-                try:
-                    fills = []
-                    for name, prefix, count, allow_direct in ((DIRECT_STREAM, "bench", args.messages, True),
-                                                              (GET_STREAM, "benchget", args.get_messages, False)):
-                        print(f"filling {name} with {count:,} messages (allow_direct {str(allow_direct).lower()}) ...",
-                              flush=True)
-                        f = await fill(nc, server.url, name, prefix, count, args.subjects, allow_direct)
-                        print(f"  {f['messages']:,} in {f['elapsed']:.1f} s", flush=True)
-                        fills.append(f)
-                finally:
-                    await nc.close()
-                print("baseline: raw nats-py page reads ...", flush=True)
-                base = await run_baseline(server.url, fills[0], fills[1], args.pages)
-                return fills, base
+        async def prepare() -> Tuple[List[Dict], Dict]:
+            nc = await nats.connect(server.url, name="bench-admin", allow_reconnect=False)
+            try:
+                fills = []
+                for name, prefix, count, allow_direct in ((DIRECT_STREAM, "bench", args.messages, True),
+                                                          (GET_STREAM, "benchget", args.get_messages, False)):
+                    print(f"filling {name} with {count:,} messages (allow_direct {str(allow_direct).lower()}) ...",
+                          flush=True)
+                    f = await fill(nc, server.url, name, prefix, count, args.subjects, allow_direct)
+                    print(f"  {f['messages']:,} in {f['elapsed']:.1f} s", flush=True)
+                    fills.append(f)
+            finally:
+                await nc.close()
+            print("baseline: raw nats-py page reads ...", flush=True)
+            base = await run_baseline(server.url, fills[0], fills[1], args.pages)
+            return fills, base
 
-            fills, base = asyncio.run(asyncio.wait_for(prepare(), FILL_DEADLINE * 2 + 120))
-            print("app: natstui headless, Streams view and message browser ...", flush=True)
-            app = run_app(server.url, fills[0], fills[1], args)
-    except KeyboardInterrupt:
-        reap_all()
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        reap_all()
+        fills, base = asyncio.run(asyncio.wait_for(prepare(), FILL_DEADLINE * 2 + 120))
+        print("app: natstui headless, Streams view and message browser ...", flush=True)
+        app = run_app(server.url, fills[0], fills[1], args)
     report(args, vers, load_start, fills, base, app)
     return 0
 

@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
-import signal
 import sys
 import time
 from pathlib import Path
@@ -52,6 +50,7 @@ from _common import (  # noqa: E402
     percentile, print_kv, publisher_spec, read_result, reap_all, screen_text, start_paced_publisher, versions,
     wait_connected,
 )
+from _common import benchmark_main  # noqa: E402
 
 LAG_P95_TARGET = 0.050
 TREE_TARGET = 1.0  # seconds from the last publish to the tree on screen
@@ -287,6 +286,7 @@ def report(args, vers: Dict[str, str], load_start: str, r: Dict) -> None:
     print(f"app connection state after the run: {r['state_after']}")
 
 
+@benchmark_main
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=100, help="tenants (default 100)")
@@ -311,26 +311,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         import gc
 
         gc.set_threshold(*gc_threshold)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # same clean-up as Ctrl-C
-    atexit.register(reap_all)
 
     from natstui.demo.server import EmbeddedServer
 
     load_start = load_average()
     vers = versions()
     count = args.tenants * args.devices * args.metrics
-    try:
-        with EmbeddedServer(jetstream=False) as server:
-            print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
-            print(f"app: natstui headless, Live view, {count:,} distinct subjects at {args.rate:,.0f} msgs/s ...",
-                  flush=True)
-            r = run_app(server.url, args)
-    except KeyboardInterrupt:
-        reap_all()
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        reap_all()
+    with EmbeddedServer(jetstream=False) as server:
+        print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
+        print(f"app: natstui headless, Live view, {count:,} distinct subjects at {args.rate:,.0f} msgs/s ...",
+              flush=True)
+        r = run_app(server.url, args)
     report(args, vers, load_start, r)
     return 0
 
