@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import unicodedata
-from typing import Callable
+from typing import Callable, Optional
 
 import nats
 import pytest
@@ -71,7 +71,7 @@ async def press_button(pilot, selector: str) -> None:
     await pilot.click(selector)
 
 
-async def press_keys(pilot, *keys: str) -> None:
+async def press_keys(pilot, *keys: str, pause: Optional[float] = None) -> None:
     """Send keys the way the terminal driver does, each followed by a pause for the screen.
 
     ``Pilot.press`` also waits, twice per key, for the process to look idle: on a
@@ -88,4 +88,4 @@ async def press_keys(pilot, *keys: str) -> None:
         event = events.Key(key, char)
         event.set_sender(app)
         app._driver.send_message(event)
-        await pilot.pause()
+        await pilot.pause(pause)

@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence
 
 from natstui.cli import make_app
 from natstui.config import ConnectionSettings, Settings
-from tests.conftest import screen_text, wait_until
+from tests.conftest import press_keys, screen_text, wait_until
 
 SIZE = (160, 40)
 
@@ -83,26 +83,5 @@ async def quit_app(pilot) -> None:
 
 
 async def tap(pilot, *keys: str) -> None:
-    """Send keys as the terminal driver does, each followed by a short pause.
-
-    ``Pilot.press`` also waits, twice per key, for the whole process to look
-    idle: on a busy machine that costs up to a second a key. Tests that use
-    this wait on what the screen shows instead.
-    """
-    import unicodedata
-
-    from textual import events
-    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
-
-    app = pilot.app
-    for key in keys:
-        if len(key) == 1 and not key.isalnum():
-            key = _character_to_key(key)
-        try:
-            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-        except KeyError:
-            char = key if len(key) == 1 else None
-        event = events.Key(key, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
-        await pilot.pause(0.01)
+    """Send keys as the terminal driver does, each followed by a short pause (see ``press_keys``)."""
+    await press_keys(pilot, *keys, pause=0.01)
