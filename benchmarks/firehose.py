@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import benchmark_main, server_version, version  # noqa: E402
+from _common import benchmark_main, reap, reap_all, server_version, spawn_script, version  # noqa: E402
 
 RATIO_TARGET = 0.6
 LAG_P95_TARGET_MS = 50.0
@@ -142,45 +142,6 @@ async def main(url, count, idle_end, deadline, lag_interval):
 asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])))
 """
 
-_children: List[subprocess.Popen] = []
-
-
-def spawn(script: str, *args: object) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script, *map(str, args)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _children.append(proc)
-    return proc
-
-
-def reap(proc: subprocess.Popen) -> None:
-    """Terminate (then kill) one child of ours, and forget it."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            try:
-                stream.close()
-            except Exception:
-                pass
-    if proc in _children:
-        _children.remove(proc)
-
-
-def reap_all() -> None:
-    for proc in list(_children):
-        reap(proc)
-
-
 def finish(proc: subprocess.Popen, timeout: float) -> Dict:
     """Wait for a child to print its one JSON line; kill it if it overruns."""
     try:
@@ -189,8 +150,7 @@ def finish(proc: subprocess.Popen, timeout: float) -> Dict:
         reap(proc)
         raise RuntimeError(f"child process did not finish within {timeout:.0f}s") from None
     # (on any other exception, e.g. Ctrl-C, the child stays listed for reap_all)
-    if proc in _children:
-        _children.remove(proc)
+    reap(proc)  # it has ended: only forgotten
     for line in reversed(out.splitlines()):
         line = line.strip()
         if line.startswith("{"):
@@ -199,7 +159,7 @@ def finish(proc: subprocess.Popen, timeout: float) -> Dict:
 
 
 def start_publisher(url: str, count: int, args: argparse.Namespace) -> subprocess.Popen:
-    return spawn(PUBLISHER, url, count, args.subjects, args.size, FLUSH_EVERY)
+    return spawn_script(PUBLISHER, url, count, args.subjects, args.size, FLUSH_EVERY)
 
 
 def percentile(samples: List[float], p: float) -> float:
@@ -215,7 +175,7 @@ def percentile(samples: List[float], p: float) -> float:
 # -- phase 1: baseline ----------------------------------------------------------------------
 
 def run_baseline(url: str, args: argparse.Namespace) -> Dict:
-    sub = spawn(SUBSCRIBER, url, args.count, IDLE_END, PHASE_DEADLINE, LAG_INTERVAL)
+    sub = spawn_script(SUBSCRIBER, url, args.count, IDLE_END, PHASE_DEADLINE, LAG_INTERVAL)
     try:
         assert sub.stdout is not None and sub.stderr is not None
         ready, _, _ = select.select([sub.stdout], [], [], CONNECT_DEADLINE)
