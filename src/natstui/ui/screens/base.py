@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Callable, Optional
 
 from textual import work
@@ -110,9 +111,24 @@ class ScanningView(ViewScreen):
     bucket with ``_open_bucket(name, force)``.
     """
 
+    BUCKET_POLL = 5.0  # seconds between bucket status refreshes
+
     scan: Any = None
     bucket: Optional[str] = None
     error = ""
+    _next_poll = 0.0
+    _was_connected = False
+
+    def poll_and_recover(self) -> None:
+        """From ``slow_tick``: the bucket list every few seconds; after a reconnection, the open bucket again."""
+        connected = self.connected
+        now = time.monotonic()
+        if connected and (not self._was_connected or now >= self._next_poll):
+            self._next_poll = now + self.BUCKET_POLL
+            self.poll_buckets()
+            if not self._was_connected and self.bucket and self.scan is None:
+                self.restart_scan()  # a running scan recovers on its own
+        self._was_connected = connected
 
     async def replace_scan(self, make: Callable[[], Any], what: str, wanted: Callable[[], bool]) -> None:
         """Stop the running scan, then start ``make()`` unless the view moved on meanwhile."""

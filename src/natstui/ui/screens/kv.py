@@ -27,7 +27,6 @@ from natstui.ui.widgets.kv_history import HistoryPane
 from natstui.ui.widgets.kv_keys import KeyList
 from natstui.ui.widgets.line import TextLine
 
-BUCKET_POLL = 5.0  # seconds between bucket status refreshes
 BUCKET_COLUMNS = ("Bucket", "Values", "Bytes", "History", "TTL", "Storage", "Replicas")
 
 
@@ -75,8 +74,6 @@ class KeyValueScreen(ScanningView):
         self._want_bucket: Optional[str] = None
         self._js: Any = None
         self._next_apply = 0.0
-        self._next_poll = 0.0
-        self._was_connected = False
         self._diff_when_loaded = False
         self._value_timer: Any = None
         self._info_key: Any = None
@@ -110,14 +107,7 @@ class KeyValueScreen(ScanningView):
 
     # -- connection and polling -------------------------------------------------------------------
     def slow_tick(self) -> None:
-        connected = self.connected
-        now = time.monotonic()
-        if connected and (not self._was_connected or now >= self._next_poll):
-            self._next_poll = now + BUCKET_POLL
-            self.poll_buckets()
-            if not self._was_connected and self.bucket and self.scan is None:
-                self.start_scan(self.bucket, self.pattern)  # a running scan recovers on its own
-        self._was_connected = connected
+        self.poll_and_recover()
         self._update_info()
 
     @work(exclusive=True, group="kv-buckets", exit_on_error=False)
@@ -190,6 +180,9 @@ class KeyValueScreen(ScanningView):
         self.keys.set_index(self.index)
         self._select_key(None)
         self.stop_scan()
+
+    def restart_scan(self) -> None:
+        self.start_scan(self.bucket, self.pattern)
 
     @work(exclusive=True, group="scan", exit_on_error=False)
     async def start_scan(self, bucket: str, pattern: str) -> None:

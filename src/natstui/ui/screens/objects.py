@@ -13,7 +13,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, ProgressBar
 
-from natstui.client import kv as kvc
 from natstui.client import objects as obc
 from natstui.client.session import describe_error
 from natstui.model import kv as kvmodel
@@ -27,7 +26,6 @@ from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import UploadScreen
 from natstui.ui.widgets.line import TextLine
 
-BUCKET_POLL = 5.0
 BUCKET_COLUMNS = ("Bucket", "Size", "TTL", "Storage", "Replicas", "Sealed", "Description")
 OBJECT_COLUMNS = ("Name", "Size", "Chunks", "Modified", "Digest", "Description", "Headers")
 FRESH_STYLE = "on #5c4a00"
@@ -104,8 +102,6 @@ class ObjectStoreScreen(ScanningView):
         self._rows: List[str] = []  # object names in table order
         self._fresh_rows: set = set()
         self._js: Any = None
-        self._next_poll = 0.0
-        self._was_connected = False
         self._debounce_timers: Dict[str, Any] = {}
         self._info_key: Any = None
         self._transfer_done_at = 0.0
@@ -152,18 +148,12 @@ class ObjectStoreScreen(ScanningView):
         self._debounce_timers[name] = self.set_timer(delay, callback)
 
     def slow_tick(self) -> None:
-        connected = self.connected
-        now = time.monotonic()
-        if connected and (not self._was_connected or now >= self._next_poll):
-            self._next_poll = now + BUCKET_POLL
-            self.poll_buckets()
-            if not self._was_connected and self.bucket and self.scan is None:
-                self.start_scan(self.bucket)  # a running scan recovers on its own
-        self._was_connected = connected
+        self.poll_and_recover()
         faded = {name for name in self._fresh_rows if not self.index.fresh(name)}
         if faded:
             self._render_rows(faded)  # the highlight of a live change fades after a few seconds
-        if self.transfer is not None and self.transfer.finished and now - self._transfer_done_at > 4:
+        if self.transfer is not None and self.transfer.finished \
+                and time.monotonic() - self._transfer_done_at > 4:
             self.transfer = None
             self.transfer_bar.remove_class("-active")
         self._update_info()
@@ -227,6 +217,9 @@ class ObjectStoreScreen(ScanningView):
         else:
             self.start_scan(name)
         self._update_info()
+
+    def restart_scan(self) -> None:
+        self.start_scan(self.bucket)
 
     @work(exclusive=True, group="scan", exit_on_error=False)
     async def start_scan(self, bucket: str) -> None:
