@@ -36,7 +36,7 @@ from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    ROOT, load_average, machine_rows, median, ms, print_kv, print_table, reap, reap_all, spawn, versions,
+    ROOT, load_average, machine_rows, median, ms, print_kv, print_table, reap, spawn, versions,
 )
 from _common import benchmark_main  # noqa: E402
 

@@ -41,7 +41,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    load_average, machine_rows, median, ms, percentile, print_kv, print_table, reap, reap_all,
+    load_average, machine_rows, median, ms, percentile, print_kv, print_table, reap,
     spawn_script, versions,
 )
 from _common import benchmark_main  # noqa: E402

@@ -1,6 +1,5 @@
 """Demo mode: the embedded server runs and the traffic generator sends realistic traffic."""
 
-import asyncio
 import os
 
 import nats

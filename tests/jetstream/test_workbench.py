@@ -1,6 +1,5 @@
 """The Consumers view and the ack workbench: each action is checked on the server afterwards."""
 
-import asyncio
 import time
 
 from textual.widgets import DataTable

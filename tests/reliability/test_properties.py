@@ -12,7 +12,6 @@ import json
 from collections import Counter
 from urllib.parse import quote
 
-import pytest
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 from nats import errors as nats_errors
 from nats.aio.msg import Msg

@@ -31,7 +31,7 @@ async def test_server_details_account_usage_and_live_subscription(server_url, nc
                 await nc.publish(f"{p}.x", b"hello")
             await nc.flush()
             await wait_until(lambda: app.store.total == 7, pilot=pilot)
-            screen = await open_server_view(app, pilot)
+            await open_server_view(app, pilot)
             info = app.session.server_info
             await wait_until(lambda: "Streams" in screen_text(app), pilot=pilot)
             text = screen_text(app)

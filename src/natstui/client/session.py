@@ -9,13 +9,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set
 
-import nats
 from nats import errors as nats_errors
 from nats.aio.client import Client as NATS
 
 from natstui.client import enable_websockets
 from natstui.config import ConnectionSettings
-from natstui.model.sanitize import escape_line, redact, redact_url
+from natstui.model.sanitize import escape_line, redact
 
 
 async def confirm(nc: NATS, timeout: float = 5.0) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import gc
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 from textual import work
 from textual.app import App, SystemCommand

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Optional
 
 from rich.text import Text
@@ -12,7 +11,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable
 
-from natstui.client.session import describe_error
 from natstui.client.workbench import (
     ACKED,
     EXPIRED,
