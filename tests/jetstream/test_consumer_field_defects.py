@@ -1,0 +1,106 @@
+"""Field defects of the Consumers view and the ack workbench (issue 12): nothing is consumed by surprise.
+
+Every test reads the push consumer's numbers from the server through nats-py before and after.
+"""
+
+from textual.widgets import DataTable, Select
+from textual.widgets._select import SelectOverlay
+
+from natstui.model.jetstream import consumer_details
+from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.screens.consumers import ConsumersScreen
+from natstui.ui.screens.workbench import WorkbenchScreen
+from tests.conftest import make_test_app, press_button, press_keys, screen_text, wait_connected, wait_until
+from tests.jetstream.conftest import make_stream
+
+SIZE = (170, 45)
+
+
+async def add_push_consumer(nc, stream: str, durable: str = "p", **extra):
+    """A durable push consumer made with nats-py's JetStream API (nobody listens on its deliver subject)."""
+    jsm = nc.jsm()
+    await jsm.add_consumer(stream, durable_name=durable, deliver_subject=f"deliver.{stream.lower()}.{durable}",
+                           ack_policy="explicit", ack_wait=30, **extra)
+    return await jsm.consumer_info(stream, durable)
+
+
+async def push_numbers(nc, stream: str, durable: str = "p"):
+    info = await nc.jsm().consumer_info(stream, durable)
+    return {"delivered": info.delivered.stream_seq, "redelivered": info.num_redelivered,
+            "ack_pending": info.num_ack_pending, "pending": info.num_pending, "bound": bool(info.push_bound)}
+
+
+async def show_consumers(app, pilot, stream: str, consumer: str) -> ConsumersScreen:
+    await wait_connected(app, pilot)
+    app.selected_stream = stream
+    await pilot.press("3")
+    await wait_until(lambda: isinstance(app.screen, ConsumersScreen) and consumer in app.screen.consumers
+                     and app.screen.stream == stream, pilot=pilot)
+    table = app.screen.query_one("#consumers-table", DataTable)
+    table.move_cursor(row=table.get_row_index(consumer))
+    await wait_until(lambda: app.screen.selected == consumer, pilot=pilot)
+    return app.screen
+
+
+async def delete_streams(js, *names: str) -> None:
+    for stream in names:
+        try:
+            await js.delete_stream(stream)
+        except Exception:
+            pass
+
+
+async def test_enter_in_the_stream_picker_picks_the_stream_and_binds_nothing(server_url, nc, js, name):
+    first, second = name + "A", name + "B"
+    await make_stream(js, nc, first, 2)
+    await make_stream(js, nc, second, 5)
+    await add_push_consumer(nc, second)
+    before = await push_numbers(nc, second)
+    assert before == {"delivered": 0, "redelivered": 0, "ack_pending": 0, "pending": 5, "bound": False}
+    app = make_test_app(server_url, ["none.>"])
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await show_consumers(app, pilot, second, "p")
+            select = screen.query_one("#consumers-stream", Select)
+            await wait_until(lambda: select.value == second, pilot=pilot)
+            await press_keys(pilot, "s")
+            await wait_until(lambda: select.expanded, pilot=pilot)
+            await press_keys(pilot, "up", "enter")
+            # the picker took the keys: the stream above is chosen, the menu is closed, no workbench
+            await wait_until(lambda: app.selected_stream == first and screen.stream == first, pilot=pilot)
+            await wait_until(lambda: not select.expanded and select.value == first, pilot=pilot)
+            await wait_until(lambda: f"Consumers of stream {first}" in screen_text(app), pilot=pilot)
+            assert app.screen is screen and not isinstance(app.screen, WorkbenchScreen)
+            assert "p" not in screen.consumers  # the first stream's consumers are listed now
+            # the keys that follow go to the view again, not into a picker left open
+            await press_keys(pilot, "4")
+            await wait_until(lambda: app.current_mode == "kv", pilot=pilot)
+            assert await push_numbers(nc, second) == before
+    finally:
+        await delete_streams(js, first, second)
+
+
+async def test_the_stream_picker_offers_only_streams(server_url, nc, js, name):
+    first, second = name + "A", name + "B"
+    await make_stream(js, nc, first, 1)
+    await make_stream(js, nc, second, 1)
+    await js.create_consumer(first, {"durable_name": "w", "ack_policy": "explicit"})
+    app = make_test_app(server_url, ["none.>"])
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await show_consumers(app, pilot, first, "w")
+            select = screen.query_one("#consumers-stream", Select)
+            on_server = sorted(s["config"]["name"] for s in await js.list_streams())
+            await wait_until(lambda: screen.stream_names == on_server, pilot=pilot)
+            overlay = select.query_one(SelectOverlay)
+            offered = [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
+            assert offered == on_server  # no blank "stream" entry to pick
+            await press_keys(pilot, "s")
+            await wait_until(lambda: select.expanded, pilot=pilot)
+            await press_keys(pilot, "home", "enter")  # the menu's first entry
+            await wait_until(lambda: not select.expanded, pilot=pilot)
+            assert select.value == on_server[0] and app.selected_stream == on_server[0]
+            await wait_until(lambda: f"Consumers of stream {on_server[0]}" in screen_text(app), pilot=pilot)
+    finally:
+        await delete_streams(js, first, second)
+
