@@ -104,3 +104,59 @@ async def test_the_stream_picker_offers_only_streams(server_url, nc, js, name):
     finally:
         await delete_streams(js, first, second)
 
+
+async def test_binding_a_push_consumer_is_asked_first(server_url, nc, js, name):
+    await make_stream(js, nc, name, 5)
+    await add_push_consumer(nc, name)
+    before = await push_numbers(nc, name)
+    assert before["delivered"] == 0 and before["pending"] == 5 and not before["bound"]
+    app = make_test_app(server_url, ["none.>"])
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await show_consumers(app, pilot, name, "p")
+            await press_keys(pilot, "enter")
+            await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+            question = str(app.screen.question)
+            assert "Binding makes the server deliver this consumer's messages to natstui" in question
+            assert "redelivered after ack wait (30s)" in question
+            assert await push_numbers(nc, name) == before  # asking binds nothing
+            # declined: the workbench stays open, unbound, and says so; the server delivered nothing
+            await press_button(pilot, "#confirm-no")
+            await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "declined",
+                             pilot=pilot)
+            bench = app.screen
+            await wait_until(lambda: "push consumer: not bound (b to bind)" in screen_text(app), pilot=pilot)
+            assert not bench.bench.bound and bench.bench.items == []
+            assert await push_numbers(nc, name) == before
+            # accepted (b asks again): bound, the server delivers the five messages to the workbench
+            await press_keys(pilot, "b")
+            await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+            await press_button(pilot, "#confirm-yes")
+            await wait_until(lambda: len(bench.bench.items) == 5, pilot=pilot)
+            after = await push_numbers(nc, name)
+            assert after["bound"] and after["delivered"] == 5 and after["ack_pending"] == 5 and after["pending"] == 0
+            await wait_until(lambda: "push consumer: bound, its messages arrive by themselves" in screen_text(app),
+                             pilot=pilot)
+    finally:
+        await delete_streams(js, name)
+
+
+async def test_read_only_workbench_on_a_push_consumer_says_it_is_not_bound(server_url, nc, js, name):
+    await make_stream(js, nc, name, 3)
+    await add_push_consumer(nc, name)
+    before = await push_numbers(nc, name)
+    app = make_test_app(server_url, ["none.>"], read_only=True)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await show_consumers(app, pilot, name, "p")
+            await press_keys(pilot, "enter")
+            await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "read-only",
+                             pilot=pilot)
+            await wait_until(lambda: "push consumer: not bound (read-only)" in screen_text(app), pilot=pilot)
+            title = next(line for line in screen_text(app).splitlines() if "push consumer:" in line)
+            assert "arrive by themselves" not in title  # the title claims no binding
+            assert not isinstance(app.screen, ConfirmScreen)  # read-only: nothing to ask
+            assert await push_numbers(nc, name) == before
+    finally:
+        await delete_streams(js, name)
+
