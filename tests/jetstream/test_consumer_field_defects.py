@@ -160,3 +160,16 @@ async def test_read_only_workbench_on_a_push_consumer_says_it_is_not_bound(serve
     finally:
         await delete_streams(js, name)
 
+
+async def test_max_waiting_is_shown_for_pull_consumers_only(nc, js, name):
+    await make_stream(js, nc, name, 1)
+    await add_push_consumer(nc, name)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "max_waiting": 64})
+    try:
+        push = dict(field for _title, fields in consumer_details(await js.consumer_info(name, "p")) for field in fields)
+        pull = dict(field for _title, fields in consumer_details(await js.consumer_info(name, "w")) for field in fields)
+        assert "Max waiting" not in push and "Waiting pulls" not in push
+        assert push["Active interest"] == "no" and push["Deliver subject"] == f"deliver.{name.lower()}.p"
+        assert pull["Max waiting"] == "64" and pull["Waiting pulls"] == "0" and "Active interest" not in pull
+    finally:
+        await delete_streams(js, name)
