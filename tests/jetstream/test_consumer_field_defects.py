@@ -127,6 +127,8 @@ async def test_binding_a_push_consumer_is_asked_first(server_url, nc, js, name):
             bench = app.screen
             await wait_until(lambda: "push consumer: not bound (b to bind)" in screen_text(app), pilot=pilot)
             assert not bench.bench.bound and bench.bench.items == []
+            await wait_until(lambda: "active interest no" in screen_text(app), pilot=pilot)
+            assert "waiting pulls" not in screen_text(app)  # a pull consumer's number
             assert await push_numbers(nc, name) == before
             # accepted (b asks again): bound, the server delivers the five messages to the workbench
             await press_keys(pilot, "b")
@@ -135,8 +137,8 @@ async def test_binding_a_push_consumer_is_asked_first(server_url, nc, js, name):
             await wait_until(lambda: len(bench.bench.items) == 5, pilot=pilot)
             after = await push_numbers(nc, name)
             assert after["bound"] and after["delivered"] == 5 and after["ack_pending"] == 5 and after["pending"] == 0
-            await wait_until(lambda: "push consumer: bound, its messages arrive by themselves" in screen_text(app),
-                             pilot=pilot)
+            await wait_until(lambda: "push consumer: bound, its messages arrive by themselves" in screen_text(app)
+                             and "active interest yes" in screen_text(app), pilot=pilot)
     finally:
         await delete_streams(js, name)
 

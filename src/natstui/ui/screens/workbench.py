@@ -189,15 +189,16 @@ class WorkbenchScreen(ViewScreen):
                              ("  consumer ", ""), (escape_line(self.consumer), "bold cyan"))
         if self.bench is not None and self.bench.info:
             row = consumer_row(self.bench.info)
-            text.append(f"  {'pull' if row.pull else 'push'}, ack {row.ack_policy}, ack wait "
-                        f"{format_duration(row.ack_wait)}, max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}",
-                        style="dim")
-            if not row.pull:
-                if self.bench.bound:
-                    text.append("  push consumer: bound, its messages arrive by themselves", style="dim")
-                else:
-                    why = {"read-only": " (read-only)", "declined": " (b to bind)"}.get(self.push_state, "")
-                    text.append(f"  push consumer: not bound{why}", style="bold yellow")
+            # a push consumer's binding first: it is what a narrow terminal must not cut off
+            if row.pull:
+                text.append("  pull,", style="dim")
+            elif self.bench.bound:
+                text.append("  push consumer: bound, its messages arrive by themselves;", style="dim")
+            else:
+                why = {"read-only": " (read-only)", "declined": " (b to bind)"}.get(self.push_state, "")
+                text.append(f"  push consumer: not bound{why};", style="bold yellow")
+            text.append(f" ack {row.ack_policy}, ack wait {format_duration(row.ack_wait)}, "
+                        f"max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}", style="dim")
         self.query_one("#workbench-title", TextLine).set_text(text)
 
     def _numbers(self) -> None:
@@ -213,8 +214,13 @@ class WorkbenchScreen(ViewScreen):
             ("  redelivered ", ""), (f"{row.redelivered:,}", "bold red" if row.redelivered else "bold"),
             ("  ack floor ", ""), (f"stream {floor.get('stream_seq', 0)} / consumer {floor.get('consumer_seq', 0)}", "bold"),
             ("  last delivered ", ""), (f"{row.delivered_stream}/{row.delivered_consumer}", "bold"),
-            ("  waiting pulls ", ""), (f"{row.waiting}", "bold"),
         )
+        if row.pull:
+            text.append("  waiting pulls ")
+            text.append(f"{row.waiting}", style="bold")
+        else:  # the server's push_bound: natstui's or another subscriber's interest
+            text.append("  active interest ")
+            text.append("yes" if info.get("push_bound") else "no", style="bold")
         self.query_one("#workbench-numbers", TextLine).set_text(text)
 
     # -- the work list, redrawn on the app's timer ------------------------------------------------
