@@ -175,3 +175,24 @@ async def test_max_waiting_is_shown_for_pull_consumers_only(nc, js, name):
         assert pull["Max waiting"] == "64" and pull["Waiting pulls"] == "0" and "Active interest" not in pull
     finally:
         await delete_streams(js, name)
+
+
+async def test_command_line_workbench_on_a_push_consumer_asks_too(server_url, nc, js, name):
+    from natstui.cli import make_app
+    from natstui.config import ConnectionSettings, Settings
+
+    await make_stream(js, nc, name, 2)
+    await add_push_consumer(nc, name)
+    before = await push_numbers(nc, name)
+    app = make_app(Settings(connection=ConnectionSettings(servers=[server_url]), subjects=["none.>"],
+                            stream=name, consumer="p"))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+            assert await push_numbers(nc, name) == before
+            await press_keys(pilot, "escape")
+            await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "declined",
+                             pilot=pilot)
+            assert await push_numbers(nc, name) == before
+    finally:
+        await delete_streams(js, name)
