@@ -108,6 +108,11 @@ class Workbench:
     def is_pull(self) -> bool:
         return not self.config.get("deliver_subject")
 
+    @property
+    def bound(self) -> bool:
+        """Attached to the consumer (a pull subscription, or interest on the push deliver subject)."""
+        return self._pull is not None or self._push is not None
+
     def ack_wait_for(self, deliveries: int) -> float:
         backoff = self.config.get("backoff") or []
         if backoff:
@@ -118,6 +123,8 @@ class Workbench:
         """Attach to the consumer: a pull subscription, or the push consumer's deliver subject."""
         if not self.info:
             await self.refresh()
+        if self.bound:
+            return
         js = self.nc.jetstream(domain=self.js.domain) if self.js.domain else self.nc.jetstream()
         if self.is_pull:
             self._pull = await js.pull_subscribe_bind(self.consumer, self.stream)

@@ -305,7 +305,8 @@ def consumer_details(info: Dict[str, Any]) -> List[Section]:
             ("Max deliver", "unlimited" if row.max_deliver < 0 else str(row.max_deliver)),
             ("Backoff", ", ".join(format_duration(ns_to_seconds(b)) for b in backoff) or "—"),
             ("Max ack pending", limit(config.get("max_ack_pending"))),
-            ("Max waiting", limit(config.get("max_waiting"))),
+            # a pull consumer's limit: the server has no such value for a push consumer
+            *([("Max waiting", limit(config.get("max_waiting")))] if row.pull else []),
             ("Replay", config.get("replay_policy", "instant")),
             ("Inactive threshold", format_duration(ns_to_seconds(config.get("inactive_threshold")))),
         ]),
@@ -313,7 +314,8 @@ def consumer_details(info: Dict[str, Any]) -> List[Section]:
             ("Pending", f"{row.pending:,}"),
             ("Ack pending", f"{row.ack_pending:,}"),
             ("Redelivered", f"{row.redelivered:,}"),
-            ("Waiting pulls", f"{row.waiting:,}"),
+            ("Waiting pulls", f"{row.waiting:,}") if row.pull
+            else ("Active interest", "yes (a subscriber is bound)" if info.get("push_bound") else "no"),
             ("Last delivered", f"stream {delivered.get('stream_seq', 0)}, consumer {delivered.get('consumer_seq', 0)}"),
             ("Ack floor", f"stream {ack_floor.get('stream_seq', 0)}, consumer {ack_floor.get('consumer_seq', 0)}"),
             ("Paused", "yes" if row.paused else "no"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from typing import Any, Callable, Optional
 
@@ -10,10 +11,25 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, Select
 
 from natstui.client.session import describe_error
 from natstui.ui.widgets.keybar import KeyBar
 from natstui.ui.widgets.status import StatusBar
+
+
+def takes_keys(widget: Optional[Widget]) -> bool:
+    """True for a widget that uses the keys a view binds: a text field, a text area, a picker
+    (a ``Select``, its open menu included)."""
+    text_area = sys.modules.get("textual.widgets._text_area")  # loaded only once a view has one
+    kinds: tuple = (Input, Select) if text_area is None else (Input, Select, text_area.TextArea)
+    node = widget
+    while isinstance(node, Widget):
+        if isinstance(node, kinds):
+            return True
+        node = node.parent
+    return False
 
 
 class ViewScreen(Screen):
@@ -49,6 +65,15 @@ class ViewScreen(Screen):
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
         return iter(())
+
+    # -- keys: a view's priority keys never take a key from a picker or a text field -----------
+    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+        """A priority binding (Enter in Streams and Consumers, space in Live) is off while the
+        focus is on a widget that takes keys itself: the key then reaches that widget."""
+        if takes_keys(self.focused) and any(isinstance(b, Binding) and b.priority and b.action == action
+                                            for b in type(self).BINDINGS):
+            return False
+        return True
 
     # -- the connection, for views that talk to the server ----------------------------------
     @property

@@ -63,6 +63,11 @@ class ConsumersScreen(ViewScreen):
         if getattr(self, "ready", False):
             self.refresh_consumers()
 
+    def on_screen_suspend(self) -> None:
+        # An open picker never stays open under another screen, to take the keys on return.
+        if getattr(self, "ready", False):
+            self.query_one("#consumers-stream", Select).expanded = False
+
     @property
     def stream(self) -> Optional[str]:
         return self.app.selected_stream  # type: ignore[attr-defined]
@@ -84,7 +89,7 @@ class ConsumersScreen(ViewScreen):
         try:
             streams = sorted(s["config"]["name"] for s in await js.list_streams())
             self._set_streams(streams)
-            if self.stream is None and streams:
+            if streams and self.stream not in streams:  # none chosen yet, or the chosen one was deleted
                 self.app.selected_stream = streams[0]  # type: ignore[attr-defined]
             if self.stream is None:
                 self._fill([])
@@ -103,6 +108,9 @@ class ConsumersScreen(ViewScreen):
         self.stream_names = names
         select = self.query_one("#consumers-stream", Select)
         with self.prevent(Select.Changed):
+            # The blank "stream" prompt is only for while no stream is known: once there are
+            # streams, every entry of the picker is a stream (Select has no public setter).
+            select._allow_blank = not names
             select.set_options([(n, n) for n in names])
             if self.stream in names:
                 select.value = self.stream

@@ -24,11 +24,11 @@ from natstui.client.workbench import (
     Workbench,
 )
 from natstui.model.decode import preview
-from natstui.model.jetstream import consumer_row, format_duration
+from natstui.model.jetstream import consumer_row, format_duration, ns_to_seconds
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import ViewScreen
-from natstui.ui.screens.confirm import PromptScreen
+from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.screens.messages import stored_record
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
@@ -57,6 +57,7 @@ class WorkbenchScreen(ViewScreen):
         Binding("w", "in_progress", "Working", id="workbench.in_progress"),
         Binding("t", "term", "Term…", id="workbench.term"),
         Binding("d", "open_dead_letter", "Dead letter", id="workbench.dead_letter"),
+        Binding("b", "bind", "Bind", id="workbench.bind"),
         Binding("v", "cycle_view", "Payload view", id="workbench.cycle_view"),
     ]
 
@@ -68,6 +69,8 @@ class WorkbenchScreen(ViewScreen):
         self._shown_version = -1
         self._shown_letters = 0
         self._busy = False
+        # a push consumer: "asking", "declined", "read-only" until bound ("" for a pull consumer)
+        self.push_state = ""
 
     def compose_body(self) -> ComposeResult:
         yield TextLine(id="workbench-title", classes="view-title")
@@ -106,12 +109,70 @@ class WorkbenchScreen(ViewScreen):
         try:
             await self.bench.refresh()
             await self.bench.follow_dead_letters()
-            if not app.settings.read_only:  # type: ignore[attr-defined]
-                await self.bench.bind()
+            if app.settings.read_only:  # type: ignore[attr-defined]
+                self.push_state = "" if self.bench.is_pull else "read-only"
+            elif self.bench.is_pull:
+                await self.bench.bind()  # a pull subscription receives nothing until a fetch
+            else:
+                self._ask_to_bind()
         except Exception as exc:
             app.report_error(f"opening consumer {self.consumer} failed", exc)  # type: ignore[attr-defined]
         self._title()
         self._numbers()
+
+    def _ask_to_bind(self) -> None:
+        """Binding a push consumer makes the server deliver to natstui at once: only when confirmed."""
+        bench = self.bench
+        if bench is None:
+            return
+        self.push_state = "asking"
+        config = bench.config
+        backoff = config.get("backoff") or []
+        wait = (f"backoff {' '.join(format_duration(ns_to_seconds(b) or 0) for b in backoff)}" if backoff
+                else format_duration(ns_to_seconds(config.get("ack_wait")) or 30.0))
+        question = (f"Bind to push consumer {escape_line(self.consumer)} of stream {escape_line(self.stream)}?\n\n"
+                    f"Binding makes the server deliver this consumer's messages to natstui; messages you do "
+                    f"not ack will be redelivered after ack wait ({wait}).")
+        group = config.get("deliver_group")
+        if group:
+            question += (f" natstui joins its queue group {escape_line(str(group))} and takes a share of the "
+                         "deliveries from the other members.")
+
+        def done(confirmed: Optional[bool]) -> None:
+            if confirmed:
+                self.bind_push()
+            else:
+                self.push_state = "declined"
+                self._title()
+                self.refresh_bindings()
+
+        self.app.push_screen(ConfirmScreen(question, danger=False, confirm_label="Bind"), done)
+
+    @work(exclusive=True, group="workbench-start", exit_on_error=False)
+    async def bind_push(self) -> None:
+        if self.bench is None:
+            return
+        try:
+            await self.bench.bind()
+        except Exception as exc:
+            self.push_state = "declined"
+            self.app.report_error(f"binding consumer {self.consumer} failed", exc)  # type: ignore[attr-defined]
+        else:
+            self.push_state = ""
+        self._title()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+        if action == "bind":  # only for a push consumer not bound yet
+            return self.bench is not None and bool(self.bench.info) and not self.bench.is_pull and not self.bench.bound
+        return super().check_action(action, parameters)
+
+    def action_bind(self) -> None:
+        if self.bench is None or self.bench.is_pull or self.bench.bound or self.push_state == "asking":
+            return
+        if not self.app.allow_change(f"binding push consumer {self.consumer} (the server delivers to natstui)"):  # type: ignore[attr-defined]
+            return
+        self._ask_to_bind()
 
     @work(exclusive=True, group="workbench-numbers", exit_on_error=False)
     async def refresh_numbers(self) -> None:
@@ -128,11 +189,16 @@ class WorkbenchScreen(ViewScreen):
                              ("  consumer ", ""), (escape_line(self.consumer), "bold cyan"))
         if self.bench is not None and self.bench.info:
             row = consumer_row(self.bench.info)
-            text.append(f"  {'pull' if row.pull else 'push'}, ack {row.ack_policy}, ack wait "
-                        f"{format_duration(row.ack_wait)}, max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}",
-                        style="dim")
-            if not row.pull:
-                text.append("  (bound: messages arrive by themselves)", style="dim")
+            # a push consumer's binding first: it is what a narrow terminal must not cut off
+            if row.pull:
+                text.append("  pull,", style="dim")
+            elif self.bench.bound:
+                text.append("  push consumer: bound, its messages arrive by themselves;", style="dim")
+            else:
+                why = {"read-only": " (read-only)", "declined": " (b to bind)"}.get(self.push_state, "")
+                text.append(f"  push consumer: not bound{why};", style="bold yellow")
+            text.append(f" ack {row.ack_policy}, ack wait {format_duration(row.ack_wait)}, "
+                        f"max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}", style="dim")
         self.query_one("#workbench-title", TextLine).set_text(text)
 
     def _numbers(self) -> None:
@@ -148,8 +214,13 @@ class WorkbenchScreen(ViewScreen):
             ("  redelivered ", ""), (f"{row.redelivered:,}", "bold red" if row.redelivered else "bold"),
             ("  ack floor ", ""), (f"stream {floor.get('stream_seq', 0)} / consumer {floor.get('consumer_seq', 0)}", "bold"),
             ("  last delivered ", ""), (f"{row.delivered_stream}/{row.delivered_consumer}", "bold"),
-            ("  waiting pulls ", ""), (f"{row.waiting}", "bold"),
         )
+        if row.pull:
+            text.append("  waiting pulls ")
+            text.append(f"{row.waiting}", style="bold")
+        else:  # the server's push_bound: natstui's or another subscriber's interest
+            text.append("  active interest ")
+            text.append("yes" if info.get("push_bound") else "no", style="bold")
         self.query_one("#workbench-numbers", TextLine).set_text(text)
 
     # -- the work list, redrawn on the app's timer ------------------------------------------------
@@ -232,6 +303,10 @@ class WorkbenchScreen(ViewScreen):
         self.query_one(Inspector).action_cycle_view()
 
     def action_fetch(self, count: int = 1) -> None:
+        if self.bench is not None and self.bench.info and not self.bench.is_pull:
+            when = "" if self.bench.bound else " once bound (b)"
+            self.app.notify(f"Push consumer: nothing to fetch, its messages arrive by themselves{when}.", markup=False)
+            return
         if not self.app.allow_change(f"fetching from consumer {self.consumer} (it starts the ack timer)"):  # type: ignore[attr-defined]
             return
         self.fetch(count)
