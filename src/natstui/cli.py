@@ -234,5 +234,17 @@ def replay(path: str, prefix: str, rate: float, read_only: bool, servers, contex
     click.echo(f"replayed {sent:,} messages from {path}")
 
 
+@main.command("keys")
+def list_keys() -> None:
+    """Every key binding: its id (for [keymap] in config.toml), its keys and what it does."""
+    from natstui.ui.keymap import places
+
+    for place in places():
+        click.echo(place.name)
+        for binding in place.bindings:
+            if binding.id:
+                click.echo(f"  {binding.id:<28} {binding.key:<22} {binding.description}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
@@ -89,11 +90,48 @@ class Settings:
     read_only: bool = False
     stream: Optional[str] = None  # open this stream's consumers (and, with consumer, its workbench)
     consumer: Optional[str] = None
+    # binding id -> keys ("ctrl+f,f3"); None: the [keymap] table of the config file
+    keymap: Optional[Dict[str, str]] = None
 
 
 def config_home(env: Mapping[str, str] = os.environ) -> Path:
     xdg = env.get("XDG_CONFIG_HOME")
     return Path(xdg) if xdg else Path(env.get("HOME", str(Path.home()))) / ".config"
+
+
+def config_path(env: Mapping[str, str] = os.environ) -> Path:
+    """natstui's own settings file: ``~/.config/natstui/config.toml`` (``$XDG_CONFIG_HOME`` honoured)."""
+    return config_home(env) / "natstui" / "config.toml"
+
+
+def load_config(path: Optional[Path] = None) -> Dict[str, object]:
+    """The config file as a dict ({} when there is none); ConfigError names the file and what is wrong."""
+    path = path or config_path()
+    if not path.is_file():
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def keymap_from(config: Mapping[str, object]) -> Dict[str, str]:
+    """The ``[keymap]`` table: binding id -> keys. Values may be a string ("ctrl+f,f3") or a list of keys."""
+    table = config.get("keymap") or {}
+    if not isinstance(table, dict):
+        raise ConfigError("[keymap] must be a table of binding id = \"keys\"")
+    keymap: Dict[str, str] = {}
+    for binding_id, keys in table.items():
+        if isinstance(keys, list):
+            keys = ",".join(str(k) for k in keys)
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(f"[keymap] {binding_id}: expected keys such as \"ctrl+f\" or [\"f\", \"f3\"]")
+        keymap[str(binding_id)] = ",".join(k.strip() for k in keys.split(",") if k.strip())
+    return keymap
 
 
 def context_dir(env: Mapping[str, str] = os.environ) -> Path:

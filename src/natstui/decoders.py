@@ -18,10 +18,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import shlex
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Mapping, Optional
@@ -48,12 +46,6 @@ class Rule:
         return self.pattern.matches(subject)
 
 
-def config_path(env: Mapping[str, str] = os.environ) -> Path:
-    xdg = env.get("XDG_CONFIG_HOME")
-    home = Path(xdg) if xdg else Path(env.get("HOME", str(Path.home()))) / ".config"
-    return home / "natstui" / "config.toml"
-
-
 def parse_rules(data: Mapping[str, Any]) -> List[Rule]:
     rules = []
     for i, entry in enumerate(data.get("decoders") or [], 1):
@@ -74,17 +66,12 @@ def parse_rules(data: Mapping[str, Any]) -> List[Rule]:
 
 
 def load_rules(path: Optional[Path] = None) -> List[Rule]:
-    path = path or config_path()
-    if not path.is_file():
-        return []
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    from natstui.config import ConfigError, load_config
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DecoderError(f"{path}: {exc}") from None
+        data = load_config(path)
+    except ConfigError as exc:
+        raise DecoderError(str(exc)) from None
     return parse_rules(data)
 
 

@@ -291,3 +291,8 @@ def parse_header_block(block: bytes) -> Optional[Dict[str, str]]:
         name, value = name.strip(), value.strip()
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers or None
+
+
+def js_context(nc: Any, domain: Optional[str] = None) -> Any:
+    """The JetStream context, in the configured domain."""
+    return nc.jetstream(domain=domain) if domain else nc.jetstream()

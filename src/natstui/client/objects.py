@@ -1,6 +1,6 @@
 """Object store buckets over nats-py: status, listing with a live watch, preview, download, upload, delete.
 
-Listings and previews read with ephemeral pull consumers (see ``client.kv.StreamScan``);
+Listings and previews read with ephemeral pull consumers (see ``client.scan.StreamScan``);
 transfers report their progress in a :class:`Transfer` the UI reads on its timer.
 """
 
@@ -17,7 +17,7 @@ from nats.js import api
 from nats.js.errors import NotFoundError
 from nats.js.object_store import ObjectStore
 
-from natstui.client.kv import StreamScan, list_streams
+from natstui.client.scan import StreamScan, list_streams
 
 OBJ_STREAM_PREFIX = "OBJ_"
 PREVIEW_LIMIT = 64 * 1024  # bytes of an object read for the inspector

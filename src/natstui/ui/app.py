@@ -82,7 +82,7 @@ class NatsTuiApp(App):
         self._connect = connect
         self.last_refusal = ""  # the newest read-only refusal, as shown
         self.selected_stream: Optional[str] = None  # shared by the Streams and Consumers views
-        self.decoder_rules, self._config_error = _load_decoders()
+        self.decoder_rules, self.keymap, self._config_warnings = _load_config(self.settings)
 
     # -- lifecycle -----------------------------------------------------------------
     def on_load(self) -> None:
@@ -95,8 +95,10 @@ class NatsTuiApp(App):
     def on_mount(self) -> None:
         self.switch_mode("live")
         self._mounted.set()
-        if self._config_error:
-            self.notify(self._config_error, title="Config file", severity="warning", timeout=10, markup=False)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        for warning in self._config_warnings:
+            self.notify(warning, title="Config file", severity="warning", timeout=10, markup=False)
         self.set_interval(1 / FRAME_RATE, self._tick, name="frame")
         self.set_interval(1 / SLOW_RATE, self._slow_tick, name="slow")
         self.set_interval(1.0, self.monitor.sample, name="rates")
@@ -273,7 +275,7 @@ class NatsTuiApp(App):
             if cls in seen or not cls.__module__.startswith("natstui.") or "BINDINGS" not in cls.__dict__:
                 continue
             seen.add(cls)
-            name = cls.__dict__.get("HELP_TITLE") or (title if node is screen else cls.__name__)
+            name = cls.__dict__.get("BINDING_GROUP_TITLE") or (title if node is screen else cls.__name__)
             sections.append((name, list(cls.BINDINGS)))
         self.push_screen(HelpScreen(sections))
 
@@ -286,10 +288,31 @@ class NatsTuiApp(App):
         yield from super().get_system_commands(screen)
 
 
-def _load_decoders():
-    from natstui.decoders import DecoderError, load_rules
+def _load_config(settings: Settings) -> tuple[list, dict[str, str], list[str]]:
+    """Decoder rules, the keymap to apply, and one warning line per problem in the config file."""
+    from natstui.config import ConfigError, keymap_from, load_config
+    from natstui.decoders import DecoderError, parse_rules
 
+    warnings: list[str] = []
     try:
-        return load_rules(), ""
+        config = load_config()
+    except ConfigError as exc:
+        return [], settings.keymap or {}, [f"config file ignored: {exc}"]
+    try:
+        rules = parse_rules(config)
     except DecoderError as exc:
-        return [], f"decoders ignored: {exc}"
+        rules = []
+        warnings.append(f"decoders ignored: {exc}")
+    keymap = settings.keymap
+    if keymap is None:
+        try:
+            keymap = keymap_from(config)
+        except ConfigError as exc:
+            keymap = {}
+            warnings.append(f"keymap ignored: {exc}")
+    if keymap:
+        from natstui.ui.keymap import check_keymap  # imports every view: only when there is a keymap
+
+        keymap, problems = check_keymap(keymap)
+        warnings.extend(problems)
+    return rules, keymap, warnings

@@ -86,10 +86,10 @@ class ViewScreen(Screen):
         """nats-py's JetStream context for the current connection (made again after a new connect)."""
         nc = self.app.session.nc  # type: ignore[attr-defined]
         if getattr(self, "_js_for", None) is not nc:
-            from natstui.client.kv import jetstream
+            from natstui.client.jetstream import js_context
 
             self._js_for = nc
-            self._js = jetstream(nc, self.app.settings.connection.js_domain)  # type: ignore[attr-defined]
+            self._js = js_context(nc, self.app.settings.connection.js_domain)  # type: ignore[attr-defined]
         return self._js
 
     def tick(self) -> None:

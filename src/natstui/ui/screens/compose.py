@@ -109,7 +109,7 @@ def open_request(app, subject: str, about: str = "") -> None:
 class ComposeScreen(ModalScreen[None]):
     """Subject, headers and payload; Publish, or Request and see the reply beside them."""
 
-    HELP_TITLE = "Publish and request"
+    BINDING_GROUP_TITLE = "Publish and request"
 
     BINDINGS = [
         Binding("ctrl+s", "publish", "Publish", priority=True, id="compose.publish"),

@@ -45,7 +45,7 @@ class HelpScreen(ModalScreen[None]):
             )
 
     def _key_display(self, binding: Binding) -> str:
-        keymap = getattr(self.app, "_keymap", {}) or {}
+        keymap = getattr(self.app, "keymap", {})  # the keymap in force (see natstui.ui.keymap)
         keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
         names = [k.strip() for k in keys.split(",") if k.strip()]
         return " / ".join(self.app.get_key_display(Binding(k, binding.action)) for k in names)

@@ -44,7 +44,7 @@ def bucket_cells(b: kvc.BucketStatus) -> List[Text]:
 
 class KeyValueScreen(ScanningView):
     VIEW_NAME = "kv"
-    HELP_TITLE = "Key-Value view"  # its section in the help (?)
+    BINDING_GROUP_TITLE = "Key-Value view"  # its section in the help (?)
 
     BINDINGS = [
         Binding("slash", "filter", "Filter keys", id="kv.filter"),

@@ -64,7 +64,7 @@ def parse_when(text: str) -> datetime:
 class StreamMessagesScreen(ViewScreen):
     """Reads with direct gets (one request per page) or message gets: never a consumer, never an ack."""
 
-    HELP_TITLE = "Stream messages"
+    BINDING_GROUP_TITLE = "Stream messages"
 
     VIEW_NAME = "streams"
 

@@ -80,7 +80,7 @@ def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
 
 class ObjectStoreScreen(ScanningView):
     VIEW_NAME = "objects"
-    HELP_TITLE = "Object Store view"  # its section in the help (?)
+    BINDING_GROUP_TITLE = "Object Store view"  # its section in the help (?)
 
     BINDINGS = [
         Binding("s", "download", "Download", id="objects.download"),

@@ -44,7 +44,7 @@ def work_record(item: WorkItem) -> Record:
 
 
 class WorkbenchScreen(ViewScreen):
-    HELP_TITLE = "Ack workbench"
+    BINDING_GROUP_TITLE = "Ack workbench"
 
     VIEW_NAME = "consumers"
 

@@ -43,7 +43,7 @@ def size_text(n: int) -> str:
 class KeyList(ScrollView, can_focus=True):
     """Rows of a :class:`KeyIndex`; the cursor is a key, so it stays put while keys are inserted."""
 
-    HELP_TITLE = "Keys"
+    BINDING_GROUP_TITLE = "Keys"
 
     DEFAULT_CSS = """
     KeyList { scrollbar-gutter: stable; }

@@ -56,7 +56,7 @@ def subject_width(width: int) -> int:
 class MessageStream(ScrollView, can_focus=True):
     """Rows of the :class:`StreamView`; the cursor is a store sequence, so it survives eviction."""
 
-    HELP_TITLE = "Live stream"
+    BINDING_GROUP_TITLE = "Live stream"
 
     DEFAULT_CSS = """
     MessageStream { scrollbar-gutter: stable; }

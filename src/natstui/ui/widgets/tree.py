@@ -52,7 +52,7 @@ def format_rate(rate: float) -> str:
 
 
 class SubjectTree(Tree[SubjectNode]):
-    HELP_TITLE = "Subject tree"
+    BINDING_GROUP_TITLE = "Subject tree"
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Filter to subtree", show=False, id="tree.select"),
