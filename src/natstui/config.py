@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
@@ -89,11 +90,38 @@ class Settings:
     read_only: bool = False
     stream: Optional[str] = None  # open this stream's consumers (and, with consumer, its workbench)
     consumer: Optional[str] = None
+    utc: bool = False  # times in UTC instead of local time (--utc, or utc = true in config.toml)
 
 
 def config_home(env: Mapping[str, str] = os.environ) -> Path:
     xdg = env.get("XDG_CONFIG_HOME")
     return Path(xdg) if xdg else Path(env.get("HOME", str(Path.home()))) / ".config"
+
+
+def natstui_config_path(env: Mapping[str, str] = os.environ) -> Path:
+    return config_home(env) / "natstui" / "config.toml"
+
+
+def read_utc_setting(env: Mapping[str, str] = os.environ) -> bool:
+    """``utc = true`` at the top of ``~/.config/natstui/config.toml``; False when absent.
+
+    A file that cannot be read is reported by the decoder rules that share it.
+    """
+    path = natstui_config_path(env)
+    if not path.is_file():
+        return False
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    value = data.get("utc", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: utc must be true or false")
+    return value
 
 
 def context_dir(env: Mapping[str, str] = os.environ) -> Path:
