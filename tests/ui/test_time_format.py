@@ -9,11 +9,11 @@ import pytest
 from nats import micro
 from textual.widgets import DataTable
 
+from natstui.client.jetstream import JetStream
 from natstui.model import timefmt
 from natstui.ui.screens.messages import StreamMessagesScreen
 from natstui.ui.screens.services import ServicesScreen
 from tests.conftest import make_test_app, screen_text, wait_connected, wait_until
-from tests.jetstream.conftest import js, name  # noqa: F401 (fixtures)
 from tests.jetstream.test_streams_ui import open_streams
 
 SIZE = (180, 40)
@@ -67,7 +67,8 @@ async def test_services_view_shows_the_start_time_in_the_shared_format(server_ur
 
 
 @pytest.mark.parametrize("utc", [False, True], ids=["local", "utc"])
-async def test_stream_inspector_shows_times_in_the_shared_format(server_url, nc, js, name, paris, utc):
+async def test_stream_inspector_shows_times_in_the_shared_format(server_url, nc, paris, utc):
+    js, name = JetStream(nc), "TF" + uuid.uuid4().hex[:8].upper()
     await js.create_stream({"name": name, "subjects": [f"{name.lower()}.>"], "storage": "memory"})
     await nc.jetstream().publish(f"{name.lower()}.x", b"hello")
     message = await js.get_at_or_after(name, 1)
