@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 import click
 
 from natstui import __version__
-from natstui.config import ConfigError, Settings, resolve_connection
+from natstui.config import ConfigError, Settings, read_utc_setting, resolve_connection
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -49,6 +49,8 @@ def view_options(f):
         click.option("--buffer", default=100_000, show_default=True, type=click.IntRange(1, 50_000_000),
                      help="Messages kept in memory for the live stream."),
         click.option("--read-only", is_flag=True, help="Refuse every action that changes server state."),
+        click.option("--utc/--local-time", "utc", default=None,
+                     help="Show times in UTC, or in local time (the default; 'utc = true' in config.toml)."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -56,7 +58,7 @@ def view_options(f):
 
 
 def build_settings(servers: Sequence[str], context: Optional[str], subjects: Sequence[str], queue: str,
-                   buffer: int, read_only: bool, **conn: Optional[str]) -> Settings:
+                   buffer: int, read_only: bool, utc: Optional[bool] = None, **conn: Optional[str]) -> Settings:
     connection = resolve_connection(list(servers), context, conn)
     return Settings(
         connection=connection,
@@ -64,7 +66,19 @@ def build_settings(servers: Sequence[str], context: Optional[str], subjects: Seq
         queue=queue,
         buffer=buffer,
         read_only=read_only,
+        utc=read_utc_setting() if utc is None else utc,
     )
+
+
+def utc_choice(flag: Optional[bool]) -> bool:
+    """``--utc``/``--local-time`` when given, else ``utc`` from config.toml."""
+    if flag is not None:
+        return flag
+    try:
+        return read_utc_setting()
+    except ConfigError as exc:
+        fail(str(exc))
+        return False
 
 
 def fail(message: str) -> None:
@@ -156,7 +170,7 @@ def serve(servers, context, subjects, host: str, port: int, allow_changes: bool,
 @click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address to listen on.")
 @view_options
 def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[str], queue: str, buffer: int,
-         read_only: bool) -> None:
+         read_only: bool, utc: Optional[bool]) -> None:
     """Start an embedded nats-server with realistic traffic and open the app on it."""
     from natstui.config import ConnectionSettings
     from natstui.demo.runner import demo_environment
@@ -174,6 +188,7 @@ def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[s
                 queue=queue,
                 buffer=buffer,
                 read_only=read_only,
+                utc=utc_choice(utc),
             )
             app = make_app(settings)
             app.run()
@@ -185,18 +200,20 @@ def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[s
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--buffer", default=1_000_000, show_default=True, type=click.IntRange(1, 50_000_000),
               help="Messages kept (the newest, when the recording holds more).")
-def open_recording(path: str, buffer: int) -> None:
+@click.option("--utc/--local-time", "utc", default=None, help="Show times in UTC, or in local time (the default).")
+def open_recording(path: str, buffer: int, utc: Optional[bool]) -> None:
     """Browse a recording (JSON Lines) offline: the same stream, tree, filters and inspector."""
     from natstui.model.recording import RecordingError, load
     from natstui.model.store import RingStore
 
+    utc = utc_choice(utc)
     store = RingStore(buffer)
     try:
         count = load(path, store)
     except (OSError, RecordingError) as exc:
         fail(f"cannot open {path}: {exc}")
         return
-    app = make_app(Settings(buffer=buffer, read_only=True), store=store, connect=False,
+    app = make_app(Settings(buffer=buffer, read_only=True, utc=utc), store=store, connect=False,
                    offline_label=f"{path} ({count:,} messages)")
     app.run()
 

@@ -92,6 +92,7 @@ class Settings:
     consumer: Optional[str] = None
     # binding id -> keys ("ctrl+f,f3"); None: the [keymap] table of the config file
     keymap: Optional[Dict[str, str]] = None
+    utc: bool = False  # times in UTC instead of local time (--utc, or utc = true in config.toml)
 
 
 def config_home(env: Mapping[str, str] = os.environ) -> Path:
@@ -117,6 +118,21 @@ def load_config(path: Optional[Path] = None) -> Dict[str, object]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def read_utc_setting(env: Mapping[str, str] = os.environ) -> bool:
+    """``utc = true`` at the top of ``~/.config/natstui/config.toml``; False when absent.
+
+    A file that cannot be read is reported when the app starts (with the decoder rules and keymap).
+    """
+    try:
+        data = load_config(config_path(env))
+    except ConfigError:
+        return False
+    value = data.get("utc", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{config_path(env)}: utc must be true or false")
+    return value
 
 
 def keymap_from(config: Mapping[str, object]) -> Dict[str, str]:

@@ -49,6 +49,15 @@ class StoredMessage:
         return self.time.timestamp() if self.time else 0.0
 
 
+@dataclass
+class TimeSeek:
+    """Where a point in time falls in a stream: the first message at or after it (None: after the last)."""
+
+    message: Optional[StoredMessage]
+    requests: int  # API requests it took
+    how: str  # "direct get by time" or "binary search"
+
+
 def format_rfc3339(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.astimezone()
@@ -202,7 +211,11 @@ class JetStream:
     async def _read_by_get(self, stream: str, start_seq: int, count: int, subject: Optional[str],
                            start_time: Optional[datetime]) -> List[StoredMessage]:
         if start_time is not None:
-            raise JetStreamError("this stream does not allow direct gets, so it cannot be read from a point in time")
+            found = await self.seek_time(stream, start_time, start_seq, (await self.stream_info(stream))["state"]["last_seq"],
+                                         subject, direct=False)
+            if found.message is None:
+                return []
+            start_seq = found.message.seq
         messages: List[StoredMessage] = []
         seq = max(1, start_seq)
         while len(messages) < count:
@@ -218,6 +231,45 @@ class JetStream:
             messages.append(message)
             seq = message.seq + 1
         return messages
+
+    async def get_at_or_after(self, stream: str, seq: int, subject: Optional[str] = None) -> Optional[StoredMessage]:
+        """The first message at or after ``seq`` (on ``subject``), with the message-get API; None when there is none."""
+        try:
+            body = await self.api(f"STREAM.MSG.GET.{stream}", {"seq": max(1, seq), "next_by_subj": subject or ">"})
+        except JetStreamError as exc:
+            if exc.code == 404 or exc.err_code in (10037,):  # no message found
+                return None
+            raise
+        return _from_get(stream, body.get("message") or {})
+
+    async def seek_time(self, stream: str, when: datetime, first_seq: int, last_seq: int,
+                        subject: Optional[str] = None, direct: bool = True) -> TimeSeek:
+        """The first message stored at or after ``when`` (on ``subject``), without consuming anything.
+
+        With direct gets the server looks the time up (one request). Without,
+        a binary search over sequences with message gets: a stream's
+        timestamps grow with its sequence numbers, so about log2(last - first)
+        requests find it on any stream and any server version. Each probe
+        asks for the first message at or after a sequence, so deleted
+        sequences are skipped rather than missed.
+        """
+        if when.tzinfo is None:
+            when = when.astimezone()
+        if direct:
+            found = await self._read_direct(stream, 0, 1, subject, when)
+            return TimeSeek(found[0] if found else None, 1, "direct get by time")
+        lo, hi = max(1, first_seq), max(1, first_seq, last_seq + 1)  # the answer's sequence is in [lo, hi]
+        found_at_hi: Optional[StoredMessage] = None
+        requests = 0
+        while lo < hi:
+            mid = (lo + hi) // 2
+            message = await self.get_at_or_after(stream, mid, subject)
+            requests += 1
+            if message is None or message.time is None or message.time >= when:
+                hi, found_at_hi = mid, message
+            else:
+                lo = message.seq + 1  # every message up to this one is older
+        return TimeSeek(found_at_hi, requests, "binary search")
 
     async def read_before(self, stream: str, before_seq: int, count: int, first_seq: int,
                           subject: Optional[str] = None, direct: bool = True) -> List[StoredMessage]:

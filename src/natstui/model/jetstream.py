@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from natstui.model.decode import human_size
 from natstui.model.subjects import SubjectPattern
+from natstui.model.timefmt import format_datetime, parse_server_time, parse_user_time
 
 NS = 1_000_000_000
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)")
@@ -107,16 +108,8 @@ def age(when: Optional[datetime], now: Optional[datetime] = None) -> str:
 
 
 def parse_ts(value: Optional[str]) -> Optional[datetime]:
-    if not value or value.startswith("0001-01-01"):
-        return None
-    text = value.rstrip("Z")
-    if "." in text:
-        head, frac = text.split(".", 1)
-        text = f"{head}.{frac[:6]}"
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
+    """A server timestamp (RFC 3339, nanoseconds, ``Z`` or an offset); None for Go's zero time."""
+    return parse_server_time(value)
 
 
 # -- streams ----------------------------------------------------------------------------
@@ -234,9 +227,7 @@ def _source_text(config: Dict[str, Any], live: Optional[Dict[str, Any]]) -> str:
 
 
 def _fmt_dt(when: Optional[datetime]) -> str:
-    if when is None:
-        return "—"
-    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return format_datetime(when)
 
 
 # -- consumers --------------------------------------------------------------------------
@@ -460,7 +451,7 @@ class ConsumerForm:
                 raise ValueError("a start sequence is required for by_start_sequence") from None
         elif self.deliver_policy == "by_start_time":
             try:
-                when = datetime.fromisoformat(self.start.strip())
+                when = parse_user_time(self.start)
             except ValueError:
                 raise ValueError("a start time (YYYY-MM-DD HH:MM[:SS]) is required for by_start_time") from None
             config["opt_start_time"] = (when if when.tzinfo else when.astimezone()).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -11,16 +11,17 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from natstui.model.decode import human_size, hex_dump, try_json, try_text
 from natstui.model.sanitize import escape_line
+from natstui.model.timefmt import format_datetime
 
 HIGHLIGHT_SECONDS = 3.0  # a live change stands out this long
 DIFF_LIMIT = 256 * 1024  # bytes of each side compared
 
 
 def fmt_time(ts: Optional[float]) -> str:
-    """Local date and time to the second ('' when unknown)."""
+    """Date and time to the second, in the zone times are shown in ('' when unknown)."""
     if not ts:
         return ""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+    return format_datetime(ts, millis=False)
 
 
 def fmt_ttl(seconds: Optional[float]) -> str:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import IO, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from natstui.model.records import Record, StoredMsg
+from natstui.model.timefmt import format_datetime, parse_server_time
 
 FORMAT = "natstui-recording/1"
 
@@ -94,6 +95,11 @@ def read(lines: Iterable[str]) -> Iterator[Tuple[float, StoredMsg, Optional[Dict
             yield parse_line(text, number)
 
 
+def _recorded_time(value: Any) -> str:
+    moment = parse_server_time(str(value)) if value else None
+    return format_datetime(moment) if moment else str(value or "—")
+
+
 def js_section(js: Optional[Dict[str, Any]]):
     """The JetStream fields of a recorded delivery, for the inspector."""
     if not js:
@@ -105,7 +111,7 @@ def js_section(js: Optional[Dict[str, Any]]):
         ("Consumer seq", str(js.get("consumer_seq", ""))),
         ("Delivered", f"{js.get('delivered', '')} time(s)"),
         ("Pending", str(js.get("pending", ""))),
-        ("Timestamp", str(js.get("timestamp") or "—")),
+        ("Timestamp", _recorded_time(js.get("timestamp"))),
         ("Domain", str(js.get("domain") or "—")),
     ])]
 

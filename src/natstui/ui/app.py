@@ -16,6 +16,7 @@ from textual.screen import Screen
 from natstui.client.feed import LiveFeed
 from natstui.client.session import ConnectError, ConnState, Session, describe_error
 from natstui.config import Settings
+from natstui.model import timefmt
 from natstui.model.monitor import Monitor
 from natstui.model.store import RingStore
 from natstui.model.view import StreamView
@@ -72,6 +73,7 @@ class NatsTuiApp(App):
         super().__init__()
         self.offline_label = offline_label  # shown instead of a server URL when offline (e.g. a recording)
         self.settings = settings or Settings()
+        timefmt.set_utc(self.settings.utc)
         self.store = store or RingStore(self.settings.buffer, clock=clock)
         self.monitor = Monitor(self.store, clock=clock)
         self.view = StreamView(self.store)

@@ -39,6 +39,7 @@ from natstui.model.decode import human_size
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_block, escape_line
 from natstui.model.subjects import subject_matches
+from natstui.model.timefmt import format_clock
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.keybar import KeyBar
 
@@ -355,7 +356,7 @@ class ComposeScreen(ModalScreen[None]):
         verb = "Replied" if self.mode == REPLY else "Published"
         extra = f", {len(headers)} header(s)" if headers else ""
         self._set_result(Text(f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} "
-                              f"at {time.strftime('%H:%M:%S')}", style="bold green"))
+                              f"at {format_clock(time.time())}", style="bold green"))
 
     @work(exclusive=True, group="compose", exit_on_error=False)
     async def _request(self, subject: str, headers, payload: bytes, timeout: float) -> None:

@@ -13,16 +13,17 @@ from textual.containers import Horizontal
 
 from natstui.client.jetstream import StoredMessage
 from natstui.model.decode import preview
-from natstui.model.jetstream import Gap, stream_row, with_gaps
+from natstui.model.jetstream import Gap, parse_ts, stream_row, with_gaps
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.subjects import SubjectPattern
+from natstui.model.timefmt import format_clock, format_datetime, parse_user_time, zone_name
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.rowtable import Column, RowTable
-from natstui.ui.widgets.stream import format_size, format_time
+from natstui.ui.widgets.stream import format_size
 
 PAGE_SIZE = 50
 COLUMNS = (Column("Seq", 11, "right"), Column("Time", 12), Column("Subject", 28), Column("Size", 7, "right"),
@@ -39,7 +40,7 @@ def stored_record(message: StoredMessage) -> Record:
         sections=[("Stream message", [
             ("Stream", message.stream),
             ("Sequence", f"{message.seq:,}"),
-            ("Stored at", message.time.astimezone().isoformat(sep=" ", timespec="milliseconds") if message.time else "—"),
+            ("Stored at", format_datetime(message.time)),
             ("Msg-Id", (message.headers or {}).get("Nats-Msg-Id", "—")),
         ])],
         seq=message.seq,
@@ -47,18 +48,8 @@ def stored_record(message: StoredMessage) -> Record:
 
 
 def parse_when(text: str) -> datetime:
-    """``2026-11-28 07:30``, ``07:30`` (today), or ISO 8601 with a zone; local time when none is given."""
-    text = text.strip()
-    now = datetime.now().astimezone()
-    try:
-        if len(text) <= 8 and ":" in text:
-            parts = [int(p) for p in text.split(":")]
-            parts += [0] * (3 - len(parts))
-            return now.replace(hour=parts[0], minute=parts[1], second=parts[2], microsecond=0)
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("a time is HH:MM[:SS] (today) or YYYY-MM-DD HH:MM[:SS]") from None
-    return when if when.tzinfo else when.astimezone()
+    """``2026-11-28 07:30``, ``07:30`` (today), or ISO 8601 with a zone; in the zone times are shown in when none is given."""
+    return parse_user_time(text)
 
 
 class StreamMessagesScreen(ViewScreen):
@@ -91,6 +82,7 @@ class StreamMessagesScreen(ViewScreen):
         self._lead: Optional[int] = None  # requested start, to show deleted sequences before the first row
         self.rows: List[Union[StoredMessage, Gap]] = []
         self.status = "loading…"
+        self.note = ""  # what the last jump found, shown until the next page is read
 
     def compose_body(self) -> ComposeResult:
         yield TextLine(id="messages-title", classes="view-title")
@@ -122,6 +114,7 @@ class StreamMessagesScreen(ViewScreen):
                    last: bool = False) -> None:
         js = self.app.jetstream()  # type: ignore[attr-defined]
         self.status = "loading…"
+        self.note = ""
         self._title()
         try:
             if last or before is None and not (self.page and start == self.page[-1].seq + 1):
@@ -131,6 +124,18 @@ class StreamMessagesScreen(ViewScreen):
                 before = self.last_seq + 1
             if before is not None:
                 page = await js.read_before(self.stream, before, PAGE_SIZE, self.first_seq, self.subject, self.direct)
+            elif when is not None:
+                seek = await js.seek_time(self.stream, when, self.first_seq, self.last_seq, self.subject, self.direct)
+                if seek.message is None:
+                    self.status = f"no message at or after {format_datetime(when)}"
+                    if self.info.get("state", {}).get("last_ts"):
+                        self.status += f" (the last is at {format_datetime(parse_ts(self.info['state']['last_ts']))})"
+                    self._title()
+                    return
+                page = await js.read(self.stream, seek.message.seq, PAGE_SIZE, self.subject, direct=self.direct)
+                requests = f"{seek.requests} request" + ("" if seek.requests == 1 else "s")
+                note = f"first at or after {format_datetime(when)}: #{seek.message.seq:,}, found in {requests}"
+                self.app.notify(f"{note} ({seek.how}).", markup=False)
             else:
                 page = await js.read(self.stream, start, PAGE_SIZE, self.subject, when, self.direct)
         except Exception as exc:
@@ -145,6 +150,8 @@ class StreamMessagesScreen(ViewScreen):
         self.page_start = page[0].seq if page else start
         self._lead = start if (before is None and when is None and start and not self.subject) else None
         self.status = ""
+        if when is not None:
+            self.note = note
         self._fill(select_last=last)
 
     def _fill(self, select_last: bool = False) -> None:
@@ -163,7 +170,7 @@ class StreamMessagesScreen(ViewScreen):
             self.rows.append(message)
             cells.append((
                 Text(f"{message.seq:,}"),
-                Text(format_time(message.timestamp), style="bright_black"),
+                Text(format_clock(message.timestamp), style="bright_black"),
                 Text(escape_line(message.subject), style="cyan"),
                 Text(format_size(len(message.data)).strip(), style="yellow"),
                 Text("H" if message.headers else "", style="magenta"),
@@ -179,6 +186,8 @@ class StreamMessagesScreen(ViewScreen):
             text.append(f"  page {self.page[0].seq:,}–{self.page[-1].seq:,} ({len(self.page)})", style="bold")
         elif not self.status:
             text.append("  no messages here", style="dim")
+        if self.note:
+            text.append(f"  {self.note}", style="green")
         if self.subject:
             text.append(f"  subject {escape_line(self.subject)}", style="yellow")
         text.append("  direct get" if self.direct else "  message get", style="dim")
@@ -239,7 +248,7 @@ class StreamMessagesScreen(ViewScreen):
                 return
             self.load(when=when)
 
-        self.app.push_screen(PromptScreen("Jump to the first message at or after (HH:MM[:SS] or YYYY-MM-DD HH:MM):"), done)
+        self.app.push_screen(PromptScreen(f"Jump to the first message at or after (HH:MM[:SS] or YYYY-MM-DD HH:MM, {zone_name()}):"), done)
 
     def action_filter(self) -> None:
         def done(value: Optional[str]) -> None:

@@ -17,6 +17,7 @@ from natstui.decoders import decode, rule_for, run_command
 from natstui.model.decode import VIEW_MODES, Rendered, human_size, render_payload
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
+from natstui.model.timefmt import format_datetime
 
 LABEL_STYLE = "bold"
 
@@ -29,11 +30,7 @@ def field_table() -> Table:
 
 
 def _fmt_time(ts: float | datetime | None) -> str:
-    if ts is None:
-        return ""
-    if isinstance(ts, datetime):
-        return ts.isoformat(sep=" ", timespec="milliseconds")
-    return datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="milliseconds")
+    return "" if ts is None else format_datetime(ts)
 
 
 def summary(record: Record) -> Table:

@@ -8,6 +8,7 @@ from rich.text import Text
 from natstui.ui.widgets.line import TextLine
 
 from natstui.client.session import ConnState
+from natstui.model.timefmt import zone_label
 
 STATE_STYLE = {
     ConnState.CONNECTED: "bold green",
@@ -28,9 +29,23 @@ def format_rtt(rtt: Optional[float]) -> str:
 
 
 class StatusBar(TextLine):
+    """Connection, rates and totals on the left; at the right, the zone every time is shown in."""
+
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
+
+    def render(self) -> Text:
+        width = self.content_region.width or self.size.width
+        zone = zone_label(short=width < 120)
+        left = self._text.copy()
+        room = width - len(zone) - 2
+        if room < 20:  # too narrow for both: the connection comes first
+            return left
+        left.truncate(room, overflow="ellipsis", pad=True)
+        left.append("  ")
+        left.append(zone, style="dim")
+        return left
 
     def update_status(
         self,

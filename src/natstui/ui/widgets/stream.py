@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Callable, Optional
 
 from rich.cells import set_cell_size
@@ -19,6 +18,7 @@ from textual.cache import LRUCache
 from natstui.model.decode import preview
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
+from natstui.model.timefmt import format_clock
 from natstui.model.view import StreamView
 
 TIME_W = 12
@@ -36,9 +36,7 @@ STYLE_PREVIEW = Style()
 STYLE_CURSOR = Style(bgcolor="#264f78")
 
 
-def format_time(ts: float) -> str:
-    local = time.localtime(ts)
-    return f"{local.tm_hour:02d}:{local.tm_min:02d}:{local.tm_sec:02d}.{int((ts % 1) * 1000):03d}"
+format_time = format_clock  # the clock of a row, in the zone times are shown in (model/timefmt.py)
 
 
 def format_size(n: int) -> str:

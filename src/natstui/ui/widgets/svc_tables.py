@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from natstui.client.services import Endpoint, Instance, ServiceGroup, format_ns
 from natstui.model.sanitize import escape_line
+from natstui.model.timefmt import format_datetime, parse_server_time
 
 Row = Tuple[str, Sequence[Text]]
 
@@ -136,13 +137,19 @@ def group_about(group: ServiceGroup) -> Table:
     return table
 
 
+def started_text(started: str) -> str:
+    """A service's start time (RFC 3339 from the service) in the app's one format; as sent if it is not a time."""
+    moment = parse_server_time(started)
+    return format_datetime(moment) if moment else started
+
+
 def instance_about(instance: Instance) -> Table:
     table = _fields()
     table.add_row("Service", Text(escape_line(instance.name), style="bold cyan"))
     table.add_row("Instance", cell(instance.id))
     table.add_row("Version", cell(instance.version or "—"))
     table.add_row("Description", cell(instance.description) if instance.description else Text("—", style="dim"))
-    table.add_row("Started", cell(instance.started) if instance.started else Text("—", style="dim"))
+    table.add_row("Started", cell(started_text(instance.started)) if instance.started else Text("—", style="dim"))
     table.add_row("Metadata", _metadata(instance.metadata))
     table.add_row("Answered", Text(", ".join(instance.answered)))
     return table
