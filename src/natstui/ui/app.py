@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from natstui.client.feed import LiveFeed
 from natstui.client.session import ConnectError, ConnState, Session, describe_error
-from natstui.config import Settings
+from natstui.config import ConfigError, Settings, load_layout, save_layout
 from natstui.model.monitor import Monitor
 from natstui.model.store import RingStore
 from natstui.model.view import StreamView
@@ -83,6 +83,9 @@ class NatsTuiApp(App):
         self.last_refusal = ""  # the newest read-only refusal, as shown
         self.selected_stream: Optional[str] = None  # shared by the Streams and Consumers views
         self.decoder_rules, self._config_error = _load_decoders()
+        # Pane widths the user chose (the config file's [layout] table), changed by the views.
+        self.pane_widths = load_layout()
+        self._saved_pane_widths = dict(self.pane_widths)
 
     # -- lifecycle -----------------------------------------------------------------
     def on_load(self) -> None:
@@ -205,6 +208,16 @@ class NatsTuiApp(App):
     def _on_session_error(self, text: str) -> None:
         severity = "information" if text.startswith("reconnected to ") else "warning"
         self.notify(text, severity=severity, timeout=6, markup=False)
+
+    def save_pane_widths(self) -> None:
+        """Write the pane widths to the config file if they changed; other settings there stay."""
+        if self.pane_widths == self._saved_pane_widths:
+            return
+        try:
+            save_layout(self.pane_widths)
+        except ConfigError as exc:
+            self.notify(f"Pane width not saved: {exc}", title="Config file", severity="warning", markup=False)
+        self._saved_pane_widths = dict(self.pane_widths)  # not tried again until a width changes
 
     # -- shared helpers for every view ---------------------------------------------------
     def jetstream(self) -> "JetStream":
