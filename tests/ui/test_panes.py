@@ -1,9 +1,10 @@
 """Live view panes: a deep subject readable in the tree, dividers moved by keys and by mouse,
-widths remembered in the config file."""
+widths remembered in the config file; the palette without Textual's key panel."""
 
 import uuid
 
 import pytest
+from textual.command import CommandPalette
 
 from natstui.config import config_file, load_layout
 from natstui.decoders import load_rules
@@ -190,6 +191,27 @@ async def test_widths_stay_within_the_terminal(server_url):
         # and back: under the stream, as wide as the stream's column
         await pilot.resize_terminal(100, 30)
         await wait_until(lambda: rows_width(app, "#inspector") == 100 - 14 - 1, pilot=pilot)
+
+
+async def test_palette_does_not_offer_textual_key_panel(server_url):
+    app = make_test_app(server_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_connected(app, pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(lambda: isinstance(app.screen, CommandPalette), pilot=pilot)
+        palette = app.screen
+        commands = palette.query_one("CommandList")
+
+        def titles() -> list:
+            return [str(option.prompt).split("\n")[0] for option in commands.options]
+
+        # what the empty search lists: natstui's own Help and Textual's Theme, not Textual's Keys
+        await wait_until(lambda: {"Help", "Theme"} <= set(titles()), pilot=pilot)
+        assert "Keys" not in titles()
+        await pilot.press(*"keys")
+        await wait_until(lambda: "No matches found" in screen_text(app), pilot=pilot)
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, CommandPalette), pilot=pilot)
 
 
 def test_path_line_shows_hostile_subjects_as_data():

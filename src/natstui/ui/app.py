@@ -296,7 +296,9 @@ class NatsTuiApp(App):
         for spec in ACTIONS:
             yield SystemCommand(spec.title, spec.description, partial(self.action_run_global, spec.name))
         yield SystemCommand("Help", "Show every key", self.action_help)
-        yield from super().get_system_commands(screen)
+        # Textual's "Keys" panel is left out: ? lists every key, and the panel squeezed the views.
+        key_panel = (self.action_show_help_panel, self.action_hide_help_panel)
+        yield from (command for command in super().get_system_commands(screen) if command.callback not in key_panel)
 
 
 def _load_decoders():
