@@ -105,17 +105,21 @@ def config_path(env: Mapping[str, str] = os.environ) -> Path:
     return config_home(env) / "natstui" / "config.toml"
 
 
+def parse_toml(text: str) -> Dict[str, object]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
 def load_config(path: Optional[Path] = None) -> Dict[str, object]:
     """The config file as a dict ({} when there is none); ConfigError names the file and what is wrong."""
     path = path or config_path()
     if not path.is_file():
         return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return parse_toml(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
@@ -259,3 +263,98 @@ def looks_like_creds(path: str) -> bool:
     except OSError:
         return False
     return "BEGIN NATS USER JWT" in text or "BEGIN USER NKEY SEED" in text
+
+
+# -- natstui's own config file: the pane widths the user chose -------------------------------
+
+LAYOUT_KEYS = ("tree_width", "inspector_width")
+
+
+
+def load_layout(path: Optional[Path] = None) -> Dict[str, int]:
+    """The ``[layout]`` table's pane widths (whole columns); anything else there is ignored.
+
+    A missing or unreadable file gives no widths: the views keep their defaults.
+    """
+    try:
+        data = load_config(path)
+    except ConfigError:
+        return {}
+    table = data.get("layout")
+    if not isinstance(table, dict):
+        return {}
+    return {key: value for key, value in table.items()
+            if key in LAYOUT_KEYS and isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000}
+
+
+def save_layout(values: Mapping[str, int], path: Optional[Path] = None) -> None:
+    """Write ``values`` into the ``[layout]`` table, leaving every other line of the file as it was.
+
+    The file is edited line by line (its comments, order and other tables stay) and replaced
+    atomically. A file that is not valid TOML, or that sets ``layout`` in another form than a
+    ``[layout]`` table, is left alone: ConfigError says why.
+    """
+    import re
+    import tempfile
+
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = parse_toml(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid TOML, left as it is: {exc}") from None
+    lines = text.splitlines(keepends=True)
+    header = re.compile(r"^\s*\[\s*layout\s*\]\s*(#.*)?$")
+    start = next((i for i, line in enumerate(lines) if header.match(line.rstrip("\r\n"))), None)
+    if start is None and "layout" in data:
+        raise ConfigError(f"{path} sets layout without a [layout] table; natstui does not edit it")
+    if start is None:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        if lines and lines[-1].strip():
+            lines.append("\n")
+        lines.append("[layout]\n")
+        start = len(lines) - 1
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    for key, value in values.items():
+        if key not in LAYOUT_KEYS:
+            raise ValueError(f"unknown layout key {key!r}")
+        assignment = re.compile(rf"^\s*{key}\s*=")
+        new = f"{key} = {int(value)}\n"
+        found = next((i for i in range(start + 1, end) if assignment.match(lines[i])), None)
+        if found is not None:
+            lines[found] = new
+        else:
+            # after the table's last assignment, so a blank line before the next table stays there
+            last = max((i for i in range(start, end) if lines[i].strip()), default=start)
+            lines.insert(last + 1, new)
+            end += 1
+    result = "".join(lines)
+    try:
+        written = _parse_toml(result).get("layout")
+    except ValueError:  # pragma: no cover - the edit above keeps the file valid
+        written = None
+    if not isinstance(written, dict) or any(written.get(k) != int(v) for k, v in values.items()):
+        raise ConfigError(f"cannot update the [layout] table of {path}; left as it is")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".config.", suffix=".toml", dir=str(path.parent))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(result)
+            if path.exists():
+                os.chmod(tmp, path.stat().st_mode & 0o7777)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -29,6 +29,12 @@ def utc():
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path, monkeypatch):
+    """Default pane widths and no decoders, whatever the user running the tests has configured."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+
+
 def demo_store() -> RingStore:
     store = RingStore(1000, clock=lambda: FROZEN)
     rows = [

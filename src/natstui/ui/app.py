@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from natstui.client.feed import LiveFeed
 from natstui.client.session import ConnectError, ConnState, Session, describe_error
-from natstui.config import Settings
+from natstui.config import ConfigError, Settings, load_layout, save_layout
 from natstui.model import timefmt
 from natstui.model.monitor import Monitor
 from natstui.model.store import RingStore
@@ -85,6 +85,9 @@ class NatsTuiApp(App):
         self.last_refusal = ""  # the newest read-only refusal, as shown
         self.selected_stream: Optional[str] = None  # shared by the Streams and Consumers views
         self.decoder_rules, self.keymap, self._config_warnings = _load_config(self.settings)
+        # Pane widths the user chose (the config file's [layout] table), changed by the views.
+        self.pane_widths = load_layout()
+        self._saved_pane_widths = dict(self.pane_widths)
 
     # -- lifecycle -----------------------------------------------------------------
     def on_load(self) -> None:
@@ -210,6 +213,16 @@ class NatsTuiApp(App):
         severity = "information" if text.startswith("reconnected to ") else "warning"
         self.notify(text, severity=severity, timeout=6, markup=False)
 
+    def save_pane_widths(self) -> None:
+        """Write the pane widths to the config file if they changed; other settings there stay."""
+        if self.pane_widths == self._saved_pane_widths:
+            return
+        try:
+            save_layout(self.pane_widths)
+        except ConfigError as exc:
+            self.notify(f"Pane width not saved: {exc}", title="Config file", severity="warning", markup=False)
+        self._saved_pane_widths = dict(self.pane_widths)  # not tried again until a width changes
+
     # -- shared helpers for every view ---------------------------------------------------
     def jetstream(self) -> "JetStream":
         """The JetStream API of the current connection (domain from the context or --js-domain)."""
@@ -287,7 +300,9 @@ class NatsTuiApp(App):
         for spec in ACTIONS:
             yield SystemCommand(spec.title, spec.description, partial(self.action_run_global, spec.name))
         yield SystemCommand("Help", "Show every key", self.action_help)
-        yield from super().get_system_commands(screen)
+        # Textual's "Keys" panel is left out: ? lists every key, and the panel squeezed the views.
+        key_panel = (self.action_show_help_panel, self.action_hide_help_panel)
+        yield from (command for command in super().get_system_commands(screen) if command.callback not in key_panel)
 
 
 def _load_config(settings: Settings) -> tuple[list, dict[str, str], list[str]]:

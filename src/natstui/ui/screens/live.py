@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Optional
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.widgets import Tree
 
 from natstui.model.sanitize import escape_line
 from natstui.model.view import MessageFilter
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.splitter import Splitter
 from natstui.ui.widgets.stream import MessageStream
-from natstui.ui.widgets.tree import SubjectTree
+from natstui.ui.widgets.tree import SubjectPath, SubjectTree
 
 
 class LiveScreen(ViewScreen):
@@ -32,25 +35,51 @@ class LiveScreen(ViewScreen):
         Binding("ctrl+s", "record", "Record", id="live.record"),
         Binding("x", "export", "Export", show=False, id="live.export"),
         Binding("D", "diff", "Diff with previous", show=False, id="live.diff"),
+        Binding("less_than_sign", "resize_pane('tree', -2)", "Narrower tree", show=False, id="live.tree_narrower"),
+        Binding("greater_than_sign", "resize_pane('tree', 2)", "Wider tree", show=False, id="live.tree_wider"),
+        Binding("left_square_bracket", "resize_pane('inspector', 2)", "Wider inspector", show=False,
+                id="live.inspector_wider"),
+        Binding("right_square_bracket", "resize_pane('inspector', -2)", "Narrower inspector", show=False,
+                id="live.inspector_narrower"),
     ]
+
+    # Pane widths in columns, the divider not counted. Without a saved width the tree has
+    # these, and the inspector with its divider takes INSPECTOR_SHARE of the body (beside the
+    # stream from 140 columns; below it, full width, on narrower terminals).
+    TREE_WIDTH = 31
+    TREE_WIDTH_NARROW = 27
+    INSPECTOR_SHARE = 0.35
+    MIN_TREE = 12
+    MIN_STREAM = 24
+    MIN_INSPECTOR = 24
 
     recorder = None  # a model.recording.Recorder while recording
 
     def compose_body(self) -> ComposeResult:
         app = self.app
+        tree_pane = Vertical(id="tree-pane")
+        inspector = Inspector(id="inspector")
         with Horizontal(id="live-body"):
-            yield SubjectTree(app.monitor.trie, id="tree")  # type: ignore[attr-defined]
-            with Vertical(id="stream-pane"):
-                yield TextLine(id="stream-info")
-                yield MessageStream(app.view, id="stream")  # type: ignore[attr-defined]
-            yield Inspector(id="inspector")
+            with tree_pane:
+                yield SubjectTree(app.monitor.trie, id="tree")  # type: ignore[attr-defined]
+                yield SubjectPath(id="tree-path")
+            yield Splitter(tree_pane, "left", id="tree-splitter")
+            with Horizontal(id="live-main"):
+                with Vertical(id="stream-pane"):
+                    yield TextLine(id="stream-info")
+                    yield MessageStream(app.view, id="stream")  # type: ignore[attr-defined]
+                yield Splitter(inspector, "right", char="▏", id="inspector-splitter")
+                yield inspector
 
     def on_mount(self) -> None:
         self.stream = self.query_one(MessageStream)
         self.subject_tree = self.query_one(SubjectTree)
         self.inspector = self.query_one(Inspector)
         self.info = self.query_one("#stream-info", TextLine)
+        self.tree_pane = self.query_one("#tree-pane", Vertical)
+        self.tree_path = self.query_one(SubjectPath)
         self._info_key: Optional[tuple] = None
+        self._apply_widths()
         self.stream.focus()
         self._update_info()
         self.ready = True
@@ -101,6 +130,68 @@ class LiveScreen(ViewScreen):
         if recording is not None:
             text.append(f"  ● REC {escape_line(recording[0])} ({recording[1]:,})", style="bold red")
         self.info.set_text(text)
+
+    # -- pane widths ---------------------------------------------------------------
+    @property
+    def _wide(self) -> bool:
+        return not self.has_class("-narrow")
+
+    def _body_width(self) -> int:
+        return self.size.width or self.app.size.width  # the body spans the screen
+
+    def pane_width(self, pane: str) -> int:
+        """The width (columns) the pane has, or would have, on this terminal: saved, else the default."""
+        saved = self.app.pane_widths.get(f"{pane}_width")  # type: ignore[attr-defined]
+        body = self._body_width()
+        if pane == "tree":
+            width = saved or (self.TREE_WIDTH if self._wide else self.TREE_WIDTH_NARROW)
+            room = body - 1 - self.MIN_STREAM - ((self.pane_width("inspector") + 1) if self._wide else 0)
+            return max(self.MIN_TREE, min(width, room))
+        width = saved or round(body * self.INSPECTOR_SHARE) - 1  # the share counts its divider
+        room = body - 1 - self.MIN_TREE - 1 - self.MIN_STREAM
+        return max(self.MIN_INSPECTOR, min(width, room))
+
+    def _apply_widths(self) -> None:
+        """Size the panes from the saved widths, within what the terminal's width leaves them."""
+        self.tree_pane.styles.width = self.pane_width("tree")
+        # Below the stream (narrow terminals) the inspector is as wide as the stream's column.
+        self.inspector.styles.width = self.pane_width("inspector") if self._wide else None
+
+    def on_resize(self) -> None:
+        self._apply_widths()
+
+    def set_pane_width(self, pane: str, width: int, save: bool = True) -> None:
+        """Resize a pane (``tree`` or ``inspector``) to ``width`` columns, kept within what the
+        terminal allows, and remember it in the config file when ``save``."""
+        app = self.app
+        widths = app.pane_widths  # type: ignore[attr-defined]
+        key = f"{pane}_width"
+        if key in widths or width != self.pane_width(pane):  # a click on the divider saves no default
+            widths[key] = max(1, width)
+            widths[key] = self.pane_width(pane)
+        self._apply_widths()
+        if save:
+            app.save_pane_widths()  # type: ignore[attr-defined]
+
+    def action_resize_pane(self, pane: str, delta: int) -> None:
+        if pane == "inspector" and not self._wide:
+            self.app.notify("The inspector is under the stream below 140 columns: its width is the stream's.",
+                            markup=False)
+            return
+        self.set_pane_width(pane, self.pane_width(pane) + delta)
+
+    @on(Splitter.Resized, "#tree-splitter")
+    def _tree_dragged(self, event: Splitter.Resized) -> None:
+        self.set_pane_width("tree", event.width, save=event.done)
+
+    @on(Splitter.Resized, "#inspector-splitter")
+    def _inspector_dragged(self, event: Splitter.Resized) -> None:
+        self.set_pane_width("inspector", event.width, save=event.done)
+
+    @on(Tree.NodeHighlighted, "#tree")
+    def _tree_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        data = event.node.data
+        self.tree_path.show(data.path if data is not None else "")
 
     # -- events ------------------------------------------------------------------
     def on_message_stream_selected(self, event: MessageStream.Selected) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
+from rich.cells import cell_len, chop_cells
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -72,6 +75,8 @@ class SubjectTree(Tree[SubjectNode]):
         self.trie = trie
         self.auto_expand = False
         self.show_root = True
+        # Two columns per level instead of four: a token seven levels down still starts at column 16.
+        self.guide_depth = 2
         self._versions: Dict[int, int] = {}
         self._counted = -1
 
@@ -141,6 +146,34 @@ class SubjectTree(Tree[SubjectNode]):
         data = event.node.data
         self.post_message(self.ScopeChanged(data.path if data is not None else ""))
 
+    # -- sideways scrolling -------------------------------------------------------
+    def scroll_to_line(self, line: int, animate: bool = True) -> None:
+        """Scroll up or down to the line, and sideways so that its node's name shows whole.
+
+        Textual's Tree never scrolls sideways; here a name that ends past the right edge
+        scrolls into view, and a line that fits from column 0 scrolls back to the left.
+        """
+        super().scroll_to_line(line, animate=animate)
+        self._scroll_sideways(line)
+
+    def _scroll_sideways(self, line: int) -> None:
+        try:
+            tree_line = self._tree_lines[line]
+        except IndexError:
+            return
+        start = tree_line._get_guide_width(self.guide_depth, self.show_root)
+        end = start + 2 + tree_line.node._label.cell_len  # the expand icon (or its blank), then the name
+        width = self.scrollable_content_region.width
+        # from the left edge if it fits; else the name's end at the right edge, or, for a name
+        # wider than the pane, the name's start (the expand icon gives way first)
+        x = 0 if end <= width else min(start + 2, end - width)
+        if x != round(self.scroll_x):
+            self.scroll_to(x=x, animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        # A narrower (or wider) pane: the highlighted name is kept in view.
+        self.call_after_refresh(self._scroll_sideways, self.cursor_line)
+
     # -- drawing ---------------------------------------------------------------
     def render_label(self, node: TreeNode[SubjectNode], base_style: Style, style: Style) -> Text:
         data = node.data
@@ -159,3 +192,64 @@ class SubjectTree(Tree[SubjectNode]):
             (f" {format_count(data.count)}", STYLE_COUNT),
             (f" {rate}" if rate else "", STYLE_RATE),
         )
+
+
+class SubjectPath(Widget):
+    """The full subject of the tree's highlighted node, wrapped at its dots to the pane's width.
+
+    Shown under the tree, so that a deep node is readable however narrow the tree is.
+    """
+
+    DEFAULT_CSS = """
+    SubjectPath {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, *, id: Optional[str] = None) -> None:
+        super().__init__(id=id)
+        self._path: Optional[str] = None
+
+    @property
+    def path(self) -> Optional[str]:
+        return self._path
+
+    def show(self, path: Optional[str]) -> None:
+        """``path`` is a subject (hostile text: escaped when drawn); '' is the root; None is nothing."""
+        if path != self._path:
+            self._path = path
+            self.refresh(layout=True)
+
+    MAX_LINES = 4
+
+    def lines(self, width: int) -> List[str]:
+        """The path in lines of at most ``width`` cells, broken after a dot where it can be."""
+        if self._path is None:
+            return [""]
+        if not self._path:
+            return ["all subjects"]
+        width = max(1, width)
+        tokens = escape_line(self._path).split(".")
+        lines: List[str] = []
+        current = ""
+        for i, token in enumerate(tokens):
+            piece = token + ("." if i < len(tokens) - 1 else "")
+            if current and cell_len(current) + cell_len(piece) > width:
+                lines.append(current)
+                current = ""
+            if cell_len(piece) > width:  # longer than a line: cut where the lines end
+                *whole, piece = chop_cells(piece, width)
+                lines.extend(whole)
+            current += piece
+        lines.append(current)
+        if len(lines) > self.MAX_LINES:  # the deepest tokens matter most: the start gives way
+            lines = ["…" + lines[-self.MAX_LINES][1:], *lines[-self.MAX_LINES + 1:]]
+        return lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Text:
+        return Text("\n".join(self.lines(self.content_size.width)), no_wrap=True, overflow="crop")
