@@ -336,7 +336,7 @@ def save_layout(values: Mapping[str, int], path: Optional[Path] = None) -> None:
             end += 1
     result = "".join(lines)
     try:
-        written = _parse_toml(result).get("layout")
+        written = parse_toml(result).get("layout")
     except ValueError:  # pragma: no cover - the edit above keeps the file valid
         written = None
     if not isinstance(written, dict) or any(written.get(k) != int(v) for k, v in values.items()):
