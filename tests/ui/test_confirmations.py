@@ -1,0 +1,146 @@
+"""Confirmations: Enter does what a non-destructive one asks, never what a destructive one asks,
+and a cancelled change says so and keeps the draft (real server; values checked in the bucket)."""
+
+import uuid
+
+from textual.app import App
+
+from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.screens.kv import KeyValueScreen
+from natstui.ui.widgets.kv_dialogs import PutScreen
+from tests.conftest import make_test_app, press_keys, screen_text, wait_connected, wait_until
+
+SIZE = (120, 36)
+
+
+def bucket_name() -> str:
+    return "c" + uuid.uuid4().hex[:10]
+
+
+async def open_key(app, pilot, bucket: str, key: str) -> KeyValueScreen:
+    """``4``, pick the bucket, then the key, as a user does."""
+    await wait_connected(app, pilot)
+    await press_keys(pilot, "4")
+    await wait_until(lambda: isinstance(app.screen, KeyValueScreen) and bucket in app.screen.buckets, pilot=pilot)
+    screen = app.screen
+    screen.bucket_table.focus()
+    screen.bucket_table.move_cursor(row=screen._bucket_names.index(bucket))
+    await wait_until(lambda: screen.bucket == bucket and screen.scan is not None and screen.scan.listed, pilot=pilot)
+    screen.keys.focus()
+    await wait_until(lambda: screen.keys.select_key(key), pilot=pilot)
+    await wait_until(lambda: screen.current is not None and screen.current.key == key, pilot=pilot)
+    return screen
+
+
+async def edit_value(app, pilot, typed: str) -> PutScreen:
+    """``e``, the old value cleared, ``typed`` typed key by key, then ctrl+s: the confirmation opens."""
+    await press_keys(pilot, "e")
+    put = await wait_until(lambda: isinstance(app.screen, PutScreen) and app.screen, pilot=pilot)
+    editor = put.query_one("#kv-put-value")
+    await wait_until(lambda: editor.has_focus, pilot=pilot)
+    editor.text = ""
+    await press_keys(pilot, *typed)
+    await wait_until(lambda: editor.text == typed, pilot=pilot)
+    await press_keys(pilot, "ctrl+s")
+    await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+    return put
+
+
+def notices(app) -> list:
+    return [n.message for n in app._notifications]
+
+
+async def test_enter_at_the_put_confirmation_stores_the_value(server_url, nc):
+    js = nc.jetstream()
+    name = bucket_name()
+    kv = await js.create_key_value(bucket=name)
+    await kv.put("hello", b"old")
+    app = make_test_app(server_url, ["conftest.none"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(app, pilot, name, "hello")
+        await edit_value(app, pilot, "sixteen bytes!!!")
+        assert f"Put 16 B as key hello in bucket {name}?" in screen_text(app)
+        await press_keys(pilot, "enter")  # the confirmation's default focus
+        await wait_until(lambda: not isinstance(app.screen, (ConfirmScreen, PutScreen)), pilot=pilot)
+        await wait_until(lambda: any("Put hello" in m for m in notices(app)), pilot=pilot)
+    assert (await kv.get("hello")).value == b"sixteen bytes!!!"
+    await js.delete_key_value(name)
+
+
+async def test_a_cancelled_put_says_not_saved_and_keeps_the_draft(server_url, nc):
+    js = nc.jetstream()
+    name = bucket_name()
+    kv = await js.create_key_value(bucket=name)
+    await kv.put("hello", b"old")
+    app = make_test_app(server_url, ["conftest.none"])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_key(app, pilot, name, "hello")
+        put = await edit_value(app, pilot, "my draft")
+        await press_keys(pilot, "escape")
+        await wait_until(lambda: app.screen is put, pilot=pilot)  # the editor is still open...
+        assert put.query_one("#kv-put-value").text == "my draft"  # ...with what was typed
+        await wait_until(lambda: any(f"Not saved: key hello in bucket {name}" in m for m in notices(app)), pilot=pilot)
+        await wait_until(lambda: "Not saved" in screen_text(app), pilot=pilot)  # shown, not only queued
+        assert (await kv.get("hello")).value == b"old"
+
+        # Cancel pressed with the mouse does the same; then saving the kept draft stores it
+        await press_keys(pilot, "ctrl+s")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+        await pilot.click("#confirm-no")
+        await wait_until(lambda: app.screen is put, pilot=pilot)
+        assert (await kv.get("hello")).value == b"old"
+        await press_keys(pilot, "ctrl+s")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+        await press_keys(pilot, "enter")
+        await wait_until(lambda: not isinstance(app.screen, (ConfirmScreen, PutScreen)), pilot=pilot)
+        await wait_until(lambda: any("Put hello" in m for m in notices(app)), pilot=pilot)
+    assert (await kv.get("hello")).value == b"my draft"
+    await js.delete_key_value(name)
+
+
+async def test_enter_at_a_destructive_confirmation_deletes_nothing(server_url, nc):
+    js = nc.jetstream()
+    name = bucket_name()
+    kv = await js.create_key_value(bucket=name, history=5)
+    await kv.put("hello", b"keep me")
+    app = make_test_app(server_url, ["conftest.none"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(app, pilot, name, "hello")
+        for key, word in (("x", "Not deleted"), ("P", "Not purged")):
+            await press_keys(pilot, key)
+            dialog = await wait_until(lambda: isinstance(app.screen, ConfirmScreen) and app.screen, pilot=pilot)
+            assert dialog.focused is not None and dialog.focused.id == "confirm-no"
+            await press_keys(pilot, "enter")
+            await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
+            await wait_until(lambda: any(f"{word}: key hello in bucket {name}" in m for m in notices(app)),
+                             pilot=pilot)
+    assert [e.operation for e in await kv.history("hello")] == [None]  # one PUT, no delete or purge marker
+    assert (await kv.get("hello")).value == b"keep me"
+    await js.delete_key_value(name)
+
+
+class _Host(App):
+    def __init__(self, screen: ConfirmScreen) -> None:
+        super().__init__()
+        self.dialog = screen
+        self.answers: list = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dialog, self.answers.append)
+
+
+async def test_default_focus_follows_danger():
+    for danger, focused, answer in ((True, "confirm-no", False), (False, "confirm-yes", True)):
+        app = _Host(ConfirmScreen("Do it?", danger=danger, confirm_label="Do", not_done="Not done: it."))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(lambda: app.screen is app.dialog and app.dialog.focused is not None, pilot=pilot)
+            assert app.dialog.focused.id == focused
+            await press_keys(pilot, "enter")
+            await wait_until(lambda: app.answers, pilot=pilot)
+            assert app.answers == [answer]
+            assert [n.message for n in app._notifications] == ([] if answer else ["Not done: it."])
+    # typing the name is asked: the input has the focus whatever the danger
+    app = _Host(ConfirmScreen("Delete X?", type_to_confirm="X", confirm_label="Delete"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: app.dialog.focused is not None, pilot=pilot)
+        assert app.dialog.focused.id == "confirm-input"
