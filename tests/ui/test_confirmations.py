@@ -144,3 +144,51 @@ async def test_default_focus_follows_danger():
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(lambda: app.dialog.focused is not None, pilot=pilot)
         assert app.dialog.focused.id == "confirm-input"
+
+
+async def test_cancelled_stream_forms_say_so_and_the_new_stream_form_keeps_its_draft(server_url, nc):
+    from textual.widgets import DataTable
+
+    from natstui.ui.screens.jetstream_forms import PurgeScreen, StreamCreateScreen
+
+    jsc = nc.jetstream()
+    name = "C" + uuid.uuid4().hex[:10].upper()
+    draft = name + "NEW"
+    await jsc.add_stream(name=name, subjects=[f"{name.lower()}.>"], storage="memory")
+    for i in range(3):
+        await jsc.publish(f"{name.lower()}.a", str(i).encode())
+    app = make_test_app(server_url, ["conftest.none"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await press_keys(pilot, "2")
+        await wait_until(lambda: name in screen_text(app), pilot=pilot)
+        table = app.screen.query_one("#streams-table", DataTable)
+        table.move_cursor(row=table.get_row_index(name))
+        await wait_until(lambda: app.selected_stream == name, pilot=pilot)
+
+        await press_keys(pilot, "P")
+        await wait_until(lambda: isinstance(app.screen, PurgeScreen), pilot=pilot)
+        await press_keys(pilot, "escape")
+        await wait_until(lambda: any(f"Not purged: stream {name}" in m for m in notices(app)), pilot=pilot)
+
+        await press_keys(pilot, "D")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+        await press_keys(pilot, "enter", "escape")  # the name not typed: Enter does nothing; Esc cancels
+        await wait_until(lambda: any(f"Not deleted: stream {name}" in m for m in notices(app)), pilot=pilot)
+
+        await press_keys(pilot, "n")
+        form = await wait_until(lambda: isinstance(app.screen, StreamCreateScreen) and app.screen, pilot=pilot)
+        await press_keys(pilot, *draft)
+        await wait_until(lambda: form.query_one("#f-name").value == draft, pilot=pilot)
+        form.query_one("#f-subjects").value = f"{draft.lower()}.>"
+        await press_keys(pilot, "escape")
+        await wait_until(lambda: any("Not created: new stream" in m for m in notices(app)), pilot=pilot)
+        await press_keys(pilot, "n")  # reopened as it was left
+        form = await wait_until(lambda: isinstance(app.screen, StreamCreateScreen) and app.screen, pilot=pilot)
+        await wait_until(lambda: form.query_one("#f-name").value == draft, pilot=pilot)
+        assert form.query_one("#f-subjects").value == f"{draft.lower()}.>"
+        await press_keys(pilot, "escape")
+        await wait_until(lambda: not isinstance(app.screen, StreamCreateScreen), pilot=pilot)
+    assert (await jsc.stream_info(name)).state.messages == 3  # neither purged nor deleted
+    assert draft not in [s.config.name for s in await jsc.streams_info()]
+    await jsc.delete_stream(name)

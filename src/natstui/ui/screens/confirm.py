@@ -113,11 +113,12 @@ class PromptScreen(ModalScreen[Optional[str]]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, question: str, *, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, question: str, *, value: str = "", placeholder: str = "", not_done: str = "") -> None:
         super().__init__()
         self.question = question
         self.value = value
         self.placeholder = placeholder
+        self.not_done = not_done  # said when cancelled, for a prompt that leads to a change
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box", classes="dialog"):
@@ -131,10 +132,17 @@ class PromptScreen(ModalScreen[Optional[str]]):
         self.query_one("#prompt-input", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self._answer(event.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(self.query_one("#prompt-input", Input).value if event.button.id == "prompt-ok" else None)
+        self._answer(self.query_one("#prompt-input", Input).value if event.button.id == "prompt-ok" else None)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._answer(None)
+
+    def _answer(self, value: Optional[str]) -> None:
+        if not self.is_current:
+            return
+        if value is None and self.not_done:
+            self.app.notify(escape_line(self.not_done), title="Not done", severity="warning", timeout=6, markup=False)
+        self.dismiss(value)

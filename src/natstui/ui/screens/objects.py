@@ -413,7 +413,7 @@ class ObjectStoreScreen(ScanningView):
 
         default = os.path.join(os.getcwd(), os.path.basename(entry.name) or "object")
         self.app.push_screen(PromptScreen(f"Save {escape_line(entry.name)} ({human_size(entry.size)}) to file:",
-                                          value=default), chosen)
+                                          value=default, not_done=f"Not downloaded: {entry.name}."), chosen)
 
     @work(group="obj-transfer", exit_on_error=False)
     async def download(self, bucket: str, name: str, path: str) -> None:
