@@ -192,3 +192,42 @@ async def test_cancelled_stream_forms_say_so_and_the_new_stream_form_keeps_its_d
     assert (await jsc.stream_info(name)).state.messages == 3  # neither purged nor deleted
     assert draft not in [s.config.name for s in await jsc.streams_info()]
     await jsc.delete_stream(name)
+
+
+async def test_a_reply_closed_unsent_says_so_and_reopens_with_its_draft(server_url, nc):
+    import asyncio
+
+    from natstui.ui.screens.compose import REPLY, ComposeScreen
+    from natstui.ui.widgets.stream import MessageStream
+
+    p = "c" + uuid.uuid4().hex[:8]
+    app = make_test_app(server_url, [f"{p}.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        request = asyncio.ensure_future(nc.request(f"{p}.question", b"six times seven?", timeout=30))
+        await wait_until(lambda: len(app.view) == 1, pilot=pilot)
+        stream = app.screen.query_one(MessageStream)
+        stream.focus()
+        await press_keys(pilot, "up")
+        await wait_until(lambda: stream.cursor_index == 0, pilot=pilot)
+        await press_keys(pilot, "R")
+        screen = await wait_until(lambda: isinstance(app.screen, ComposeScreen) and app.screen.mode == REPLY
+                                  and app.screen, pilot=pilot)
+        await press_keys(pilot, *"42")
+        await wait_until(lambda: screen.query_one("#compose-payload").text == "42", pilot=pilot)
+        await press_keys(pilot, "escape")
+        await wait_until(lambda: not isinstance(app.screen, ComposeScreen), pilot=pilot)
+        await wait_until(lambda: any("Not sent: the reply to" in m for m in notices(app)), pilot=pilot)
+        assert not request.done()  # nothing reached the requester
+
+        await press_keys(pilot, "R")  # the draft is back
+        screen = await wait_until(lambda: isinstance(app.screen, ComposeScreen) and app.screen, pilot=pilot)
+        await wait_until(lambda: screen.query_one("#compose-payload").text == "42", pilot=pilot)
+        await press_keys(pilot, "ctrl+s")
+        answer = await asyncio.wait_for(request, 10)
+        assert answer.data == b"42"
+        await wait_until(lambda: screen.sent == 1, pilot=pilot)
+        count = len(notices(app))
+        await press_keys(pilot, "escape")  # sent: closing says nothing more
+        await wait_until(lambda: not isinstance(app.screen, ComposeScreen), pilot=pilot)
+        assert not any("Not sent" in m for m in notices(app)[count:])
