@@ -42,7 +42,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.not_done = not_done or f"Cancelled: {confirm_label.lower()} not done."
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box", classes="dialog"):
+        with Vertical(id="confirm-box", classes="dialog" if self.danger else "dialog -safe"):
             yield Static(Text(escape_line(self.question) if "\n" not in self.question else self.question), id="confirm-question")
             if self.type_to_confirm is not None:
                 yield Static(Text.assemble("Type ", (escape_line(self.type_to_confirm), "bold"), " to confirm:"))
@@ -75,7 +75,7 @@ class ConfirmScreen(ModalScreen[bool]):
         if not self.is_current:  # two keys in quick succession: answer once
             return
         if not confirmed:
-            self.app.notify(escape_line(self.not_done), title="Not done", severity="warning", timeout=6, markup=False)
+            self.app.notify(escape_line(self.not_done), title="Cancelled", severity="warning", timeout=6, markup=False)
         self.dismiss(confirmed)
 
 
@@ -144,5 +144,5 @@ class PromptScreen(ModalScreen[Optional[str]]):
         if not self.is_current:
             return
         if value is None and self.not_done:
-            self.app.notify(escape_line(self.not_done), title="Not done", severity="warning", timeout=6, markup=False)
+            self.app.notify(escape_line(self.not_done), title="Cancelled", severity="warning", timeout=6, markup=False)
         self.dismiss(value)
