@@ -93,7 +93,7 @@ class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
             return
         if self.KEEP_DRAFT:
             _drafts.setdefault(self.app, {})[self.draft_key()] = {w.id: w.value for w in self._fields()}  # type: ignore[attr-defined]
-        self.app.notify(self.not_done(), title="Not done", severity="warning", timeout=6, markup=False)
+        self.app.notify(self.not_done(), title="Cancelled", severity="warning", timeout=6, markup=False)
         self.dismiss(None)
 
     def submit(self) -> None:
