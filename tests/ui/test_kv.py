@@ -38,12 +38,15 @@ async def wait_screen(app, pilot, kind):
 
 
 async def confirm(app, pilot, typed: str = "") -> None:
-    """Confirm the dialog as a user does: type the name if asked, else move to Confirm and press enter."""
-    await wait_screen(app, pilot, ConfirmScreen)
+    """Confirm the dialog as a user does: type the name if asked, else move to Confirm (if not focused) and press enter."""
+    dialog = await wait_screen(app, pilot, ConfirmScreen)
     if typed:
         await press_keys(pilot, *typed, "enter")
     else:
-        await press_keys(pilot, "shift+tab", "enter")
+        if dialog.focused is None or dialog.focused.id != "confirm-yes":
+            await press_keys(pilot, "shift+tab")
+        await wait_until(lambda: dialog.focused is not None and dialog.focused.id == "confirm-yes", pilot=pilot)
+        await press_keys(pilot, "enter")
     await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
 
 

@@ -44,8 +44,11 @@ async def select_object(pilot, screen, name: str) -> None:
 
 
 async def confirm(app, pilot) -> None:
-    await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
-    await press_keys(pilot, "shift+tab", "enter")
+    dialog = await wait_until(lambda: isinstance(app.screen, ConfirmScreen) and app.screen, pilot=pilot)
+    if dialog.focused is None or dialog.focused.id != "confirm-yes":  # destructive: Cancel has the focus
+        await press_keys(pilot, "shift+tab")
+    await wait_until(lambda: dialog.focused is not None and dialog.focused.id == "confirm-yes", pilot=pilot)
+    await press_keys(pilot, "enter")
     await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
 
 

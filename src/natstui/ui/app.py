@@ -137,6 +137,19 @@ class NatsTuiApp(App):
             return None
         return screen if isinstance(screen, ViewScreen) and screen.ready else None
 
+    def _view_under_modals(self) -> Optional[ViewScreen]:
+        """The topmost view of the screen stack: the current one, or the one under open dialogs."""
+        if self._exit or not self.is_running:
+            return None
+        try:
+            stack = self.screen_stack
+        except Exception:  # the stacks are being taken apart
+            return None
+        for screen in reversed(stack):
+            if isinstance(screen, ViewScreen):
+                return screen if screen.ready else None
+        return None
+
     def _tick(self) -> None:
         self.monitor.pump()
         screen = self._current_view()
@@ -145,14 +158,13 @@ class NatsTuiApp(App):
 
     def _slow_tick(self) -> None:
         screen = self._current_view()
-        if screen is None:
-            return
-        screen.slow_tick()
-        self.refresh_status()
+        if screen is not None:
+            screen.slow_tick()
+        self.refresh_status()  # also under a dialog (compose, reply, a form): the view's status bar stays true
 
     def refresh_status(self, screen: Optional[ViewScreen] = None) -> None:
-        """Redraw the status bar of a view (the current one by default) from the session and the model."""
-        screen = screen or self._current_view()
+        """Redraw the status bar of a view (by default the topmost one, under any dialog) from the session and the model."""
+        screen = screen or self._view_under_modals()
         if screen is None:
             return
         session = self.session

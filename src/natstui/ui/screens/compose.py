@@ -58,6 +58,14 @@ class Draft:
 
 # What ``p`` last composed, per app, so that it opens where the user left it.
 _drafts: "WeakKeyDictionary[object, Draft]" = WeakKeyDictionary()
+# A reply, re-publish or request closed unsent, per app and (mode, subject): reopening the same
+# one brings it back. The flag says the payload was not edited (the original bytes are sent).
+_kept: "WeakKeyDictionary[object, dict]" = WeakKeyDictionary()
+
+
+def _take_kept(app, mode: str, subject: str):
+    """The draft kept for this reply/re-publish/request, or None; taken out of the store."""
+    return _kept.get(app, {}).pop((mode, subject), None)
 
 
 def open_compose(app) -> None:
@@ -83,8 +91,9 @@ def open_reply(app, record: Optional[Record]) -> None:
         return
     if not app.allow_change(f"replying to {record.reply!r}"):
         return
-    app.push_screen(ComposeScreen(REPLY, draft=Draft(subject=escape_line(record.reply)), about=record.subject,
-                                  reply_subject=record.reply))
+    kept = _take_kept(app, REPLY, record.reply)
+    draft = kept[0] if kept else Draft(subject=escape_line(record.reply))
+    app.push_screen(ComposeScreen(REPLY, draft=draft, about=record.subject, reply_subject=record.reply))
 
 
 def open_republish(app, record: Optional[Record]) -> None:
@@ -94,8 +103,12 @@ def open_republish(app, record: Optional[Record]) -> None:
         return
     if not app.allow_change(f"re-publishing to {record.subject!r}"):
         return
-    draft = Draft(subject=escape_line(record.subject), headers=headers_text(record.headers))
-    app.push_screen(ComposeScreen(REPUBLISH, draft=draft, payload=record.data))
+    kept = _take_kept(app, REPUBLISH, record.subject)
+    if kept and not kept[1]:  # the payload was edited: the kept text is the payload
+        app.push_screen(ComposeScreen(REPUBLISH, draft=kept[0], kept_for=record.subject))
+        return
+    draft = kept[0] if kept else Draft(subject=escape_line(record.subject), headers=headers_text(record.headers))
+    app.push_screen(ComposeScreen(REPUBLISH, draft=draft, payload=record.data, kept_for=record.subject))
 
 
 def open_request(app, subject: str, about: str = "") -> None:
@@ -103,8 +116,9 @@ def open_request(app, subject: str, about: str = "") -> None:
     if not app.allow_change(f"sending a request to {subject!r}"):
         return
     last = _drafts.get(app)
-    draft = Draft(subject=escape_line(subject), timeout=last.timeout if last else DEFAULT_TIMEOUT)
-    app.push_screen(ComposeScreen(REQUEST, draft=draft, about=about))
+    kept = _take_kept(app, REQUEST, subject)
+    draft = kept[0] if kept else Draft(subject=escape_line(subject), timeout=last.timeout if last else DEFAULT_TIMEOUT)
+    app.push_screen(ComposeScreen(REQUEST, draft=draft, about=about, kept_for=subject))
 
 
 class ComposeScreen(ModalScreen[None]):
@@ -126,9 +140,11 @@ class ComposeScreen(ModalScreen[None]):
     }
 
     def __init__(self, mode: str = PUBLISH, *, draft: Optional[Draft] = None, payload: Optional[bytes] = None,
-                 about: str = "", reply_subject: str = "") -> None:
+                 about: str = "", reply_subject: str = "", kept_for: str = "") -> None:
         super().__init__()
         self.mode = mode
+        # where an unsent draft is kept on close: p's draft, or this (mode, subject)
+        self.kept_for = reply_subject if mode == REPLY else kept_for
         self.reply_subject = reply_subject  # REPLY: the message's own reply subject, exactly
         self.draft = Draft(**vars(draft)) if draft else Draft()
         self.about = about
@@ -154,6 +170,8 @@ class ComposeScreen(ModalScreen[None]):
         self.last_reply: Optional[pub.Reply] = None
         self.last_error = ""
         self._tried = False  # a send was attempted: an empty subject is a problem from now on
+        self._sent_content: Optional[tuple] = None  # what was shown on opening, then what was last sent
+        self._sending: Optional[tuple] = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -204,6 +222,7 @@ class ComposeScreen(ModalScreen[None]):
         except LanguageDoesNotExist:  # tree-sitter without its JSON grammar: plain text
             payload.language = None
         self._check_payload()
+        self._sent_content = self._content()
         self.query_one("#compose-inspector", Inspector).display = False  # until there is a reply to show
         if self.mode in (REPLY, REQUEST) or (self.mode == REPUBLISH and self.draft.subject):
             payload.focus()
@@ -265,6 +284,30 @@ class ComposeScreen(ModalScreen[None]):
         _drafts[self.app] = Draft(self._subject(), self.query_one("#compose-headers", TextArea).text,
                                   self.query_one("#compose-payload", TextArea).text, timeout)
 
+    def _content(self) -> tuple:
+        """What the form holds now: compared on close with what was last sent."""
+        timeout = self.query("#compose-timeout")
+        return (self.query_one("#compose-subject", Input).value, self.query_one("#compose-headers", TextArea).text,
+                self.query_one("#compose-payload", TextArea).text, timeout.first(Input).value if timeout else "")
+
+    def _keep_unsent(self) -> None:
+        """Closed with an edit not sent: say so, and keep it for the next opening."""
+        if self._sent_content is None or self._content() == self._sent_content:
+            return
+        subject, headers, payload, timeout = self._content()
+        shown = escape_line(self._subject()) or "(no subject yet)"
+        if self.mode == PUBLISH:
+            where = "p reopens it"  # _save_draft keeps it
+        else:
+            _kept.setdefault(self.app, {})[(self.mode, self.kept_for)] = (
+                Draft(subject, headers, payload, timeout or DEFAULT_TIMEOUT), self.raw_payload is not None)
+            where = {REPLY: "R on the same message reopens it", REPUBLISH: "re-publishing the same message reopens it",
+                     REQUEST: "a request to the same endpoint reopens it"}[self.mode]
+        what = {PUBLISH: "the message to", REPLY: "the reply to", REPUBLISH: "the re-publish to",
+                REQUEST: "the request to"}[self.mode]
+        self.app.notify(f"Not sent: {what} {shown}. The draft is kept: {where}.", title="Not sent",
+                        severity="warning", timeout=8, markup=False)
+
     def _subject(self) -> str:
         if self.mode == REPLY and self.reply_subject:
             return self.reply_subject
@@ -306,6 +349,7 @@ class ComposeScreen(ModalScreen[None]):
             self._refuse("refused: natstui runs with --read-only")
             return
         self._save_draft()
+        self._sending = self._content()
         self._publish(subject, headers, payload)
 
     def action_request(self) -> None:
@@ -321,11 +365,15 @@ class ComposeScreen(ModalScreen[None]):
             self._refuse("refused: natstui runs with --read-only")
             return
         self._save_draft()
+        self._sending = self._content()
         self._set_result(Text(f"… waiting up to {timeout:g} s for a reply on {escape_line(subject)}", style="yellow"))
         self._request(subject, headers, payload, timeout)
 
     def action_close(self) -> None:
+        if not self.is_current:
+            return
         self._save_draft()
+        self._keep_unsent()
         self.dismiss(None)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -353,6 +401,7 @@ class ComposeScreen(ModalScreen[None]):
             self._set_result(Text(f"✗ {self.last_error}", style="bold red"))
             return
         self.sent += 1
+        self._sent_content = self._sending
         verb = "Replied" if self.mode == REPLY else "Published"
         extra = f", {len(headers)} header(s)" if headers else ""
         self._set_result(Text(f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} "
@@ -366,6 +415,8 @@ class ComposeScreen(ModalScreen[None]):
         try:
             reply = await pub.request(app.session.nc, subject, payload, headers, timeout=timeout)  # type: ignore[attr-defined]
         except Exception as exc:
+            if isinstance(exc, (nats_errors.TimeoutError, nats_errors.NoRespondersError)):
+                self._sent_content = self._sending  # sent; nobody answered
             if isinstance(exc, nats_errors.TimeoutError):
                 text = app.report_error(f"no reply within {timeout:g} s", exc)  # type: ignore[attr-defined]
                 if any(subject_matches(sub.subject, subject) for sub in app.feed.subscriptions):  # type: ignore[attr-defined]
@@ -381,6 +432,7 @@ class ComposeScreen(ModalScreen[None]):
             ]))
             return
         self.sent += 1
+        self._sent_content = self._sending
         self.last_reply = reply
         self.last_error = ""
         msg = reply.msg

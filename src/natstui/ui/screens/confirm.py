@@ -1,8 +1,16 @@
-"""Confirmation before anything destructive; optionally the user must type a name."""
+"""Confirmations and one-value prompts.
+
+The rule every confirmation follows: a non-destructive one (``danger=False``:
+put, create, upload) focuses its action, so Enter does what was asked; a
+destructive one (delete, purge, replace) focuses Cancel, so Enter alone
+changes nothing. Cancelled, a confirmation always says what was not done
+(``not_done``), and a dialog that asked for it (``ConfirmingDialog``) stays
+open with what was typed, so no draft is lost.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,20 +23,26 @@ from natstui.model.sanitize import escape_line
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Dismisses with True only when confirmed (and, if asked, the name typed exactly)."""
+    """Dismisses with True only when confirmed (and, if asked, the name typed exactly).
+
+    ``danger`` picks the default focus: Cancel when destructive, the action
+    otherwise. ``not_done`` is the notice shown when it is cancelled (e.g.
+    "Not saved: key a.b in bucket CFG.").
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
 
     def __init__(self, question: str, *, danger: bool = True, type_to_confirm: Optional[str] = None,
-                 confirm_label: str = "Confirm") -> None:
+                 confirm_label: str = "Confirm", not_done: str = "") -> None:
         super().__init__()
         self.question = question
         self.danger = danger
         self.type_to_confirm = type_to_confirm
         self.confirm_label = confirm_label
+        self.not_done = not_done or f"Cancelled: {confirm_label.lower()} not done."
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box", classes="dialog"):
+        with Vertical(id="confirm-box", classes="dialog" if self.danger else "dialog -safe"):
             yield Static(Text(escape_line(self.question) if "\n" not in self.question else self.question), id="confirm-question")
             if self.type_to_confirm is not None:
                 yield Static(Text.assemble("Type ", (escape_line(self.type_to_confirm), "bold"), " to confirm:"))
@@ -42,20 +56,56 @@ class ConfirmScreen(ModalScreen[bool]):
         if self.type_to_confirm is not None:
             self.query_one("#confirm-input", Input).focus()
         else:
-            self.query_one("#confirm-no", Button).focus()
+            self.query_one("#confirm-no" if self.danger else "#confirm-yes", Button).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#confirm-yes", Button).disabled = event.value != self.type_to_confirm
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value == self.type_to_confirm:
-            self.dismiss(True)
+            self._answer(True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-yes")
+        self._answer(event.button.id == "confirm-yes")
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self._answer(False)
+
+    def _answer(self, confirmed: bool) -> None:
+        if not self.is_current:  # two keys in quick succession: answer once
+            return
+        if not confirmed:
+            self.app.notify(escape_line(self.not_done), title="Cancelled", severity="warning", timeout=6, markup=False)
+        self.dismiss(confirmed)
+
+
+class ConfirmingDialog(ModalScreen):
+    """A dialog whose result may need a confirmation before it closes.
+
+    ``confirm`` (given by whoever opens the dialog) builds the ConfirmScreen
+    for a result, or returns None when none is needed. Confirmed, the dialog
+    closes with the result; cancelled, it stays open with everything typed,
+    and the ConfirmScreen has said what was not done.
+    """
+
+    def __init__(self, *, confirm: Optional[Callable[[Any], Optional[ConfirmScreen]]] = None) -> None:
+        super().__init__()
+        self.confirm = confirm
+
+    def _close(self, result=None) -> None:
+        """Close with ``result`` (None: cancelled), after its confirmation if one is asked for."""
+        if not self.is_current:  # a second close (two keys in quick succession) is ignored
+            return
+        question = self.confirm(result) if result is not None and self.confirm is not None else None
+        if question is None:
+            self.dismiss(result)
+            return
+
+        def answered(confirmed: Optional[bool]) -> None:
+            if confirmed:
+                self.dismiss(result)
+
+        self.app.push_screen(question, answered)
 
 
 class PromptScreen(ModalScreen[Optional[str]]):
@@ -63,11 +113,12 @@ class PromptScreen(ModalScreen[Optional[str]]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, question: str, *, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, question: str, *, value: str = "", placeholder: str = "", not_done: str = "") -> None:
         super().__init__()
         self.question = question
         self.value = value
         self.placeholder = placeholder
+        self.not_done = not_done  # said when cancelled, for a prompt that leads to a change
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box", classes="dialog"):
@@ -81,10 +132,17 @@ class PromptScreen(ModalScreen[Optional[str]]):
         self.query_one("#prompt-input", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self._answer(event.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(self.query_one("#prompt-input", Input).value if event.button.id == "prompt-ok" else None)
+        self._answer(self.query_one("#prompt-input", Input).value if event.button.id == "prompt-ok" else None)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._answer(None)
+
+    def _answer(self, value: Optional[str]) -> None:
+        if not self.is_current:
+            return
+        if value is None and self.not_done:
+            self.app.notify(escape_line(self.not_done), title="Cancelled", severity="warning", timeout=6, markup=False)
+        self.dismiss(value)

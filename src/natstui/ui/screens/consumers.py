@@ -208,7 +208,8 @@ class ConsumersScreen(ViewScreen):
                 self.delete_consumer(stream, name)
 
         self.app.push_screen(ConfirmScreen(f"Delete consumer {escape_line(name)} of stream {escape_line(stream)}?",
-                                           confirm_label="Delete consumer"), done)
+                                           confirm_label="Delete consumer",
+                                           not_done=f"Not deleted: consumer {name} of {stream}."), done)
 
     @work(group="consumers-admin", exit_on_error=False)
     async def delete_consumer(self, stream: str, name: str) -> None:

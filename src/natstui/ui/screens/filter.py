@@ -26,11 +26,9 @@ class FilterScreen(ModalScreen[Optional[MessageFilter]]):
     def compose(self) -> ComposeResult:
         with Vertical(id="filter-box"):
             yield Label("Filter the live stream")
-            yield Input(
-                self.current.subject,
-                placeholder="subject wildcard, e.g. orders.*.created or sensors.>  (several: comma or space)",
-                id="filter-subject",
-            )
+            yield Input(self.current.subject, placeholder="subjects, e.g. orders.*.created sensors.>", id="filter-subject")
+            yield Static(Text("* one token, > the rest; several subjects: comma or space separated", style="dim"),
+                         id="filter-subject-hint", classes="hint")
             yield Input(self.current.text, placeholder="text to find in the payload", id="filter-text")
             yield Checkbox("regular expression", self.current.regex, id="filter-regex")
             yield Static("", id="filter-error")
@@ -48,7 +46,9 @@ class FilterScreen(ModalScreen[Optional[MessageFilter]]):
                 scope=self.current.scope,
             )
         except ValueError as exc:
-            self.query_one("#filter-error", Static).update(Text(f"⚠ {exc}", style="red"))
+            error = self.query_one("#filter-error", Static)
+            error.update(Text(f"⚠ {exc}", style="red"))
+            error.display = True
             return None
 
     def on_input_submitted(self) -> None:

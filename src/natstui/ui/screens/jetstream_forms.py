@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual import work
@@ -24,6 +25,10 @@ from natstui.model.jetstream import (
 from natstui.model.sanitize import escape_line
 
 
+# What a cancelled form held, per app and form, so that it reopens as the user left it.
+_drafts: "WeakKeyDictionary[object, Dict[str, Dict[str, Any]]]" = WeakKeyDictionary()
+
+
 def _select(options, value: str, id: str) -> Select:
     return Select([(o, o) for o in options], value=value, allow_blank=False, id=id)
 
@@ -34,6 +39,17 @@ class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
     TITLE_TEXT = ""
     SUBMIT = "Create"
+    KEEP_DRAFT = True  # a cancelled form reopens with what was typed
+
+    def not_done(self) -> str:
+        """The notice when the form is cancelled."""
+        return f"Not created: {self.TITLE_TEXT.lower()}. The form keeps what you typed."
+
+    def draft_key(self) -> str:
+        return type(self).__name__
+
+    def _fields(self):
+        return [w for w in self.query(".form-grid Input, .form-grid Select") if w.id]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form-dialog"):
@@ -57,16 +73,27 @@ class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
     def show_error(self, text: str) -> None:
         self.query_one("#form-error", Static).update(Text(f"⚠ {text}"))
 
+    def on_mount(self) -> None:
+        kept = _drafts.get(self.app, {}).pop(self.draft_key(), None) if self.KEEP_DRAFT else None
+        for widget in self._fields() if kept else ():
+            if widget.id in kept:
+                widget.value = kept[widget.id]  # type: ignore[attr-defined]
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "form-submit":
             self.submit()
         else:
-            self.dismiss(None)
+            self.action_cancel()
 
     def on_input_submitted(self) -> None:
         self.submit()
 
     def action_cancel(self) -> None:
+        if not self.is_current:
+            return
+        if self.KEEP_DRAFT:
+            _drafts.setdefault(self.app, {})[self.draft_key()] = {w.id: w.value for w in self._fields()}  # type: ignore[attr-defined]
+        self.app.notify(self.not_done(), title="Cancelled", severity="warning", timeout=6, markup=False)
         self.dismiss(None)
 
     def submit(self) -> None:
@@ -100,6 +127,9 @@ class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
 
 class StreamCreateScreen(FormScreen):
     TITLE_TEXT = "New stream"
+
+    def not_done(self) -> str:
+        return "Not created: new stream. The form keeps what you typed."
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Name")
@@ -141,10 +171,14 @@ class PurgeScreen(FormScreen):
 
     TITLE_TEXT = "Purge stream"
     SUBMIT = "Purge"
+    KEEP_DRAFT = False  # destructive: asked afresh each time
 
     def __init__(self, stream: str) -> None:
         super().__init__()
         self.stream = stream
+
+    def not_done(self) -> str:
+        return f"Not purged: stream {self.stream}."
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Purge")
@@ -192,6 +226,12 @@ class ConsumerCreateScreen(FormScreen):
     def __init__(self, stream: str) -> None:
         super().__init__()
         self.stream = stream
+
+    def not_done(self) -> str:
+        return f"Not created: pull consumer on {self.stream}. The form keeps what you typed."
+
+    def draft_key(self) -> str:
+        return f"consumer:{self.stream}"
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Name (durable)")

@@ -396,14 +396,18 @@ class KeyValueScreen(ScanningView):
         current = self.current
         value = current.value if current and current.key == key and current.op == "PUT" else b""
 
-        def edited(result) -> None:
-            if result is None:
-                return
+        def confirm(result) -> ConfirmScreen:
             new_key, data = result
-            question = f"Put {human_size(len(data))} as key {new_key} in bucket {bucket}?"
-            self._confirm(question, "Put", lambda: self.change("put", bucket, new_key, data), danger=False)
+            return ConfirmScreen(f"Put {human_size(len(data))} as key {new_key} in bucket {bucket}?", danger=False,
+                                 confirm_label="Put",
+                                 not_done=f"Not saved: key {new_key} in bucket {bucket}. The editor keeps your text.")
 
-        self.app.push_screen(PutScreen(bucket, key, value), edited)
+        def edited(result) -> None:
+            if result is not None:
+                new_key, data = result
+                self.change("put", bucket, new_key, data)
+
+        self.app.push_screen(PutScreen(bucket, key, value, confirm=confirm), edited)
 
     def action_delete_key(self) -> None:
         if not self._need_key():
@@ -411,7 +415,8 @@ class KeyValueScreen(ScanningView):
         bucket, key = self.bucket or "", self.selected_key or ""
         if self.app.allow_change(f"deleting key {key}"):  # type: ignore[attr-defined]
             self._confirm(f"Delete key {key} from bucket {bucket}? A delete marker becomes its latest revision; "
-                          "older revisions stay in the history.", "Delete", lambda: self.change("delete", bucket, key))
+                          "older revisions stay in the history.", "Delete", lambda: self.change("delete", bucket, key),
+                          not_done=f"Not deleted: key {key} in bucket {bucket}.")
 
     def action_purge_key(self) -> None:
         if not self._need_key():
@@ -419,7 +424,8 @@ class KeyValueScreen(ScanningView):
         bucket, key = self.bucket or "", self.selected_key or ""
         if self.app.allow_change(f"purging key {key}"):  # type: ignore[attr-defined]
             self._confirm(f"Purge key {key} from bucket {bucket}? Every revision is removed; only a purge marker stays.",
-                          "Purge", lambda: self.change("purge", bucket, key))
+                          "Purge", lambda: self.change("purge", bucket, key),
+                          not_done=f"Not purged: key {key} in bucket {bucket}.")
 
     def action_create_bucket(self) -> None:
         if not self.connected:
@@ -428,14 +434,17 @@ class KeyValueScreen(ScanningView):
         if not self.app.allow_change("creating a bucket"):  # type: ignore[attr-defined]
             return
 
-        def configured(config: Optional[kvc.BucketConfig]) -> None:
-            if config is None:
-                return
+        def confirm(config: kvc.BucketConfig) -> ConfirmScreen:
             question = (f"Create bucket {config.name}: history {config.history}, TTL {fmt_ttl(config.ttl)}, "
                         f"{config.storage} storage, {config.replicas} replica(s)?")
-            self._confirm(question, "Create", lambda: self.change("create", config.name, config=config), danger=False)
+            return ConfirmScreen(question, danger=False, confirm_label="Create",
+                                 not_done=f"Not created: bucket {config.name}. The form keeps what you typed.")
 
-        self.app.push_screen(CreateBucketScreen(), configured)
+        def configured(config: Optional[kvc.BucketConfig]) -> None:
+            if config is not None:
+                self.change("create", config.name, config=config)
+
+        self.app.push_screen(CreateBucketScreen(confirm=confirm), configured)
 
     def action_delete_bucket(self) -> None:
         if not self._need_bucket():
@@ -446,11 +455,11 @@ class KeyValueScreen(ScanningView):
         status = self.buckets.get(bucket)
         values = f" and its {status.values:,} stored values" if status else ""
         screen = ConfirmScreen(f"Delete bucket {bucket}{values}? This cannot be undone.", type_to_confirm=bucket,
-                               confirm_label="Delete bucket")
+                               confirm_label="Delete bucket", not_done=f"Not deleted: bucket {bucket}.")
         self.app.push_screen(screen, lambda ok: self.change("delete-bucket", bucket) if ok else None)
 
-    def _confirm(self, question: str, label: str, then, danger: bool = True) -> None:
-        self.app.push_screen(ConfirmScreen(question, danger=danger, confirm_label=label),
+    def _confirm(self, question: str, label: str, then, *, not_done: str, danger: bool = True) -> None:
+        self.app.push_screen(ConfirmScreen(question, danger=danger, confirm_label=label, not_done=not_done),
                              lambda ok: then() if ok else None)
 
     @work(group="kv-change", exit_on_error=False)

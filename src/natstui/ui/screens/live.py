@@ -288,7 +288,8 @@ class LiveScreen(ViewScreen):
             self._update_info()
 
         what = "the filtered stream" if self.stream.view.filter.active else "the stream"
-        self.app.push_screen(PromptScreen(f"Record {what} to (JSON Lines, appended):", value=default_path("recording")), start)
+        self.app.push_screen(PromptScreen(f"Record {what} to (JSON Lines, appended):", value=default_path("recording"),
+                                          not_done="Not recording: nothing was written."), start)
 
     def action_export(self) -> None:
         """Write the messages the view shows now (the filter's selection) to a file."""
@@ -309,7 +310,7 @@ class LiveScreen(ViewScreen):
             self.app.notify(f"Exported {n:,} messages to {path.strip()}.", markup=False)
 
         self.app.push_screen(PromptScreen(f"Export the {len(view):,} messages shown to (JSON Lines):",
-                                          value=default_path("export")), save)
+                                          value=default_path("export"), not_done="Not exported: nothing was written."), save)
 
     def on_unmount(self) -> None:
         if self.recorder is not None:

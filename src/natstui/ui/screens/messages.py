@@ -281,7 +281,8 @@ class StreamMessagesScreen(ViewScreen):
                 self.delete_message(message.seq)
 
         self.app.push_screen(ConfirmScreen(f"Delete message {message.seq:,} from stream {escape_line(self.stream)}?",
-                                           confirm_label="Delete message"), done)
+                                           confirm_label="Delete message",
+                                           not_done=f"Not deleted: message {message.seq:,} of {self.stream}."), done)
 
     @work(group="messages-admin", exit_on_error=False)
     async def delete_message(self, seq: int) -> None:

@@ -405,14 +405,15 @@ class ObjectStoreScreen(ScanningView):
             if os.path.isdir(path):
                 path = os.path.join(path, os.path.basename(entry.name) or "object")
             if os.path.exists(path):
-                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it with {entry.name}?", confirm_label="Replace"),
+                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it with {entry.name}?", confirm_label="Replace",
+                                                   not_done=f"Not downloaded: {entry.name} ({path} left as it was)."),
                                      lambda ok: self.download(entry.bucket, entry.name, path) if ok else None)
             else:
                 self.download(entry.bucket, entry.name, path)
 
         default = os.path.join(os.getcwd(), os.path.basename(entry.name) or "object")
         self.app.push_screen(PromptScreen(f"Save {escape_line(entry.name)} ({human_size(entry.size)}) to file:",
-                                          value=default), chosen)
+                                          value=default, not_done=f"Not downloaded: {entry.name}."), chosen)
 
     @work(group="obj-transfer", exit_on_error=False)
     async def download(self, bucket: str, name: str, path: str) -> None:
@@ -439,18 +440,21 @@ class ObjectStoreScreen(ScanningView):
         if not self.app.allow_change(f"uploading to object store {bucket}"):  # type: ignore[attr-defined]
             return
 
-        def chosen(result) -> None:
-            if result is None:
-                return
-            path, name, description = result
+        def confirm(result) -> ConfirmScreen:
+            path, name, _description = result
             entry = self.index.entries.get(name)
             replacing = entry is not None and not entry.deleted
             question = (f"Replace object {name} in {bucket} with {path} ({human_size(os.path.getsize(path))})?" if replacing
                         else f"Upload {path} ({human_size(os.path.getsize(path))}) to {bucket} as {name}?")
-            screen = ConfirmScreen(question, danger=replacing, confirm_label="Replace" if replacing else "Upload")
-            self.app.push_screen(screen, lambda ok: self.upload(bucket, path, name, description) if ok else None)
+            return ConfirmScreen(question, danger=replacing, confirm_label="Replace" if replacing else "Upload",
+                                 not_done=f"Not uploaded: {name} to {bucket}. The form keeps what you typed.")
 
-        self.app.push_screen(UploadScreen(bucket), chosen)
+        def chosen(result) -> None:
+            if result is not None:
+                path, name, description = result
+                self.upload(bucket, path, name, description)
+
+        self.app.push_screen(UploadScreen(bucket, confirm=confirm), chosen)
 
     @work(group="obj-transfer", exit_on_error=False)
     async def upload(self, bucket: str, path: str, name: str, description: str) -> None:
@@ -476,7 +480,8 @@ class ObjectStoreScreen(ScanningView):
         if not self.app.allow_change(f"deleting object {entry.name}"):  # type: ignore[attr-defined]
             return
         question = f"Delete object {entry.name} ({human_size(entry.size)}) from {entry.bucket}? Its data is purged."
-        self.app.push_screen(ConfirmScreen(question, confirm_label="Delete"),
+        self.app.push_screen(ConfirmScreen(question, confirm_label="Delete",
+                                           not_done=f"Not deleted: object {entry.name} in {entry.bucket}."),
                              lambda ok: self.delete_object(entry.bucket, entry.name) if ok else None)
 
     @work(group="obj-change", exit_on_error=False)

@@ -195,7 +195,8 @@ class StreamsScreen(ViewScreen):
             if confirmed:
                 self.delete_stream(name)
 
-        self.app.push_screen(ConfirmScreen(question, type_to_confirm=name, confirm_label="Delete stream"), done)
+        self.app.push_screen(ConfirmScreen(question, type_to_confirm=name, confirm_label="Delete stream",
+                                           not_done=f"Not deleted: stream {name}."), done)
 
     @work(group="streams-admin", exit_on_error=False)
     async def delete_stream(self, name: str) -> None:

@@ -324,7 +324,7 @@ class WorkbenchScreen(ViewScreen):
                 return
             self.action_fetch(count)
 
-        self.app.push_screen(PromptScreen("How many messages to fetch?", value="10"), done)
+        self.app.push_screen(PromptScreen("How many messages to fetch?", value="10", not_done="Not fetched: nothing was asked of the server."), done)
 
     @work(exclusive=True, group="workbench-fetch", exit_on_error=False)
     async def fetch(self, count: int) -> None:
@@ -377,6 +377,10 @@ class WorkbenchScreen(ViewScreen):
             self.app.report_error("reading the consumer failed", exc)  # type: ignore[attr-defined]
         self._numbers()
 
+    def _selected_seq(self) -> str:
+        item = self.selected
+        return f"{item.msg.metadata.sequence.stream:,}" if item is not None else "—"
+
     def action_ack(self) -> None:
         if self.bench:
             self._act("acking", self.bench.ack)
@@ -404,7 +408,8 @@ class WorkbenchScreen(ViewScreen):
                     return
             self._act("naking", self.bench.nak, delay)  # type: ignore[union-attr]
 
-        self.app.push_screen(PromptScreen("Redeliver after a delay? (e.g. 10s, 2m; empty: now)"), done)
+        self.app.push_screen(PromptScreen("Redeliver after a delay? (e.g. 10s, 2m; empty: now)",
+                                          not_done=f"Not naked: message {self._selected_seq()} stays as it was."), done)
 
     def action_term(self) -> None:
         if self.bench is None or self.selected is None:
@@ -415,7 +420,8 @@ class WorkbenchScreen(ViewScreen):
             if value is not None:
                 self._act("terminating", self.bench.term, value.strip())  # type: ignore[union-attr]
 
-        self.app.push_screen(PromptScreen("Terminate: no more deliveries. Reason (optional):"), done)
+        self.app.push_screen(PromptScreen("Terminate: no more deliveries. Reason (optional):",
+                                          not_done=f"Not terminated: message {self._selected_seq()} stays as it was."), done)
 
     def action_open_dead_letter(self) -> None:
         if self.bench is None or not self.bench.dead_letters:

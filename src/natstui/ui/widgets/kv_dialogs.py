@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,16 +18,16 @@ from natstui.client.kv import BucketConfig, key_is_valid
 from natstui.model.decode import human_size
 from natstui.model.kv import parse_duration
 from natstui.model.sanitize import escape_line
+from natstui.ui.screens.confirm import ConfirmingDialog, ConfirmScreen
 
 _JSON_LOOK = ("{", "[")
 
 
-class _Dialog(ModalScreen):
-    """A modal that closes once: a second close (two keys in quick succession) is ignored."""
+Confirm = Optional[Callable[[Any], Optional[ConfirmScreen]]]
 
-    def _close(self, result=None) -> None:
-        if self.is_current:
-            self.dismiss(result)
+
+class _Dialog(ConfirmingDialog):
+    """A modal that closes once (a second close is ignored), after its confirmation if it asks one."""
 
 
 def json_problem(text: str) -> str:
@@ -57,8 +57,8 @@ class PutScreen(_Dialog, ModalScreen[Optional[Tuple[str, bytes]]]):
         Binding("escape", "cancel", "Cancel", priority=True, id="kv.put.cancel"),
     ]
 
-    def __init__(self, bucket: str, key: str = "", value: bytes = b"") -> None:
-        super().__init__()
+    def __init__(self, bucket: str, key: str = "", value: bytes = b"", *, confirm: Confirm = None) -> None:
+        super().__init__(confirm=confirm)
         self.bucket = bucket
         self.key = key
         self._binary = False
@@ -128,6 +128,9 @@ class CreateBucketScreen(_Dialog, ModalScreen[Optional[BucketConfig]]):
     """The settings of a new key-value bucket."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="kv.create.cancel")]
+
+    def __init__(self, *, confirm: Confirm = None) -> None:
+        super().__init__(confirm=confirm)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="kv-create-box", classes="dialog"):
@@ -249,8 +252,8 @@ class UploadScreen(_Dialog, ModalScreen[Optional[Tuple[str, str, str]]]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="objects.upload.cancel")]
 
-    def __init__(self, bucket: str, path: str = "") -> None:
-        super().__init__()
+    def __init__(self, bucket: str, path: str = "", *, confirm: Confirm = None) -> None:
+        super().__init__(confirm=confirm)
         self.bucket = bucket
         self.path = path
 
