@@ -146,7 +146,8 @@ class WorkbenchScreen(ViewScreen):
                 self._title()
                 self.refresh_bindings()
 
-        self.app.push_screen(ConfirmScreen(question, danger=False, confirm_label="Bind"), done)
+        self.app.push_screen(ConfirmScreen(question, danger=False, confirm_label="Bind",
+                                           not_done="Not bound: nothing is delivered to natstui (b binds)."), done)
 
     @work(exclusive=True, group="workbench-start", exit_on_error=False)
     async def bind_push(self) -> None:
