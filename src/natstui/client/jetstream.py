@@ -70,6 +70,14 @@ class JetStream:
         self.domain = domain or None
         self.prefix = f"$JS.{self.domain}.API" if self.domain else "$JS.API"
         self.timeout = timeout
+        self._context: Any = None
+
+    @property
+    def context(self) -> Any:
+        """nats-py's JetStream context on the same connection and domain (Key-Value, Object Store)."""
+        if self._context is None:
+            self._context = js_context(self.nc, self.domain)
+        return self._context
 
     # -- the API ---------------------------------------------------------------------
     async def api(self, suffix: str, payload: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:

@@ -203,6 +203,11 @@ class Session:
 
     # -- state -------------------------------------------------------------
     @property
+    def connected(self) -> bool:
+        """Connected now (read from the client, as ``state`` is): the one check every view uses."""
+        return self.state is ConnState.CONNECTED
+
+    @property
     def state(self) -> ConnState:
         nc = self.nc
         if self.offline:

@@ -21,6 +21,7 @@ from natstui.model.monitor import Monitor
 from natstui.model.store import RingStore
 from natstui.model.view import StreamView
 from natstui.ui.screens.base import ViewScreen
+from natstui.ui.textual_internals import is_closing, mode_is_built
 from natstui.ui.screens.help import HelpScreen
 from natstui.ui.views import ACTIONS, VIEWS
 from natstui.ui.widgets.status import StatusBar
@@ -84,6 +85,7 @@ class NatsTuiApp(App):
         self._connect = connect
         self.last_refusal = ""  # the newest read-only refusal, as shown
         self.selected_stream: Optional[str] = None  # shared by the Streams and Consumers views
+        self._jetstream: Optional["JetStream"] = None
         self.decoder_rules, self.keymap, self._config_warnings = _load_config(self.settings)
         # Pane widths the user chose (the config file's [layout] table), changed by the views.
         self.pane_widths = load_layout()
@@ -129,7 +131,7 @@ class NatsTuiApp(App):
 
     def _current_view(self) -> Optional[ViewScreen]:
         """The visible view, or None (also while the app shuts down and its screen stacks are gone)."""
-        if self._exit or not self.is_running:  # not running: shutting down, its screens being taken apart
+        if is_closing(self) or not self.is_running:  # not running: shutting down, its screens being taken apart
             return None
         try:
             screen = self.screen
@@ -139,7 +141,7 @@ class NatsTuiApp(App):
 
     def _view_under_modals(self) -> Optional[ViewScreen]:
         """The topmost view of the screen stack: the current one, or the one under open dialogs."""
-        if self._exit or not self.is_running:
+        if is_closing(self) or not self.is_running:
             return None
         try:
             stack = self.screen_stack
@@ -237,10 +239,14 @@ class NatsTuiApp(App):
 
     # -- shared helpers for every view ---------------------------------------------------
     def jetstream(self) -> "JetStream":
-        """The JetStream API of the current connection (domain from the context or --js-domain)."""
+        """The JetStream API of the current connection (domain from the context or --js-domain);
+        made again after a new connection. ``.context`` is nats-py's, for Key-Value and Object Store."""
         from natstui.client.jetstream import JetStream  # not needed for the first frame
 
-        return JetStream(self.session.nc, self.settings.connection.js_domain)
+        nc = self.session.nc
+        if self._jetstream is None or self._jetstream.nc is not nc:
+            self._jetstream = JetStream(nc, self.settings.connection.js_domain)
+        return self._jetstream
 
     def allow_change(self, what: str) -> bool:
         """False (and a visible reason) when ``--read-only`` forbids changing server state."""
@@ -258,7 +264,7 @@ class NatsTuiApp(App):
 
     # -- views and actions --------------------------------------------------------------
     def action_show_view(self, name: str) -> None:
-        if self._exit:  # a view key typed after q: the app is closing, don't build a screen
+        if is_closing(self):  # a view key typed after q: the app is closing, don't build a screen
             return
         if name in self.MODES and self.current_mode != name:
             self.switch_mode(name)
@@ -269,7 +275,7 @@ class NatsTuiApp(App):
     _hold_frames = True
 
     def switch_mode(self, mode: str):
-        self._hold_frames = mode not in self._screen_stacks and self.current_mode != "_default"
+        self._hold_frames = not mode_is_built(self, mode) and self.current_mode != "_default"
         try:
             return super().switch_mode(mode)
         finally:
@@ -280,7 +286,7 @@ class NatsTuiApp(App):
             super().delay_update(delay)
 
     def action_run_global(self, name: str) -> None:
-        if self._exit:
+        if is_closing(self):
             return
         for spec in ACTIONS:
             if spec.name == name:

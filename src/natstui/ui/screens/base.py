@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,8 +15,59 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 
 from natstui.client.session import describe_error
+from natstui.ui.textual_internals import mark_stylesheet_current
 from natstui.ui.widgets.keybar import KeyBar
 from natstui.ui.widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+
+class Refresher:
+    """One view's periodic work, the one way natstui polls.
+
+    ``start`` begins a run and returns its worker (a ``@work(exclusive=True)`` method,
+    so a manual refresh and a timed one never run together). The view's ``slow_tick``
+    calls :meth:`poll`, and the app ticks only the view that is shown, so polling stops
+    while another view or a dialog covers it. A run starts when the previous one has
+    finished and ``every`` seconds have passed since; at once after a reconnection (when
+    ``on_reconnect``, if given, is called first) and when the view shows again.
+    """
+
+    def __init__(self, view: "ViewScreen", every: float, start: Callable[[], "Worker[Any] | None"], *,
+                 on_reconnect: Optional[Callable[[], None]] = None) -> None:
+        self.view = view
+        self.every = every
+        self.start = start
+        self.on_reconnect = on_reconnect
+        self._worker: "Worker[Any] | None" = None
+        self._due = 0.0  # monotonic time of the next run
+        self._was_connected = False
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None and not self._worker.is_finished
+
+    def soon(self) -> None:
+        """Run at the next poll (the view is shown again: what changed meanwhile is not known)."""
+        self._due = 0.0
+
+    def poll(self) -> None:
+        connected = self.view.connected
+        reconnected = connected and not self._was_connected
+        self._was_connected = connected
+        if not connected:
+            return
+        if reconnected and self.on_reconnect is not None:
+            self.on_reconnect()
+        if self.busy:
+            return  # never two runs at once
+        now = time.monotonic()
+        if self._worker is not None:  # finished since the last poll: the interval counts from its end
+            self._worker = None
+            self._due = now + self.every
+        if reconnected or now >= self._due:
+            self._worker = self.start()
 
 
 def takes_keys(widget: Optional[Widget]) -> bool:
@@ -42,17 +93,11 @@ class ViewScreen(Screen):
         Binding("Y", "copy_subject", "Copy subject", show=False, id="view.copy_subject"),
     ]
     ready = False  # set once the body is mounted; the app's timers wait for it
+    refreshers: tuple[Refresher, ...] = ()  # polled from slow_tick while the view is shown
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Textual re-parses every stylesheet of the app (twice) when a mode's screen is first
-        # made, because a new screen has not seen the newest stylesheet. A new screen is styled
-        # from the app's current stylesheet when it mounts; marking it current saves ~15 ms at
-        # start-up and at each view's first showing (a theme change still updates every screen).
-        try:
-            self._css_update_count = self.app._css_update_count
-        except Exception:  # made outside a running app
-            pass
+        mark_stylesheet_current(self)  # saves a stylesheet re-parse (see textual_internals)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -62,6 +107,9 @@ class ViewScreen(Screen):
     def on_screen_resume(self) -> None:
         # The status bar is true from the first frame a view shows, not from the next timer tick.
         self.app.refresh_status(self)  # type: ignore[attr-defined]
+        for refresher in self.refreshers:  # what changed while it was covered is not known
+            refresher.soon()
+            refresher.poll()
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
         return iter(())
@@ -78,25 +126,19 @@ class ViewScreen(Screen):
     # -- the connection, for views that talk to the server ----------------------------------
     @property
     def connected(self) -> bool:
-        from natstui.client.session import ConnState
+        return self.app.session.connected  # type: ignore[attr-defined]
 
-        return self.app.session.state is ConnState.CONNECTED  # type: ignore[attr-defined]
-
-    def js(self):
-        """nats-py's JetStream context for the current connection (made again after a new connect)."""
-        nc = self.app.session.nc  # type: ignore[attr-defined]
-        if getattr(self, "_js_for", None) is not nc:
-            from natstui.client.jetstream import js_context
-
-            self._js_for = nc
-            self._js = js_context(nc, self.app.settings.connection.js_domain)  # type: ignore[attr-defined]
-        return self._js
+    def js(self) -> Any:
+        """nats-py's JetStream context for the current connection (Key-Value, Object Store)."""
+        return self.app.jetstream().context  # type: ignore[attr-defined]
 
     def tick(self) -> None:
-        """Called by the app at the stream's frame rate (~30 Hz)."""
+        """Called by the app at the stream's frame rate (20 Hz) while the view is shown."""
 
     def slow_tick(self) -> None:
-        """Called by the app a few times a second."""
+        """Called by the app four times a second while the view is shown: polls its refreshers."""
+        for refresher in self.refreshers:
+            refresher.poll()
 
     # -- the inspector's clipboard (OSC 52: works over SSH too) ----------------------------
     def _inspected(self):
@@ -141,19 +183,15 @@ class ScanningView(ViewScreen):
     scan: Any = None
     bucket: Optional[str] = None
     error = ""
-    _next_poll = 0.0
-    _was_connected = False
 
-    def poll_and_recover(self) -> None:
-        """From ``slow_tick``: the bucket list every few seconds; after a reconnection, the open bucket again."""
-        connected = self.connected
-        now = time.monotonic()
-        if connected and (not self._was_connected or now >= self._next_poll):
-            self._next_poll = now + self.BUCKET_POLL
-            self.poll_buckets()
-            if not self._was_connected and self.bucket and self.scan is None:
-                self.restart_scan()  # a running scan recovers on its own
-        self._was_connected = connected
+    def start_polling(self) -> None:
+        """From ``on_mount``: the bucket list every few seconds; after a reconnection, the open bucket again."""
+        self.bucket_poll = Refresher(self, self.BUCKET_POLL, self.poll_buckets, on_reconnect=self._recover)
+        self.refreshers = (self.bucket_poll,)
+
+    def _recover(self) -> None:
+        if self.bucket and self.scan is None:
+            self.restart_scan()  # a running scan recovers on its own
 
     async def replace_scan(self, make: Callable[[], Any], what: str, wanted: Callable[[], bool]) -> None:
         """Stop the running scan, then start ``make()`` unless the view moved on meanwhile."""
@@ -191,5 +229,4 @@ class ScanningView(ViewScreen):
 
     def on_screen_resume(self) -> None:
         if self.app.current_mode == self.VIEW_NAME and self.scan is None and self.bucket and self.connected:
-            self._next_poll = 0.0
             self._open_bucket(self.bucket, force=True)  # list afresh: changes while away are not known

@@ -11,11 +11,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from natstui.client.session import ConnState, describe_error
+from natstui.client.session import describe_error
 from natstui.model.jetstream import consumer_details, consumer_row, format_duration
 from natstui.model.sanitize import escape_line
-from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.textual_internals import set_select_blank_allowed
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
 
@@ -52,16 +53,8 @@ class ConsumersScreen(ViewScreen):
         self.stream_names: List[str] = []
         self.ready = True
         table.focus()
-        self.refresh_consumers()
-        self.set_interval(REFRESH_SECONDS, self.refresh_if_shown, name="consumers-refresh")
-
-    def refresh_if_shown(self) -> None:
-        if self.app.screen is self:  # not while the workbench or another view covers it
-            self.refresh_consumers()
-
-    def on_screen_resume(self) -> None:
-        if getattr(self, "ready", False):
-            self.refresh_consumers()
+        self.refreshers = (Refresher(self, REFRESH_SECONDS, self.refresh_consumers),)
+        self.slow_tick()
 
     def on_screen_suspend(self) -> None:
         # An open picker never stays open under another screen, to take the keys on return.
@@ -82,7 +75,7 @@ class ConsumersScreen(ViewScreen):
 
     @work(exclusive=True, group="consumers-list", exit_on_error=False)
     async def refresh_consumers(self) -> None:
-        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
+        if not self.connected:
             self._title("not connected")
             return
         js = self.app.jetstream()  # type: ignore[attr-defined]
@@ -110,7 +103,7 @@ class ConsumersScreen(ViewScreen):
         with self.prevent(Select.Changed):
             # The blank "stream" prompt is only for while no stream is known: once there are
             # streams, every entry of the picker is a stream (Select has no public setter).
-            select._allow_blank = not names
+            set_select_blank_allowed(select, not names)
             select.set_options([(n, n) for n in names])
             if self.stream in names:
                 select.value = self.stream

@@ -103,11 +103,12 @@ class KeyValueScreen(ScanningView):
         self.bucket_table.focus()
         self._update_info()
         self.ready = True
+        self.start_polling()
         self.slow_tick()
 
     # -- connection and polling -------------------------------------------------------------------
     def slow_tick(self) -> None:
-        self.poll_and_recover()
+        super().slow_tick()  # the bucket list, and the open bucket after a reconnection
         self._update_info()
 
     @work(exclusive=True, group="kv-buckets", exit_on_error=False)
@@ -495,5 +496,4 @@ class KeyValueScreen(ScanningView):
             return
         self.notify(done, markup=False)
         if what in ("create", "delete-bucket"):
-            self._next_poll = 0.0
             self.poll_buckets()

@@ -138,6 +138,7 @@ class ObjectStoreScreen(ScanningView):
         self.bucket_table.focus()
         self._update_info()
         self.ready = True
+        self.start_polling()
         self.slow_tick()
 
     # -- connection and polling -------------------------------------------------------------------
@@ -148,7 +149,7 @@ class ObjectStoreScreen(ScanningView):
         self._debounce_timers[name] = self.set_timer(delay, callback)
 
     def slow_tick(self) -> None:
-        self.poll_and_recover()
+        super().slow_tick()  # the bucket list, and the open bucket after a reconnection
         faded = {name for name in self._fresh_rows if not self.index.fresh(name)}
         if faded:
             self._render_rows(faded)  # the highlight of a live change fades after a few seconds

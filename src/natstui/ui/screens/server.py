@@ -9,7 +9,6 @@ it is visible, and on ``u``.
 
 from __future__ import annotations
 
-import time
 from typing import List, Optional
 
 from rich.console import RenderableType
@@ -33,7 +32,7 @@ from natstui.client.server import (
 from natstui.client.session import ConnState, describe_error
 from natstui.model.decode import human_size
 from natstui.model.sanitize import escape_line
-from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.widgets.status import format_rtt
 
 ACCOUNT_EVERY = 5.0  # seconds between JetStream account queries while the view is visible
@@ -199,7 +198,7 @@ class ServerScreen(ViewScreen):
         self.account: Optional[AccountUsage] = None
         self.account_error = ""
         self.account_busy = False
-        self.account_at: Optional[float] = None  # monotonic time of the last account query
+        self.refreshers = (Refresher(self, ACCOUNT_EVERY, self.refresh_account),)
         self.collect_and_show()
         self.query_one("#server-body").focus()
         self.ready = True
@@ -246,11 +245,7 @@ class ServerScreen(ViewScreen):
 
     def slow_tick(self) -> None:
         self.collect_and_show()
-        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
-            return
-        due = self.account_at is None or time.monotonic() - self.account_at >= ACCOUNT_EVERY
-        if due and not self.account_busy:
-            self.refresh_account()
+        super().slow_tick()  # the JetStream account usage every few seconds
 
     @work(exclusive=True, group="server-account", exit_on_error=False)
     async def refresh_account(self, manual: bool = False) -> None:
@@ -268,11 +263,10 @@ class ServerScreen(ViewScreen):
                 self.account_error = app.session.safe(describe_error(exc))  # type: ignore[attr-defined]
         finally:
             self.account_busy = False
-            self.account_at = time.monotonic()
         self.collect_and_show()
 
     def action_refresh(self) -> None:
-        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
+        if not self.connected:
             self.app.notify("Not connected: nothing to refresh.", severity="warning", timeout=5, markup=False)
             return
         self.collect_and_show()

@@ -9,7 +9,6 @@ endpoint) opens the compose screen to send that endpoint a test request.
 
 from __future__ import annotations
 
-import time
 from typing import List, Optional
 
 from rich.text import Text
@@ -22,7 +21,7 @@ from textual.widgets import DataTable, Static
 from natstui.client.services import Discovery, Endpoint, discover
 from natstui.client.session import ConnState, describe_error
 from natstui.model.sanitize import escape_line
-from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.svc_tables import (
     ENDPOINT_COLUMNS,
@@ -70,7 +69,7 @@ class ServicesScreen(ViewScreen):
         self.discovery: Optional[Discovery] = None
         self.error_text = ""
         self.busy = False
-        self.last_refresh: Optional[float] = None  # monotonic time of the last discovery's end
+        self.refreshers = (Refresher(self, REFRESH_EVERY, self.refresh_services),)
         self.shown_endpoints: List[Endpoint] = []
         self.svc_table.focus()
         self._update_info()
@@ -78,13 +77,9 @@ class ServicesScreen(ViewScreen):
 
     # -- timer ---------------------------------------------------------------------
     def slow_tick(self) -> None:
-        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
-            if self.discovery is None:
-                self._update_info()
-            return
-        due = self.last_refresh is None or time.monotonic() - self.last_refresh >= REFRESH_EVERY
-        if due and not self.busy:
-            self.refresh_services()
+        if not self.connected and self.discovery is None:
+            self._update_info()
+        super().slow_tick()
 
     # -- discovery --------------------------------------------------------------------
     @work(exclusive=True, group="services", exit_on_error=False)
@@ -102,7 +97,6 @@ class ServicesScreen(ViewScreen):
             return
         finally:
             self.busy = False
-            self.last_refresh = time.monotonic()
             self._update_info()
         self.error_text = ""
         self.show_discovery(found)
@@ -208,7 +202,7 @@ class ServicesScreen(ViewScreen):
 
     # -- actions -------------------------------------------------------------------
     def action_refresh(self) -> None:
-        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
+        if not self.connected:
             self.app.notify("Not connected: cannot discover services.", severity="warning", timeout=5, markup=False)
             return
         if not self.busy:

@@ -11,11 +11,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from natstui.client.session import ConnState
 from natstui.model.decode import human_size
 from natstui.model.jetstream import age, stream_details, stream_row
 from natstui.model.sanitize import escape_line
-from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
@@ -51,8 +50,8 @@ class StreamsScreen(ViewScreen):
         self.error = ""
         self.ready = True
         table.focus()
-        self.refresh_streams()
-        self.set_interval(REFRESH_SECONDS, self.refresh_if_shown, name="streams-refresh")
+        self.refreshers = (Refresher(self, REFRESH_SECONDS, self.refresh_streams),)
+        self.slow_tick()
 
     # -- data --------------------------------------------------------------------------
     @property
@@ -62,17 +61,9 @@ class StreamsScreen(ViewScreen):
     def action_refresh(self) -> None:
         self.refresh_streams()
 
-    def on_screen_resume(self) -> None:
-        if self.ready:
-            self.refresh_streams()
-
-    def refresh_if_shown(self) -> None:
-        if self.app.screen is self:  # not while a message browser or another view covers it
-            self.refresh_streams()
-
     @work(exclusive=True, group="streams-list", exit_on_error=False)
     async def refresh_streams(self) -> None:
-        if self.app.session.state is not ConnState.CONNECTED:  # type: ignore[attr-defined]
+        if not self.connected:
             self._show_title("not connected")
             return
         try:

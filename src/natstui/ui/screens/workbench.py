@@ -27,7 +27,7 @@ from natstui.model.decode import preview
 from natstui.model.jetstream import consumer_row, format_duration, ns_to_seconds
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
-from natstui.ui.screens.base import ViewScreen
+from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.screens.messages import stored_record
 from natstui.ui.widgets.inspector import Inspector
@@ -95,7 +95,7 @@ class WorkbenchScreen(ViewScreen):
         self.ready = True
         self._title()
         self.start()
-        self.set_interval(2.0, self.refresh_numbers, name="workbench-numbers")
+        self.refreshers = (Refresher(self, 2.0, self.refresh_numbers),)
 
     async def on_unmount(self) -> None:
         if self.bench is not None:

@@ -162,7 +162,7 @@ class SubjectTree(Tree[SubjectNode]):
         except IndexError:
             return
         start = tree_line._get_guide_width(self.guide_depth, self.show_root)
-        end = start + 2 + tree_line.node._label.cell_len  # the expand icon (or its blank), then the name
+        end = start + 2 + tree_line.node.label.cell_len  # the expand icon (or its blank), then the name
         width = self.scrollable_content_region.width
         # from the left edge if it fits; else the name's end at the right edge, or, for a name
         # wider than the pane, the name's start (the expand icon gives way first)
@@ -177,9 +177,9 @@ class SubjectTree(Tree[SubjectNode]):
     # -- drawing ---------------------------------------------------------------
     def render_label(self, node: TreeNode[SubjectNode], base_style: Style, style: Style) -> Text:
         data = node.data
-        label = node._label.copy()
+        label = node.label.copy()
         label.stylize(style)
-        if node._allow_expand:
+        if node.allow_expand:
             prefix = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, base_style)
         else:
             prefix = ("  ", base_style)
