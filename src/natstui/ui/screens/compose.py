@@ -19,7 +19,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
@@ -40,6 +39,7 @@ from natstui.model.records import Record
 from natstui.model.sanitize import escape_block, escape_line
 from natstui.model.subjects import subject_matches
 from natstui.model.timefmt import format_clock
+from natstui.ui.screens.dialog import Dialog
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.keybar import KeyBar
 
@@ -121,7 +121,7 @@ def open_request(app, subject: str, about: str = "") -> None:
     app.push_screen(ComposeScreen(REQUEST, draft=draft, about=about, kept_for=subject))
 
 
-class ComposeScreen(ModalScreen[None]):
+class ComposeScreen(Dialog[None]):
     """Subject, headers and payload; Publish, or Request and see the reply beside them."""
 
     BINDING_GROUP_TITLE = "Publish and request"
@@ -129,7 +129,6 @@ class ComposeScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "publish", "Publish", priority=True, id="compose.publish"),
         Binding("ctrl+r", "request", "Request", priority=True, id="compose.request"),
-        Binding("escape", "close", "Close", id="compose.close"),
     ]
 
     TITLES = {
@@ -369,12 +368,9 @@ class ComposeScreen(ModalScreen[None]):
         self._set_result(Text(f"… waiting up to {timeout:g} s for a reply on {escape_line(subject)}", style="yellow"))
         self._request(subject, headers, payload, timeout)
 
-    def action_close(self) -> None:
-        if not self.is_current:
-            return
+    def on_cancel(self) -> None:  # Esc or Close: the draft is kept, an unsent edit said
         self._save_draft()
         self._keep_unsent()
-        self.dismiss(None)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id
@@ -383,7 +379,7 @@ class ComposeScreen(ModalScreen[None]):
         elif button == "compose-request":
             self.action_request()
         else:
-            self.action_close()
+            self.action_cancel()
 
     # -- server calls ------------------------------------------------------------------
     @work(exclusive=True, group="compose", exit_on_error=False)

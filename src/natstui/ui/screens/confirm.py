@@ -4,25 +4,24 @@ The rule every confirmation follows: a non-destructive one (``danger=False``:
 put, create, upload) focuses its action, so Enter does what was asked; a
 destructive one (delete, purge, replace) focuses Cancel, so Enter alone
 changes nothing. Cancelled, a confirmation always says what was not done
-(``not_done``), and a dialog that asked for it (``ConfirmingDialog``) stays
+(``not_done``), and a dialog that asked for it (a ``Dialog`` with ``confirm``) stays
 open with what was typed, so no draft is lost.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Optional
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from natstui.model.sanitize import escape_line
+from natstui.ui.screens.dialog import Dialog
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Dismisses with True only when confirmed (and, if asked, the name typed exactly).
 
     ``danger`` picks the default focus: Cancel when destructive, the action
@@ -30,7 +29,7 @@ class ConfirmScreen(ModalScreen[bool]):
     "Not saved: key a.b in bucket CFG.").
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
+    CANCELLED = False
 
     def __init__(self, question: str, *, danger: bool = True, type_to_confirm: Optional[str] = None,
                  confirm_label: str = "Confirm", not_done: str = "") -> None:
@@ -63,55 +62,17 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value == self.type_to_confirm:
-            self._answer(True)
+            self.close(True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self._answer(event.button.id == "confirm-yes")
-
-    def action_cancel(self) -> None:
-        self._answer(False)
-
-    def _answer(self, confirmed: bool) -> None:
-        if not self.is_current:  # two keys in quick succession: answer once
-            return
-        if not confirmed:
-            self.app.notify(escape_line(self.not_done), title="Cancelled", severity="warning", timeout=6, markup=False)
-        self.dismiss(confirmed)
+        if event.button.id == "confirm-yes":
+            self.close(True)
+        else:
+            self.action_cancel()
 
 
-class ConfirmingDialog(ModalScreen):
-    """A dialog whose result may need a confirmation before it closes.
-
-    ``confirm`` (given by whoever opens the dialog) builds the ConfirmScreen
-    for a result, or returns None when none is needed. Confirmed, the dialog
-    closes with the result; cancelled, it stays open with everything typed,
-    and the ConfirmScreen has said what was not done.
-    """
-
-    def __init__(self, *, confirm: Optional[Callable[[Any], Optional[ConfirmScreen]]] = None) -> None:
-        super().__init__()
-        self.confirm = confirm
-
-    def _close(self, result=None) -> None:
-        """Close with ``result`` (None: cancelled), after its confirmation if one is asked for."""
-        if not self.is_current:  # a second close (two keys in quick succession) is ignored
-            return
-        question = self.confirm(result) if result is not None and self.confirm is not None else None
-        if question is None:
-            self.dismiss(result)
-            return
-
-        def answered(confirmed: Optional[bool]) -> None:
-            if confirmed:
-                self.dismiss(result)
-
-        self.app.push_screen(question, answered)
-
-
-class PromptScreen(ModalScreen[Optional[str]]):
+class PromptScreen(Dialog[Optional[str]]):
     """Asks for one value; dismisses with the text, or None when cancelled."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(self, question: str, *, value: str = "", placeholder: str = "", not_done: str = "") -> None:
         super().__init__()
@@ -132,17 +93,10 @@ class PromptScreen(ModalScreen[Optional[str]]):
         self.query_one("#prompt-input", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._answer(event.value)
+        self.close(event.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self._answer(self.query_one("#prompt-input", Input).value if event.button.id == "prompt-ok" else None)
-
-    def action_cancel(self) -> None:
-        self._answer(None)
-
-    def _answer(self, value: Optional[str]) -> None:
-        if not self.is_current:
-            return
-        if value is None and self.not_done:
-            self.app.notify(escape_line(self.not_done), title="Cancelled", severity="warning", timeout=6, markup=False)
-        self.dismiss(value)
+        if event.button.id == "prompt-ok":
+            self.close(self.query_one("#prompt-input", Input).value)
+        else:
+            self.action_cancel()

@@ -6,18 +6,15 @@ from typing import Optional
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from natstui.model.view import MessageFilter
+from natstui.ui.screens.dialog import Dialog
 
 
-class FilterScreen(ModalScreen[Optional[MessageFilter]]):
+class FilterScreen(Dialog[Optional[MessageFilter]]):
     """Returns the new filter, or None when cancelled."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="filter.cancel")]
 
     def __init__(self, current: MessageFilter) -> None:
         super().__init__()
@@ -57,15 +54,12 @@ class FilterScreen(ModalScreen[Optional[MessageFilter]]):
     def _apply(self) -> None:
         flt = self._build()
         if flt is not None:
-            self.dismiss(flt)
+            self.close(flt)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "filter-apply":
             self._apply()
         elif event.button.id == "filter-clear":
-            self.dismiss(MessageFilter(scope=self.current.scope))
+            self.close(MessageFilter(scope=self.current.scope))
         else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            self.action_cancel()

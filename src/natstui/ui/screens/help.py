@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from natstui.ui.screens.dialog import Dialog
 
 
 def binding_rows(sections: Iterable[Tuple[str, List[Binding]]], key_display) -> Table:
@@ -27,9 +28,9 @@ def binding_rows(sections: Iterable[Tuple[str, List[Binding]]], key_display) -> 
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("q,question_mark", "cancel", "Close", id="help.close"),
     ]
 
     def __init__(self, sections: List[Tuple[str, List[Binding]]]) -> None:
@@ -49,6 +50,3 @@ class HelpScreen(ModalScreen[None]):
         keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
         names = [k.strip() for k in keys.split(",") if k.strip()]
         return " / ".join(self.app.get_key_display(Binding(k, binding.action)) for k in names)
-
-    def action_dismiss(self) -> None:  # type: ignore[override]
-        self.dismiss(None)

@@ -8,9 +8,7 @@ from weakref import WeakKeyDictionary
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from natstui.model.jetstream import (
@@ -23,7 +21,7 @@ from natstui.model.jetstream import (
     StreamForm,
 )
 from natstui.model.sanitize import escape_line
-
+from natstui.ui.screens.dialog import Dialog
 
 # What a cancelled form held, per app and form, so that it reopens as the user left it.
 _drafts: "WeakKeyDictionary[object, Dict[str, Dict[str, Any]]]" = WeakKeyDictionary()
@@ -33,15 +31,15 @@ def _select(options, value: str, id: str) -> Select:
     return Select([(o, o) for o in options], value=value, allow_blank=False, id=id)
 
 
-class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
+class FormScreen(Dialog[Optional[Dict[str, Any]]]):
     """A form in a dialog: ``fields`` map input ids to the dataclass fields they fill."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
     TITLE_TEXT = ""
     SUBMIT = "Create"
     KEEP_DRAFT = True  # a cancelled form reopens with what was typed
 
-    def not_done(self) -> str:
+    @property
+    def not_done(self) -> str:  # type: ignore[override]  # type: ignore[override]
         """The notice when the form is cancelled."""
         return f"Not created: {self.TITLE_TEXT.lower()}. The form keeps what you typed."
 
@@ -88,13 +86,9 @@ class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
     def on_input_submitted(self) -> None:
         self.submit()
 
-    def action_cancel(self) -> None:
-        if not self.is_current:
-            return
+    def on_cancel(self) -> None:
         if self.KEEP_DRAFT:
             _drafts.setdefault(self.app, {})[self.draft_key()] = {w.id: w.value for w in self._fields()}  # type: ignore[attr-defined]
-        self.app.notify(self.not_done(), title="Cancelled", severity="warning", timeout=6, markup=False)
-        self.dismiss(None)
 
     def submit(self) -> None:
         try:
@@ -128,7 +122,8 @@ class FormScreen(ModalScreen[Optional[Dict[str, Any]]]):
 class StreamCreateScreen(FormScreen):
     TITLE_TEXT = "New stream"
 
-    def not_done(self) -> str:
+    @property
+    def not_done(self) -> str:  # type: ignore[override]
         return "Not created: new stream. The form keeps what you typed."
 
     def compose_fields(self) -> ComposeResult:
@@ -177,7 +172,8 @@ class PurgeScreen(FormScreen):
         super().__init__()
         self.stream = stream
 
-    def not_done(self) -> str:
+    @property
+    def not_done(self) -> str:  # type: ignore[override]
         return f"Not purged: stream {self.stream}."
 
     def compose_fields(self) -> ComposeResult:
@@ -227,7 +223,8 @@ class ConsumerCreateScreen(FormScreen):
         super().__init__()
         self.stream = stream
 
-    def not_done(self) -> str:
+    @property
+    def not_done(self) -> str:  # type: ignore[override]
         return f"Not created: pull consumer on {self.stream}. The form keeps what you typed."
 
     def draft_key(self) -> str:

@@ -11,23 +11,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from natstui.client.kv import BucketConfig, key_is_valid
 from natstui.model.decode import human_size
 from natstui.model.kv import parse_duration
 from natstui.model.sanitize import escape_line
-from natstui.ui.screens.confirm import ConfirmingDialog, ConfirmScreen
+from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.screens.dialog import Dialog
 
 _JSON_LOOK = ("{", "[")
 
 
 Confirm = Optional[Callable[[Any], Optional[ConfirmScreen]]]
-
-
-class _Dialog(ConfirmingDialog):
-    """A modal that closes once (a second close is ignored), after its confirmation if it asks one."""
 
 
 def json_problem(text: str) -> str:
@@ -44,7 +40,7 @@ def json_problem(text: str) -> str:
     return ""
 
 
-class PutScreen(_Dialog, ModalScreen[Optional[Tuple[str, bytes]]]):
+class PutScreen(Dialog[Optional[Tuple[str, bytes]]]):
     """Edit a value: dismisses with (key, value bytes), or None when cancelled.
 
     A value that looks like JSON (starts with ``{`` or ``[``) is checked; an
@@ -103,7 +99,7 @@ class PutScreen(_Dialog, ModalScreen[Optional[Tuple[str, bytes]]]):
             self._error(f"{problem}. Save again to store it as plain text anyway.")
             self.query_one("#kv-put-save", Button).label = "Save anyway"
             return
-        self._close((key, text.encode("utf-8")))
+        self.close((key, text.encode("utf-8")))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if self._accepted_invalid is not None and event.text_area.text != self._accepted_invalid:
@@ -118,16 +114,13 @@ class PutScreen(_Dialog, ModalScreen[Optional[Tuple[str, bytes]]]):
         if event.button.id == "kv-put-save":
             self.action_save()
         else:
-            self._close(None)
-
-    def action_cancel(self) -> None:
-        self._close(None)
+            self.action_cancel()
 
 
-class CreateBucketScreen(_Dialog, ModalScreen[Optional[BucketConfig]]):
+
+class CreateBucketScreen(Dialog[Optional[BucketConfig]]):
     """The settings of a new key-value bucket."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="kv.create.cancel")]
 
     def __init__(self, *, confirm: Confirm = None) -> None:
         super().__init__(confirm=confirm)
@@ -189,7 +182,7 @@ class CreateBucketScreen(_Dialog, ModalScreen[Optional[BucketConfig]]):
         except ValueError as exc:
             self.query_one("#kv-create-error", Static).update(Text(str(exc), style="bold red"))
             return
-        self._close(config)
+        self.close(config)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._submit()
@@ -198,10 +191,8 @@ class CreateBucketScreen(_Dialog, ModalScreen[Optional[BucketConfig]]):
         if event.button.id == "kv-create-ok":
             self._submit()
         else:
-            self._close(None)
+            self.action_cancel()
 
-    def action_cancel(self) -> None:
-        self._close(None)
 
 
 DIFF_STYLE = {"-": "red", "+": "green", "@": "cyan", " ": ""}
@@ -215,10 +206,10 @@ def diff_text(rows: List[Tuple[str, str]]) -> Text:
     return text
 
 
-class DiffScreen(_Dialog, ModalScreen[None]):
+class DiffScreen(Dialog[None]):
     """Two revisions of a key, line by line."""
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="kv.diff.close")]
+    BINDINGS = [Binding("q", "cancel", "Close", id="kv.diff.close")]
 
     def __init__(self, title: str, rows: List[Tuple[str, str]], kind: str) -> None:
         super().__init__()
@@ -241,16 +232,13 @@ class DiffScreen(_Dialog, ModalScreen[None]):
         self.query_one("#kv-diff-scroll").focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self._close(None)
-
-    def action_close(self) -> None:
-        self._close(None)
+        self.action_cancel()
 
 
-class UploadScreen(_Dialog, ModalScreen[Optional[Tuple[str, str, str]]]):
+
+class UploadScreen(Dialog[Optional[Tuple[str, str, str]]]):
     """A file to upload: dismisses with (path, object name, description)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="objects.upload.cancel")]
 
     def __init__(self, bucket: str, path: str = "", *, confirm: Confirm = None) -> None:
         super().__init__(confirm=confirm)
@@ -280,7 +268,7 @@ class UploadScreen(_Dialog, ModalScreen[Optional[Tuple[str, str, str]]]):
             self.query_one("#obj-upload-error", Static).update(Text("No such file.", style="bold red"))
             return
         name = self.query_one("#obj-upload-name", Input).value.strip() or os.path.basename(path)
-        self._close((path, name, self.query_one("#obj-upload-description", Input).value.strip()))
+        self.close((path, name, self.query_one("#obj-upload-description", Input).value.strip()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._submit()
@@ -289,7 +277,5 @@ class UploadScreen(_Dialog, ModalScreen[Optional[Tuple[str, str, str]]]):
         if event.button.id == "obj-upload-ok":
             self._submit()
         else:
-            self._close(None)
+            self.action_cancel()
 
-    def action_cancel(self) -> None:
-        self._close(None)
