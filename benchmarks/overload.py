@@ -36,7 +36,7 @@ from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    benchmark_main, hook_frames, load_average, machine_rows, ms, pause_app_timers, percentile, print_kv,
+    GcWatch, benchmark_main, hook_frames, load_average, machine_rows, ms, pause_app_timers, percentile, print_kv,
     print_table, publisher_spec, read_result, reap, reap_all, start_paced_publisher, stop_publisher, versions,
     wait_connected,
 )
@@ -222,6 +222,8 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                 prof.enable()
             total0, dropped0, reconnects0 = app.store.total, app.session.total_dropped, app.session.reconnects
             frames["count"] = 0
+            gcw = GcWatch()
+            gcw.active = True
             queued[0] = 0
             lag.clear()
             lag_on[0] = True
@@ -244,13 +246,16 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             finally:
                 span = perf() - t0
                 lag_on[0] = False
+                gcw.active = False
+                gcw.close()
                 if prof is not None:
                     prof.disable()
                     prof.dump_stats(args.profile)
                 res = {"name": name, "rate": rate, "samples": samples, "timeouts": timeouts, "not_shown": not_shown,
                        "span": span, "frames": frames["count"], "lag": list(lag),
                        "received": app.store.total - total0, "dropped": app.session.total_dropped - dropped0,
-                       "reconnects": app.session.reconnects - reconnects0, "queued": queued[0]}
+                       "reconnects": app.session.reconnects - reconnects0, "queued": queued[0],
+                       "gc": gcw.summary()}
                 res["published"] = await asyncio.to_thread(stop_all, procs) if procs else None
                 res["state"] = app.session.state.value
             # let the backlog go before the next phase
@@ -263,7 +268,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             if args.capacity:
                 out["capacity"] = {"rate": args.capacity, "measured": False}
             else:
-                total0, dropped0 = app.store.total, app.session.total_dropped
+                total0, dropped0, reconnects0 = app.store.total, app.session.total_dropped, app.session.reconnects
                 procs = start_publishers(url, 0, args.capacity_publishers, args.size, args.subjects,
                                          duration=args.capacity_seconds, stdin_stop=False)
                 t_start = perf()
@@ -271,6 +276,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                     await asyncio.sleep(0.005)
                 await asyncio.sleep(1.0)
                 a_total, a_t = app.store.total, perf()
+                b_total, b_t = a_total, a_t
                 while any(p.poll() is None for p in procs) and perf() - a_t < args.capacity_seconds + 30:
                     await asyncio.sleep(0.05)
                     if app.store.total != a_total:
@@ -278,9 +284,12 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                     if perf() - a_t > args.capacity_seconds - 1.0:
                         break
                 published = [await asyncio.to_thread(read_result, p, 120) for p in procs]
-                rate = (b_total - a_total) / (b_t - a_t)
+                rate = (b_total - a_total) / (b_t - a_t) if b_t > a_t else 0.0
+                if rate <= 0:
+                    raise RuntimeError("the app took nothing in while the publishers sent: no capacity to measure")
                 out["capacity"] = {"rate": rate, "measured": True, "dropped": app.session.total_dropped - dropped0,
-                                   "published": sum(r["rate"] for r in published), "n": len(procs)}
+                                   "published": sum(r["rate"] for r in published), "n": len(procs),
+                                   "reconnects": app.session.reconnects - reconnects0}
                 await asyncio.sleep(2.0)
             capacity = out["capacity"]["rate"]
 
@@ -309,7 +318,8 @@ def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
     ]
     if cap["measured"]:
         rows.append(("intake capacity", f"{cap['rate']:,.0f} msgs/s (the store's growth while {cap['n']} publishers "
-                                        f"sent {cap['published']:,.0f} msgs/s flat out; {cap['dropped']:,} dropped)"))
+                                        f"sent {cap['published']:,.0f} msgs/s flat out; {cap['dropped']:,} dropped, "
+                                        f"{cap['reconnects']} reconnections)"))
     else:
         rows.append(("intake capacity", f"{cap['rate']:,.0f} msgs/s (given with --capacity)"))
     for ph in res["phases"]:
@@ -324,6 +334,7 @@ def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
         rows.append(("  loop lag, frames", f"lag p50 {ms(percentile(lag, 50))} ms, p95 "
                                            f"{ms(percentile(lag, 95))} ms, max {ms(percentile(lag, 100))} ms; "
                                            f"{ph['frames'] / ph['span']:.1f} frames/s"))
+        rows.append(("  gc pauses", ph["gc"]))
     print_kv("natstui overload benchmark (key to screen while the server sends more than the app takes in)",
              rows, width=110)
     base = next(p for p in res["phases"] if p["name"] == "baseline")
