@@ -87,7 +87,7 @@ async def test_subject_tree_counts_expands_and_filters(server_url, nc):
         # select "orders": the stream shows only that subtree
         await pilot.press("down", "down", "enter")
         await wait_until(lambda: len(app.view) == 4, pilot=pilot)
-        assert f"tree {p}.orders.>" in screen_text(app)
+        assert f"tree {p}.orders, {p}.orders.>" in screen_text(app)
         await nc.publish(f"{p}.logs.api", b"more")
         await nc.publish(f"{p}.orders.us.paid", b"more")
         await nc.flush()

@@ -49,7 +49,7 @@ def test_tree_scope_matches_node_and_subtree():
     view.update()
     view.set_filter(flt)
     assert [view.record_at(i).subject for i in range(len(view))] == ["orders.eu", "orders.eu.x"]
-    assert flt.describe() == "tree orders.eu.>"
+    assert flt.describe() == "tree orders.eu, orders.eu.>"  # what it shows: the node itself and below
 
 
 def test_invalid_filters_are_refused():
@@ -80,3 +80,42 @@ def test_filtered_view_trims_evicted_matches():
     view.update()
     assert len(view) == 5
     assert all(view.record_at(i) is not None for i in range(len(view)))
+
+
+def test_new_rows_count_what_is_held_and_passed_over_what_left_unseen():
+    store = RingStore(10)
+    view = StreamView(store)
+    fill(store, [("a", b"")] * 4)
+    view.update()
+    view.count_new(True)  # the stream stops following
+    fill(store, [("a", b"")] * 3)
+    view.update()
+    assert (view.new_rows, view.passed_over) == (3, 0)
+    # 12 more: the buffer holds 10, so 5 of the 15 new ones left it before anyone scrolled to them
+    fill(store, [("a", b"")] * 8)
+    view.update()
+    fill(store, [("a", b"")] * 4)
+    view.update()
+    assert len(view) == 10
+    assert (view.new_rows, view.passed_over) == (10, 5)
+    # more than a whole buffer between two updates counts too
+    fill(store, [("a", b"")] * 25)
+    view.update()
+    assert (view.new_rows, view.passed_over) == (10, 30)
+    view.count_new(False)  # following again
+    assert (view.new_rows, view.passed_over) == (0, 0)
+
+
+def test_new_rows_in_a_filtered_view():
+    store = RingStore(10)
+    view = StreamView(store)
+    view.set_filter(MessageFilter(subject="keep"))
+    fill(store, [("keep", b""), ("drop", b"")])
+    view.update()
+    view.count_new(True)
+    fill(store, [("keep", b""), ("drop", b"")] * 3)
+    view.update()
+    assert (view.new_rows, view.passed_over) == (3, 0)
+    fill(store, [("keep", b""), ("drop", b"")] * 4)  # 7 new matches, the buffer holds 5 of them
+    view.update()
+    assert len(view) == 5 and (view.new_rows, view.passed_over) == (5, 2)

@@ -35,6 +35,10 @@ _CONNECTIVITY = (OSError, asyncio.TimeoutError, nats_errors.TimeoutError, nats_e
                  nats_errors.StaleConnectionError)
 
 
+# Messages parsed between two turns of the event loop at most (see _Client._process_msg).
+YIELD_EVERY = 50
+
+
 class _Client(NATS):
     """nats-py's client, that never logs in without TLS once TLS was asked for.
 
@@ -50,6 +54,22 @@ class _Client(NATS):
     def __init__(self, tls_wanted: bool = False) -> None:
         super().__init__()
         self._tls_wanted = tls_wanted
+        self._since_yield = 0
+
+    async def _process_msg(self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes) -> None:
+        """nats-py's, with a turn of the event loop given up every ``YIELD_EVERY`` messages.
+
+        nats-py parses everything the socket delivered in one go (up to 256 KiB, ~1,500 small
+        messages, per turn of the loop) and each subscription's task then hands its whole queue to
+        the callback without a pause. Under a flood each turn of the loop carried that much work,
+        and a view switch, which takes Textual many turns, took seconds. Parsing stops here every
+        few hundred messages so that keys and frames get their turns in between.
+        """
+        await super()._process_msg(sid, subject, reply, data, headers)
+        self._since_yield += 1
+        if self._since_yield >= YIELD_EVERY:
+            self._since_yield = 0
+            await asyncio.sleep(0)
 
     async def _process_info(self, info: Dict[str, Any], initial_connection: bool = False) -> None:
         server = self._current_server

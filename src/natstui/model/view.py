@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -57,7 +58,8 @@ class MessageFilter:
     def describe(self) -> str:
         parts = []
         if self.scope:
-            parts.append(f"tree {self.scope}.>")
+            # the node itself and everything below it: "orders" matches orders and orders.eu.x
+            parts.append(f"tree {self.scope}, {self.scope}.>")
         if self.subject:
             parts.append(f"subject {self.subject}")
         if self.text:
@@ -72,6 +74,10 @@ class StreamView:
     keeps the list of matching sequences. ``update`` takes in what arrived
     since the last call (nothing while paused) and drops rows whose records
     the store has evicted.
+
+    While the stream is not following, rows that arrive are counted as new
+    (``count_new``): ``new_rows`` are those still held, ``passed_over`` those
+    the store evicted before anyone scrolled down to them.
     """
 
     def __init__(self, store: RingStore) -> None:
@@ -82,11 +88,35 @@ class StreamView:
         self._first = store.first_seq  # first sequence shown (unfiltered)
         self._matches: List[int] = []
         self._offset = 0  # index of the first live entry in _matches
+        self._new_from: Optional[int] = None  # rows from this sequence on are new (None: not counting)
+        self._new_added = 0  # rows added since counting started, held or evicted since
+
+    def count_new(self, on: bool) -> None:
+        """Start counting the rows that arrive from now on as new (the stream stopped following), or stop."""
+        self._new_from = self._upto + 1 if on else None
+        self._new_added = 0
+
+    @property
+    def new_rows(self) -> int:
+        """New rows still in the view (they are its last rows: eviction takes the oldest first)."""
+        new_from = self._new_from
+        if new_from is None:
+            return 0
+        if self.filter.active:
+            return len(self._matches) - bisect.bisect_left(self._matches, new_from, self._offset)
+        return max(0, self._upto - max(new_from, self._first) + 1)
+
+    @property
+    def passed_over(self) -> int:
+        """New rows the store evicted before they were seen."""
+        return self._new_added - self.new_rows if self._new_from is not None else 0
 
     def set_filter(self, flt: MessageFilter) -> None:
         self.filter = flt
         self._matches = []
         self._offset = 0
+        if self._new_from is not None:  # the rows are another selection now: count afresh
+            self.count_new(True)
         if flt.active:
             self._matches = [r.seq for r in self.store.range(self.store.first_seq, self._upto + 1) if flt.matches(r)]
 
@@ -102,8 +132,12 @@ class StreamView:
                 new = [r.seq for r in store.range(start, self._upto + 1) if matches(r)]
                 self._matches.extend(new)
                 added = len(new)
+                arrived = added  # (what the filter would have made of messages evicted meanwhile is unknown)
             else:
                 added = self._upto - max(start, store.first_seq) + 1
+                arrived = self._upto - start + 1  # with those evicted before this update took them in
+            if self._new_from is not None:
+                self._new_added += arrived
         dropped = self._trim()
         return added, dropped
 
@@ -143,8 +177,6 @@ class StreamView:
     def index_of(self, seq: int) -> Optional[int]:
         """The row showing ``seq``, if it is in the view."""
         if self.filter.active:
-            import bisect
-
             i = bisect.bisect_left(self._matches, seq, self._offset)
             if i < len(self._matches) and self._matches[i] == seq:
                 return i - self._offset

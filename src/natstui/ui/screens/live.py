@@ -111,8 +111,8 @@ class LiveScreen(ViewScreen):
         view = stream.view
         recording = (self.recorder.path, self.recorder.count) if self.recorder is not None else None
         refused = tuple(self.app.feed.refused)  # type: ignore[attr-defined]
-        key = (len(view), view.filter.describe(), stream.new_count, stream.following, view.paused, view.behind,
-               recording, refused)
+        key = (len(view), view.filter.describe(), stream.new_count, stream.passed_over, stream.following,
+               view.paused, view.behind, recording, refused)
         if key == self._info_key:
             return
         self._info_key = key
@@ -125,8 +125,10 @@ class LiveScreen(ViewScreen):
             text.append(f"  filter: {view.filter.describe()}", style="yellow")
         if view.paused:
             text.append(f"  ⏸ paused, {view.behind:,} waiting (space resumes)", style="bold yellow")
-        elif not stream.following and stream.new_count:
-            text.append(f"  ↓ {stream.new_count:,} new (f or End follows)", style="bold cyan")
+        elif not stream.following and (stream.new_count or stream.passed_over):
+            # more may have arrived than the buffer holds: the oldest of them left it unseen
+            passed = f"{stream.passed_over:,} passed over; " if stream.passed_over else ""
+            text.append(f"  ↓ {stream.new_count:,} new ({passed}f or End follows)", style="bold cyan")
         if recording is not None:
             text.append(f"  ● REC {escape_line(recording[0])} ({recording[1]:,})", style="bold red")
         self.info.set_text(text)

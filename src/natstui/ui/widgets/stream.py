@@ -77,7 +77,6 @@ class MessageStream(ScrollView, can_focus=True):
             self.record = record
 
     following: reactive[bool] = reactive(True, init=False)
-    new_count: reactive[int] = reactive(0, init=False)
 
     def __init__(self, view: StreamView, *, id: Optional[str] = None) -> None:
         super().__init__(id=id)
@@ -102,8 +101,20 @@ class MessageStream(ScrollView, can_focus=True):
         else:
             if dropped:
                 self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True, force=True)
-            self.new_count += added
         self.refresh()
+
+    @property
+    def new_count(self) -> int:
+        """Rows that arrived since the stream stopped following, still in the buffer."""
+        return self.view.new_rows
+
+    @property
+    def passed_over(self) -> int:
+        """Rows that arrived since the stream stopped following and left the buffer unseen."""
+        return self.view.passed_over
+
+    def watch_following(self, following: bool) -> None:
+        self.view.count_new(not following)
 
     def _set_rows(self, rows: int) -> None:
         """Change the virtual height without a layout of the screen.
@@ -138,7 +149,6 @@ class MessageStream(ScrollView, can_focus=True):
         super().watch_scroll_y(old, new)
         if new >= self.max_scroll_y:
             self.following = True
-            self.new_count = 0
         elif new < old:
             self.following = False
 
@@ -232,10 +242,19 @@ class MessageStream(ScrollView, can_focus=True):
         return index
 
     def action_cursor(self, delta: int) -> None:
+        last = len(self.view) - 1
+        if last < 0:
+            return
+        if self.following and self.cursor_index != last:
+            # Following, the first Up (or Down) selects the newest row, the one at the bottom of the
+            # screen, wherever an earlier selection was left; Up also stops following.
+            if delta < 0:
+                self.following = False
+            self.select_index(last)
+            return
         if self.cursor_index is None:
             self.select_index(self._current_or_visible())
-            if delta > 0:
-                return
+            return
         index = self._current_or_visible() + delta
         if delta < 0:
             self.following = False
@@ -252,7 +271,6 @@ class MessageStream(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.select_index(len(self.view) - 1)
         self.following = True
-        self.new_count = 0
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def on_click(self, event) -> None:
