@@ -22,19 +22,20 @@ def test_everything_fits_at_its_preferred_width_when_there_is_room():
 
 
 def test_a_narrow_table_keeps_identity_and_numbers_first():
-    # name whole (24), messages (8), bytes (9), +2 each = 47; subjects needs 8+2 more
-    fitted = shown(fit_columns(SPECS, 50, CONTENT))
-    assert fitted == [("name", 24), ("messages", 8), ("bytes", 9)]
-    # narrower: the more useful columns stay whole, the least useful ones go
-    assert shown(fit_columns(SPECS, 40, CONTENT)) == [("name", 24), ("messages", 8)]
-    # narrower than the name's whole width: the name is cut (not below its minimum)
-    assert shown(fit_columns(SPECS, 20, CONTENT)) == [("name", 18)]
-    assert shown(fit_columns(SPECS, 11, CONTENT)) == []
+    # needed: name 10, messages 8, bytes 9 (+2 each) = 33; subjects 8+2 does not fit in 40
+    fitted = shown(fit_columns(SPECS, 40, CONTENT))
+    assert [key for key, _ in fitted] == ["name", "messages", "bytes"]
+    assert dict(fitted)["name"] == 40 - 3 * 2 - 8 - 9  # the spare width went to the name
 
 
-def test_a_more_useful_column_is_whole_before_a_less_useful_one_shows():
+def test_spare_width_goes_to_the_more_useful_columns_first():
     fitted = shown(fit_columns(SPECS, 60, CONTENT))
-    assert fitted == [("name", 24), ("subjects", 11), ("messages", 8), ("bytes", 9)]
+    assert fitted == [("name", 16), ("subjects", 8), ("retention", 9), ("messages", 8), ("bytes", 9)]
+
+
+def test_without_room_for_the_identity_nothing_is_shown():
+    assert shown(fit_columns(SPECS, 12, CONTENT)) == [("name", 10)]
+    assert shown(fit_columns(SPECS, 11, CONTENT)) == []  # not the numbers alone
 
 
 def test_columns_keep_table_order_not_priority_order():

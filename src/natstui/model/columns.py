@@ -48,9 +48,10 @@ def fit_columns(specs: Sequence[ColumnSpec], available: int, content: Optional[M
     """The columns to show in ``available`` cells, in table order, with their widths.
 
     ``content`` gives each column's widest value (cells); ``gap`` is the space each shown column
-    takes besides its width (a table's cell padding). Columns are taken by priority, each at its
-    preferred width if that fits, else at its needed width if that fits; then, again by priority,
-    the ones taken narrower grow into what is left.
+    takes besides its width (a table's cell padding). Columns are taken by priority while their
+    needed width fits (a column's ``min_width`` says how narrow it may be cut: a wider minimum keeps
+    more of it at the cost of less useful columns); then, again by priority, each grows towards its
+    preferred width. No column is shown when the most useful one does not fit.
     """
     content = content or {}
     sizes = {spec.key: spec.widths(content.get(spec.key, 0)) for spec in specs}
@@ -58,10 +59,8 @@ def fit_columns(specs: Sequence[ColumnSpec], available: int, content: Optional[M
     chosen: Dict[int, int] = {}
     used = 0
     for i in order:
-        need, want = sizes[specs[i].key]
-        if used + want + gap <= available:  # a more useful column whole before a less useful one cut
-            chosen[i] = want
-        elif used + need + gap <= available:
+        need = sizes[specs[i].key][0]
+        if used + need + gap <= available:
             chosen[i] = need
         elif not chosen:
             return []  # no room for the most useful column (the identity): the others alone say nothing

@@ -24,7 +24,7 @@ from natstui.ui.widgets.table import Table
 REFRESH_SECONDS = 3.0
 # identity first, then the numbers that matter (pending, ack pending, redelivered), then the configuration
 COLUMNS = (
-    ColumnSpec("Name", "Name", priority=0, min_width=10, max_width=32),
+    ColumnSpec("Name", "Name", priority=0, min_width=14, max_width=32),
     ColumnSpec("Kind", "Kind", priority=5, ellipsis=False),
     ColumnSpec("Deliver", "Deliver", priority=10, ellipsis=False),
     ColumnSpec("Ack", "Ack", priority=8, ellipsis=False),

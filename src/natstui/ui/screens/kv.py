@@ -30,7 +30,7 @@ from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
 
 BUCKET_COLUMNS = (
-    ColumnSpec("bucket", "Bucket", priority=0, min_width=10, max_width=32),
+    ColumnSpec("bucket", "Bucket", priority=0, min_width=12, max_width=32),
     ColumnSpec("values", "Values", priority=1, ellipsis=False, justify="right"),
     ColumnSpec("bytes", "Bytes", priority=2, ellipsis=False, justify="right"),
     ColumnSpec("history", "History", priority=3, ellipsis=False, justify="right"),

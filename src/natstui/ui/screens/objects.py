@@ -38,7 +38,7 @@ BUCKET_COLUMNS = (
     ColumnSpec("description", "Description", priority=6, min_width=11, max_width=40),
 )
 OBJECT_COLUMNS = (
-    ColumnSpec("name", "Name", priority=0, min_width=12, max_width=32),
+    ColumnSpec("name", "Name", priority=0, min_width=16, max_width=32),
     ColumnSpec("size", "Size", priority=1, ellipsis=False, justify="right"),
     ColumnSpec("chunks", "Chunks", priority=3, ellipsis=False, justify="right"),
     ColumnSpec("modified", "Modified", priority=2, ellipsis=False),

@@ -25,7 +25,7 @@ from natstui.ui.widgets.table import Table
 REFRESH_SECONDS = 3.0
 # identity first, then the numbers that matter, then the configuration
 COLUMNS = (
-    ColumnSpec("Name", "Name", priority=0, min_width=10, max_width=32),
+    ColumnSpec("Name", "Name", priority=0, min_width=16, max_width=32),
     ColumnSpec("Subjects", "Subjects", priority=3, min_width=8, max_width=40),
     ColumnSpec("Retention", "Retention", priority=7, ellipsis=False),
     ColumnSpec("Storage", "Storage", priority=6, ellipsis=False),

@@ -55,7 +55,7 @@ def selected_key(table: DataTable) -> Optional[str]:
 
 # the name first, then the numbers that matter (requests, errors), then the rest
 LIST_COLUMNS = (
-    ColumnSpec("name", "Service / instance", priority=0, min_width=18, max_width=40),
+    ColumnSpec("name", "Service", priority=0, min_width=12, max_width=40),  # instances under their service
     ColumnSpec("version", "Version", priority=3, min_width=7, max_width=16),
     ColumnSpec("requests", "Requests", priority=1, ellipsis=False, justify="right"),
     ColumnSpec("errors", "Errors", priority=2, ellipsis=False, justify="right"),
