@@ -128,3 +128,16 @@ async def test_workbench_end_then_ack_acks_the_last_message(server_url, nc, js, 
             await wait_until(lambda: "Note" in screen_text(app) and "acked" in screen_text(app).lower(), pilot=pilot)
     finally:
         await js.delete_stream(name)
+
+
+def test_every_data_table_is_the_shared_table():
+    """One DataTable subclass for the whole app, so the keys above hold in every table."""
+    from pathlib import Path
+
+    import natstui
+
+    root = Path(natstui.__file__).parent
+    made = [f"{path.relative_to(root)}:{n}" for path in root.rglob("*.py") if path.name != "table.py"
+            for n, line in enumerate(path.read_text().splitlines(), 1)
+            if re.search(r"\bDataTable\(", line) and not line.lstrip().startswith("#")]
+    assert made == []
