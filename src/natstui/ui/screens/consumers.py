@@ -28,7 +28,7 @@ COLUMNS = (
     ColumnSpec("Kind", "Kind", priority=5, ellipsis=False),
     ColumnSpec("Deliver", "Deliver", priority=10, ellipsis=False),
     ColumnSpec("Ack", "Ack", priority=8, ellipsis=False),
-    ColumnSpec("Filter", "Filter", priority=6, min_width=8, max_width=30),
+    ColumnSpec("Filter", "Filter", priority=6, min_width=14, max_width=30),
     ColumnSpec("Ack wait", "Ack wait", priority=9, ellipsis=False),
     ColumnSpec("Max dlv", "Max dlv", priority=11, ellipsis=False, justify="right"),
     ColumnSpec("Pending", "Pending", priority=1, ellipsis=False, justify="right"),

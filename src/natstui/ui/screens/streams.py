@@ -26,7 +26,7 @@ REFRESH_SECONDS = 3.0
 # identity first, then the numbers that matter, then the configuration
 COLUMNS = (
     ColumnSpec("Name", "Name", priority=0, min_width=16, max_width=32),
-    ColumnSpec("Subjects", "Subjects", priority=3, min_width=8, max_width=40),
+    ColumnSpec("Subjects", "Subjects", priority=3, min_width=12, max_width=40),
     ColumnSpec("Retention", "Retention", priority=7, ellipsis=False),
     ColumnSpec("Storage", "Storage", priority=6, ellipsis=False),
     ColumnSpec("R", "R", priority=8, ellipsis=False),
