@@ -49,6 +49,10 @@ async def test_rows_cursor_and_highlight_messages():
         assert "orders.50" in lines(app)[-1]  # scrolled so that the cursor's row shows
         await pilot.press("home")
         assert table.cursor_row == 0 and table.scroll_y == 0
+        await pilot.press("pagedown")  # 12 lines: a header and 11 rows, a page moves 10
+        assert table.cursor_row == 10 and app.highlighted[-1] == 10
+        await pilot.press("pageup")
+        assert table.cursor_row == 0 and app.highlighted[-1] == 0
         await pilot.click(RowTable, offset=(10, 4))  # the fourth row under the header
         assert table.cursor_row == 3 and app.highlighted[-1] == 3
 

@@ -126,6 +126,10 @@ async def test_workbench_end_then_ack_acks_the_last_message(server_url, nc, js, 
             await wait_until(lambda: table.cursor_row == 2, pilot=pilot)
             # at 100 columns the work list still shows the note of what was done to each message
             await wait_until(lambda: "Note" in screen_text(app) and "acked" in screen_text(app).lower(), pilot=pilot)
+            # the consumer's line keeps whole parts ("name value"), the least useful left out, none cut
+            numbers = next(line for line in screen_text(app).splitlines() if line.lstrip().startswith("Consumer:"))
+            assert "ack pending 1" in numbers and "redelivered 0" in numbers
+            assert numbers.rstrip()[-1].isdigit(), numbers
     finally:
         await js.delete_stream(name)
 
