@@ -42,7 +42,7 @@ OBJECT_COLUMNS = (
     ColumnSpec("size", "Size", priority=1, ellipsis=False, justify="right"),
     ColumnSpec("chunks", "Chunks", priority=3, ellipsis=False, justify="right"),
     ColumnSpec("modified", "Modified", priority=2, ellipsis=False),
-    ColumnSpec("digest", "Digest", priority=6, min_width=10, max_width=20),
+    ColumnSpec("digest", "Digest", priority=6, min_width=10, max_width=16),
     ColumnSpec("description", "Description", priority=4, min_width=11, max_width=40),
     ColumnSpec("headers", "Headers", priority=5, min_width=8, max_width=30),
 )
@@ -67,11 +67,6 @@ def header_summary(headers: Optional[Dict[str, Any]]) -> str:
     return ", ".join(escape_line(str(name)) for name in headers)
 
 
-def short(text: str, width: int = 28) -> str:
-    text = escape_line(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
     extra = f" {FRESH_STYLE}" if fresh else ""
     if e.deleted:
@@ -81,8 +76,8 @@ def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
             Text("", style=extra),
             Text(kvmodel.fmt_time(e.mtime), style="dim" + extra),
             Text("", style=extra),
-            Text(short(e.description), style="dim" + extra),
-            Text(short(header_summary(e.headers)), style="dim" + extra),
+            Text(escape_line(e.description), style="dim" + extra),
+            Text(header_summary(e.headers), style="dim" + extra),
         ]
     digest = e.digest.split("=", 1)[-1]
     return [
@@ -90,9 +85,9 @@ def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
         Text(human_size(e.size), justify="right", style=extra),
         Text(f"{e.chunks:,}", justify="right", style=extra),
         Text(kvmodel.fmt_time(e.mtime), style="dim" + extra),
-        Text(digest[:12] + ("…" if len(digest) > 12 else ""), style="dim" + extra),
-        Text(short(e.description), style=extra),
-        Text(short(header_summary(e.headers)), style="magenta" + extra),
+        Text(escape_line(digest), style="dim" + extra),  # the table cuts what does not fit, with an ellipsis
+        Text(escape_line(e.description), style=extra),
+        Text(header_summary(e.headers), style="magenta" + extra),
     ]
 
 
