@@ -99,9 +99,14 @@ class Table(DataTable):
     def _refit(self) -> None:
         """Show the columns that fit now; rebuild the rows when that changed."""
         self._refit_pending = False
-        if not self.specs or not self.is_mounted or self._available() <= 0:
+        if not self.specs or not self.is_mounted:
             return
-        layout = self._fit()
+        if self._available() <= 0:  # not laid out yet (or hidden): every column until it has a width
+            if self._layout:
+                return
+            layout = tuple((spec.key, spec.widths(self._content.get(spec.key, 0))[1]) for spec in self.specs)
+        else:
+            layout = self._fit()
         if layout == self._layout and self.columns:
             return
         self._layout = layout
