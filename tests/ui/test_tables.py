@@ -145,3 +145,40 @@ def test_every_data_table_is_the_shared_table():
             for n, line in enumerate(path.read_text().splitlines(), 1)
             if re.search(r"\bDataTable\(", line) and not line.lstrip().startswith("#")]
     assert made == []
+
+
+async def test_a_table_chooses_its_columns_again_when_resized():
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    from natstui.model.columns import ColumnSpec
+
+    specs = (ColumnSpec("name", "Name", priority=0, min_width=10, max_width=30),
+             ColumnSpec("subjects", "Subjects", priority=3, min_width=10, max_width=40),
+             ColumnSpec("messages", "Messages", priority=1, ellipsis=False, justify="right"),
+             ColumnSpec("bytes", "Bytes", priority=2, ellipsis=False, justify="right"),
+             ColumnSpec("retention", "Retention", priority=4, ellipsis=False))
+
+    class TableApp(App):
+        def compose(self) -> ComposeResult:
+            yield Table(specs, id="t")
+
+    app = TableApp()
+    async with app.run_test(size=(120, 10)) as pilot:
+        table = app.query_one(Table)
+        table.set_rows([("a", [Text("INVENTORY_RESERVATIONS_EU_WEST"), Text("inventory.reservations.eu-west.>"),
+                               Text("1,234,567"), Text("12.5 MiB"), Text("workqueue")])])
+        await wait_until(lambda: table.shown_columns == ["name", "subjects", "messages", "bytes", "retention"],
+                         pilot=pilot)
+        await wait_until(lambda: "inventory.reservations.eu-west.>" in screen_text(app), pilot=pilot)
+        await pilot.resize_terminal(40, 10)
+        await wait_until(lambda: table.shown_columns == ["name", "messages", "bytes"], pilot=pilot)
+        await pilot.pause()
+        header, row = screen_text(app).splitlines()[:2]
+        assert header.split() == ["Name", "Messages", "Bytes"]
+        assert "1,234,567" in row and "12.5 MiB" in row  # numbers whole
+        assert "INVENTORY_RESE…" in row  # the name cut with an ellipsis
+        assert table.max_scroll_x == 0
+        assert table.get_full_cell("a", "subjects").plain == "inventory.reservations.eu-west.>"
+        await pilot.resize_terminal(120, 10)
+        await wait_until(lambda: "retention" in table.shown_columns, pilot=pilot)
