@@ -49,6 +49,10 @@ async def test_rows_cursor_and_highlight_messages():
         assert "orders.50" in lines(app)[-1]  # scrolled so that the cursor's row shows
         await pilot.press("home")
         assert table.cursor_row == 0 and table.scroll_y == 0
+        await pilot.press("pagedown")  # 12 lines: a header and 11 rows, a page moves 10
+        assert table.cursor_row == 10 and app.highlighted[-1] == 10
+        await pilot.press("pageup")
+        assert table.cursor_row == 0 and app.highlighted[-1] == 0
         await pilot.click(RowTable, offset=(10, 4))  # the fourth row under the header
         assert table.cursor_row == 3 and app.highlighted[-1] == 3
 
@@ -108,3 +112,18 @@ async def test_refilled_rows_scroll_from_the_top_after_an_empty_page():
         table.scroll_down(animate=False)  # one wheel step moves a little, not to the old place
         await pilot.pause()
         assert table.scroll_y < 5
+
+
+def test_a_narrow_table_leaves_out_the_least_useful_columns_whole():
+    from natstui.ui.screens.messages import COLUMNS as MESSAGE_COLUMNS
+    from natstui.ui.widgets.rowtable import fit_widths
+
+    labels = lambda width: [MESSAGE_COLUMNS[i].label for i, _ in fit_widths(MESSAGE_COLUMNS, width)]  # noqa: E731
+    assert labels(120) == ["Seq", "Time", "Subject", "Size", "H", "Payload"]
+    assert labels(44) == ["Seq", "Time", "Subject", "Payload"]
+    assert labels(34) == ["Seq", "Subject", "H", "Payload"]
+    for width in range(12, 120):
+        fitted = fit_widths(MESSAGE_COLUMNS, width)
+        assert sum(w for _, w in fitted) + len(fitted) - 1 <= width
+        assert all(w >= len(MESSAGE_COLUMNS[i].label) for i, w in fitted)
+    assert dict(fit_widths(MESSAGE_COLUMNS, 120))[2] == 28  # the subject whole before the payload grows

@@ -310,6 +310,8 @@ class NatsTuiApp(App):
             seen.add(cls)
             name = cls.__dict__.get("BINDING_GROUP_TITLE") or (title if node is screen else cls.__name__)
             sections.append((name, list(cls.BINDINGS)))
+        # the keys every table shares come after the view's own
+        sections.sort(key=lambda section: section[0] == "Every table")
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

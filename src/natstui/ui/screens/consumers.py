@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
 from natstui.client.session import describe_error
+from natstui.model.columns import ColumnSpec
 from natstui.model.jetstream import consumer_details, consumer_row, format_duration
 from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import Refresher, ViewScreen
@@ -19,10 +20,25 @@ from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.textual_internals import set_select_blank_allowed
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.table import Table
 
 REFRESH_SECONDS = 3.0
-COLUMNS = ("Name", "Kind", "Deliver", "Ack", "Filter", "Ack wait", "Max dlv", "Pending", "Ack pend", "Redeliv",
-           "Waiting", "Last dlv", "Paused")
+# identity first, then the numbers that matter (pending, ack pending, redelivered), then the configuration
+COLUMNS = (
+    ColumnSpec("Name", "Name", priority=0, min_width=14, max_width=32),
+    ColumnSpec("Kind", "Kind", priority=5, ellipsis=False),
+    ColumnSpec("Deliver", "Deliver", priority=10, ellipsis=False),
+    ColumnSpec("Ack", "Ack", priority=8, ellipsis=False),
+    ColumnSpec("Filter", "Filter", priority=6, min_width=14, max_width=30),
+    ColumnSpec("Ack wait", "Ack wait", priority=9, ellipsis=False),
+    ColumnSpec("Max dlv", "Max dlv", priority=11, ellipsis=False, justify="right"),
+    ColumnSpec("Pending", "Pending", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("Ack pend", "Ack pend", priority=2, ellipsis=False, justify="right"),
+    ColumnSpec("Redeliv", "Redeliv", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("Waiting", "Waiting", priority=7, ellipsis=False, justify="right"),
+    ColumnSpec("Last dlv", "Last dlv", priority=12, ellipsis=False, justify="right"),
+    ColumnSpec("Paused", "Paused", priority=4, ellipsis=False),
+)
 
 
 class ConsumersScreen(ViewScreen):
@@ -41,14 +57,12 @@ class ConsumersScreen(ViewScreen):
             yield TextLine(Text("Consumers", style="bold"), id="consumers-title")
         yield Select([], prompt="stream", id="consumers-stream", allow_blank=True)
         with Horizontal(id="consumers-body"):
-            yield DataTable(id="consumers-table", cursor_type="row", zebra_stripes=True)
+            yield Table(COLUMNS, id="consumers-table", zebra_stripes=True)
             with VerticalScroll(id="consumers-detail"):
                 yield Static(Text("Select a consumer.", style="dim"), id="consumers-detail-text")
 
     def on_mount(self) -> None:
-        table = self.query_one("#consumers-table", DataTable)
-        for column in COLUMNS:
-            table.add_column(column, key=column)
+        table = self.query_one("#consumers-table", Table)
         self.consumers: Dict[str, Dict[str, Any]] = {}
         self.stream_names: List[str] = []
         self.ready = True
@@ -134,18 +148,18 @@ class ConsumersScreen(ViewScreen):
                 select.value = self.stream
 
     def _fill(self, infos: List[Dict[str, Any]]) -> None:
-        table = self.query_one("#consumers-table", DataTable)
+        table = self.query_one("#consumers-table", Table)
         keep = self.selected
         self.consumers = {i["name"]: i for i in infos}
-        table.clear()
+        rows = []
         for info in infos:
             row = consumer_row(info)
-            table.add_row(
+            rows.append((row.name, (
                 Text(escape_line(row.name), style="bold cyan"),
                 Text(f"{'durable' if row.durable else 'ephemeral'} {'pull' if row.pull else 'push'}"),
                 Text(row.deliver_policy),
                 Text(row.ack_policy),
-                Text(escape_line(row.filters[:30])),
+                Text(escape_line(row.filters)),
                 Text(format_duration(row.ack_wait) if row.ack_policy != "none" else "—"),
                 Text("∞" if row.max_deliver < 0 else str(row.max_deliver), justify="right"),
                 Text(f"{row.pending:,}", justify="right"),
@@ -154,8 +168,8 @@ class ConsumersScreen(ViewScreen):
                 Text(f"{row.waiting:,}", justify="right"),
                 Text(f"{row.delivered_stream:,}/{row.delivered_consumer:,}", justify="right"),
                 Text("paused" if row.paused else "", style="bold yellow"),
-                key=row.name,
-            )
+            )))
+        table.set_rows(rows)
         if keep in self.consumers:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._show_detail()

@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 from natstui.client import kv as kvc
 from natstui.client.session import describe_error
 from natstui.model import kv as kvmodel
+from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl, line_diff
 from natstui.model.records import Record
@@ -26,8 +27,17 @@ from natstui.ui.widgets.kv_dialogs import CreateBucketScreen, DiffScreen, PutScr
 from natstui.ui.widgets.kv_history import HistoryPane
 from natstui.ui.widgets.kv_keys import KeyList
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.table import Table
 
-BUCKET_COLUMNS = ("Bucket", "Values", "Bytes", "History", "TTL", "Storage", "Replicas")
+BUCKET_COLUMNS = (
+    ColumnSpec("bucket", "Bucket", priority=0, min_width=12, max_width=32),
+    ColumnSpec("values", "Values", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("bytes", "Bytes", priority=2, ellipsis=False, justify="right"),
+    ColumnSpec("history", "History", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("ttl", "TTL", priority=4, ellipsis=False, justify="right"),
+    ColumnSpec("storage", "Storage", priority=5, ellipsis=False),
+    ColumnSpec("replicas", "Replicas", priority=6, ellipsis=False, justify="right"),
+)
 
 
 def bucket_cells(b: kvc.BucketStatus) -> List[Text]:
@@ -84,10 +94,7 @@ class KeyValueScreen(ScanningView):
         with Horizontal(id="kv-body"):
             with Vertical(id="kv-left"):
                 yield TextLine(Text("Buckets", style="bold"), classes="view-title")
-                table: DataTable = DataTable(id="kv-buckets", cursor_type="row", zebra_stripes=True)
-                for label in BUCKET_COLUMNS:
-                    table.add_column(label, key=label.lower())
-                yield table
+                yield Table(BUCKET_COLUMNS, id="kv-buckets", zebra_stripes=True)
                 yield TextLine(id="kv-info")
                 yield KeyList(id="kv-keys")
             with Vertical(id="kv-right"):
@@ -95,7 +102,7 @@ class KeyValueScreen(ScanningView):
                 yield HistoryPane(id="kv-history-pane")
 
     def on_mount(self) -> None:
-        self.bucket_table = self.query_one("#kv-buckets", DataTable)
+        self.bucket_table = self.query_one("#kv-buckets", Table)
         self.keys = self.query_one(KeyList)
         self.inspector = self.query_one("#kv-inspector", Inspector)
         self.info = self.query_one("#kv-info", TextLine)
@@ -140,8 +147,8 @@ class KeyValueScreen(ScanningView):
                 self._open_bucket(names[table.cursor_row] if 0 <= table.cursor_row < len(names) else names[0])
         else:
             for b in buckets:
-                for column, cell in zip(BUCKET_COLUMNS, bucket_cells(b)):
-                    table.update_cell(b.name, column.lower(), cell)
+                for spec, cell in zip(BUCKET_COLUMNS, bucket_cells(b)):
+                    table.update_cell(b.name, spec.key, cell)
         self._want_bucket = None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -26,8 +26,10 @@ from natstui.ui.widgets.rowtable import Column, RowTable
 from natstui.ui.widgets.stream import format_size
 
 PAGE_SIZE = 50
-COLUMNS = (Column("Seq", 11, "right"), Column("Time", 12), Column("Subject", 28), Column("Size", 7, "right"),
-           Column("H", 1), Column("Payload"))
+# narrow: the sequence, the subject (cut), the payload (what is left), then the time, size and header mark
+COLUMNS = (Column("Seq", 11, "right", priority=0), Column("Time", 12, priority=3),
+           Column("Subject", 28, priority=1, min_width=10), Column("Size", 7, "right", priority=4),
+           Column("H", 1, priority=5), Column("Payload", priority=2))
 
 
 def stored_record(message: StoredMessage) -> Record:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, ProgressBar
 from natstui.client import objects as obc
 from natstui.client.session import describe_error
 from natstui.model import kv as kvmodel
+from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl
 from natstui.model.records import Record
@@ -25,9 +26,26 @@ from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import UploadScreen
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.table import Table
 
-BUCKET_COLUMNS = ("Bucket", "Size", "TTL", "Storage", "Replicas", "Sealed", "Description")
-OBJECT_COLUMNS = ("Name", "Size", "Chunks", "Modified", "Digest", "Description", "Headers")
+BUCKET_COLUMNS = (
+    ColumnSpec("bucket", "Bucket", priority=0, min_width=10, max_width=32),
+    ColumnSpec("size", "Size", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("ttl", "TTL", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("storage", "Storage", priority=4, ellipsis=False),
+    ColumnSpec("replicas", "Replicas", priority=5, ellipsis=False, justify="right"),
+    ColumnSpec("sealed", "Sealed", priority=2, ellipsis=False),
+    ColumnSpec("description", "Description", priority=6, min_width=11, max_width=40),
+)
+OBJECT_COLUMNS = (
+    ColumnSpec("name", "Name", priority=0, min_width=16, max_width=32),
+    ColumnSpec("size", "Size", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("chunks", "Chunks", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("modified", "Modified", priority=2, ellipsis=False),
+    ColumnSpec("digest", "Digest", priority=6, min_width=10, max_width=16),
+    ColumnSpec("description", "Description", priority=4, min_width=11, max_width=40),
+    ColumnSpec("headers", "Headers", priority=5, min_width=8, max_width=30),
+)
 FRESH_STYLE = "on #5c4a00"
 
 
@@ -49,11 +67,6 @@ def header_summary(headers: Optional[Dict[str, Any]]) -> str:
     return ", ".join(escape_line(str(name)) for name in headers)
 
 
-def short(text: str, width: int = 28) -> str:
-    text = escape_line(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
     extra = f" {FRESH_STYLE}" if fresh else ""
     if e.deleted:
@@ -63,8 +76,8 @@ def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
             Text("", style=extra),
             Text(kvmodel.fmt_time(e.mtime), style="dim" + extra),
             Text("", style=extra),
-            Text(short(e.description), style="dim" + extra),
-            Text(short(header_summary(e.headers)), style="dim" + extra),
+            Text(escape_line(e.description), style="dim" + extra),
+            Text(header_summary(e.headers), style="dim" + extra),
         ]
     digest = e.digest.split("=", 1)[-1]
     return [
@@ -72,9 +85,9 @@ def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
         Text(human_size(e.size), justify="right", style=extra),
         Text(f"{e.chunks:,}", justify="right", style=extra),
         Text(kvmodel.fmt_time(e.mtime), style="dim" + extra),
-        Text(digest[:12] + ("…" if len(digest) > 12 else ""), style="dim" + extra),
-        Text(short(e.description), style=extra),
-        Text(short(header_summary(e.headers)), style="magenta" + extra),
+        Text(escape_line(digest), style="dim" + extra),  # the table cuts what does not fit, with an ellipsis
+        Text(escape_line(e.description), style=extra),
+        Text(header_summary(e.headers), style="magenta" + extra),
     ]
 
 
@@ -112,15 +125,9 @@ class ObjectStoreScreen(ScanningView):
         with Horizontal(id="obj-body"):
             with Vertical(id="obj-left"):
                 yield TextLine(Text("Object stores", style="bold"), classes="view-title")
-                buckets: DataTable = DataTable(id="obj-buckets", cursor_type="row", zebra_stripes=True)
-                for label in BUCKET_COLUMNS:
-                    buckets.add_column(label, key=label.lower())
-                yield buckets
+                yield Table(BUCKET_COLUMNS, id="obj-buckets", zebra_stripes=True)
                 yield TextLine(id="obj-info")
-                objects: DataTable = DataTable(id="obj-objects", cursor_type="row")
-                for label in OBJECT_COLUMNS:
-                    objects.add_column(label, key=label.lower())
-                yield objects
+                yield Table(OBJECT_COLUMNS, id="obj-objects")
                 with Vertical(id="obj-transfer"):
                     yield TextLine(id="obj-transfer-label")
                     yield ProgressBar(total=1, show_eta=False, id="obj-progress")
@@ -128,8 +135,8 @@ class ObjectStoreScreen(ScanningView):
                 yield Inspector(id="obj-inspector")
 
     def on_mount(self) -> None:
-        self.bucket_table = self.query_one("#obj-buckets", DataTable)
-        self.object_table = self.query_one("#obj-objects", DataTable)
+        self.bucket_table = self.query_one("#obj-buckets", Table)
+        self.object_table = self.query_one("#obj-objects", Table)
         self.inspector = self.query_one("#obj-inspector", Inspector)
         self.info = self.query_one("#obj-info", TextLine)
         self.transfer_bar = self.query_one("#obj-transfer", Vertical)
@@ -184,8 +191,8 @@ class ObjectStoreScreen(ScanningView):
                 self._open_bucket(names[0])
         else:
             for b in buckets:
-                for column, cell in zip(BUCKET_COLUMNS, bucket_cells(b)):
-                    table.update_cell(b.name, column.lower(), cell)
+                for spec, cell in zip(BUCKET_COLUMNS, bucket_cells(b)):
+                    table.update_cell(b.name, spec.key, cell)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table is self.bucket_table:
@@ -272,8 +279,8 @@ class ObjectStoreScreen(ScanningView):
                 continue  # not in the table yet: the next rebuild shows it
             fresh = self.index.fresh(name)
             (self._fresh_rows.add if fresh else self._fresh_rows.discard)(name)
-            for column, cell in zip(OBJECT_COLUMNS, object_cells(self.index.entries[name], fresh)):
-                self.object_table.update_cell(name, column.lower(), cell)
+            for spec, cell in zip(OBJECT_COLUMNS, object_cells(self.index.entries[name], fresh)):
+                self.object_table.update_cell(name, spec.key, cell)
 
     def _select_highlighted_object(self) -> None:
         row = self.object_table.cursor_row

@@ -9,7 +9,7 @@ it is visible, and on ``u``.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -30,6 +30,7 @@ from natstui.client.server import (
     subscription_stats,
 )
 from natstui.client.session import ConnState, describe_error
+from natstui.model.columns import ColumnSpec, fit_columns
 from natstui.model.decode import human_size
 from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import Refresher, ViewScreen
@@ -135,30 +136,57 @@ def _limit(n: int, size: bool) -> str:
     return human_size(n) if size else f"{n:,}"
 
 
+SUB_COLUMNS = (  # the subject first, then what tells of trouble (pending, dropped), then the rest
+    ColumnSpec("sid", "Sid", priority=6, ellipsis=False, justify="right"),
+    ColumnSpec("subject", "Subject", priority=0, min_width=8, max_width=40),
+    ColumnSpec("queue", "Queue group", priority=5, min_width=11, max_width=24),
+    ColumnSpec("pending_msgs", "Pending msgs", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("pending_bytes", "Pending bytes", priority=4, ellipsis=False, justify="right"),
+    ColumnSpec("delivered", "Delivered", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("dropped", "Dropped", priority=2, ellipsis=False, justify="right"),
+)
+
+
+class FittedTable:
+    """A table that shows, at the width it is rendered at, the columns that fit (natstui.model.columns)."""
+
+    def __init__(self, specs: Sequence[ColumnSpec], rows: Sequence[Sequence[Text]]) -> None:
+        self.specs = list(specs)
+        self.rows = [list(row) for row in rows]
+        self.content = {spec.key: max((row[i].cell_len for row in self.rows), default=0)
+                        for i, spec in enumerate(self.specs)}
+
+    def __rich_console__(self, console, options):
+        fitted = fit_columns(self.specs, options.max_width + 2, self.content, gap=2)  # n columns, n-1 gaps
+        index = {spec.key: i for i, spec in enumerate(self.specs)}
+        table = Table(box=None, padding=(0, 1), pad_edge=False, expand=False, header_style="bold")
+        for spec, width in fitted:
+            table.add_column(spec.label, justify=spec.justify, no_wrap=True, overflow="ellipsis",  # type: ignore[arg-type]
+                             width=width)
+        for row in self.rows:
+            table.add_row(*(row[index[spec.key]] for spec, _ in fitted))
+        yield table
+
+
 def subscriptions_panel(subs: List[SubscriptionStats]) -> RenderableType:
     if not subs:
         return _dim("The live stream has no subscription (not connected yet).")
-    table = Table(box=None, padding=(0, 2), expand=False, header_style="bold")
-    for label, justify in (("Sid", "right"), ("Subject", "left"), ("Queue group", "left"), ("Pending msgs", "right"),
-                           ("Pending bytes", "right"), ("Delivered", "right"), ("Dropped", "right")):
-        table.add_column(label, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for s in subs:
-        table.add_row(
-            Text(str(s.sid)),
-            _text(s.subject, "cyan"),
-            _text(s.queue) if s.queue else _dim(),
-            Text(f"{s.pending_msgs:,} of {_limit(s.pending_msgs_limit, False)}"),
-            Text(f"{human_size(s.pending_bytes)} of {_limit(s.pending_bytes_limit, True)}"),
-            Text(f"{s.delivered:,}"),
-            Text(f"{s.dropped:,}", style="bold red" if s.dropped else "green"),
-        )
+    rows = [[
+        Text(str(s.sid)),
+        _text(s.subject, "cyan"),
+        _text(s.queue) if s.queue else _dim(),
+        Text(f"{s.pending_msgs:,} of {_limit(s.pending_msgs_limit, False)}"),
+        Text(f"{human_size(s.pending_bytes)} of {_limit(s.pending_bytes_limit, True)}"),
+        Text(f"{s.delivered:,}"),
+        Text(f"{s.dropped:,}", style="bold red" if s.dropped else "green"),
+    ] for s in subs]
     note = Text(
         "Pending: received by nats-py, not yet taken in by natstui. Past either limit nats-py drops messages "
         "(slow consumer); they are counted here and in the status bar.",
         style="dim",
     )
     grid = Table.grid()
-    grid.add_row(table)
+    grid.add_row(FittedTable(SUB_COLUMNS, rows))
     grid.add_row(Text(""))
     grid.add_row(note)
     return grid

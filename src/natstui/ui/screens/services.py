@@ -23,6 +23,7 @@ from natstui.client.session import ConnState, describe_error
 from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.table import Table
 from natstui.ui.widgets.svc_tables import (
     ENDPOINT_COLUMNS,
     LIST_COLUMNS,
@@ -49,22 +50,18 @@ class ServicesScreen(ViewScreen):
     def compose_body(self) -> ComposeResult:
         yield TextLine(id="svc-info", classes="view-title")
         with Horizontal(id="svc-body"):
-            yield DataTable(id="svc-list", cursor_type="row", zebra_stripes=False)
+            yield Table(LIST_COLUMNS, id="svc-list", zebra_stripes=False)
             with Vertical(id="svc-detail"):
                 yield Static(Text("Looking for services…", style="dim"), id="svc-about")
                 yield Static(Text("Endpoints", style="bold underline"), id="svc-endpoints-title")
-                yield DataTable(id="svc-endpoints", cursor_type="row", zebra_stripes=False)
+                yield Table(ENDPOINT_COLUMNS, id="svc-endpoints", zebra_stripes=False)
                 yield Static("", id="svc-endpoint-detail")
 
     def on_mount(self) -> None:
         if not self.query("#svc-list"):
             return  # pushed while the app exits (a key right after q): Textual did not compose it
-        self.svc_table = self.query_one("#svc-list", DataTable)
-        self.ep_table = self.query_one("#svc-endpoints", DataTable)
-        for key, label in LIST_COLUMNS:
-            self.svc_table.add_column(label, key=key)
-        for key, label in ENDPOINT_COLUMNS:
-            self.ep_table.add_column(label, key=key)
+        self.svc_table = self.query_one("#svc-list", Table)
+        self.ep_table = self.query_one("#svc-endpoints", Table)
         self.info_line = self.query_one("#svc-info", TextLine)
         self.discovery: Optional[Discovery] = None
         self.error_text = ""

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
 from natstui.model.jetstream import age, stream_details, stream_row
 from natstui.model.sanitize import escape_line
@@ -18,9 +19,23 @@ from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.table import Table
 
 REFRESH_SECONDS = 3.0
-COLUMNS = ("Name", "Subjects", "Retention", "Storage", "R", "Messages", "Bytes", "First", "Last", "Cons", "Last msg")
+# identity first, then the numbers that matter, then the configuration
+COLUMNS = (
+    ColumnSpec("Name", "Name", priority=0, min_width=16, max_width=32),
+    ColumnSpec("Subjects", "Subjects", priority=3, min_width=12, max_width=40),
+    ColumnSpec("Retention", "Retention", priority=7, ellipsis=False),
+    ColumnSpec("Storage", "Storage", priority=6, ellipsis=False),
+    ColumnSpec("R", "R", priority=8, ellipsis=False),
+    ColumnSpec("Messages", "Messages", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("Bytes", "Bytes", priority=2, ellipsis=False, justify="right"),
+    ColumnSpec("First", "First", priority=9, ellipsis=False, justify="right"),
+    ColumnSpec("Last", "Last", priority=5, ellipsis=False, justify="right"),
+    ColumnSpec("Cons", "Cons", priority=4, ellipsis=False, justify="right"),
+    ColumnSpec("Last msg", "Last msg", priority=5, ellipsis=False, justify="right"),
+)
 
 
 class StreamsScreen(ViewScreen):
@@ -38,14 +53,12 @@ class StreamsScreen(ViewScreen):
     def compose_body(self) -> ComposeResult:
         yield TextLine(Text("Streams", style="bold"), id="streams-title", classes="view-title")
         with Horizontal(id="streams-body"):
-            yield DataTable(id="streams-table", cursor_type="row", zebra_stripes=True)
+            yield Table(COLUMNS, id="streams-table", zebra_stripes=True)
             with VerticalScroll(id="streams-detail"):
                 yield Static(Text("Select a stream.", style="dim"), id="streams-detail-text")
 
     def on_mount(self) -> None:
-        table = self.query_one("#streams-table", DataTable)
-        for column in COLUMNS:
-            table.add_column(column, key=column)
+        table = self.query_one("#streams-table", Table)
         self.streams: Dict[str, Dict[str, Any]] = {}
         self.error = ""
         self.ready = True
@@ -85,15 +98,15 @@ class StreamsScreen(ViewScreen):
         self.query_one("#streams-title", TextLine).set_text(text)
 
     def _fill(self, infos: List[Dict[str, Any]]) -> None:
-        table = self.query_one("#streams-table", DataTable)
+        table = self.query_one("#streams-table", Table)
         keep = self.selected or self.app.selected_stream  # type: ignore[attr-defined]
         self.streams = {i["config"]["name"]: i for i in infos}
-        table.clear()
+        rows = []
         for info in infos:
             row = stream_row(info)
-            table.add_row(
+            rows.append((row.name, (
                 Text(escape_line(row.name), style="bold cyan"),
-                Text(escape_line(row.subjects[:40] + ("…" if len(row.subjects) > 40 else ""))),
+                Text(escape_line(row.subjects)),
                 Text(row.retention),
                 Text(row.storage),
                 Text(str(row.replicas)),
@@ -103,8 +116,8 @@ class StreamsScreen(ViewScreen):
                 Text(f"{row.last_seq:,}", justify="right"),
                 Text(str(row.consumers), justify="right"),
                 Text(age(row.last_ts), justify="right"),
-                key=row.name,
-            )
+            )))
+        table.set_rows(rows)
         if keep in self.streams:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._show_title()

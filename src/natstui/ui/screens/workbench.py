@@ -23,6 +23,7 @@ from natstui.client.workbench import (
     WorkItem,
     Workbench,
 )
+from natstui.model.columns import ColumnSpec
 from natstui.model.decode import preview
 from natstui.model.jetstream import consumer_row, format_duration, ns_to_seconds
 from natstui.model.records import Record
@@ -31,8 +32,28 @@ from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.screens.messages import stored_record
 from natstui.ui.widgets.inspector import Inspector
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.line import PartsLine, TextLine
 from natstui.ui.widgets.stream import format_time
+from natstui.ui.widgets.table import Table
+
+# the state and its deadline first, then which message, then what was done and the payload
+COLUMNS = (
+    ColumnSpec("#", "#", priority=8, ellipsis=False, justify="right"),
+    ColumnSpec("State", "State", priority=0, ellipsis=False),
+    ColumnSpec("Deadline", "Deadline", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("Seq", "Seq", priority=2, ellipsis=False, justify="right"),
+    ColumnSpec("Dlv", "Dlv", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("Subject", "Subject", priority=4, min_width=8, max_width=40),
+    ColumnSpec("Note", "Note", priority=5, min_width=6, max_width=40),
+    ColumnSpec("Payload", "Payload", priority=6, min_width=7),
+)
+DEAD_COLUMNS = (
+    ColumnSpec("Time", "Time", priority=3, ellipsis=False),
+    ColumnSpec("Kind", "Kind", priority=1, ellipsis=False),
+    ColumnSpec("Stream seq", "Stream seq", priority=0, ellipsis=False, justify="right"),
+    ColumnSpec("Deliveries", "Deliveries", priority=2, ellipsis=False, justify="right"),
+    ColumnSpec("Reason", "Reason", priority=4, min_width=8),
+)
 
 STATE_STYLE = {PENDING: "bold yellow", IN_PROGRESS: "bold cyan", ACKED: "bold green", NAKED: "bold magenta",
                TERMED: "bold red", EXPIRED: "dim red"}
@@ -74,22 +95,17 @@ class WorkbenchScreen(ViewScreen):
 
     def compose_body(self) -> ComposeResult:
         yield TextLine(id="workbench-title", classes="view-title")
-        yield TextLine(id="workbench-numbers")
+        yield PartsLine(id="workbench-numbers")
         with Horizontal(id="workbench-body"):
             with Vertical(id="workbench-left"):
-                yield DataTable(id="workbench-table", cursor_type="row")
+                yield Table(COLUMNS, id="workbench-table")
                 yield TextLine(Text("Dead letters (max deliveries, terminated)", style="bold"), id="dead-title")
-                yield DataTable(id="dead-table", cursor_type="row")
+                yield Table(DEAD_COLUMNS, id="dead-table")
             yield Inspector(id="workbench-inspector")
 
     def on_mount(self) -> None:
-        table = self.query_one("#workbench-table", DataTable)
-        for column, width in (("#", 3), ("State", 11), ("Deadline", 8), ("Seq", 7), ("Dlv", 3), ("Subject", 20),
-                              ("Note", 14), ("Payload", 16)):
-            table.add_column(column, key=column, width=width)
-        dead = self.query_one("#dead-table", DataTable)
-        for column in ("Time", "Kind", "Stream seq", "Deliveries", "Reason"):
-            dead.add_column(column, key=column)
+        table = self.query_one("#workbench-table", Table)
+        dead = self.query_one("#dead-table", Table)
         self.table, self.dead = table, dead
         table.focus()
         self.ready = True
@@ -208,21 +224,20 @@ class WorkbenchScreen(ViewScreen):
         info = self.bench.info
         row = consumer_row(info)
         floor = info.get("ack_floor") or {}
-        text = Text.assemble(
-            ("Consumer: ", "bold"),
-            ("pending ", ""), (f"{row.pending:,}", "bold"),
-            ("  ack pending ", ""), (f"{row.ack_pending:,}", "bold yellow"),
-            ("  redelivered ", ""), (f"{row.redelivered:,}", "bold red" if row.redelivered else "bold"),
-            ("  ack floor ", ""), (f"stream {floor.get('stream_seq', 0)} / consumer {floor.get('consumer_seq', 0)}", "bold"),
-            ("  last delivered ", ""), (f"{row.delivered_stream}/{row.delivered_consumer}", "bold"),
-        )
+        # (priority, part): a narrow screen drops the least useful parts whole instead of cutting the line
+        parts = [
+            (0, Text.assemble(("Consumer: ", "bold"), ("pending ", ""), (f"{row.pending:,}", "bold"))),
+            (1, Text.assemble(("ack pending ", ""), (f"{row.ack_pending:,}", "bold yellow"))),
+            (2, Text.assemble(("redelivered ", ""), (f"{row.redelivered:,}", "bold red" if row.redelivered else "bold"))),
+            (3, Text.assemble(("ack floor ", ""), (f"stream {floor.get('stream_seq', 0)} / consumer "
+                                                   f"{floor.get('consumer_seq', 0)}", "bold"))),
+            (4, Text.assemble(("last delivered ", ""), (f"{row.delivered_stream}/{row.delivered_consumer}", "bold"))),
+        ]
         if row.pull:
-            text.append("  waiting pulls ")
-            text.append(f"{row.waiting}", style="bold")
+            parts.append((5, Text.assemble(("waiting pulls ", ""), (f"{row.waiting}", "bold"))))
         else:  # the server's push_bound: natstui's or another subscriber's interest
-            text.append("  active interest ")
-            text.append("yes" if info.get("push_bound") else "no", style="bold")
-        self.query_one("#workbench-numbers", TextLine).set_text(text)
+            parts.append((5, Text.assemble(("active interest ", ""), ("yes" if info.get("push_bound") else "no", "bold"))))
+        self.query_one("#workbench-numbers", PartsLine).set_parts(parts)
 
     # -- the work list, redrawn on the app's timer ------------------------------------------------
     def tick(self) -> None:
@@ -238,8 +253,8 @@ class WorkbenchScreen(ViewScreen):
             # countdowns only
             for i, item in enumerate(bench.items):
                 state = item.current_state(now)
-                table.update_cell_at((i, 1), Text(state, style=STATE_STYLE[state]))
-                table.update_cell_at((i, 2), self._deadline(item, state, now))
+                table.update_cell(str(i), "State", Text(state, style=STATE_STYLE[state]))
+                table.update_cell(str(i), "Deadline", self._deadline(item, state, now))
         if len(bench.dead_letters) != self._shown_letters:
             self._fill_dead_letters()
 
@@ -249,10 +264,10 @@ class WorkbenchScreen(ViewScreen):
         left = item.remaining(now)
         return Text(f"{left:5.1f}s", style="bold red" if left < 5 else "")
 
-    def _rebuild(self, table: DataTable, now: float) -> None:
+    def _rebuild(self, table: Table, now: float) -> None:
         keep = table.cursor_row
         table.clear()
-        for item in self.bench.items:  # type: ignore[union-attr]
+        for i, item in enumerate(self.bench.items):  # type: ignore[union-attr]
             state = item.current_state(now)
             meta = item.msg.metadata
             table.add_row(
@@ -264,6 +279,7 @@ class WorkbenchScreen(ViewScreen):
                 Text(escape_line(item.msg.subject), style="cyan"),
                 Text(escape_line(item.note), style="dim"),
                 Text(preview(item.msg.data or b"", limit=120)),
+                key=str(i),
             )
         if table.row_count:
             table.move_cursor(row=min(max(keep, 0), table.row_count - 1), animate=False)

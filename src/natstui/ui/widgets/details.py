@@ -14,7 +14,8 @@ Section = Tuple[str, List[Tuple[str, str]]]
 
 def render_sections(sections: Sequence[Section]) -> Table:
     table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold", no_wrap=True)
+    # labels (some are subjects from the wire) fold past 22 cells instead of pushing the values out of a narrow pane
+    table.add_column(style="bold", overflow="fold", max_width=22)
     table.add_column(overflow="fold")
     for i, (title, rows) in enumerate(sections):
         if i:

@@ -11,12 +11,21 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from natstui.client.kv import Revision
+from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size, preview
 from natstui.model import kv as kvmodel
 from natstui.model.sanitize import escape_line
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.table import Table
 
-COLUMNS = ("Mark", "Revision", "Op", "Created", "Size", "Value")
+COLUMNS = (
+    ColumnSpec("mark", "Mark", priority=1, ellipsis=False),
+    ColumnSpec("revision", "Revision", priority=0, ellipsis=False, justify="right"),
+    ColumnSpec("op", "Op", priority=2, ellipsis=False),
+    ColumnSpec("created", "Created", priority=4, ellipsis=False),
+    ColumnSpec("size", "Size", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("value", "Value", priority=5, min_width=8),  # last: it takes what is left
+)
 OP_STYLE = {"PUT": "green", "DEL": "bold red", "PURGE": "bold magenta"}
 
 
@@ -36,18 +45,15 @@ class HistoryPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield TextLine(id="kv-history-title", classes="view-title")
-        table: DataTable = DataTable(id="kv-history", cursor_type="row")
-        for label in COLUMNS:
-            table.add_column(label, key=label.lower())
-        yield table
+        yield Table(COLUMNS, id="kv-history")
 
     @property
     def is_open(self) -> bool:
         return self.has_class("-open")
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#kv-history", DataTable)
+    def table(self) -> Table:
+        return self.query_one("#kv-history", Table)
 
     def open(self) -> None:
         self.add_class("-open")

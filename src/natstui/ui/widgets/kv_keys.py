@@ -18,11 +18,17 @@ from textual.strip import Strip
 from natstui.model import kv as kvmodel
 from natstui.model.kv import KeyIndex
 from natstui.model.sanitize import escape_line
+from natstui.ui.widgets.rowtable import Column, fit_widths
 
 REV_W = 9
 OP_W = 6
 SIZE_W = 9
 TIME_W = 19
+
+# the key takes the rest of the width; narrow, the creation time goes first, then the operation
+COLUMNS = (Column("Key", None, priority=0, min_width=12), Column("Revision", REV_W, "right", priority=1),
+           Column("Op", OP_W, priority=3), Column("Size", SIZE_W, "right", priority=2),
+           Column("Created", TIME_W, priority=4))
 
 STYLE_KEY = Style(color="cyan")
 STYLE_REV = Style(color="yellow")
@@ -73,6 +79,7 @@ class KeyList(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple, Strip] = LRUCache(256)
         self._fresh_shown = False
         self._cursor_pos: Optional[int] = None
+        self._layout: tuple = (-1, [])
 
     # -- updates from the screen's timer --------------------------------------------------------
     def set_index(self, index: KeyIndex) -> None:
@@ -117,13 +124,17 @@ class KeyList(ScrollView, can_focus=True):
         self._set_rows(len(self.index) + 1)
 
     # -- drawing ---------------------------------------------------------------------------------
-    def _columns(self, width: int) -> tuple:
-        fixed = 2 + REV_W + OP_W + SIZE_W + TIME_W + 4
-        key_w = max(12, width - fixed)
-        show_time = width - fixed >= 12
-        if not show_time:
-            key_w = max(8, width - (2 + REV_W + OP_W + SIZE_W + 3))
-        return key_w, show_time
+    def _columns(self, width: int) -> list:
+        """(column index, width) of the columns shown (after the two-cell change mark)."""
+        if self._layout[0] != width:
+            self._layout = (width, fit_widths(COLUMNS, max(1, width - 2)))
+        return self._layout[1]
+
+    @staticmethod
+    def _cell(text: str, width: int, right: bool, style: Optional[Style]) -> Segment:
+        if cell_len(text) > width:
+            text = set_cell_size(text, width - 1) + "…"
+        return Segment(text.rjust(width) if right else set_cell_size(text, width), style)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -145,34 +156,30 @@ class KeyList(ScrollView, can_focus=True):
         return strip
 
     def _header(self, width: int) -> Strip:
-        key_w, show_time = self._columns(width)
-        parts = [Segment("  "), Segment(set_cell_size("Key", key_w), STYLE_HEADER), Segment(" "),
-                 Segment("Revision".rjust(REV_W), STYLE_HEADER), Segment(" "), Segment("Op".ljust(OP_W), STYLE_HEADER),
-                 Segment(" "), Segment("Size".rjust(SIZE_W), STYLE_HEADER)]
-        if show_time:
-            parts += [Segment(" "), Segment("Created".ljust(TIME_W), STYLE_HEADER)]
+        parts = [Segment("  ")]
+        for n, (i, w) in enumerate(self._columns(width)):
+            if n:
+                parts.append(Segment(" "))
+            parts.append(self._cell(COLUMNS[i].label, w, COLUMNS[i].justify == "right", STYLE_HEADER))
         return Strip(parts).crop_extend(0, width, None).apply_style(self.rich_style)
 
     def _render_entry(self, entry, width: int, selected: bool, fresh: bool) -> Strip:
-        key_w, show_time = self._columns(width)
-        key = escape_line(entry.key)
-        if cell_len(key) > key_w:
-            key = set_cell_size(key, key_w - 1) + "…"
         changed = entry.key in self.index.changed
         dead = entry.op != "PUT"
         key_style = STYLE_KEY + Style(strike=True, dim=True) if dead else STYLE_KEY
-        parts = [
-            Segment("● " if changed else "  ", STYLE_CHANGED),
-            Segment(set_cell_size(key, key_w), key_style),
-            Segment(" "),
-            Segment(f"{entry.revision:>{REV_W},}", STYLE_REV),
-            Segment(" "),
-            Segment(entry.op.ljust(OP_W), STYLE_OP.get(entry.op, STYLE_DIM)),
-            Segment(" "),
-            Segment(size_text(entry.size).rjust(SIZE_W)),
-        ]
-        if show_time:
-            parts += [Segment(" "), Segment(kvmodel.fmt_time(entry.created).ljust(TIME_W), STYLE_DIM)]
+        cells = (
+            (escape_line(entry.key), key_style),
+            (f"{entry.revision:,}", STYLE_REV),
+            (entry.op, STYLE_OP.get(entry.op, STYLE_DIM)),
+            (size_text(entry.size), None),
+            (kvmodel.fmt_time(entry.created), STYLE_DIM),
+        )
+        parts = [Segment("● " if changed else "  ", STYLE_CHANGED)]
+        for n, (i, w) in enumerate(self._columns(width)):
+            if n:
+                parts.append(Segment(" "))
+            text, style = cells[i]
+            parts.append(self._cell(text, w, COLUMNS[i].justify == "right", style))
         strip = Strip(parts).crop_extend(0, width, None)
         if selected:
             strip = strip.apply_style(STYLE_CURSOR)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional, Sequence, Tuple
 
 from rich.text import Text
 from textual.widget import Widget
+
+from natstui.model.columns import fit_parts
 
 
 class TextLine(Widget):
@@ -31,3 +33,25 @@ class TextLine(Widget):
 
     def render(self) -> Text:
         return self._text
+
+
+class PartsLine(TextLine):
+    """A summary line of parts, each with a priority: at any width it shows the parts that fit whole
+    (the most useful first, in their order), instead of cutting the line at the right edge."""
+
+    def __init__(self, *, id: Optional[str] = None, classes: Optional[str] = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._parts: List[Tuple[int, Text]] = []
+
+    def set_parts(self, parts: Sequence[Tuple[int, Text]]) -> None:
+        parts = list(parts)
+        if parts != self._parts:
+            self._parts = parts
+            self._text = Text("  ").join(text for _, text in parts)
+            self.refresh()
+
+    def render(self) -> Text:
+        if not self._parts:
+            return self._text
+        kept = fit_parts([(priority, text.plain) for priority, text in self._parts], self.content_region.width)
+        return Text("  ").join(self._parts[i][1] for i in kept)

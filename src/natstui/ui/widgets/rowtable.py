@@ -22,12 +22,37 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from natstui.model.columns import ColumnSpec, fit_columns
+
 
 @dataclass(frozen=True)
 class Column:
     label: str
     width: Optional[int] = None  # None: the rest of the width
     justify: str = "left"
+    priority: int = 50  # lower is kept first when the table is too narrow for every column
+    min_width: Optional[int] = None  # the narrowest it may be cut to (None: shown at its width or left out)
+
+
+def fit_widths(columns: Sequence[Column], width: int) -> List[Tuple[int, int]]:
+    """(column index, width) of the columns that fit ``width`` cells with one space between them.
+
+    Fixed columns keep their width unless they have a ``min_width``; the rest column (width None)
+    takes what is left; the least useful columns (``priority``) are left out when all do not fit.
+    """
+    specs = []
+    content = {}
+    for i, column in enumerate(columns):
+        rest = column.width is None
+        minimum = column.min_width if column.min_width is not None else (8 if rest else column.width or 0)
+        specs.append(ColumnSpec(str(i), column.label, priority=column.priority, min_width=minimum,
+                                ellipsis=rest or column.min_width is not None, justify=column.justify))
+        content[str(i)] = width if rest else (column.width or 0)
+    fitted = fit_columns(specs, width + 1, content, gap=1)  # n columns have n-1 gaps
+    if not fitted:  # not even the first column fits: show it cut
+        first = min(range(len(columns)), key=lambda i: (columns[i].priority, i))
+        return [(first, max(1, width))]
+    return [(int(spec.key), w) for spec, w in fitted]
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -75,6 +100,7 @@ class RowTable(ScrollView, can_focus=True):
         self._base = Style()
         self._cursor_style = Style()
         self._header_style = Style()
+        self._layout: Tuple[int, List[Tuple[int, int]]] = (-1, [])
 
     # -- content -------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Tuple[Text, ...]], cursor: Optional[int] = 0) -> None:
@@ -95,10 +121,11 @@ class RowTable(ScrollView, can_focus=True):
             self.post_message(self.RowHighlighted(self, None))
         self.refresh()
 
-    def _widths(self, width: int) -> List[int]:
-        fixed = sum(c.width or 0 for c in self.columns) + len(self.columns) - 1
-        rest = max(1, width - fixed)
-        return [c.width if c.width is not None else rest for c in self.columns]
+    def shown(self, width: int) -> List[Tuple[int, int]]:
+        """(column index, width) of the columns shown at ``width`` cells."""
+        if self._layout[0] != width:
+            self._layout = (width, fit_widths(self.columns, width))
+        return self._layout[1]
 
     # -- drawing -------------------------------------------------------------------------------
     def render_lines(self, crop):
@@ -130,8 +157,9 @@ class RowTable(ScrollView, can_focus=True):
     def _strip(self, cells: Sequence[Text], width: int, style: Style) -> Strip:
         segments: List[Segment] = []
         console = self.app.console
-        for i, (column, cell_width) in enumerate(zip(self.columns, self._widths(width))):
-            if i:
+        for n, (i, cell_width) in enumerate(self.shown(width)):
+            column = self.columns[i]
+            if n:
                 segments.append(Segment(" ", style))
             cell = cells[i] if i < len(cells) else Text()
             cell = cell.copy()

@@ -9,8 +9,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from natstui.client.services import Endpoint, Instance, ServiceGroup, format_ns
+from natstui.model.columns import ColumnSpec
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime, parse_server_time
+from natstui.ui.widgets.table import Table as DataTableView
 
 Row = Tuple[str, Sequence[Text]]
 
@@ -24,7 +26,7 @@ def number(n: int, style: str = "") -> Text:
     return Text(f"{n:,}", style=style, justify="right")
 
 
-def sync_table(table: DataTable, rows: Sequence[Row]) -> None:
+def sync_table(table: DataTableView, rows: Sequence[Row]) -> None:
     """Show ``rows`` (key, cells) keeping the cursor on the same key.
 
     When the keys are the same as shown, cells are updated in place (no jump,
@@ -32,21 +34,13 @@ def sync_table(table: DataTable, rows: Sequence[Row]) -> None:
     """
     current = [key.value for key in table.rows]
     wanted = [key for key, _ in rows]
-    columns = list(table.columns)
     if current == wanted:
         for key, cells in rows:
-            for column, value in zip(columns, cells):
-                if table.get_cell(key, column) != value:
-                    table.update_cell(key, column, value)
+            for spec, value in zip(table.specs, cells):
+                if table.get_full_cell(key, spec.key) != value:
+                    table.update_cell(key, spec.key, value)
         return
-    selected: Optional[str] = None
-    if table.row_count and table.cursor_row is not None and 0 <= table.cursor_row < table.row_count:
-        selected = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if selected in wanted:
-        table.move_cursor(row=wanted.index(selected), animate=False)
+    table.set_rows(rows)
 
 
 def selected_key(table: DataTable) -> Optional[str]:
@@ -60,10 +54,22 @@ def selected_key(table: DataTable) -> Optional[str]:
 
 # -- Services -------------------------------------------------------------------------------
 
-LIST_COLUMNS = (("name", "Service / instance"), ("version", "Version"), ("requests", "Requests"), ("errors", "Errors"))
+# the name first, then the numbers that matter (requests, errors), then the rest
+LIST_COLUMNS = (
+    ColumnSpec("name", "Service", priority=0, min_width=12, max_width=40),  # instances under their service
+    ColumnSpec("version", "Version", priority=3, min_width=7, max_width=16),
+    ColumnSpec("requests", "Requests", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("errors", "Errors", priority=2, ellipsis=False, justify="right"),
+)
 ENDPOINT_COLUMNS = (
-    ("name", "Endpoint"), ("subject", "Subject"), ("queue", "Queue group"), ("requests", "Requests"),
-    ("errors", "Errors"), ("avg", "Average"), ("total", "Total time"), ("last_error", "Last error"),
+    ColumnSpec("name", "Endpoint", priority=0, min_width=8, max_width=30),
+    ColumnSpec("subject", "Subject", priority=3, min_width=10, max_width=40),
+    ColumnSpec("queue", "Queue group", priority=6, min_width=11, max_width=20),
+    ColumnSpec("requests", "Requests", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("errors", "Errors", priority=2, ellipsis=False, justify="right"),
+    ColumnSpec("avg", "Average", priority=4, ellipsis=False, justify="right"),
+    ColumnSpec("total", "Total time", priority=7, ellipsis=False, justify="right"),
+    ColumnSpec("last_error", "Last error", priority=5, min_width=10, max_width=60),
 )
 
 
