@@ -25,12 +25,12 @@ def enable_websockets() -> None:
     """Give nats-py its websocket transport (aiohttp) if it was left out at import."""
     import nats.aio.transport as transport
 
-    if transport.aiohttp is None:
+    if getattr(transport, "aiohttp", None) is None:
         try:
             import aiohttp
         except ImportError:
             raise ImportError("websocket URLs (ws://, wss://) need aiohttp: pip install 'natstui[websocket]'") from None
-        transport.aiohttp = aiohttp
+        setattr(transport, "aiohttp", aiohttp)  # noqa: B010 - nats-py reads it as a module global
 
 
 _import_nats_without_aiohttp()

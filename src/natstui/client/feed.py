@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Awaitable, Callable, List
 
+from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from natstui.client.session import Session, confirm
@@ -50,11 +51,11 @@ class LiveFeed:
         await confirm(nc)
         self.ready = True
 
-    def _callback(self, subject: str):
+    def _callback(self, subject: str) -> Callable[[Msg], Awaitable[None]]:
         append = self.store.append
         queue = self.queue
 
-        async def on_message(msg) -> None:
+        async def on_message(msg: Msg) -> None:
             append(msg, subject, queue)
 
         return on_message

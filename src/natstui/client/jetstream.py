@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 
 from natstui.model.jetstream import parse_ts
@@ -97,7 +98,8 @@ class JetStream:
         error = body.get("error")
         if error:
             raise JetStreamError(error.get("description", "unknown error"), error.get("code", 0), error.get("err_code", 0))
-        return body
+        answer: Dict[str, Any] = body
+        return answer
 
     async def account_info(self) -> Dict[str, Any]:
         return await self.api("INFO")
@@ -187,9 +189,9 @@ class JetStream:
             request["next_by_subj"] = subject
         nc = self.nc
         inbox = nc.new_inbox()
-        queue: asyncio.Queue = asyncio.Queue()
+        queue: asyncio.Queue[Msg] = asyncio.Queue()
 
-        async def collect(msg) -> None:
+        async def collect(msg: Msg) -> None:
             queue.put_nowait(msg)
 
         sub = await nc.subscribe(inbox, cb=collect)
@@ -312,7 +314,7 @@ def _decode_headers(headers: Dict[str, str]) -> Optional[Dict[str, str]]:
     return kept or None
 
 
-def _from_direct(stream: str, msg) -> StoredMessage:
+def _from_direct(stream: str, msg: Msg) -> StoredMessage:
     headers = msg.headers or {}
     return StoredMessage(
         stream=headers.get("Nats-Stream", stream),

@@ -11,7 +11,7 @@ import base64
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, cast
 
 from nats.js import api
 from nats.js.errors import NotFoundError
@@ -176,7 +176,7 @@ class _CountingWriter:
         self._transfer = transfer
 
     def write(self, data: bytes) -> int:
-        n = self._file.write(data)
+        n: int = self._file.write(data)
         self._transfer.done += len(data)
         return n
 
@@ -223,7 +223,7 @@ async def download(js: Any, bucket: str, name: str, path: str, transfer: Transfe
     part = path + ".part"
     file = await loop.run_in_executor(None, open, part, "wb")
     try:
-        await store.get(name, writeinto=_CountingWriter(file, transfer))
+        await store.get(name, writeinto=cast(Any, _CountingWriter(file, transfer)))  # file-like, counting
         await loop.run_in_executor(None, file.close)
         await loop.run_in_executor(None, os.replace, part, path)
     except BaseException:
@@ -244,7 +244,7 @@ async def upload(js: Any, bucket: str, path: str, name: str, transfer: Transfer,
     file = await loop.run_in_executor(None, open, path, "rb")
     try:
         meta = api.ObjectMeta(name=name, description=description or None)
-        result = await _store(js, bucket).put(name, _CountingReader(file, transfer), meta=meta)
+        result = await _store(js, bucket).put(name, cast(Any, _CountingReader(file, transfer)), meta=meta)
     finally:
         file.close()
     transfer.digest = result.digest or ""

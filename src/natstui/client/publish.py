@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from nats import errors as nats_errors
 from nats.aio.client import Client as NATS
@@ -32,7 +32,7 @@ class Reply:
     subject: str  # the request's subject
     inbox: str  # where the reply came
     round_trip: float  # seconds from sending to receiving
-    sent_headers: Optional[dict] = None
+    sent_headers: Optional[Dict[str, Any]] = None
 
     @property
     def service_error(self) -> Optional[Tuple[str, str]]:

@@ -16,7 +16,7 @@ from nats.js import api
 INACTIVE_THRESHOLD = 30.0  # seconds: the server removes a forgotten consumer after this
 
 
-def parse_ack(reply: str) -> tuple:
+def parse_ack(reply: str) -> tuple[int, int, int]:
     """(stream sequence, timestamp in ns, pending) from a JetStream ack subject (v1 or v2 form)."""
     tokens = reply.split(".")
     base = 2 if len(tokens) == 9 else 4
@@ -73,7 +73,7 @@ class StreamScan:
         self.consumer = ""
         self._items: List[Any] = []
         self._sub: Any = None
-        self._task: Optional[asyncio.Future] = None
+        self._task: Optional[asyncio.Future[None]] = None
         self._listed_event = asyncio.Event()
         self._batch_done = asyncio.Event()
         self._batch_left = 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 
 VERBS = ("PING", "INFO", "STATS")
 PREFIX = "$SRV"
@@ -177,11 +178,12 @@ def merge_answer(instances: Dict[str, Instance], verb: str, body: Dict[str, Any]
             if not isinstance(raw, dict):
                 continue
             key = (_text(raw.get("name")), _text(raw.get("subject")), _text(raw.get("queue_group")))
-            ep = by_key.get(key)
-            if ep is None:
-                ep = Endpoint(*key)
-                instance.endpoints.append(ep)
-                by_key[key] = ep
+            found = by_key.get(key)
+            if found is None:
+                found = Endpoint(*key)
+                instance.endpoints.append(found)
+                by_key[key] = found
+            ep = found
             ep.num_requests = _int(raw.get("num_requests"))
             ep.num_errors = _int(raw.get("num_errors"))
             ep.processing_time = _int(raw.get("processing_time"))
@@ -202,9 +204,9 @@ async def discover(nc: NATS, *, window: float = 1.0, settle: float = 0.2, name: 
     inbox = nc.new_inbox()
     answers: List[Tuple[str, Any]] = []
     arrived = asyncio.Event()
-    no_responders: set = set()
+    no_responders: set[str] = set()
 
-    async def on_answer(msg) -> None:
+    async def on_answer(msg: Msg) -> None:
         verb = msg.subject.rsplit(".", 1)[-1]
         if not msg.data and (msg.headers or {}).get("Status") == "503":
             no_responders.add(verb)

@@ -205,7 +205,7 @@ class Session:
         self._attempted = False
         self._failed = False
         self._ever_connected = False
-        self._rtt_pending: Optional[asyncio.Future] = None
+        self._rtt_pending: Optional[asyncio.Future[None]] = None
         self.offline = False  # set when there is deliberately no server (recordings, tests)
         self.error: str = ""
         self.rtt: Optional[float] = None
@@ -472,7 +472,7 @@ class Session:
         if pending is not None and not pending.done():
             return self.rtt  # the previous PING is still unanswered
         loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
+        future: asyncio.Future[None] = loop.create_future()
         self._rtt_pending = future
         start = loop.time()
         try:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional
 
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 
 from natstui.client.jetstream import JetStream, StoredMessage
 from natstui.model.jetstream import ns_to_seconds, parse_ts
@@ -36,7 +37,7 @@ class WorkItem:
     index: int = 0
 
     @property
-    def meta(self):
+    def meta(self) -> Any:
         return self.msg.metadata
 
     def current_state(self, now: float) -> str:
@@ -89,20 +90,22 @@ class Workbench:
         self.info: Dict[str, Any] = {}
         self.items: List[WorkItem] = []
         self.dead_letters: List[DeadLetter] = []
-        self._pull = None
-        self._push = None
+        self._pull: Any = None  # nats-py's pull or push subscription once bound
+        self._push: Any = None
         self._advisory_subs: List[Any] = []
         self._count = 0
         self.version = 0  # bumped whenever items or dead letters change
 
     # -- consumer --------------------------------------------------------------------
     async def refresh(self) -> Dict[str, Any]:
-        self.info = await self.js.consumer_info(self.stream, self.consumer)
-        return self.info
+        info: Dict[str, Any] = await self.js.consumer_info(self.stream, self.consumer)
+        self.info = info
+        return info
 
     @property
     def config(self) -> Dict[str, Any]:
-        return self.info.get("config", {})
+        config: Dict[str, Any] = self.info.get("config", {})
+        return config
 
     @property
     def is_pull(self) -> bool:
@@ -129,7 +132,7 @@ class Workbench:
         if self.is_pull:
             self._pull = await js.pull_subscribe_bind(self.consumer, self.stream)
         else:
-            async def on_push(msg) -> None:
+            async def on_push(msg: Msg) -> None:
                 self._add(msg)
 
             self._push = await js.subscribe_bind(self.stream, _consumer_config(self.config), self.consumer,
@@ -150,7 +153,7 @@ class Workbench:
                 raise
         return [self._add(m) for m in msgs]
 
-    def _add(self, msg) -> WorkItem:
+    def _add(self, msg: Msg) -> WorkItem:
         self._count += 1
         try:
             deliveries = msg.metadata.num_delivered
@@ -216,7 +219,7 @@ class Workbench:
             f"{prefix}.ADVISORY.CONSUMER.MSG_TERMINATED.{self.stream}.{self.consumer}",
         ]
 
-        async def on_advisory(msg) -> None:
+        async def on_advisory(msg: Msg) -> None:
             letter = parse_advisory(msg.data)
             if letter is not None:
                 self.dead_letters.append(letter)
@@ -251,7 +254,7 @@ def _seq(item: WorkItem) -> str:
         return f"#{item.index}"
 
 
-def _consumer_config(config: Dict[str, Any]):
+def _consumer_config(config: Dict[str, Any]) -> Any:
     from nats.js.api import ConsumerConfig
 
     return ConsumerConfig.from_response(dict(config))

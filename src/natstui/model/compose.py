@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from natstui.model.sanitize import escape_line
 
@@ -107,7 +107,7 @@ def group_headers(pairs: Sequence[Tuple[str, str]]) -> Optional[Dict[str, Union[
     return out
 
 
-def headers_text(headers: Optional[dict]) -> str:
+def headers_text(headers: Optional[Dict[str, Any]]) -> str:
     """A message's headers as the compose screen edits them (list values give repeated lines)."""
     if not headers:
         return ""

@@ -110,8 +110,9 @@ def render_payload(data: bytes, mode: str = "auto", width: int = 80) -> Rendered
         if mode == "json":
             note = "not JSON" if size <= JSON_PARSE_LIMIT else f"too large to parse as JSON ({human_size(size)})"
     if mode in ("auto", "json", "text"):
-        text = try_text(data)
-        if text is not None:
+        decoded = try_text(data)
+        if decoded is not None:
+            text = decoded
             cut = text[:TEXT_LIMIT]
             if len(cut) < len(text) or len(text.encode("utf-8")) < size:
                 note = _join(note, f"showing the first {human_size(len(cut.encode('utf-8')))} of {human_size(size)}")

@@ -218,7 +218,7 @@ def stream_details(info: Dict[str, Any]) -> List[Section]:
 
 
 def _source_text(config: Dict[str, Any], live: Optional[Dict[str, Any]]) -> str:
-    text = config.get("name", "?")
+    text = str(config.get("name", "?"))
     if config.get("filter_subject"):
         text += f" ({config['filter_subject']})"
     if live:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timezone
-from typing import IO, Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from natstui.model.records import Record, StoredMsg
+from natstui.model.store import RingStore
 from natstui.model.timefmt import format_datetime, parse_server_time
 
 FORMAT = "natstui-recording/1"
@@ -27,7 +28,7 @@ def _parse_time(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def _headers_out(headers: Optional[dict]) -> Optional[Dict[str, List[str]]]:
+def _headers_out(headers: Optional[Dict[str, Any]]) -> Optional[Dict[str, List[str]]]:
     if not headers:
         return None
     out: Dict[str, List[str]] = {}
@@ -100,7 +101,7 @@ def _recorded_time(value: Any) -> str:
     return format_datetime(moment) if moment else str(value or "—")
 
 
-def js_section(js: Optional[Dict[str, Any]]):
+def js_section(js: Optional[Dict[str, Any]]) -> Optional[List[Tuple[str, List[Tuple[str, str]]]]]:
     """The JetStream fields of a recorded delivery, for the inspector."""
     if not js:
         return None
@@ -122,7 +123,7 @@ class Recorder:
     ``flush`` is called on the UI's timer with whatever arrived since the last call.
     """
 
-    def __init__(self, store, path: str, match=None) -> None:
+    def __init__(self, store: RingStore, path: str, match: Optional[Callable[[Record], bool]] = None) -> None:
         self.store = store
         self.path = path
         self.match = match  # a callable(record) -> bool, or None for everything
@@ -159,7 +160,7 @@ class Recorder:
         return self._out is not None
 
 
-def load(path: str, store) -> int:
+def load(path: str, store: RingStore) -> int:
     """Fill ``store`` from a recording file (its clock is not used: times come from the file)."""
     n = 0
     with open(path, encoding="utf-8") as f:

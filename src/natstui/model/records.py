@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 
 class StoredMsg:
@@ -13,7 +13,7 @@ class StoredMsg:
 
     __slots__ = ("subject", "reply", "data", "headers", "_sid")
 
-    def __init__(self, subject: str, data: bytes = b"", headers: Optional[dict] = None, reply: str = "") -> None:
+    def __init__(self, subject: str, data: bytes = b"", headers: Optional[Dict[str, Any]] = None, reply: str = "") -> None:
         self.subject = subject
         self.reply = reply
         self.data = data
@@ -52,7 +52,7 @@ class Record:
         cls,
         subject: str,
         data: bytes,
-        headers: Optional[dict],
+        headers: Optional[Dict[str, Any]],
         time: float,
         sections: Optional[List[Tuple[str, List[Tuple[str, str]]]]] = None,
         seq: int = 0,
@@ -64,7 +64,7 @@ class Record:
 
     @property
     def subject(self) -> str:
-        return self.msg.subject
+        return str(self.msg.subject)
 
     @property
     def reply(self) -> str:
@@ -75,8 +75,9 @@ class Record:
         return self.msg.data or b""
 
     @property
-    def headers(self) -> Optional[dict]:
-        return self.msg.headers
+    def headers(self) -> Optional[Dict[str, Any]]:
+        headers: Optional[Dict[str, Any]] = self.msg.headers
+        return headers
 
     @property
     def sid(self) -> Optional[int]:

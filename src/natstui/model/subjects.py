@@ -108,8 +108,8 @@ class SubjectTrie:
         self.node_count = 0
         self.version = 0
         self._paths: Dict[str, Tuple[SubjectNode, ...]] = {}
-        self._touched: set = set()
-        self._active: set = set()
+        self._touched: set[SubjectNode] = set()
+        self._active: set[SubjectNode] = set()
         self._last_sample: Optional[float] = None
 
     def add(self, subject: str, n: int = 1) -> None:
