@@ -96,11 +96,15 @@ class ConsumersScreen(ViewScreen):
         try:
             streams = sorted(s["config"]["name"] for s in await js.list_streams())
             self._set_streams(streams)
-            if streams and self.stream not in streams:  # none chosen yet, or the chosen one was deleted
+            if streams and self.stream is None:  # none chosen yet: the first
                 self.app.selected_stream = streams[0]  # type: ignore[attr-defined]
             if self.stream is None:
                 self._fill([])
                 self._title("no streams in this account")
+                return
+            if self.stream not in streams:  # asked for (--stream) or deleted meanwhile: said, not replaced
+                self._fill([])
+                self._title("stream not found; s picks another", error=True)
                 return
             infos = await js.list_consumers(self.stream)
         except Exception as exc:
