@@ -29,7 +29,7 @@ def _width(value: object) -> int:
 
 
 class Table(DataTable):
-    HELP_TITLE = "Every table"
+    BINDING_GROUP_TITLE = "Every table"
 
     DEFAULT_CSS = """
     Table { overflow-x: hidden; }
