@@ -97,6 +97,14 @@ class Inspector(VerticalScroll, can_focus=True):
     a command decoder runs in a thread, off the event loop.
     """
 
+    DEFAULT_CSS = """
+    Inspector {
+        height: 1fr;
+        padding: 0 1;
+        & > .section-title { margin-top: 1; }
+    }
+    """
+
     mode: reactive[str] = reactive("auto", init=False)
 
     def __init__(self, *, id: Optional[str] = None) -> None:
