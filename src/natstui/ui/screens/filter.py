@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from natstui.model.view import MessageFilter
+from natstui.ui.palette import palette
 
 
 class FilterScreen(ModalScreen[Optional[MessageFilter]]):
@@ -47,7 +48,7 @@ class FilterScreen(ModalScreen[Optional[MessageFilter]]):
             )
         except ValueError as exc:
             error = self.query_one("#filter-error", Static)
-            error.update(Text(f"⚠ {exc}", style="red"))
+            error.update(Text(f"⚠ {exc}", style=palette.error))
             error.display = True
             return None
 

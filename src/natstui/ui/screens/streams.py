@@ -19,6 +19,7 @@ from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.palette import palette
 
 REFRESH_SECONDS = 3.0
 COLUMNS = ("Name", "Subjects", "Retention", "Storage", "R", "Messages", "Bytes", "First", "Last", "Cons", "Last msg")
@@ -90,7 +91,7 @@ class StreamsScreen(ViewScreen):
     def _show_title(self, note: str = "", error: bool = False) -> None:
         text = Text.assemble(("Streams", "bold"), f"  {len(getattr(self, 'streams', {}))} in the account")
         if note:
-            text.append(f"  {note}", style="red" if error else "dim")
+            text.append(f"  {note}", style=palette.error if error else "dim")
         self.query_one("#streams-title", TextLine).set_text(text)
 
     def _fill(self, infos: List[Dict[str, Any]]) -> None:
@@ -101,7 +102,7 @@ class StreamsScreen(ViewScreen):
         for info in infos:
             row = stream_row(info)
             table.add_row(
-                Text(escape_line(row.name), style="bold cyan"),
+                Text(escape_line(row.name), style=palette.name),
                 Text(escape_line(row.subjects[:40] + ("…" if len(row.subjects) > 40 else ""))),
                 Text(row.retention),
                 Text(row.storage),

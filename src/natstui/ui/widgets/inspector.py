@@ -18,6 +18,7 @@ from natstui.model.decode import VIEW_MODES, Rendered, human_size, render_payloa
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime
+from natstui.ui.palette import BOLD, palette
 
 LABEL_STYLE = "bold"
 
@@ -36,7 +37,7 @@ def _fmt_time(ts: float | datetime | None) -> str:
 def summary(record: Record) -> Table:
     msg = record.msg
     table = field_table()
-    table.add_row("Subject", Text(escape_line(msg.subject), style="cyan"))
+    table.add_row("Subject", Text(escape_line(msg.subject), style=palette.subject))
     table.add_row("Reply", Text(escape_line(msg.reply)) if msg.reply else Text("—", style="dim"))
     table.add_row("Size", Text(f"{len(msg.data or b''):,} bytes"))
     table.add_row("Received", Text(_fmt_time(record.time)))
@@ -49,13 +50,13 @@ def summary(record: Record) -> Table:
         table.add_row("Subscription", Text(sub))
     for title, rows in record.sections or ():
         table.add_row("", Text(""))
-        table.add_row(Text(escape_line(title), style="bold magenta"), Text(""))
+        table.add_row(Text(escape_line(title), style=palette.accent + BOLD), Text(""))
         for label, value in rows:
             table.add_row(Text(escape_line(label)), Text(escape_line(str(value))))
     meta = record.js_metadata()
     if meta is not None:
         table.add_row("", Text(""))
-        table.add_row(Text("JetStream", style="bold magenta"), Text(""))
+        table.add_row(Text("JetStream", style=palette.accent + BOLD), Text(""))
         table.add_row("Stream", Text(escape_line(meta.stream or "")))
         table.add_row("Consumer", Text(escape_line(meta.consumer or "")))
         table.add_row("Stream seq", Text(str(meta.sequence.stream)))
@@ -71,7 +72,7 @@ def headers_table(headers: Optional[dict]) -> RenderableType:
     if not headers:
         return Text("no headers", style="dim")
     table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
-    table.add_column("Header", style="magenta", no_wrap=True, ratio=1)
+    table.add_column("Header", style=palette.accent, no_wrap=True, ratio=1)
     table.add_column("Value", overflow="fold", ratio=3)
     for name, value in headers.items():
         values = value if isinstance(value, list) else [value]
@@ -84,9 +85,9 @@ def payload_renderable(rendered: Rendered) -> RenderableType:
     if rendered.mode == "json":
         from rich.syntax import Syntax  # pygments is slow to import: only when JSON is first shown
 
-        return Syntax(rendered.text, "json", theme="monokai", word_wrap=True, background_color="default")
+        return Syntax(rendered.text, "json", theme=palette.syntax_theme(), word_wrap=True)
     if rendered.mode == "hex":
-        return Text(rendered.text, style="bright_white", no_wrap=True)
+        return Text(rendered.text, no_wrap=True)
     return Text(rendered.text)
 
 
@@ -185,7 +186,7 @@ class Inspector(VerticalScroll, can_focus=True):
             (f" → {shown}" if self.mode == "auto" or decoder == "diff" else "", "dim"),
         )
         if rendered.note:
-            title.append(f"\n{escape_line(rendered.note)}", style="yellow")
+            title.append(f"\n{escape_line(rendered.note)}", style=palette.warning)
         body = diff_renderable(rendered.text) if decoder == "diff" else payload_renderable(rendered)
         self.query_one("#inspector-payload", Static).update(Group(title, body))
 
@@ -206,6 +207,6 @@ def diff_payloads(old: Record, new: Record, mode: str) -> Rendered:
 def diff_renderable(text: str) -> Text:
     out = Text()
     for line in text.splitlines():
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
+        style = palette.ok if line.startswith("+") else palette.error if line.startswith("-") else palette.subject if line.startswith("@@") else ""
         out.append(line + "\n", style=style)
     return out

@@ -18,20 +18,15 @@ from textual.strip import Strip
 from natstui.model import kv as kvmodel
 from natstui.model.kv import KeyIndex
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, palette
 
 REV_W = 9
 OP_W = 6
 SIZE_W = 9
 TIME_W = 19
 
-STYLE_KEY = Style(color="cyan")
-STYLE_REV = Style(color="yellow")
-STYLE_DIM = Style(color="bright_black")
-STYLE_OP = {"PUT": Style(color="green"), "DEL": Style(color="red", bold=True), "PURGE": Style(color="magenta", bold=True)}
-STYLE_CHANGED = Style(color="yellow", bold=True)
-STYLE_FRESH = Style(bgcolor="#5c4a00")
-STYLE_CURSOR = Style(bgcolor="#264f78")
 STYLE_HEADER = Style(bold=True, underline=True)
+STRUCK = Style(strike=True, dim=True)
 
 
 def size_text(n: int) -> str:
@@ -137,7 +132,7 @@ class KeyList(ScrollView, can_focus=True):
         entry = self.index.entries[key]
         selected = key == self.cursor_key
         fresh = self.index.fresh(key)
-        cache_key = (key, entry.revision, width, selected, fresh, key in self.index.changed)
+        cache_key = (key, entry.revision, width, selected, fresh, key in self.index.changed, palette.generation)
         strip = self._cache.get(cache_key)
         if strip is None:
             strip = self._render_entry(entry, width, selected, fresh)
@@ -160,24 +155,25 @@ class KeyList(ScrollView, can_focus=True):
             key = set_cell_size(key, key_w - 1) + "…"
         changed = entry.key in self.index.changed
         dead = entry.op != "PUT"
-        key_style = STYLE_KEY + Style(strike=True, dim=True) if dead else STYLE_KEY
+        key_style = palette.subject + STRUCK if dead else palette.subject
+        op_style = {"PUT": palette.ok, "DEL": palette.error + BOLD, "PURGE": palette.accent + BOLD}.get(entry.op, palette.muted)
         parts = [
-            Segment("● " if changed else "  ", STYLE_CHANGED),
+            Segment("● " if changed else "  ", palette.warning + BOLD),
             Segment(set_cell_size(key, key_w), key_style),
             Segment(" "),
-            Segment(f"{entry.revision:>{REV_W},}", STYLE_REV),
+            Segment(f"{entry.revision:>{REV_W},}", palette.number),
             Segment(" "),
-            Segment(entry.op.ljust(OP_W), STYLE_OP.get(entry.op, STYLE_DIM)),
+            Segment(entry.op.ljust(OP_W), op_style),
             Segment(" "),
             Segment(size_text(entry.size).rjust(SIZE_W)),
         ]
         if show_time:
-            parts += [Segment(" "), Segment(kvmodel.fmt_time(entry.created).ljust(TIME_W), STYLE_DIM)]
+            parts += [Segment(" "), Segment(kvmodel.fmt_time(entry.created).ljust(TIME_W), palette.muted)]
         strip = Strip(parts).crop_extend(0, width, None)
         if selected:
-            strip = strip.apply_style(STYLE_CURSOR)
+            strip = strip.apply_style(palette.cursor)
         elif fresh:
-            strip = strip.apply_style(STYLE_FRESH)
+            strip = strip.apply_style(palette.highlight)
         return strip.apply_style(self.rich_style)
 
     # -- cursor ----------------------------------------------------------------------------------
