@@ -119,6 +119,10 @@ class Inspector(VerticalScroll, can_focus=True):
         yield Static(Text("Select a message to inspect it.", style="dim"), id="inspector-info")
         yield Static("", id="inspector-payload", classes="section-title")
 
+    def on_mount(self) -> None:
+        # Drawn again in a new theme's colours (the palette is recomputed before this signal).
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._render_all())
+
     def show(self, record: Optional[Record]) -> None:
         self.record = record
         self.diff_with = None
