@@ -170,6 +170,17 @@ def subscriptions_panel(subs: List[SubscriptionStats]) -> RenderableType:
 class Panel(Static):
     """One titled panel of the Server view; redraws only when what it shows changed."""
 
+    DEFAULT_CSS = """
+    Panel {
+        width: 1fr;
+        height: auto;
+        border: round $surface-lighten-2;
+        border-title-style: bold;
+        border-title-color: $primary;
+        padding: 0 1;
+    }
+    """
+
     def __init__(self, title: str, *, id: str) -> None:
         super().__init__("", id=id, classes="server-panel")
         self.border_title = title

@@ -32,6 +32,16 @@ def op_style(op: str) -> Style:
 class HistoryPane(Vertical):
     """Revisions newest first; the highlighted one is posted as :class:`Highlighted`."""
 
+    DEFAULT_CSS = """
+    HistoryPane {
+        display: none;
+        height: 45%;
+        border-top: hkey $surface-lighten-2;
+        &.-open { display: block; }
+        DataTable { height: 1fr; }
+    }
+    """
+
     class Highlighted(Message):
         def __init__(self, revision: Revision) -> None:
             super().__init__()

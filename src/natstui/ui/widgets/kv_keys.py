@@ -41,7 +41,7 @@ class KeyList(ScrollView, can_focus=True):
     BINDING_GROUP_TITLE = "Keys"
 
     DEFAULT_CSS = """
-    KeyList { scrollbar-gutter: stable; }
+    KeyList { scrollbar-gutter: stable; height: 1fr; }
     """
 
     BINDINGS = [

@@ -56,6 +56,10 @@ def format_rate(rate: float) -> str:
 class SubjectTree(Tree[SubjectNode]):
     BINDING_GROUP_TITLE = "Subject tree"
 
+    DEFAULT_CSS = """
+    SubjectTree { height: 1fr; }
+    """
+
     BINDINGS = [
         Binding("enter", "select_cursor", "Filter to subtree", show=False, id="tree.select"),
         Binding("right,l", "expand_node", "Expand", show=False, id="tree.expand"),
