@@ -110,7 +110,7 @@ async def test_an_unknown_theme_is_a_warning_not_a_crash(config_dir, where):
         assert app.screen.query_one(MessageStream).display
 
 
-def test_theme_option_reaches_the_app_from_every_command(monkeypatch):
+def test_theme_option_reaches_the_app_from_every_command(monkeypatch, tmp_path):
     seen = []
 
     class Stop(Exception):
@@ -123,12 +123,9 @@ def test_theme_option_reaches_the_app_from_every_command(monkeypatch):
     monkeypatch.setattr(cli, "make_app", fake_make_app)
     runner = CliRunner()
     runner.invoke(cli.main, ["--theme", "nord", "-s", "nats://127.0.0.1:1"])
-    recording = Path(__file__).resolve().parent / "theme-recording.jsonl"
-    try:
-        recording.write_text("")
-        runner.invoke(cli.main, ["open", "--theme", "dracula", str(recording)])
-    finally:
-        recording.unlink()
+    recording = tmp_path / "recording.jsonl"
+    recording.write_text("")
+    runner.invoke(cli.main, ["open", "--theme", "dracula", str(recording)])
     assert seen == ["nord", "dracula"]
 
     served = []
