@@ -41,6 +41,11 @@ def connection_options(f):
     return f
 
 
+theme_option = click.option(
+    "--theme", metavar="NAME", default=None,
+    help="Colour theme, e.g. textual-light, nord (default: the one last chosen in the command palette).")
+
+
 def view_options(f):
     options = [
         click.option("--subject", "subjects", multiple=True, metavar="SUBJ",
@@ -51,6 +56,7 @@ def view_options(f):
         click.option("--read-only", is_flag=True, help="Refuse every action that changes server state."),
         click.option("--utc/--local-time", "utc", default=None,
                      help="Show times in UTC, or in local time (the default; 'utc = true' in config.toml)."),
+        theme_option,
     ]
     for option in reversed(options):
         f = option(f)
@@ -58,7 +64,8 @@ def view_options(f):
 
 
 def build_settings(servers: Sequence[str], context: Optional[str], subjects: Sequence[str], queue: str,
-                   buffer: int, read_only: bool, utc: Optional[bool] = None, **conn: Optional[str]) -> Settings:
+                   buffer: int, read_only: bool, utc: Optional[bool] = None, theme: Optional[str] = None,
+                   **conn: Optional[str]) -> Settings:
     connection = resolve_connection(list(servers), context, conn)
     return Settings(
         connection=connection,
@@ -67,6 +74,7 @@ def build_settings(servers: Sequence[str], context: Optional[str], subjects: Seq
         buffer=buffer,
         read_only=read_only,
         utc=read_utc_setting() if utc is None else utc,
+        theme=theme,
     )
 
 
@@ -145,7 +153,9 @@ def serve_app(args: Sequence[str], host: str, port: int, env: Optional[dict] = N
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--allow-changes", is_flag=True, help="Serve without --read-only (anyone with the page can change things).")
-def serve(servers, context, subjects, host: str, port: int, allow_changes: bool, **conn) -> None:
+@theme_option
+def serve(servers, context, subjects, host: str, port: int, allow_changes: bool, theme: Optional[str],
+          **conn) -> None:
     """Serve natstui to web browsers (read-only unless --allow-changes)."""
     args: list = []
     for server in servers:
@@ -157,6 +167,8 @@ def serve(servers, context, subjects, host: str, port: int, allow_changes: bool,
     for key in ("inbox_prefix", "js_domain"):
         if conn.get(key):
             args += [f"--{key.replace('_', '-')}", conn[key]]
+    if theme:
+        args += ["--theme", theme]
     if not allow_changes:
         args.append("--read-only")
     env = {SECRET_ENV[k]: v for k, v in conn.items() if k in SECRET_ENV and v}
@@ -170,7 +182,7 @@ def serve(servers, context, subjects, host: str, port: int, allow_changes: bool,
 @click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address to listen on.")
 @view_options
 def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[str], queue: str, buffer: int,
-         read_only: bool, utc: Optional[bool]) -> None:
+         read_only: bool, utc: Optional[bool], theme: Optional[str]) -> None:
     """Start an embedded nats-server with realistic traffic and open the app on it."""
     from natstui.config import ConnectionSettings
     from natstui.demo.runner import demo_environment
@@ -179,8 +191,8 @@ def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[s
     try:
         with demo_environment(rate) as server:
             if serve_port is not None:
-                serve_app(["--server", server.url, "--read-only", *[a for s in subjects for a in ("--subject", s)]],
-                          host, serve_port)
+                serve_app(["--server", server.url, "--read-only", *[a for s in subjects for a in ("--subject", s)],
+                           *(["--theme", theme] if theme else [])], host, serve_port)
                 return
             settings = Settings(
                 connection=ConnectionSettings(servers=[server.url], name="natstui-demo"),
@@ -189,6 +201,7 @@ def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[s
                 buffer=buffer,
                 read_only=read_only,
                 utc=utc_choice(utc),
+                theme=theme,
             )
             app = make_app(settings)
             app.run()
@@ -201,7 +214,8 @@ def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[s
 @click.option("--buffer", default=1_000_000, show_default=True, type=click.IntRange(1, 50_000_000),
               help="Messages kept (the newest, when the recording holds more).")
 @click.option("--utc/--local-time", "utc", default=None, help="Show times in UTC, or in local time (the default).")
-def open_recording(path: str, buffer: int, utc: Optional[bool]) -> None:
+@theme_option
+def open_recording(path: str, buffer: int, utc: Optional[bool], theme: Optional[str]) -> None:
     """Browse a recording (JSON Lines) offline: the same stream, tree, filters and inspector."""
     from natstui.model.recording import RecordingError, load
     from natstui.model.store import RingStore
@@ -213,7 +227,7 @@ def open_recording(path: str, buffer: int, utc: Optional[bool]) -> None:
     except (OSError, RecordingError) as exc:
         fail(f"cannot open {path}: {exc}")
         return
-    app = make_app(Settings(buffer=buffer, read_only=True, utc=utc), store=store, connect=False,
+    app = make_app(Settings(buffer=buffer, read_only=True, utc=utc, theme=theme), store=store, connect=False,
                    offline_label=f"{path} ({count:,} messages)")
     app.run()
 

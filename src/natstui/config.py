@@ -93,6 +93,7 @@ class Settings:
     # binding id -> keys ("ctrl+f,f3"); None: the [keymap] table of the config file
     keymap: Optional[Dict[str, str]] = None
     utc: bool = False  # times in UTC instead of local time (--utc, or utc = true in config.toml)
+    theme: Optional[str] = None  # --theme NAME; None: theme = "NAME" in config.toml, else Textual's default
 
 
 def config_home(env: Mapping[str, str] = os.environ) -> Path:
@@ -137,6 +138,20 @@ def read_utc_setting(env: Mapping[str, str] = os.environ) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{config_path(env)}: utc must be true or false")
     return value
+
+
+def read_theme_setting(env: Mapping[str, str] = os.environ) -> Optional[str]:
+    """``theme = "NAME"`` at the top of ``~/.config/natstui/config.toml`` (the theme last chosen in
+    the command palette); None when absent. A file that cannot be read is reported when the app
+    starts (with the decoder rules and keymap)."""
+    try:
+        data = load_config(config_path(env))
+    except ConfigError:
+        return None
+    value = data.get("theme")
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{config_path(env)}: theme must be a theme's name in quotes, e.g. theme = \"nord\"")
+    return value or None
 
 
 def keymap_from(config: Mapping[str, object]) -> Dict[str, str]:
@@ -295,9 +310,81 @@ def save_layout(values: Mapping[str, int], path: Optional[Path] = None) -> None:
     ``[layout]`` table, is left alone: ConfigError says why.
     """
     import re
+
+    for key in values:
+        if key not in LAYOUT_KEYS:
+            raise ValueError(f"unknown layout key {key!r}")
+
+    def edit(lines: List[str], data: Dict[str, object], path: Path) -> None:
+        header = re.compile(r"^\s*\[\s*layout\s*\]\s*(#.*)?$")
+        start = next((i for i, line in enumerate(lines) if header.match(line.rstrip("\r\n"))), None)
+        if start is None and "layout" in data:
+            raise ConfigError(f"{path} sets layout without a [layout] table; natstui does not edit it")
+        if start is None:
+            if lines and not lines[-1].endswith("\n"):
+                lines[-1] += "\n"
+            if lines and lines[-1].strip():
+                lines.append("\n")
+            lines.append("[layout]\n")
+            start = len(lines) - 1
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+        for key, value in values.items():
+            _set_assignment(lines, start + 1, end, key, str(int(value)))
+            end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+
+    def check(data: Dict[str, object]) -> bool:
+        written = data.get("layout")
+        return isinstance(written, dict) and all(written.get(k) == int(v) for k, v in values.items())
+
+    _edit_config(path or config_path(), edit, check, "the [layout] table")
+
+
+def save_setting(key: str, value: str, path: Optional[Path] = None) -> None:
+    """Write ``key = "value"`` at the top level of the config file (before its first table),
+    leaving every other line as it was; as :func:`save_layout`, a file natstui cannot edit safely
+    is left alone and ConfigError says why."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        raise ValueError(f"not a plain TOML key: {key!r}")
+
+    def edit(lines: List[str], data: Dict[str, object], path: Path) -> None:
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"{path} sets {key} to something other than a string; natstui does not edit it")
+        end = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+        if end == len(lines) and lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        _set_assignment(lines, 0, end, key, json.dumps(value), blank_after=end < len(lines))
+
+    def check(data: Dict[str, object]) -> bool:
+        return data.get(key) == value
+
+    _edit_config(path or config_path(), edit, check, f"the {key} setting")
+
+
+def _set_assignment(lines: List[str], start: int, end: int, key: str, value: str, blank_after: bool = False) -> None:
+    """Set ``key = value`` among ``lines[start:end]``: replace its line, or add one after the last
+    non-blank line of that range (so a blank line before the next table stays there)."""
+    import re
+
+    assignment = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    new = f"{key} = {value}\n"
+    found = next((i for i in range(start, end) if assignment.match(lines[i])), None)
+    if found is not None:
+        lines[found] = new
+        return
+    last = max((i for i in range(start, end) if lines[i].strip()), default=start - 1)
+    if blank_after and last == start - 1:
+        lines.insert(start, new + "\n")  # first line of a file that starts with a table
+    else:
+        lines.insert(last + 1, new)
+
+
+def _edit_config(path: Path, edit, check, what: str) -> None:
+    """Read the config file, let ``edit(lines, data, path)`` change its lines, make sure the result
+    parses and ``check(data)`` holds, and replace the file atomically (its mode kept)."""
     import tempfile
 
-    path = path or config_path()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -309,38 +396,14 @@ def save_layout(values: Mapping[str, int], path: Optional[Path] = None) -> None:
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid TOML, left as it is: {exc}") from None
     lines = text.splitlines(keepends=True)
-    header = re.compile(r"^\s*\[\s*layout\s*\]\s*(#.*)?$")
-    start = next((i for i, line in enumerate(lines) if header.match(line.rstrip("\r\n"))), None)
-    if start is None and "layout" in data:
-        raise ConfigError(f"{path} sets layout without a [layout] table; natstui does not edit it")
-    if start is None:
-        if lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
-        if lines and lines[-1].strip():
-            lines.append("\n")
-        lines.append("[layout]\n")
-        start = len(lines) - 1
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-    for key, value in values.items():
-        if key not in LAYOUT_KEYS:
-            raise ValueError(f"unknown layout key {key!r}")
-        assignment = re.compile(rf"^\s*{key}\s*=")
-        new = f"{key} = {int(value)}\n"
-        found = next((i for i in range(start + 1, end) if assignment.match(lines[i])), None)
-        if found is not None:
-            lines[found] = new
-        else:
-            # after the table's last assignment, so a blank line before the next table stays there
-            last = max((i for i in range(start, end) if lines[i].strip()), default=start)
-            lines.insert(last + 1, new)
-            end += 1
+    edit(lines, data, path)
     result = "".join(lines)
     try:
-        written = parse_toml(result).get("layout")
-    except ValueError:  # pragma: no cover - the edit above keeps the file valid
-        written = None
-    if not isinstance(written, dict) or any(written.get(k) != int(v) for k, v in values.items()):
-        raise ConfigError(f"cannot update the [layout] table of {path}; left as it is")
+        ok = check(parse_toml(result))
+    except ValueError:  # pragma: no cover - the edits keep the file valid
+        ok = False
+    if not ok:
+        raise ConfigError(f"cannot update {what} of {path}; left as it is")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".config.", suffix=".toml", dir=str(path.parent))

@@ -101,3 +101,9 @@ def test_live_view_tree_expanded(snap_compare):
 
 def test_help_screen(snap_compare):
     assert snap_compare(offline_app(), terminal_size=(120, 40), run_before=open_help)
+
+
+def test_live_view_light_theme(snap_compare):
+    """A light theme is as readable as the dark one: every colour comes from the theme."""
+    app = make_app(Settings(theme="textual-light"), store=demo_store(), clock=lambda: FROZEN, connect=False)
+    assert snap_compare(app, terminal_size=(160, 40), run_before=select_first_order)

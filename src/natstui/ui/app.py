@@ -15,11 +15,12 @@ from textual.screen import Screen
 
 from natstui.client.feed import LiveFeed
 from natstui.client.session import ConnectError, ConnState, Session, describe_error
-from natstui.config import ConfigError, Settings, load_layout, save_layout
+from natstui.config import ConfigError, Settings, load_layout, read_theme_setting, save_layout, save_setting
 from natstui.model import timefmt
 from natstui.model.monitor import Monitor
 from natstui.model.store import RingStore
 from natstui.model.view import StreamView
+from natstui.ui.palette import palette
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.textual_internals import is_closing, mode_is_built
 from natstui.ui.screens.help import HelpScreen
@@ -90,9 +91,12 @@ class NatsTuiApp(App):
         # Pane widths the user chose (the config file's [layout] table), changed by the views.
         self.pane_widths = load_layout()
         self._saved_pane_widths = dict(self.pane_widths)
+        self._theme_chosen = False  # True once started: a theme set after that is the user's choice
+        self._start_theme()
 
     # -- lifecycle -----------------------------------------------------------------
     def on_load(self) -> None:
+        palette.use(self.current_theme)
         # Connecting waits on the network; started before the first screen is built, it is
         # done by the time that screen is drawn.
         self._mounted = asyncio.Event()
@@ -104,6 +108,7 @@ class NatsTuiApp(App):
         self._mounted.set()
         if self.keymap:
             self.set_keymap(self.keymap)
+        self._theme_chosen = True
         for warning in self._config_warnings:
             self.notify(warning, title="Config file", severity="warning", timeout=10, markup=False)
         self.set_interval(1 / FRAME_RATE, self._tick, name="frame")
@@ -226,6 +231,37 @@ class NatsTuiApp(App):
     def _on_session_error(self, text: str) -> None:
         severity = "information" if text.startswith("reconnected to ") else "warning"
         self.notify(text, severity=severity, timeout=6, markup=False)
+
+    # -- theme ------------------------------------------------------------------------------
+    def _start_theme(self) -> None:
+        """The theme of ``--theme``, else the one last chosen (``theme`` in config.toml); a name
+        that is not a theme is a warning and Textual's default theme is used."""
+        name, source = self.settings.theme, "--theme"
+        if name is None:
+            source = "theme in config.toml"
+            try:
+                name = read_theme_setting()
+            except ConfigError as exc:
+                self._config_warnings.append(f"theme ignored: {exc}")
+                return
+        if not name:
+            return
+        if name not in self.available_themes:
+            self._config_warnings.append(f"unknown theme {name!r} ({source}) ignored; "
+                                         f"themes: {', '.join(sorted(self.available_themes))}")
+            return
+        self.theme = name
+
+    def watch_theme(self, name: str) -> None:
+        """A new theme: recompute the palette before the screens are restyled, and remember a
+        theme the user chose (in the command palette) for the next start."""
+        palette.use(self.current_theme)
+        if not self._theme_chosen:
+            return
+        try:
+            save_setting("theme", name)
+        except ConfigError as exc:
+            self.notify(f"Theme not saved: {exc}", title="Config file", severity="warning", markup=False)
 
     def save_pane_widths(self) -> None:
         """Write the pane widths to the config file if they changed; other settings there stay."""

@@ -42,6 +42,7 @@ from natstui.model.timefmt import format_clock
 from natstui.ui.screens.dialog import Dialog
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.keybar import KeyBar
+from natstui.ui.palette import BOLD, palette
 
 PUBLISH, REQUEST, REPLY, REPUBLISH = "publish", "request", "reply", "republish"
 DEFAULT_TIMEOUT = "2"
@@ -179,7 +180,7 @@ class ComposeScreen(Dialog[None]):
             box.border_title = self.TITLES[self.mode]
             if self.about:
                 what = "replying to a message on " if reply else "endpoint "
-                yield Static(Text.assemble((what, "dim"), (escape_line(self.about), "cyan")), id="compose-about")
+                yield Static(Text.assemble((what, "dim"), (escape_line(self.about), palette.subject)), id="compose-about")
             with Horizontal(id="compose-main"):
                 with Vertical(id="compose-form"):
                     yield Label("Reply subject" if reply else "Subject", classes="compose-label")
@@ -250,18 +251,18 @@ class ComposeScreen(Dialog[None]):
         note = self.query_one("#compose-payload-note", Static)
         if self.too_large and self.raw_payload is not None:
             note.update(Text(f"{human_size(len(self.raw_payload))}: too large to edit here, the first "
-                             f"{human_size(EDIT_LIMIT)} shown; sent unchanged", style="yellow"))
+                             f"{human_size(EDIT_LIMIT)} shown; sent unchanged", style=palette.warning))
             return
         if self.raw_payload is not None:
             note.update(Text(f"binary or control characters ({human_size(len(self.raw_payload))}): shown escaped, "
-                             "sent unchanged unless you edit it", style="yellow"))
+                             "sent unchanged unless you edit it", style=palette.warning))
             return
         text = self.query_one("#compose-payload", TextArea).text
         problem = payload_problem(text)
         if problem:
-            note.update(Text(f"⚠ {problem}", style="bold red"))
+            note.update(Text(f"⚠ {problem}", style=palette.error + BOLD))
         elif text.lstrip()[:1] in ("{", "["):
-            note.update(Text(f"✓ valid JSON, {human_size(len(text.encode()))}", style="green"))
+            note.update(Text(f"✓ valid JSON, {human_size(len(text.encode()))}", style=palette.ok))
         else:
             note.update(Text(f"{human_size(len(text.encode()))}" if text else "empty payload", style="dim"))
 
@@ -273,7 +274,7 @@ class ComposeScreen(Dialog[None]):
             header_problem(self.query_one("#compose-headers", TextArea).text),
         ]
         text = "\n".join(f"⚠ {p}" for p in problems if p)
-        self.query_one("#compose-problems", Static).update(Text(text, style="bold red"))
+        self.query_one("#compose-problems", Static).update(Text(text, style=palette.error + BOLD))
 
     # -- building what is sent --------------------------------------------------------
     def _save_draft(self) -> None:
@@ -331,7 +332,7 @@ class ComposeScreen(Dialog[None]):
     def _refuse(self, problem: str) -> None:
         self._show_problems()
         self.last_error = problem
-        self._set_result(Text(f"✗ not sent: {problem}", style="bold red"))
+        self._set_result(Text(f"✗ not sent: {problem}", style=palette.error + BOLD))
 
     def _set_result(self, text: Text) -> None:
         self.query_one("#compose-result", Static).update(text)
@@ -365,7 +366,7 @@ class ComposeScreen(Dialog[None]):
             return
         self._save_draft()
         self._sending = self._content()
-        self._set_result(Text(f"… waiting up to {timeout:g} s for a reply on {escape_line(subject)}", style="yellow"))
+        self._set_result(Text(f"… waiting up to {timeout:g} s for a reply on {escape_line(subject)}", style=palette.warning))
         self._request(subject, headers, payload, timeout)
 
     def on_cancel(self) -> None:  # Esc or Close: the draft is kept, an unsent edit said
@@ -394,14 +395,14 @@ class ComposeScreen(Dialog[None]):
             await nc.flush(timeout=5)
         except Exception as exc:
             self.last_error = app.report_error("publish failed", exc)  # type: ignore[attr-defined]
-            self._set_result(Text(f"✗ {self.last_error}", style="bold red"))
+            self._set_result(Text(f"✗ {self.last_error}", style=palette.error + BOLD))
             return
         self.sent += 1
         self._sent_content = self._sending
         verb = "Replied" if self.mode == REPLY else "Published"
         extra = f", {len(headers)} header(s)" if headers else ""
         self._set_result(Text(f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} "
-                              f"at {format_clock(time.time())}", style="bold green"))
+                              f"at {format_clock(time.time())}", style=palette.ok + BOLD))
 
     @work(exclusive=True, group="compose", exit_on_error=False)
     async def _request(self, subject: str, headers, payload: bytes, timeout: float) -> None:
@@ -422,7 +423,7 @@ class ComposeScreen(Dialog[None]):
                 text = app.report_error("request failed", exc)  # type: ignore[attr-defined]
             self.last_error = text
             self.last_reply = None
-            self._set_result(Text(f"✗ {text}", style="bold red"))
+            self._set_result(Text(f"✗ {text}", style=palette.error + BOLD))
             inspector.show(Record.stored(subject, b"", group_headers(headers), time.time(), sections=[
                 ("Request failed", [("Error", text), ("Timeout", f"{timeout:g} s")]),
             ]))
@@ -437,7 +438,7 @@ class ComposeScreen(Dialog[None]):
         if error:
             rows.append(("Service error", f"{error[0]} {error[1]}".strip()))
         inspector.show(Record.stored(msg.subject, msg.data or b"", msg.headers, time.time(), sections=[("Reply", rows)]))
-        style = "bold yellow" if error else "bold green"
+        style = palette.warning + BOLD if error else palette.ok + BOLD
         label = "service error" if error else "reply"
         self._set_result(Text(f"✓ {label} in {format_duration(reply.round_trip)}: {human_size(len(msg.data or b''))}",
                               style=style))

@@ -21,6 +21,7 @@ from natstui.ui.textual_internals import set_select_blank_allowed
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
+from natstui.ui.palette import BOLD, palette
 
 REFRESH_SECONDS = 3.0
 # identity first, then the numbers that matter (pending, ack pending, redelivered), then the configuration
@@ -141,10 +142,10 @@ class ConsumersScreen(ViewScreen):
         text = Text.assemble(("Consumers", "bold"))
         if self.stream:
             text.append(" of stream ")
-            text.append(escape_line(self.stream), style="bold cyan")
+            text.append(escape_line(self.stream), style=palette.name)
             text.append(f"  {len(self.consumers)}")
         if note:
-            text.append(f"  {note}", style="red" if error else "dim")
+            text.append(f"  {note}", style=palette.error if error else "dim")
         self.query_one("#consumers-title", TextLine).set_text(text)
         select = self.query_one("#consumers-stream", Select)
         if self.stream in self.stream_names and select.value != self.stream:
@@ -159,7 +160,7 @@ class ConsumersScreen(ViewScreen):
         for info in infos:
             row = consumer_row(info)
             rows.append((row.name, (
-                Text(escape_line(row.name), style="bold cyan"),
+                Text(escape_line(row.name), style=palette.name),
                 Text(f"{'durable' if row.durable else 'ephemeral'} {'pull' if row.pull else 'push'}"),
                 Text(row.deliver_policy),
                 Text(row.ack_policy),
@@ -167,11 +168,11 @@ class ConsumersScreen(ViewScreen):
                 Text(format_duration(row.ack_wait) if row.ack_policy != "none" else "—"),
                 Text("∞" if row.max_deliver < 0 else str(row.max_deliver), justify="right"),
                 Text(f"{row.pending:,}", justify="right"),
-                Text(f"{row.ack_pending:,}", justify="right", style="yellow" if row.ack_pending else ""),
-                Text(f"{row.redelivered:,}", justify="right", style="red" if row.redelivered else ""),
+                Text(f"{row.ack_pending:,}", justify="right", style=palette.warning if row.ack_pending else ""),
+                Text(f"{row.redelivered:,}", justify="right", style=palette.error if row.redelivered else ""),
                 Text(f"{row.waiting:,}", justify="right"),
                 Text(f"{row.delivered_stream:,}/{row.delivered_consumer:,}", justify="right"),
-                Text("paused" if row.paused else "", style="bold yellow"),
+                Text("paused" if row.paused else "", style=palette.warning + BOLD),
             )))
         table.set_rows(rows)
         if keep in self.consumers:

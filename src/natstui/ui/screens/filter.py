@@ -11,6 +11,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from natstui.model.view import MessageFilter
 from natstui.ui.screens.dialog import Dialog
+from natstui.ui.palette import palette
 
 
 class FilterScreen(Dialog[Optional[MessageFilter]]):
@@ -44,7 +45,7 @@ class FilterScreen(Dialog[Optional[MessageFilter]]):
             )
         except ValueError as exc:
             error = self.query_one("#filter-error", Static)
-            error.update(Text(f"⚠ {exc}", style="red"))
+            error.update(Text(f"⚠ {exc}", style=palette.error))
             error.display = True
             return None
 

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+from natstui.ui.palette import palette
 
 from natstui.ui.screens.dialog import Dialog
 
 
 def binding_rows(sections: Iterable[Tuple[str, List[Binding]]], key_display) -> Table:
     table = Table(box=None, padding=(0, 2), show_header=False)
-    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(style=palette.name, no_wrap=True)
     table.add_column()
     for title, bindings in sections:
         table.add_row(Text(title, style="bold underline"), "")

@@ -28,6 +28,7 @@ from natstui.ui.widgets.kv_history import HistoryPane
 from natstui.ui.widgets.kv_keys import KeyList
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
+from natstui.ui.palette import BOLD, palette
 
 BUCKET_COLUMNS = (
     ColumnSpec("bucket", "Bucket", priority=0, min_width=12, max_width=32),
@@ -42,7 +43,7 @@ BUCKET_COLUMNS = (
 
 def bucket_cells(b: kvc.BucketStatus) -> List[Text]:
     return [
-        Text(escape_line(b.name), style="bold cyan"),
+        Text(escape_line(b.name), style=palette.name),
         Text(f"{b.values:,}", justify="right"),
         Text(human_size(b.bytes), justify="right"),
         Text(str(b.history), justify="right"),
@@ -322,29 +323,29 @@ class KeyValueScreen(ScanningView):
         self._info_key = key
         text = Text(no_wrap=True, overflow="ellipsis")
         if not self.connected:
-            text.append("Not connected: the Key-Value view needs a server.", style="yellow")
+            text.append("Not connected: the Key-Value view needs a server.", style=palette.warning)
         elif self.error:
-            text.append(self.error, style="bold red")
+            text.append(self.error, style=palette.error + BOLD)
         elif not self.bucket:
             text.append("No key-value bucket (c creates one)." if not self.buckets else "Select a bucket.", style="dim")
         else:
-            text.append(escape_line(self.bucket), style="bold cyan")
+            text.append(escape_line(self.bucket), style=palette.name)
             text.append(f"  {len(index):,} keys", style="bold")
             if self.pattern != ">":
-                text.append(f"  filter {escape_line(self.pattern)}", style="yellow")
+                text.append(f"  filter {escape_line(self.pattern)}", style=palette.warning)
             if scan is None:
                 text.append("  opening…", style="dim")
             elif not scan.listed:
                 expected = scan.expected or 0
                 share = f" {min(99, scan.received * 100 // expected)}%" if expected else ""
-                text.append(f"  listing{share}…", style="bold yellow")
+                text.append(f"  listing{share}…", style=palette.warning + BOLD)
             else:
-                text.append("  ◉ watching", style="green")
+                text.append("  ◉ watching", style=palette.ok)
             if index.live_changes:
-                text.append(f"  {index.live_changes:,} change(s)", style="bold yellow")
+                text.append(f"  {index.live_changes:,} change(s)", style=palette.warning + BOLD)
                 last = index.last_change
                 if last is not None:
-                    text.append(f", last {last.op} {escape_line(last.key)} rev {last.revision}", style="yellow")
+                    text.append(f", last {last.op} {escape_line(last.key)} rev {last.revision}", style=palette.warning)
             if index.deleted_hidden:
                 text.append(f"  ({index.deleted_hidden:,} deleted not shown)", style="dim")
         self.info.set_text(text)

@@ -19,6 +19,7 @@ from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.splitter import Splitter
 from natstui.ui.widgets.stream import MessageStream
 from natstui.ui.widgets.tree import SubjectPath, SubjectTree
+from natstui.ui.palette import BOLD, palette
 
 
 class LiveScreen(ViewScreen):
@@ -120,17 +121,17 @@ class LiveScreen(ViewScreen):
         text.append(f"{len(view):,} messages", style="bold")
         if refused:
             text.append(f"  subscription to {escape_line(', '.join(refused))} refused: permission denied",
-                        style="bold red")
+                        style=palette.error + BOLD)
         if view.filter.active:
-            text.append(f"  filter: {view.filter.describe()}", style="yellow")
+            text.append(f"  filter: {view.filter.describe()}", style=palette.warning)
         if view.paused:
-            text.append(f"  ⏸ paused, {view.behind:,} waiting (space resumes)", style="bold yellow")
+            text.append(f"  ⏸ paused, {view.behind:,} waiting (space resumes)", style=palette.warning + BOLD)
         elif not stream.following and (stream.new_count or stream.passed_over):
             # more may have arrived than the buffer holds: the oldest of them left it unseen
             passed = f"{stream.passed_over:,} passed over; " if stream.passed_over else ""
-            text.append(f"  ↓ {stream.new_count:,} new ({passed}f or End follows)", style="bold cyan")
+            text.append(f"  ↓ {stream.new_count:,} new ({passed}f or End follows)", style=palette.name)
         if recording is not None:
-            text.append(f"  ● REC {escape_line(recording[0])} ({recording[1]:,})", style="bold red")
+            text.append(f"  ● REC {escape_line(recording[0])} ({recording[1]:,})", style=palette.error + BOLD)
         self.info.set_text(text)
 
     # -- pane widths ---------------------------------------------------------------

@@ -24,6 +24,7 @@ from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.rowtable import Column, RowTable
 from natstui.ui.widgets.stream import format_size
+from natstui.ui.palette import palette
 
 PAGE_SIZE = 50
 # narrow: the sequence, the subject (cut), the payload (what is left), then the time, size and header mark
@@ -172,29 +173,29 @@ class StreamMessagesScreen(ViewScreen):
             self.rows.append(message)
             cells.append((
                 Text(f"{message.seq:,}"),
-                Text(format_clock(message.timestamp), style="bright_black"),
-                Text(escape_line(message.subject), style="cyan"),
-                Text(format_size(len(message.data)).strip(), style="yellow"),
-                Text("H" if message.headers else "", style="magenta"),
+                Text(format_clock(message.timestamp), style=palette.muted),
+                Text(escape_line(message.subject), style=palette.subject),
+                Text(format_size(len(message.data)).strip(), style=palette.number),
+                Text("H" if message.headers else "", style=palette.accent),
                 Text(preview(message.data, limit=160)),
             ))
         self._title()
         self.query_one("#messages-table", RowTable).set_rows(cells, cursor=len(cells) - 1 if select_last else 0)
 
     def _title(self) -> None:
-        text = Text.assemble(("Stream ", "bold"), (escape_line(self.stream), "bold cyan"))
+        text = Text.assemble(("Stream ", "bold"), (escape_line(self.stream), palette.name))
         text.append(f"  sequences {self.first_seq:,}–{self.last_seq:,}")
         if self.page:
             text.append(f"  page {self.page[0].seq:,}–{self.page[-1].seq:,} ({len(self.page)})", style="bold")
         elif not self.status:
             text.append("  no messages here", style="dim")
         if self.note:
-            text.append(f"  {self.note}", style="green")
+            text.append(f"  {self.note}", style=palette.ok)
         if self.subject:
-            text.append(f"  subject {escape_line(self.subject)}", style="yellow")
+            text.append(f"  subject {escape_line(self.subject)}", style=palette.warning)
         text.append("  direct get" if self.direct else "  message get", style="dim")
         if self.status:
-            text.append(f"  {self.status}", style="yellow")
+            text.append(f"  {self.status}", style=palette.warning)
         self.query_one("#messages-title", TextLine).set_text(text)
 
     def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:

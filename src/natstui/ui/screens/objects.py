@@ -6,6 +6,7 @@ import os
 import time
 from typing import Any, Dict, List, Optional
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -26,6 +27,7 @@ from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import UploadScreen
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.palette import BOLD, DIM, palette
 from natstui.ui.widgets.table import Table
 
 BUCKET_COLUMNS = (
@@ -46,17 +48,17 @@ OBJECT_COLUMNS = (
     ColumnSpec("description", "Description", priority=4, min_width=11, max_width=40),
     ColumnSpec("headers", "Headers", priority=5, min_width=8, max_width=30),
 )
-FRESH_STYLE = "on #5c4a00"
+STRUCK = Style(strike=True, dim=True)
 
 
 def bucket_cells(b: obc.ObjectBucketStatus) -> List[Text]:
     return [
-        Text(escape_line(b.name), style="bold cyan"),
+        Text(escape_line(b.name), style=palette.name),
         Text(human_size(b.bytes), justify="right"),
         Text(fmt_ttl(b.ttl), justify="right"),
         Text(b.storage),
         Text(str(b.replicas), justify="right"),
-        Text("sealed" if b.sealed else "—", style="yellow" if b.sealed else "dim"),
+        Text("sealed" if b.sealed else "—", style=palette.warning if b.sealed else "dim"),
         Text(escape_line(b.description), style="dim"),
     ]
 
@@ -68,26 +70,26 @@ def header_summary(headers: Optional[Dict[str, Any]]) -> str:
 
 
 def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
-    extra = f" {FRESH_STYLE}" if fresh else ""
+    extra = palette.highlight if fresh else Style()
     if e.deleted:
         return [
-            Text(escape_line(e.name), style="strike dim" + extra),
-            Text("deleted", style="bold red" + extra),
+            Text(escape_line(e.name), style=STRUCK + extra),
+            Text("deleted", style=palette.error + BOLD + extra),
             Text("", style=extra),
-            Text(kvmodel.fmt_time(e.mtime), style="dim" + extra),
+            Text(kvmodel.fmt_time(e.mtime), style=DIM + extra),
             Text("", style=extra),
-            Text(escape_line(e.description), style="dim" + extra),
-            Text(header_summary(e.headers), style="dim" + extra),
+            Text(escape_line(e.description), style=DIM + extra),
+            Text(header_summary(e.headers), style=DIM + extra),
         ]
     digest = e.digest.split("=", 1)[-1]
     return [
-        Text(escape_line(e.name) + (f" → {escape_line(e.link)}" if e.link else ""), style="cyan" + extra),
+        Text(escape_line(e.name) + (f" → {escape_line(e.link)}" if e.link else ""), style=palette.subject + extra),
         Text(human_size(e.size), justify="right", style=extra),
         Text(f"{e.chunks:,}", justify="right", style=extra),
-        Text(kvmodel.fmt_time(e.mtime), style="dim" + extra),
-        Text(escape_line(digest), style="dim" + extra),  # the table cuts what does not fit, with an ellipsis
+        Text(kvmodel.fmt_time(e.mtime), style=DIM + extra),
+        Text(escape_line(digest), style=DIM + extra),  # the table cuts what does not fit, with an ellipsis
         Text(escape_line(e.description), style=extra),
-        Text(header_summary(e.headers), style="magenta" + extra),
+        Text(header_summary(e.headers), style=palette.accent + extra),
     ]
 
 
@@ -328,29 +330,29 @@ class ObjectStoreScreen(ScanningView):
         self._info_key = key
         text = Text(no_wrap=True, overflow="ellipsis")
         if not self.connected:
-            text.append("Not connected: the Object Store view needs a server.", style="yellow")
+            text.append("Not connected: the Object Store view needs a server.", style=palette.warning)
         elif self.error:
-            text.append(self.error, style="bold red")
+            text.append(self.error, style=palette.error + BOLD)
         elif not self.bucket:
             text.append("No object store in this account." if not self.buckets else "Select a bucket.", style="dim")
         else:
             deleted = sum(1 for e in index.entries.values() if e.deleted)
-            text.append(escape_line(self.bucket), style="bold cyan")
+            text.append(escape_line(self.bucket), style=palette.name)
             text.append(f"  {len(index) - deleted:,} objects", style="bold")
             if deleted:
                 text.append(f" ({deleted:,} deleted)", style="dim")
             if scan is None:
                 text.append("  opening…", style="dim")
             elif not scan.listed:
-                text.append("  listing…", style="bold yellow")
+                text.append("  listing…", style=palette.warning + BOLD)
             else:
-                text.append("  ◉ watching", style="green")
+                text.append("  ◉ watching", style=palette.ok)
             if index.live_changes:
                 last = index.last_change
-                text.append(f"  {index.live_changes:,} change(s)", style="bold yellow")
+                text.append(f"  {index.live_changes:,} change(s)", style=palette.warning + BOLD)
                 if last is not None:
                     verb = "deleted" if last.deleted else "stored"
-                    text.append(f", last {verb} {escape_line(last.name)}", style="yellow")
+                    text.append(f", last {verb} {escape_line(last.name)}", style=palette.warning)
         self.info.set_text(text)
 
     def _show_transfer(self) -> None:
@@ -362,11 +364,11 @@ class ObjectStoreScreen(ScanningView):
         text = Text(no_wrap=True, overflow="ellipsis")
         if t.finished:
             verb = "Downloaded" if t.kind == "download" else "Uploaded"
-            text.append("✓ ", style="bold green")
+            text.append("✓ ", style=palette.ok + BOLD)
         text.append(f"{verb} {escape_line(t.name)}", style="bold")
         text.append(f"  {human_size(t.done)} of {human_size(t.total)}", style="dim")
         if t.finished:
-            text.append(", digest verified" if t.kind == "download" else ", stored", style="green")
+            text.append(", digest verified" if t.kind == "download" else ", stored", style=palette.ok)
         text.append(f"  {'→' if t.kind == 'download' else '←'} {escape_line(t.path)}")
         self.transfer_label.set_text(text)
 

@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence
 
 from rich.console import RenderableType
 from rich.table import Table
+from rich.style import StyleType
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -35,6 +36,7 @@ from natstui.model.decode import human_size
 from natstui.model.sanitize import escape_line
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.widgets.status import format_rtt
+from natstui.ui.palette import BOLD, palette
 
 ACCOUNT_EVERY = 5.0  # seconds between JetStream account queries while the view is visible
 
@@ -46,7 +48,7 @@ def _fields() -> Table:
     return table
 
 
-def _text(value: object, style: str = "") -> Text:
+def _text(value: object, style: StyleType = "") -> Text:
     return Text(escape_line(str(value)), style=style)
 
 
@@ -55,7 +57,7 @@ def _dim(value: str = "—") -> Text:
 
 
 def _onoff(on: bool) -> Text:
-    return Text("on", style="bold green") if on else Text("off", style="bold red")
+    return Text("on", style=palette.ok + BOLD) if on else Text("off", style=palette.error + BOLD)
 
 
 def _bytes(n: int) -> str:
@@ -67,7 +69,7 @@ def details_panel(overview: ServerOverview) -> RenderableType:
     if d is None:
         return _dim("No server: natstui is not connected.")
     table = _fields()
-    table.add_row("Name", _text(d.name, "bold cyan") if d.name else _dim())
+    table.add_row("Name", _text(d.name, palette.name) if d.name else _dim())
     table.add_row("ID", _text(d.id) if d.id else _dim())
     built = ", ".join(x for x in (d.go if d.go.startswith("go") else f"go {d.go}" if d.go else "",
                                   f"commit {d.git_commit}" if d.git_commit else "") if x)
@@ -78,8 +80,8 @@ def details_panel(overview: ServerOverview) -> RenderableType:
         table.add_row("Domain", _text(d.domain))
     table.add_row("JetStream", _onoff(d.jetstream))
     table.add_row("Max payload", _text(_bytes(d.max_payload)) if d.max_payload else _dim())
-    table.add_row("Headers", Text("supported" if d.headers else "not supported", style="" if d.headers else "red"))
-    table.add_row("TLS", Text(d.tls, style="green" if d.tls_required else ""))
+    table.add_row("Headers", Text("supported" if d.headers else "not supported", style="" if d.headers else palette.error))
+    table.add_row("TLS", Text(d.tls, style=palette.ok if d.tls_required else ""))
     urls = Text("\n".join(escape_line(u) for u in d.connect_urls)) if d.connect_urls else _dim("none advertised")
     table.add_row("Connect URLs", urls)
     return table
@@ -87,7 +89,7 @@ def details_panel(overview: ServerOverview) -> RenderableType:
 
 def connection_panel(overview: ServerOverview) -> RenderableType:
     table = _fields()
-    table.add_row("State", Text(overview.state, style="bold green" if overview.state == "connected" else "bold yellow"))
+    table.add_row("State", Text(overview.state, style=palette.ok + BOLD if overview.state == "connected" else palette.warning + BOLD))
     table.add_row("URL", _text(overview.url) if overview.url else _dim())
     table.add_row("Round trip", Text(format_rtt(overview.rtt)[4:]))
     table.add_row("Reconnects", Text(f"{overview.reconnects:,}"))
@@ -108,14 +110,14 @@ def _usage(usage: Usage, size: bool) -> Text:
         if usage.limit > 0:
             share = usage.used / usage.limit
             shown = "<1%" if 0 < share < 0.01 else f"{share:.0%}"
-            text.append(f"  {shown}", style="bold red" if share >= 0.9 else ("yellow" if share >= 0.75 else "green"))
+            text.append(f"  {shown}", style=palette.error + BOLD if share >= 0.9 else (palette.warning if share >= 0.75 else palette.ok))
     return text
 
 
 def account_panel(account: Optional[AccountUsage], error: str) -> RenderableType:
     if account is None:
         if error:
-            return Text(f"✗ {error}", style="bold red")
+            return Text(f"✗ {error}", style=palette.error + BOLD)
         return _dim("Asking the JetStream API…")
     table = _fields()
     table.add_row("Memory", _usage(account.memory, True))
@@ -173,12 +175,12 @@ def subscriptions_panel(subs: List[SubscriptionStats]) -> RenderableType:
         return _dim("The live stream has no subscription (not connected yet).")
     rows = [[
         Text(str(s.sid)),
-        _text(s.subject, "cyan"),
+        _text(s.subject, palette.subject),
         _text(s.queue) if s.queue else _dim(),
         Text(f"{s.pending_msgs:,} of {_limit(s.pending_msgs_limit, False)}"),
         Text(f"{human_size(s.pending_bytes)} of {_limit(s.pending_bytes_limit, True)}"),
         Text(f"{s.delivered:,}"),
-        Text(f"{s.dropped:,}", style="bold red" if s.dropped else "green"),
+        Text(f"{s.dropped:,}", style=palette.error + BOLD if s.dropped else "green"),
     ] for s in subs]
     note = Text(
         "Pending: received by nats-py, not yet taken in by natstui. Past either limit nats-py drops messages "
@@ -194,6 +196,17 @@ def subscriptions_panel(subs: List[SubscriptionStats]) -> RenderableType:
 
 class Panel(Static):
     """One titled panel of the Server view; redraws only when what it shows changed."""
+
+    DEFAULT_CSS = """
+    Panel {
+        width: 1fr;
+        height: auto;
+        border: round $surface-lighten-2;
+        border-title-style: bold;
+        border-title-color: $primary;
+        padding: 0 1;
+    }
+    """
 
     def __init__(self, title: str, *, id: str) -> None:
         super().__init__("", id=id, classes="server-panel")

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from natstui.client.services import Discovery, Endpoint, discover
 from natstui.client.session import ConnState, describe_error
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
@@ -113,19 +114,19 @@ class ServicesScreen(ViewScreen):
             if state is ConnState.CONNECTED or self.busy:
                 text.append("Discovering services (PING, INFO, STATS on $SRV)…", style="bold")
             else:
-                text.append(f"Not connected ({state.value}): no services to discover", style="bold yellow")
+                text.append(f"Not connected ({state.value}): no services to discover", style=palette.warning + BOLD)
         else:
             groups = found.groups()
             text.append(f"{len(groups)} service{'s' if len(groups) != 1 else ''}, "
                         f"{len(found.instances)} instance{'s' if len(found.instances) != 1 else ''}", style="bold")
             if found.unreadable:
-                text.append(f"  ⚠ {found.unreadable} unreadable answer(s)", style="yellow")
+                text.append(f"  ⚠ {found.unreadable} unreadable answer(s)", style=palette.warning)
             text.append(f"  · every {REFRESH_EVERY:g} s; u refreshes, t sends a test request to the endpoint",
                         style="dim")
         if self.busy and found is not None:
-            text.append("  ⟳", style="bold cyan")
+            text.append("  ⟳", style=palette.name)
         if self.error_text:
-            text.append(f"  ✗ {self.error_text}", style="bold red")
+            text.append(f"  ✗ {self.error_text}", style=palette.error + BOLD)
         self.info_line.set_text(text)
 
     # -- selection -------------------------------------------------------------------

@@ -20,6 +20,7 @@ from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
+from natstui.ui.palette import palette
 
 REFRESH_SECONDS = 3.0
 # identity first, then the numbers that matter, then the configuration
@@ -94,7 +95,7 @@ class StreamsScreen(ViewScreen):
     def _show_title(self, note: str = "", error: bool = False) -> None:
         text = Text.assemble(("Streams", "bold"), f"  {len(getattr(self, 'streams', {}))} in the account")
         if note:
-            text.append(f"  {note}", style="red" if error else "dim")
+            text.append(f"  {note}", style=palette.error if error else "dim")
         self.query_one("#streams-title", TextLine).set_text(text)
 
     def _fill(self, infos: List[Dict[str, Any]]) -> None:
@@ -105,7 +106,7 @@ class StreamsScreen(ViewScreen):
         for info in infos:
             row = stream_row(info)
             rows.append((row.name, (
-                Text(escape_line(row.name), style="bold cyan"),
+                Text(escape_line(row.name), style=palette.name),
                 Text(escape_line(row.subjects)),
                 Text(row.retention),
                 Text(row.storage),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -34,6 +35,7 @@ from natstui.ui.screens.messages import stored_record
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import PartsLine, TextLine
 from natstui.ui.widgets.stream import format_time
+from natstui.ui.palette import BOLD, DIM, palette
 from natstui.ui.widgets.table import Table
 
 # the state and its deadline first, then which message, then what was done and the payload
@@ -55,8 +57,10 @@ DEAD_COLUMNS = (
     ColumnSpec("Reason", "Reason", priority=4, min_width=8),
 )
 
-STATE_STYLE = {PENDING: "bold yellow", IN_PROGRESS: "bold cyan", ACKED: "bold green", NAKED: "bold magenta",
-               TERMED: "bold red", EXPIRED: "dim red"}
+def state_style(state: str) -> Style:
+    """The style of a work item's state, in the theme's colours (the palette)."""
+    return {PENDING: palette.warning + BOLD, IN_PROGRESS: palette.name, ACKED: palette.ok + BOLD,
+            NAKED: palette.accent + BOLD, TERMED: palette.error + BOLD, EXPIRED: palette.error + DIM}[state]
 
 
 def work_record(item: WorkItem) -> Record:
@@ -202,8 +206,8 @@ class WorkbenchScreen(ViewScreen):
         self._numbers()
 
     def _title(self) -> None:
-        text = Text.assemble(("Workbench ", "bold"), ("stream ", ""), (escape_line(self.stream), "bold cyan"),
-                             ("  consumer ", ""), (escape_line(self.consumer), "bold cyan"))
+        text = Text.assemble(("Workbench ", "bold"), ("stream ", ""), (escape_line(self.stream), palette.name),
+                             ("  consumer ", ""), (escape_line(self.consumer), palette.name))
         if self.bench is not None and self.bench.info:
             row = consumer_row(self.bench.info)
             # a push consumer's binding first: it is what a narrow terminal must not cut off
@@ -213,7 +217,7 @@ class WorkbenchScreen(ViewScreen):
                 text.append("  push consumer: bound, its messages arrive by themselves;", style="dim")
             else:
                 why = {"read-only": " (read-only)", "declined": " (b to bind)"}.get(self.push_state, "")
-                text.append(f"  push consumer: not bound{why};", style="bold yellow")
+                text.append(f"  push consumer: not bound{why};", style=palette.warning + BOLD)
             text.append(f" ack {row.ack_policy}, ack wait {format_duration(row.ack_wait)}, "
                         f"max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}", style="dim")
         self.query_one("#workbench-title", TextLine).set_text(text)
@@ -227,8 +231,8 @@ class WorkbenchScreen(ViewScreen):
         # (priority, part): a narrow screen drops the least useful parts whole instead of cutting the line
         parts = [
             (0, Text.assemble(("Consumer: ", "bold"), ("pending ", ""), (f"{row.pending:,}", "bold"))),
-            (1, Text.assemble(("ack pending ", ""), (f"{row.ack_pending:,}", "bold yellow"))),
-            (2, Text.assemble(("redelivered ", ""), (f"{row.redelivered:,}", "bold red" if row.redelivered else "bold"))),
+            (1, Text.assemble(("ack pending ", ""), (f"{row.ack_pending:,}", palette.warning + BOLD))),
+            (2, Text.assemble(("redelivered ", ""), (f"{row.redelivered:,}", palette.error + BOLD if row.redelivered else "bold"))),
             (3, Text.assemble(("ack floor ", ""), (f"stream {floor.get('stream_seq', 0)} / consumer "
                                                    f"{floor.get('consumer_seq', 0)}", "bold"))),
             (4, Text.assemble(("last delivered ", ""), (f"{row.delivered_stream}/{row.delivered_consumer}", "bold"))),
@@ -253,7 +257,7 @@ class WorkbenchScreen(ViewScreen):
             # countdowns only
             for i, item in enumerate(bench.items):
                 state = item.current_state(now)
-                table.update_cell(str(i), "State", Text(state, style=STATE_STYLE[state]))
+                table.update_cell(str(i), "State", Text(state, style=state_style(state)))
                 table.update_cell(str(i), "Deadline", self._deadline(item, state, now))
         if len(bench.dead_letters) != self._shown_letters:
             self._fill_dead_letters()
@@ -262,7 +266,7 @@ class WorkbenchScreen(ViewScreen):
         if state not in (PENDING, IN_PROGRESS):
             return Text("—", style="dim")
         left = item.remaining(now)
-        return Text(f"{left:5.1f}s", style="bold red" if left < 5 else "")
+        return Text(f"{left:5.1f}s", style=palette.error + BOLD if left < 5 else "")
 
     def _rebuild(self, table: Table, now: float) -> None:
         keep = table.cursor_row
@@ -272,11 +276,11 @@ class WorkbenchScreen(ViewScreen):
             meta = item.msg.metadata
             table.add_row(
                 Text(str(item.index)),
-                Text(state, style=STATE_STYLE[state]),
+                Text(state, style=state_style(state)),
                 self._deadline(item, state, now),
                 Text(str(meta.sequence.stream), justify="right"),
-                Text(str(meta.num_delivered), justify="right", style="red" if meta.num_delivered > 1 else ""),
-                Text(escape_line(item.msg.subject), style="cyan"),
+                Text(str(meta.num_delivered), justify="right", style=palette.error if meta.num_delivered > 1 else ""),
+                Text(escape_line(item.msg.subject), style=palette.subject),
                 Text(escape_line(item.note), style="dim"),
                 Text(preview(item.msg.data or b"", limit=120)),
                 key=str(i),
@@ -290,7 +294,7 @@ class WorkbenchScreen(ViewScreen):
         for letter in letters[self._shown_letters:]:
             dead.add_row(
                 Text(format_time(letter.time.timestamp()) if letter.time else "—"),
-                Text(letter.kind, style="bold red"),
+                Text(letter.kind, style=palette.error + BOLD),
                 Text(str(letter.stream_seq), justify="right"),
                 Text(str(letter.deliveries), justify="right"),
                 Text(escape_line(letter.reason) or "—"),

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, UNDERLINE, palette
 
 Section = Tuple[str, List[Tuple[str, str]]]
 
@@ -20,7 +21,7 @@ def render_sections(sections: Sequence[Section]) -> Table:
     for i, (title, rows) in enumerate(sections):
         if i:
             table.add_row("", "")
-        table.add_row(Text(escape_line(title), style="bold magenta underline"), "")
+        table.add_row(Text(escape_line(title), style=palette.accent + BOLD + UNDERLINE), "")
         for label, value in rows:
             table.add_row(Text(escape_line(label)), Text(escape_line(str(value))))
     return table

@@ -18,6 +18,7 @@ from natstui.model.decode import VIEW_MODES, Rendered, human_size, render_payloa
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime
+from natstui.ui.palette import BOLD, palette
 
 LABEL_STYLE = "bold"
 
@@ -36,7 +37,7 @@ def _fmt_time(ts: float | datetime | None) -> str:
 def summary(record: Record) -> Table:
     msg = record.msg
     table = field_table()
-    table.add_row("Subject", Text(escape_line(msg.subject), style="cyan"))
+    table.add_row("Subject", Text(escape_line(msg.subject), style=palette.subject))
     table.add_row("Reply", Text(escape_line(msg.reply)) if msg.reply else Text("—", style="dim"))
     table.add_row("Size", Text(f"{len(msg.data or b''):,} bytes"))
     table.add_row("Received", Text(_fmt_time(record.time)))
@@ -49,13 +50,13 @@ def summary(record: Record) -> Table:
         table.add_row("Subscription", Text(sub))
     for title, rows in record.sections or ():
         table.add_row("", Text(""))
-        table.add_row(Text(escape_line(title), style="bold magenta"), Text(""))
+        table.add_row(Text(escape_line(title), style=palette.accent + BOLD), Text(""))
         for label, value in rows:
             table.add_row(Text(escape_line(label)), Text(escape_line(str(value))))
     meta = record.js_metadata()
     if meta is not None:
         table.add_row("", Text(""))
-        table.add_row(Text("JetStream", style="bold magenta"), Text(""))
+        table.add_row(Text("JetStream", style=palette.accent + BOLD), Text(""))
         table.add_row("Stream", Text(escape_line(meta.stream or "")))
         table.add_row("Consumer", Text(escape_line(meta.consumer or "")))
         table.add_row("Stream seq", Text(str(meta.sequence.stream)))
@@ -71,7 +72,7 @@ def headers_table(headers: Optional[dict]) -> RenderableType:
     if not headers:
         return Text("no headers", style="dim")
     table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
-    table.add_column("Header", style="magenta", no_wrap=True, ratio=1)
+    table.add_column("Header", style=palette.accent, no_wrap=True, ratio=1)
     table.add_column("Value", overflow="fold", ratio=3)
     for name, value in headers.items():
         values = value if isinstance(value, list) else [value]
@@ -84,9 +85,9 @@ def payload_renderable(rendered: Rendered) -> RenderableType:
     if rendered.mode == "json":
         from rich.syntax import Syntax  # pygments is slow to import: only when JSON is first shown
 
-        return Syntax(rendered.text, "json", theme="monokai", word_wrap=True, background_color="default")
+        return Syntax(rendered.text, "json", theme=palette.syntax_theme(), word_wrap=True)
     if rendered.mode == "hex":
-        return Text(rendered.text, style="bright_white", no_wrap=True)
+        return Text(rendered.text, no_wrap=True)
     return Text(rendered.text)
 
 
@@ -95,6 +96,14 @@ class Inspector(VerticalScroll, can_focus=True):
 
     In the auto view a decoder rule from the config file (by subject) is applied;
     a command decoder runs in a thread, off the event loop.
+    """
+
+    DEFAULT_CSS = """
+    Inspector {
+        height: 1fr;
+        padding: 0 1;
+        & > .section-title { margin-top: 1; }
+    }
     """
 
     mode: reactive[str] = reactive("auto", init=False)
@@ -109,6 +118,10 @@ class Inspector(VerticalScroll, can_focus=True):
         # Two blocks, so that showing a message costs two updates (each asks for a layout pass).
         yield Static(Text("Select a message to inspect it.", style="dim"), id="inspector-info")
         yield Static("", id="inspector-payload", classes="section-title")
+
+    def on_mount(self) -> None:
+        # Drawn again in a new theme's colours (the palette is recomputed before this signal).
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._render_all())
 
     def show(self, record: Optional[Record]) -> None:
         self.record = record
@@ -177,7 +190,7 @@ class Inspector(VerticalScroll, can_focus=True):
             (f" → {shown}" if self.mode == "auto" or decoder == "diff" else "", "dim"),
         )
         if rendered.note:
-            title.append(f"\n{escape_line(rendered.note)}", style="yellow")
+            title.append(f"\n{escape_line(rendered.note)}", style=palette.warning)
         body = diff_renderable(rendered.text) if decoder == "diff" else payload_renderable(rendered)
         self.query_one("#inspector-payload", Static).update(Group(title, body))
 
@@ -198,6 +211,6 @@ def diff_payloads(old: Record, new: Record, mode: str) -> Rendered:
 def diff_renderable(text: str) -> Text:
     out = Text()
     for line in text.splitlines():
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
+        style = palette.ok if line.startswith("+") else palette.error if line.startswith("-") else palette.subject if line.startswith("@@") else ""
         out.append(line + "\n", style=style)
     return out

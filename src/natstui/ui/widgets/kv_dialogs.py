@@ -19,6 +19,7 @@ from natstui.model.kv import parse_duration
 from natstui.model.sanitize import escape_line
 from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.screens.dialog import Dialog
+from natstui.ui.palette import BOLD, palette
 
 _JSON_LOOK = ("{", "[")
 
@@ -72,7 +73,7 @@ class PutScreen(Dialog[Optional[Tuple[str, bytes]]]):
             yield Input(self.key, placeholder="key, e.g. app.settings.timeout", id="kv-put-key")
             if self._binary:
                 yield Static(Text(f"The current value is binary ({human_size(self._value_size)}); saving replaces it.",
-                                  style="yellow"))
+                                  style=palette.warning))
             yield TextArea(self.text, id="kv-put-value", soft_wrap=True, show_line_numbers=True)
             yield Static(Text(""), id="kv-put-error")
             with Horizontal(classes="dialog-buttons"):
@@ -84,7 +85,7 @@ class PutScreen(Dialog[Optional[Tuple[str, bytes]]]):
         self.query_one("#kv-put-key" if not self.key else "#kv-put-value").focus()
 
     def _error(self, text: str) -> None:
-        self.query_one("#kv-put-error", Static).update(Text(text, style="bold red"))
+        self.query_one("#kv-put-error", Static).update(Text(text, style=palette.error + BOLD))
 
     def action_save(self) -> None:
         key = self.query_one("#kv-put-key", Input).value.strip()
@@ -180,7 +181,7 @@ class CreateBucketScreen(Dialog[Optional[BucketConfig]]):
         try:
             config = self._config()
         except ValueError as exc:
-            self.query_one("#kv-create-error", Static).update(Text(str(exc), style="bold red"))
+            self.query_one("#kv-create-error", Static).update(Text(str(exc), style=palette.error + BOLD))
             return
         self.close(config)
 
@@ -195,14 +196,14 @@ class CreateBucketScreen(Dialog[Optional[BucketConfig]]):
 
 
 
-DIFF_STYLE = {"-": "red", "+": "green", "@": "cyan", " ": ""}
+DIFF_ROLE = {"-": "error", "+": "ok", "@": "subject"}  # palette names: the colours follow the theme
 
 
 def diff_text(rows: List[Tuple[str, str]]) -> Text:
     text = Text(no_wrap=False)
     for tag, line in rows:
         prefix = {"-": "- ", "+": "+ ", "@": "", " ": "  "}[tag]
-        text.append(prefix + line + "\n", style=DIFF_STYLE[tag])
+        text.append(prefix + line + "\n", style=getattr(palette, DIFF_ROLE[tag]) if tag in DIFF_ROLE else "")
     return text
 
 
@@ -220,7 +221,7 @@ class DiffScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="kv-diff-box", classes="dialog"):
             yield Static(Text(escape_line(self.title_text), style="bold"), id="kv-diff-title")
-            legend = Text.assemble(("- older", "red"), "  ", ("+ newer", "green"), f"  compared as {self.kind}", style="dim")
+            legend = Text.assemble(("- older", palette.error), "  ", ("+ newer", palette.ok), f"  compared as {self.kind}", style="dim")
             yield Static(legend)
             with VerticalScroll(id="kv-diff-scroll"):
                 body = diff_text(self.rows) if self.rows else Text("The two revisions hold the same value.", style="dim")
@@ -265,7 +266,7 @@ class UploadScreen(Dialog[Optional[Tuple[str, str, str]]]):
     def _submit(self) -> None:
         path = os.path.expanduser(self.query_one("#obj-upload-path", Input).value.strip())
         if not path or not os.path.isfile(path):
-            self.query_one("#obj-upload-error", Static).update(Text("No such file.", style="bold red"))
+            self.query_one("#obj-upload-error", Static).update(Text("No such file.", style=palette.error + BOLD))
             return
         name = self.query_one("#obj-upload-name", Input).value.strip() or os.path.basename(path)
         self.close((path, name, self.query_one("#obj-upload-description", Input).value.strip()))

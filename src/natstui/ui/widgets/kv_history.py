@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -16,6 +17,7 @@ from natstui.model.decode import human_size, preview
 from natstui.model import kv as kvmodel
 from natstui.model.sanitize import escape_line
 from natstui.ui.widgets.line import TextLine
+from natstui.ui.palette import BOLD, palette
 from natstui.ui.widgets.table import Table
 
 COLUMNS = (
@@ -26,11 +28,27 @@ COLUMNS = (
     ColumnSpec("size", "Size", priority=3, ellipsis=False, justify="right"),
     ColumnSpec("value", "Value", priority=5, min_width=8),  # last: it takes what is left
 )
-OP_STYLE = {"PUT": "green", "DEL": "bold red", "PURGE": "bold magenta"}
+OP_ROLE = {"PUT": ("ok", False), "DEL": ("error", True), "PURGE": ("accent", True)}  # palette name, bold
+
+
+def op_style(op: str) -> Style:
+    role, bold = OP_ROLE.get(op, ("", False))
+    style = getattr(palette, role, Style()) if role else Style()
+    return style + BOLD if bold else style
 
 
 class HistoryPane(Vertical):
     """Revisions newest first; the highlighted one is posted as :class:`Highlighted`."""
+
+    DEFAULT_CSS = """
+    HistoryPane {
+        display: none;
+        height: 45%;
+        border-top: hkey $surface-lighten-2;
+        &.-open { display: block; }
+        DataTable { height: 1fr; }
+    }
+    """
 
     class Highlighted(Message):
         def __init__(self, revision: Revision) -> None:
@@ -78,9 +96,9 @@ class HistoryPane(Vertical):
         table.clear()
         for rev in reversed(self.revisions):
             table.add_row(
-                Text("◆" if rev.revision == self.marked else "", style="bold yellow"),
-                Text(f"{rev.revision:,}", style="yellow", justify="right"),
-                Text(rev.op, style=OP_STYLE.get(rev.op, "")),
+                Text("◆" if rev.revision == self.marked else "", style=palette.warning + BOLD),
+                Text(f"{rev.revision:,}", style=palette.number, justify="right"),
+                Text(rev.op, style=op_style(rev.op)),
                 Text(kvmodel.fmt_time(rev.created), style="dim"),
                 Text(human_size(rev.size), justify="right"),
                 Text(preview(rev.value, limit=80)),

@@ -19,6 +19,7 @@ from natstui.model import kv as kvmodel
 from natstui.model.kv import KeyIndex
 from natstui.model.sanitize import escape_line
 from natstui.ui.widgets.rowtable import Column, fit_widths
+from natstui.ui.palette import BOLD, palette
 
 REV_W = 9
 OP_W = 6
@@ -30,14 +31,8 @@ COLUMNS = (Column("Key", None, priority=0, min_width=12), Column("Revision", REV
            Column("Op", OP_W, priority=3), Column("Size", SIZE_W, "right", priority=2),
            Column("Created", TIME_W, priority=4))
 
-STYLE_KEY = Style(color="cyan")
-STYLE_REV = Style(color="yellow")
-STYLE_DIM = Style(color="bright_black")
-STYLE_OP = {"PUT": Style(color="green"), "DEL": Style(color="red", bold=True), "PURGE": Style(color="magenta", bold=True)}
-STYLE_CHANGED = Style(color="yellow", bold=True)
-STYLE_FRESH = Style(bgcolor="#5c4a00")
-STYLE_CURSOR = Style(bgcolor="#264f78")
 STYLE_HEADER = Style(bold=True, underline=True)
+STRUCK = Style(strike=True, dim=True)
 
 
 def size_text(n: int) -> str:
@@ -52,7 +47,7 @@ class KeyList(ScrollView, can_focus=True):
     BINDING_GROUP_TITLE = "Keys"
 
     DEFAULT_CSS = """
-    KeyList { scrollbar-gutter: stable; }
+    KeyList { scrollbar-gutter: stable; height: 1fr; }
     """
 
     BINDINGS = [
@@ -148,7 +143,7 @@ class KeyList(ScrollView, can_focus=True):
         entry = self.index.entries[key]
         selected = key == self.cursor_key
         fresh = self.index.fresh(key)
-        cache_key = (key, entry.revision, width, selected, fresh, key in self.index.changed)
+        cache_key = (key, entry.revision, width, selected, fresh, key in self.index.changed, palette.generation)
         strip = self._cache.get(cache_key)
         if strip is None:
             strip = self._render_entry(entry, width, selected, fresh)
@@ -166,15 +161,15 @@ class KeyList(ScrollView, can_focus=True):
     def _render_entry(self, entry, width: int, selected: bool, fresh: bool) -> Strip:
         changed = entry.key in self.index.changed
         dead = entry.op != "PUT"
-        key_style = STYLE_KEY + Style(strike=True, dim=True) if dead else STYLE_KEY
+        key_style = palette.subject + STRUCK if dead else palette.subject
         cells = (
             (escape_line(entry.key), key_style),
-            (f"{entry.revision:,}", STYLE_REV),
-            (entry.op, STYLE_OP.get(entry.op, STYLE_DIM)),
+            (f"{entry.revision:,}", palette.number),
+            (entry.op, {"PUT": palette.ok, "DEL": palette.error + BOLD, "PURGE": palette.accent + BOLD}.get(entry.op, palette.muted)),
             (size_text(entry.size), None),
-            (kvmodel.fmt_time(entry.created), STYLE_DIM),
+            (kvmodel.fmt_time(entry.created), palette.muted),
         )
-        parts = [Segment("● " if changed else "  ", STYLE_CHANGED)]
+        parts = [Segment("● " if changed else "  ", palette.warning + BOLD)]
         for n, (i, w) in enumerate(self._columns(width)):
             if n:
                 parts.append(Segment(" "))
@@ -182,9 +177,9 @@ class KeyList(ScrollView, can_focus=True):
             parts.append(self._cell(text, w, COLUMNS[i].justify == "right", style))
         strip = Strip(parts).crop_extend(0, width, None)
         if selected:
-            strip = strip.apply_style(STYLE_CURSOR)
+            strip = strip.apply_style(palette.cursor)
         elif fresh:
-            strip = strip.apply_style(STYLE_FRESH)
+            strip = strip.apply_style(palette.highlight)
         return strip.apply_style(self.rich_style)
 
     # -- cursor ----------------------------------------------------------------------------------

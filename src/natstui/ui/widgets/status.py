@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Optional
 
+from rich.style import Style
 from rich.text import Text
 from natstui.ui.widgets.line import TextLine
 
 from natstui.client.session import ConnState
 from natstui.model.timefmt import zone_label
+from natstui.ui.palette import BOLD, REVERSE, palette
 
-STATE_STYLE = {
-    ConnState.CONNECTED: "bold green",
-    ConnState.CONNECTING: "bold yellow",
-    ConnState.RECONNECTING: "bold yellow",
-    ConnState.CLOSED: "bold red",
-    ConnState.FAILED: "bold red",
-    ConnState.OFFLINE: "bold blue",
-}
+STATE_ROLE = {
+    ConnState.CONNECTED: "ok",
+    ConnState.CONNECTING: "warning",
+    ConnState.RECONNECTING: "warning",
+    ConnState.CLOSED: "error",
+    ConnState.FAILED: "error",
+    ConnState.OFFLINE: "info",
+}  # names in the palette: the colours follow the theme
 
 
 def format_rtt(rtt: Optional[float]) -> str:
@@ -62,14 +64,14 @@ class StatusBar(TextLine):
         error: str = "",
     ) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"● {state.value}", style=STATE_STYLE.get(state, "bold"))
+        text.append(f"● {state.value}", style=getattr(palette, STATE_ROLE.get(state, ""), Style()) + BOLD)
         text.append(f"  {url}")
         if server_name:
             text.append(f" ({server_name})", style="dim")
         if state is ConnState.CONNECTED:
             text.append(f"  {format_rtt(rtt)}", style="dim")
         elif error:
-            text.append(f"  {error}", style="red")
+            text.append(f"  {error}", style=palette.error)
         if state in (ConnState.FAILED, ConnState.CLOSED):
             text.append("  r reconnects", style="bold")
         text.append("  │ ", style="dim")
@@ -78,11 +80,11 @@ class StatusBar(TextLine):
         text.append(f"{total:,} received")
         if dropped:
             text.append("  │ ", style="dim")
-            text.append(f"⚠ {dropped:,} dropped (slow consumer)", style="bold red")
+            text.append(f"⚠ {dropped:,} dropped (slow consumer)", style=palette.error + BOLD)
         if paused:
             text.append("  │ ", style="dim")
-            text.append("⏸ PAUSED", style="bold reverse yellow")
+            text.append("⏸ PAUSED", style=palette.warning + BOLD + REVERSE)
         if read_only:
             text.append("  │ ", style="dim")
-            text.append("read-only", style="bold blue")
+            text.append("read-only", style=palette.info + BOLD)
         self.set_text(text)

@@ -20,6 +20,7 @@ from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_clock
 from natstui.model.view import StreamView
+from natstui.ui.palette import BOLD, palette
 
 TIME_W = 12
 SUBJECT_W_MIN = 16
@@ -27,13 +28,7 @@ SUBJECT_W_MAX = 40
 SIZE_W = 7
 MARK_W = 2
 
-STYLE_TIME = Style(color="bright_black")
-STYLE_SUBJECT = Style(color="cyan")
-STYLE_SIZE = Style(color="yellow")
-STYLE_MARK_H = Style(color="magenta", bold=True)
-STYLE_MARK_R = Style(color="green", bold=True)
-STYLE_PREVIEW = Style()
-STYLE_CURSOR = Style(bgcolor="#264f78")
+STYLE_PREVIEW = Style()  # the other columns' colours are the theme's: see _styles
 
 
 format_time = format_clock  # the clock of a row, in the zone times are shown in (model/timefmt.py)
@@ -171,17 +166,19 @@ class MessageStream(ScrollView, can_focus=True):
     def render_lines(self, crop):
         # The widget's style is read once per paint, not once per row (it walks the DOM).
         self._base_style = self.rich_style
+        if self._style_key is not None and self._style_key[2] != palette.generation:
+            self._cache.clear()  # another theme: the rows drawn in the old one's colours go
         return super().render_lines(crop)
 
     def _styles(self, selected: bool) -> tuple:
         """Column styles with the widget's own style (and the cursor's) folded in, computed once per change."""
         base = self._base_style
-        key = (base, selected)
+        key = (base, selected, palette.generation)
         if self._style_key != key:
-            over = base + STYLE_CURSOR if selected else base
+            over = base + palette.cursor if selected else base
             self._style_key = key
-            self._style_cache = (over, over + STYLE_TIME, over + STYLE_SUBJECT, over + STYLE_SIZE,
-                                 over + STYLE_MARK_H, over + STYLE_MARK_R, over + STYLE_PREVIEW)
+            self._style_cache = (over, over + palette.muted, over + palette.subject, over + palette.number,
+                                 over + palette.accent + BOLD, over + palette.ok + BOLD, over + STYLE_PREVIEW)
         return self._style_cache
 
     def _render_record(self, record: Record, width: int, selected: bool) -> Strip:

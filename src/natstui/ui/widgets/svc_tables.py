@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from rich.table import Table
+from rich.style import StyleType
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -13,16 +14,17 @@ from natstui.model.columns import ColumnSpec
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime, parse_server_time
 from natstui.ui.widgets.table import Table as DataTableView
+from natstui.ui.palette import BOLD, palette
 
 Row = Tuple[str, Sequence[Text]]
 
 
-def cell(value: object, style: str = "", *, justify: str = "left") -> Text:
+def cell(value: object, style: StyleType = "", *, justify: str = "left") -> Text:
     """Wire text as a table cell: escaped, never markup."""
     return Text(escape_line("" if value is None else str(value)), style=style, justify=justify)  # type: ignore[arg-type]
 
 
-def number(n: int, style: str = "") -> Text:
+def number(n: int, style: StyleType = "") -> Text:
     return Text(f"{n:,}", style=style, justify="right")
 
 
@@ -78,16 +80,16 @@ def service_rows(groups: Iterable[ServiceGroup]) -> List[Row]:
     for group in groups:
         versions = ", ".join(group.versions)
         count = len(group.instances)
-        label = Text.assemble((escape_line(group.name), "bold cyan"), (f"  ×{count}", "dim"))
+        label = Text.assemble((escape_line(group.name), palette.name), (f"  ×{count}", "dim"))
         rows.append((f"svc:{group.name}", [label, cell(versions), number(group.num_requests),
-                                            number(group.num_errors, "bold red" if group.num_errors else "")]))
+                                            number(group.num_errors, palette.error + BOLD if group.num_errors else "")]))
         for i, instance in enumerate(group.instances):
             branch = "└" if i == len(group.instances) - 1 else "├"
             rows.append((f"inst:{instance.id}", [
                 Text.assemble((f"  {branch} ", "dim"), (escape_line(instance.id), "")),
                 cell(instance.version, "dim"),
                 number(instance.num_requests),
-                number(instance.num_errors, "red" if instance.num_errors else ""),
+                number(instance.num_errors, palette.error if instance.num_errors else ""),
             ]))
     return rows
 
@@ -98,13 +100,13 @@ def endpoint_rows(endpoints: Iterable[Endpoint]) -> List[Row]:
         stats = ep.has_stats
         rows.append((f"ep:{ep.name}\x00{ep.subject}\x00{ep.queue_group}", [
             cell(ep.name, "bold"),
-            cell(ep.subject, "cyan"),
+            cell(ep.subject, palette.subject),
             cell(ep.queue_group or "—", "" if ep.queue_group else "dim"),
             number(ep.num_requests) if stats else cell("—", "dim"),
-            number(ep.num_errors, "bold red" if ep.num_errors else "") if stats else cell("—", "dim"),
+            number(ep.num_errors, palette.error + BOLD if ep.num_errors else "") if stats else cell("—", "dim"),
             Text(format_ns(ep.average_processing_time), justify="right") if stats else cell("—", "dim"),
             Text(format_ns(ep.processing_time), justify="right") if stats else cell("—", "dim"),
-            cell(ep.last_error, "red") if ep.last_error else cell("—", "dim"),
+            cell(ep.last_error, palette.error) if ep.last_error else cell("—", "dim"),
         ]))
     return rows
 
@@ -123,7 +125,7 @@ def _metadata(metadata: dict) -> Text:
     for i, (key, value) in enumerate(sorted(metadata.items())):
         if i:
             text.append("\n")
-        text.append(escape_line(key), style="magenta")
+        text.append(escape_line(key), style=palette.accent)
         text.append(" = ")
         text.append(escape_line(value))
     return text
@@ -131,7 +133,7 @@ def _metadata(metadata: dict) -> Text:
 
 def group_about(group: ServiceGroup) -> Table:
     table = _fields()
-    table.add_row("Service", Text(escape_line(group.name), style="bold cyan"))
+    table.add_row("Service", Text(escape_line(group.name), style=palette.name))
     table.add_row("Description", cell(group.description) if group.description else Text("—", style="dim"))
     table.add_row("Versions", cell(", ".join(group.versions) or "—"))
     table.add_row("Instances", Text(f"{len(group.instances)}"))
@@ -151,7 +153,7 @@ def started_text(started: str) -> str:
 
 def instance_about(instance: Instance) -> Table:
     table = _fields()
-    table.add_row("Service", Text(escape_line(instance.name), style="bold cyan"))
+    table.add_row("Service", Text(escape_line(instance.name), style=palette.name))
     table.add_row("Instance", cell(instance.id))
     table.add_row("Version", cell(instance.version or "—"))
     table.add_row("Description", cell(instance.description) if instance.description else Text("—", style="dim"))
@@ -165,12 +167,12 @@ def endpoint_about(endpoint: Endpoint) -> Table:
     """The highlighted endpoint in full: what the table's columns may cut."""
     table = _fields()
     table.add_row("Endpoint", Text.assemble((escape_line(endpoint.name), "bold"), "  on ",
-                                            (escape_line(endpoint.subject), "cyan"),
+                                            (escape_line(endpoint.subject), palette.subject),
                                             f"  queue group {escape_line(endpoint.queue_group)}" if endpoint.queue_group else ""))
     table.add_row("Metadata", _metadata(endpoint.metadata))
     if endpoint.has_stats:
         average = format_ns(endpoint.average_processing_time)
         table.add_row("Requests", Text(f"{endpoint.num_requests:,}, {endpoint.num_errors:,} errors, "
                                        f"{average} on average, {format_ns(endpoint.processing_time)} in all"))
-    table.add_row("Last error", cell(endpoint.last_error, "red") if endpoint.last_error else Text("—", style="dim"))
+    table.add_row("Last error", cell(endpoint.last_error, palette.error) if endpoint.last_error else Text("—", style="dim"))
     return table

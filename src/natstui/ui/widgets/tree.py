@@ -22,11 +22,10 @@ from textual.widgets.tree import TreeNode
 
 from natstui.model.sanitize import escape_line
 from natstui.model.subjects import SubjectNode, SubjectTrie
+from natstui.ui.palette import palette
 
 _DIGITS = re.compile(r"(\d+)")
 
-STYLE_COUNT = Style(color="bright_black")
-STYLE_RATE = Style(color="green")
 
 
 def natural_key(token: str) -> tuple:
@@ -56,6 +55,10 @@ def format_rate(rate: float) -> str:
 
 class SubjectTree(Tree[SubjectNode]):
     BINDING_GROUP_TITLE = "Subject tree"
+
+    DEFAULT_CSS = """
+    SubjectTree { height: 1fr; }
+    """
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Filter to subtree", show=False, id="tree.select"),
@@ -189,8 +192,8 @@ class SubjectTree(Tree[SubjectNode]):
         return Text.assemble(
             prefix,
             label,
-            (f" {format_count(data.count)}", STYLE_COUNT),
-            (f" {rate}" if rate else "", STYLE_RATE),
+            (f" {format_count(data.count)}", palette.muted),
+            (f" {rate}" if rate else "", palette.rate),
         )
 
 
