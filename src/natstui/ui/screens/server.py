@@ -180,7 +180,7 @@ def subscriptions_panel(subs: List[SubscriptionStats]) -> RenderableType:
         Text(f"{s.pending_msgs:,} of {_limit(s.pending_msgs_limit, False)}"),
         Text(f"{human_size(s.pending_bytes)} of {_limit(s.pending_bytes_limit, True)}"),
         Text(f"{s.delivered:,}"),
-        Text(f"{s.dropped:,}", style=palette.error + BOLD if s.dropped else "green"),
+        Text(f"{s.dropped:,}", style=palette.error + BOLD if s.dropped else palette.ok),
     ] for s in subs]
     note = Text(
         "Pending: received by nats-py, not yet taken in by natstui. Past either limit nats-py drops messages "
