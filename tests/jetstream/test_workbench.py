@@ -47,8 +47,11 @@ async def test_consumers_list_detail_create_delete(server_url, nc, js, name):
         await pilot.press("3")
         await wait_until(lambda: "slow" in screen_text(app) and "durable pull" in screen_text(app), pilot=pilot)
         await wait_until(lambda: "Ack policy" in screen_text(app), pilot=pilot)  # detail pane
-        row = next(line for line in screen_text(app).splitlines() if line.lstrip().startswith("slow"))
-        assert "explicit" in row and f"{name.lower()}.a" in row and " 3 " in row  # 3 pending on .a
+        table = app.screen.query_one("#consumers-table", DataTable)
+        await wait_until(lambda: table.row_count == 1, pilot=pilot)
+        cells = {str(c.label).strip(): str(v).strip() for c, v in zip(table.columns.values(), table.get_row("slow"))}
+        assert cells["Ack"] == "explicit" and cells["Filter"] == f"{name.lower()}.a"
+        assert cells["Pending"] == "3"  # 3 of the 5 messages are on .a
         await pilot.press("n")
         await wait_until(lambda: isinstance(app.screen, ConsumerCreateScreen), pilot=pilot)
         app.screen.query_one("#f-name").value = "fresh"
