@@ -89,3 +89,14 @@ async def press_keys(pilot, *keys: str, pause: Optional[float] = None) -> None:
         event.set_sender(app)
         app._driver.send_message(event)
         await pilot.pause(pause)
+
+
+def table_cells(table, row_key) -> dict:
+    """One DataTable row as the user reads it: each column's label -> the cell's text, stripped."""
+    return {str(column.label).strip(): str(getattr(value, "plain", value)).strip()
+            for column, value in zip(table.columns.values(), table.get_row(row_key))}
+
+
+def table_rows(table) -> list:
+    """Every DataTable row as ``table_cells`` reads it, top to bottom."""
+    return [table_cells(table, table.coordinate_to_cell_key((index, 0)).row_key) for index in range(table.row_count)]
