@@ -100,3 +100,26 @@ def table_cells(table, row_key) -> dict:
 def table_rows(table) -> list:
     """Every DataTable row as ``table_cells`` reads it, top to bottom."""
     return [table_cells(table, table.coordinate_to_cell_key((index, 0)).row_key) for index in range(table.row_count)]
+
+
+async def send_sentinel(publisher, subject: str, arrived: Callable[[bytes], object], pilot=None,
+                        timeout: float = 10.0) -> bytes:
+    """Publish a unique message after the traffic and wait until ``arrived(data)`` says it is in.
+
+    Messages from one publisher reach a subscriber in order: once the sentinel is in, nothing
+    published before it can still be in flight. This replaces "sleep, then check nothing more came".
+    """
+    import uuid
+
+    data = f"sentinel-{uuid.uuid4().hex}".encode()
+    await publisher.publish(subject, data)
+    await publisher.flush()
+    await wait_until(lambda: arrived(data), timeout, pilot)
+    return data
+
+
+def store_has(store, data: bytes, last: int = 200) -> bool:
+    """The ring store holds a message with this payload among its newest ``last``."""
+    if store.total == 0:
+        return False
+    return any(r.data == data for r in store.range(max(store.first_seq, store.last_seq - last + 1), store.last_seq + 1))
