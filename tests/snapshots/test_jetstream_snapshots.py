@@ -96,7 +96,6 @@ async def browse_pages(url: str, snapshot) -> None:
         table = app.screen.query_one("#streams-table")
         table.move_cursor(row=table.get_row_index("PAGES"))
         await pilot.press("enter")
-        await wait_until(lambda: "page 1–8 (7)" in screen_text(app) and "Stream message" in screen_text(app),
-                         pilot=pilot)
-        await pilot.pause(0.1)
+        await wait_until(lambda: "page 1–8 (7)" in screen_text(app) and "Stream message" in screen_text(app)
+                         and "view: auto" in screen_text(app), pilot=pilot)
         assert masked(screen_text(app)) == snapshot(name="messages")
