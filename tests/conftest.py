@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import unicodedata
 from typing import Callable, Optional
@@ -15,8 +16,47 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from natstui.demo.server import EmbeddedServer
 
 
+def _port_taken(host: str, port: int) -> bool:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.bind((host, port))
+        return False
+    except OSError:
+        return True
+    finally:
+        probe.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def retry_busy_ports():
+    """A server whose port (picked free a moment earlier) was taken meanwhile starts again on another one.
+
+    Only for ports the server picked itself (``port=0``): a test that names its port wants that port.
+    """
+    from natstui.demo import server as server_module
+
+    original_init, original_start = EmbeddedServer.__init__, EmbeddedServer.start
+
+    def init(self, *args, port: int = 0, **kwargs):
+        original_init(self, *args, port=port, **kwargs)
+        self.port_picked = not port
+
+    def start(self, timeout: float = 15.0):
+        for attempt in range(5):
+            try:
+                return original_start(self, timeout)
+            except server_module.ServerError:
+                if not getattr(self, "port_picked", False) or attempt == 4 or not _port_taken(self.host, self.port):
+                    raise
+                self.port = server_module.free_port(self.host)
+
+    EmbeddedServer.__init__, EmbeddedServer.start = init, start  # type: ignore[method-assign]
+    yield
+    EmbeddedServer.__init__, EmbeddedServer.start = original_init, original_start  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
-def nats_server():
+def nats_server(retry_busy_ports):
     with EmbeddedServer(name="natstui-test") as server:
         yield server
 
