@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 import time
 import unicodedata
 from typing import Callable, Optional
 
 import nats
+import nats.js.errors
 import pytest
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
@@ -59,6 +61,50 @@ def retry_busy_ports():
 def nats_server(retry_busy_ports):
     with EmbeddedServer(name="natstui-test") as server:
         yield server
+
+
+async def _stream_names(url: str) -> set:
+    client = await nats.connect(url, name="natstui-test-cleanup")
+    try:
+        return {info.config.name for info in await client.jetstream().streams_info()}
+    finally:
+        await client.close()
+
+
+async def _delete_streams(url: str, names) -> None:
+    client = await nats.connect(url, name="natstui-test-cleanup")
+    try:
+        jsm = client.jetstream()
+        for name in names:
+            try:
+                await jsm.delete_stream(name)
+            except nats.js.errors.NotFoundError:
+                pass  # the test deleted it itself
+    finally:
+        await client.close()
+
+
+def _off_the_loop(coro):
+    """Run a coroutine to the end on a loop of its own, in a thread (a test's loop may exist here)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture(autouse=True)
+def clean_shared_server(request):
+    """Streams (and so Key-Value and object buckets) a test makes on the shared server go with the test.
+
+    Later tests then see only what they make, not an account that fills up over the session.
+    """
+    if "nats_server" not in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("nats_server").url
+    before = _off_the_loop(_stream_names(url))
+    yield
+    made = _off_the_loop(_stream_names(url)) - before
+    if made:
+        _off_the_loop(_delete_streams(url, made))
 
 
 @pytest.fixture
