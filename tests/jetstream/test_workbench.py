@@ -181,6 +181,45 @@ async def test_term_is_final_and_shows_as_dead_letter(server_url, nc, js, name):
         await got[0].ack()
 
 
+async def test_batch_fetch_takes_as_many_as_asked(server_url, nc, js, name):
+    await make_stream(js, nc, name, 5)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 60 * NS})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        await pilot.press("F")
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+        app.screen.query_one("#prompt-input").value = "3"
+        await pilot.press("enter")
+        await wait_until(lambda: len(screen.bench.items) == 3, pilot=pilot)
+        assert [i.msg.metadata.sequence.stream for i in screen.bench.items] == [1, 2, 3]
+        await wait_until(lambda: "ack pending 3" in screen_text(app), pilot=pilot)
+    info = await js.consumer_info(name, "w")
+    assert info["num_ack_pending"] == 3 and info["delivered"]["stream_seq"] == 3 and info["num_pending"] == 2
+
+
+async def test_max_deliveries_shows_as_a_dead_letter(server_url, nc, js, name):
+    """A message naked past its consumer's MAX_DELIVER: the server's advisory lands in the dead letters."""
+    await make_stream(js, nc, name, 2)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 60 * NS,
+                                    "max_deliver": 1})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        item = await fetch_one(app, pilot, screen)
+        await pilot.press("n")
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+        await pilot.press("enter")  # redeliver now: but it was delivered MAX_DELIVER (1) times already
+        await wait_until(lambda: item.state == NAKED, pilot=pilot)
+        # the next fetch gets message 2: message 1 is not delivered again, and the server says why
+        item2 = await fetch_one(app, pilot, screen)
+        assert item2.msg.metadata.sequence.stream == 2
+        await wait_until(lambda: screen.bench.dead_letters, pilot=pilot, timeout=15)
+        letter = screen.bench.dead_letters[0]
+        assert (letter.kind, letter.stream_seq) == ("max deliveries", 1)
+        await wait_until(lambda: "max deliveries" in screen_text(app), pilot=pilot)
+
+
 async def test_expired_message_is_refused_clearly(server_url, nc, js, name):
     await make_stream(js, nc, name, 1)
     await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 1 * NS})
