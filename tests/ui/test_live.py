@@ -3,6 +3,8 @@
 import json
 import uuid
 
+import nats
+
 from natstui.ui.screens.filter import FilterScreen
 from natstui.ui.screens.help import HelpScreen
 from natstui.ui.widgets.inspector import Inspector
@@ -255,3 +257,24 @@ async def test_unreachable_server_shows_error_state_not_a_traceback():
         assert "● failed" in text and "Traceback" not in text
         assert "r reconnects" in text
         assert any("Press r to retry" in n.message for n in app._notifications)
+
+
+async def test_r_reconnects_once_the_server_is_up():
+    from natstui.demo.server import EmbeddedServer, free_port
+
+    port = free_port()
+    app = make_test_app(f"nats://127.0.0.1:{port}", ["back.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app.session.state.value == "failed" and "r reconnects" in screen_text(app), pilot=pilot)
+        with EmbeddedServer(port=port, jetstream=False) as server:
+            await pilot.press("r")
+            await wait_until(lambda: app.session.state.value == "connected" and "● connected" in screen_text(app)
+                             and app.feed.ready, pilot=pilot, timeout=20)
+            publisher = await nats.connect(server.url)
+            try:
+                await publisher.publish("back.online", b"after the reconnect")
+                await publisher.flush()
+                await wait_until(lambda: "after the reconnect" in screen_text(app), pilot=pilot)
+            finally:
+                await publisher.close()
+            await pilot.exit(None)
