@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import socket
 import time
 import unicodedata
 from typing import Callable, Optional
 
 import nats
+import nats.js.errors
 import pytest
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
@@ -15,10 +18,93 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from natstui.demo.server import EmbeddedServer
 
 
+def _port_taken(host: str, port: int) -> bool:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.bind((host, port))
+        return False
+    except OSError:
+        return True
+    finally:
+        probe.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def retry_busy_ports():
+    """A server whose port (picked free a moment earlier) was taken meanwhile starts again on another one.
+
+    Only for ports the server picked itself (``port=0``): a test that names its port wants that port.
+    """
+    from natstui.demo import server as server_module
+
+    original_init, original_start = EmbeddedServer.__init__, EmbeddedServer.start
+
+    def init(self, *args, port: int = 0, **kwargs):
+        original_init(self, *args, port=port, **kwargs)
+        self.port_picked = not port
+
+    def start(self, timeout: float = 15.0):
+        for attempt in range(5):
+            try:
+                return original_start(self, timeout)
+            except server_module.ServerError:
+                if not getattr(self, "port_picked", False) or attempt == 4 or not _port_taken(self.host, self.port):
+                    raise
+                self.port = server_module.free_port(self.host)
+
+    EmbeddedServer.__init__, EmbeddedServer.start = init, start  # type: ignore[method-assign]
+    yield
+    EmbeddedServer.__init__, EmbeddedServer.start = original_init, original_start  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
-def nats_server():
+def nats_server(retry_busy_ports):
     with EmbeddedServer(name="natstui-test") as server:
         yield server
+
+
+async def _stream_names(url: str) -> set:
+    client = await nats.connect(url, name="natstui-test-cleanup")
+    try:
+        return {info.config.name for info in await client.jetstream().streams_info()}
+    finally:
+        await client.close()
+
+
+async def _delete_streams(url: str, names) -> None:
+    client = await nats.connect(url, name="natstui-test-cleanup")
+    try:
+        jsm = client.jetstream()
+        for name in names:
+            try:
+                await jsm.delete_stream(name)
+            except nats.js.errors.NotFoundError:
+                pass  # the test deleted it itself
+    finally:
+        await client.close()
+
+
+def _off_the_loop(coro):
+    """Run a coroutine to the end on a loop of its own, in a thread (a test's loop may exist here)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture(autouse=True)
+def clean_shared_server(request):
+    """Streams (and so Key-Value and object buckets) a test makes on the shared server go with the test.
+
+    Later tests then see only what they make, not an account that fills up over the session.
+    """
+    if "nats_server" not in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("nats_server").url
+    before = _off_the_loop(_stream_names(url))
+    yield
+    made = _off_the_loop(_stream_names(url)) - before
+    if made:
+        _off_the_loop(_delete_streams(url, made))
 
 
 @pytest.fixture
@@ -89,3 +175,37 @@ async def press_keys(pilot, *keys: str, pause: Optional[float] = None) -> None:
         event.set_sender(app)
         app._driver.send_message(event)
         await pilot.pause(pause)
+
+
+def table_cells(table, row_key) -> dict:
+    """One DataTable row as the user reads it: each column's label -> the cell's text, stripped."""
+    return {str(column.label).strip(): str(getattr(value, "plain", value)).strip()
+            for column, value in zip(table.columns.values(), table.get_row(row_key))}
+
+
+def table_rows(table) -> list:
+    """Every DataTable row as ``table_cells`` reads it, top to bottom."""
+    return [table_cells(table, table.coordinate_to_cell_key((index, 0)).row_key) for index in range(table.row_count)]
+
+
+async def send_sentinel(publisher, subject: str, arrived: Callable[[bytes], object], pilot=None,
+                        timeout: float = 10.0) -> bytes:
+    """Publish a unique message after the traffic and wait until ``arrived(data)`` says it is in.
+
+    Messages from one publisher reach a subscriber in order: once the sentinel is in, nothing
+    published before it can still be in flight. This replaces "sleep, then check nothing more came".
+    """
+    import uuid
+
+    data = f"sentinel-{uuid.uuid4().hex}".encode()
+    await publisher.publish(subject, data)
+    await publisher.flush()
+    await wait_until(lambda: arrived(data), timeout, pilot)
+    return data
+
+
+def store_has(store, data: bytes, last: int = 200) -> bool:
+    """The ring store holds a message with this payload among its newest ``last``."""
+    if store.total == 0:
+        return False
+    return any(r.data == data for r in store.range(max(store.first_seq, store.last_seq - last + 1), store.last_seq + 1))

@@ -10,7 +10,7 @@ from natstui.client.session import ConnState, Session
 from natstui.config import ConnectionSettings
 from natstui.demo.server import EmbeddedServer, free_port
 from natstui.model.store import RingStore
-from tests.conftest import wait_until
+from tests.conftest import send_sentinel, store_has, wait_until
 
 
 async def test_state_follows_a_server_restart_and_subscriptions_resume():
@@ -43,13 +43,13 @@ async def test_state_follows_a_server_restart_and_subscriptions_resume():
             await asyncio.sleep(0.05)
             if store.total:
                 break
-        await asyncio.sleep(0.2)
+        await send_sentinel(publisher, "r.ping", lambda data: store_has(store, data), timeout=15)
         before = store.total
         await publisher.publish("r.once", b"1")
-        await publisher.flush()
-        await wait_until(lambda: store.total > before)
-        await asyncio.sleep(0.2)
-        assert store.total == before + 1
+        end = await send_sentinel(publisher, "r.end", lambda data: store_has(store, data))
+        # each once: r.once and the sentinel, nothing twice
+        assert store.total == before + 2
+        assert [r.data for r in store.range(before + 1, store.last_seq + 1)] == [b"1", end]
         await publisher.close()
     finally:
         await session.close()

@@ -83,9 +83,9 @@ async def test_two_instances_are_grouped_with_info_and_stats(nc, server_url):
 
 
 async def test_discovery_by_name_and_no_responders(nc):
-    found = await discover(nc, name=unique("nobody"), window=3)
+    found = await discover(nc, name=unique("nobody"), window=30)
     assert found.instances == [] and found.no_responders
-    assert found.took < 2  # the server said no responders: no need to wait for the window
+    assert found.took < 15  # the server said no responders: no need to wait out the 30 s window
 
 
 async def test_unreadable_and_partial_answers_are_counted_not_fatal(nc):

@@ -9,7 +9,7 @@ from natstui.client.session import ConnectError, ConnState, Session
 from natstui.config import ConnectionSettings
 from natstui.demo.server import EmbeddedServer, free_port
 from natstui.model.store import RingStore
-from tests.conftest import wait_until
+from tests.conftest import send_sentinel, store_has, wait_until
 
 
 async def test_connects_and_reports_true_state(server_url):
@@ -66,12 +66,12 @@ async def test_feed_puts_every_message_in_the_store_with_headers(server_url, nc)
         await nc.publish("other", b"not subscribed")
         await nc.flush()
         await wait_until(lambda: store.total >= 2)
+        end = await send_sentinel(nc, "feed.end", lambda data: store_has(store, data))
         a, b = store.get(1), store.get(2)
         assert (a.subject, a.data, a.headers) == ("feed.a", b"one", {"X-Trace": "t1"})
         assert (b.subject, b.reply, b.sub_subject, b.queue) == ("feed.b.c", "answer.here", "feed.>", "q1")
         assert a.sid == feed.subscriptions[0]._id
-        await asyncio.sleep(0.1)
-        assert store.total == 2
+        assert store.total == 3 and store.get(3).data == end  # "other" never arrived
     finally:
         await feed.stop()
         await session.close()

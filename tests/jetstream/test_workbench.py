@@ -2,6 +2,8 @@
 
 import time
 
+import nats.errors
+
 from textual.widgets import DataTable
 
 from natstui.client.workbench import ACKED, IN_PROGRESS, NAKED, TERMED
@@ -45,8 +47,11 @@ async def test_consumers_list_detail_create_delete(server_url, nc, js, name):
         await pilot.press("3")
         await wait_until(lambda: "slow" in screen_text(app) and "durable pull" in screen_text(app), pilot=pilot)
         await wait_until(lambda: "Ack policy" in screen_text(app), pilot=pilot)  # detail pane
-        row = next(line for line in screen_text(app).splitlines() if line.lstrip().startswith("slow"))
-        assert "explicit" in row and f"{name.lower()}.a" in row and " 3 " in row  # 3 pending on .a
+        table = app.screen.query_one("#consumers-table", DataTable)
+        await wait_until(lambda: table.row_count == 1, pilot=pilot)
+        cells = {str(c.label).strip(): str(v).strip() for c, v in zip(table.columns.values(), table.get_row("slow"))}
+        assert cells["Ack"] == "explicit" and cells["Filter"] == f"{name.lower()}.a"
+        assert cells["Pending"] == "3"  # 3 of the 5 messages are on .a
         await pilot.press("n")
         await wait_until(lambda: isinstance(app.screen, ConsumerCreateScreen), pilot=pilot)
         app.screen.query_one("#f-name").value = "fresh"
@@ -112,7 +117,7 @@ async def test_nak_with_delay_redelivers_no_sooner(server_url, nc, js, name):
         while again is None and time.monotonic() - naked_at < 8:
             try:
                 again = (await checker.fetch(1, timeout=0.5))[0]
-            except Exception:
+            except nats.errors.TimeoutError:  # nothing redelivered yet; any other error fails the test
                 pass
         assert again is not None, "never redelivered"
         assert time.monotonic() - naked_at >= 1.95
@@ -121,22 +126,25 @@ async def test_nak_with_delay_redelivers_no_sooner(server_url, nc, js, name):
 
 
 async def test_in_progress_holds_the_message_past_the_ack_wait(server_url, nc, js, name):
+    # ack wait 6 s, `w` pressed 3 s after the fetch: the new deadline (>= 9 s) is well past the
+    # original one (6 s), and the key has 3 s of room to land before the original deadline.
     await make_stream(js, nc, name, 1)
-    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 2 * NS})
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 6 * NS})
     checker = await nc.jetstream().pull_subscribe_bind("w", name)
     app = make_test_app(server_url, ["none.>"])
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_workbench(app, pilot, name, "w")
         item = await fetch_one(app, pilot, screen)
-        fetched = time.monotonic()
-        await wait_until(lambda: time.monotonic() - fetched > 1.2, pilot=pilot)
+        fetched = time.monotonic()  # the server delivered before this: its deadline is at most fetched + 6
+        await wait_until(lambda: time.monotonic() - fetched > 3, pilot=pilot)
         await pilot.press("w")
         await wait_until(lambda: item.state == IN_PROGRESS, pilot=pilot)
-        # past the original deadline (2 s after the fetch) it is still ours: not redelivered
-        await wait_until(lambda: time.monotonic() - fetched > 2.5, pilot=pilot)
+        assert time.monotonic() - fetched < 6, "the machine was too slow to mark the message in time"
+        # past the original deadline it is still ours: not redelivered
+        await wait_until(lambda: time.monotonic() - fetched > 6.5, pilot=pilot)
         try:
-            got = await checker.fetch(1, timeout=0.4)
-        except Exception:
+            got = await checker.fetch(1, timeout=1)
+        except nats.errors.TimeoutError:
             got = []
         assert got == []
         assert item.remaining(time.monotonic()) > 0
@@ -173,6 +181,45 @@ async def test_term_is_final_and_shows_as_dead_letter(server_url, nc, js, name):
         await got[0].ack()
 
 
+async def test_batch_fetch_takes_as_many_as_asked(server_url, nc, js, name):
+    await make_stream(js, nc, name, 5)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 60 * NS})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        await pilot.press("F")
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+        app.screen.query_one("#prompt-input").value = "3"
+        await pilot.press("enter")
+        await wait_until(lambda: len(screen.bench.items) == 3, pilot=pilot)
+        assert [i.msg.metadata.sequence.stream for i in screen.bench.items] == [1, 2, 3]
+        await wait_until(lambda: "ack pending 3" in screen_text(app), pilot=pilot)
+    info = await js.consumer_info(name, "w")
+    assert info["num_ack_pending"] == 3 and info["delivered"]["stream_seq"] == 3 and info["num_pending"] == 2
+
+
+async def test_max_deliveries_shows_as_a_dead_letter(server_url, nc, js, name):
+    """A message naked past its consumer's MAX_DELIVER: the server's advisory lands in the dead letters."""
+    await make_stream(js, nc, name, 2)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 60 * NS,
+                                    "max_deliver": 1})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        item = await fetch_one(app, pilot, screen)
+        await pilot.press("n")
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+        await pilot.press("enter")  # redeliver now: but it was delivered MAX_DELIVER (1) times already
+        await wait_until(lambda: item.state == NAKED, pilot=pilot)
+        # the next fetch gets message 2: message 1 is not delivered again, and the server says why
+        item2 = await fetch_one(app, pilot, screen)
+        assert item2.msg.metadata.sequence.stream == 2
+        await wait_until(lambda: screen.bench.dead_letters, pilot=pilot, timeout=15)
+        letter = screen.bench.dead_letters[0]
+        assert (letter.kind, letter.stream_seq) == ("max deliveries", 1)
+        await wait_until(lambda: "max deliveries" in screen_text(app), pilot=pilot)
+
+
 async def test_expired_message_is_refused_clearly(server_url, nc, js, name):
     await make_stream(js, nc, name, 1)
     await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 1 * NS})
@@ -203,12 +250,36 @@ async def test_read_only_workbench_changes_nothing(server_url, nc, js, name):
         await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot)
         await pilot.press("f")
         await wait_until(lambda: "fetching from consumer w" in app.last_refusal, pilot=pilot)
-        for key in ("a", "n", "w", "t"):
-            await pilot.press(key)
-        await pilot.pause(0.2)
         assert app.screen.bench.items == []
     info = await js.consumer_info(name, "w")
     assert info["num_pending"] == 2 and info["num_ack_pending"] == 0 and info["delivered"]["stream_seq"] == 0
+
+
+async def test_read_only_refuses_acting_on_a_fetched_message(server_url, nc, js, name):
+    """A message fetched before the switch to read-only: a, n, w and t are all refused and the server keeps it pending."""
+    await make_stream(js, nc, name, 2)
+    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 60 * NS})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_workbench(app, pilot, name, "w")
+        item = await fetch_one(app, pilot, screen)
+        state = item.state
+        before = await js.consumer_info(name, "w")
+        assert before["num_ack_pending"] == 1 and before["delivered"]["stream_seq"] == 1
+        app.settings.read_only = True
+        for key, what in (("a", "acking"), ("w", "marking in progress"), ("n", "naking"), ("t", "terminating")):
+            app.last_refusal = ""
+            await pilot.press(key)
+            if key in ("n", "t"):  # the delay / reason prompt comes first; the refusal follows its answer
+                await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+                await pilot.press("enter")
+            await wait_until(lambda: f"{what} a message" in app.last_refusal, pilot=pilot)
+            assert app.screen is screen and item.state == state
+        after = await js.consumer_info(name, "w")
+        assert after["num_ack_pending"] == 1 and after["ack_floor"]["stream_seq"] == 0
+        assert after["delivered"] == before["delivered"] and after["num_redelivered"] == 0
+        assert after["num_pending"] == 1
+        assert screen.bench.dead_letters == []
 
 
 async def test_command_line_opens_the_workbench(server_url, nc, js, name):

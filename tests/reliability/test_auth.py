@@ -186,7 +186,7 @@ async def test_nats_cli_contexts_carry_every_kind_of_credential(auth):
 async def test_the_credentials_really_are_required(auth):
     """Each server refuses a client without them: the tests above test something."""
     for kind in ("user", "token", "nkey", "creds"):
-        with pytest.raises(Exception):
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
             await nats.connect(url(auth, kind), connect_timeout=2, allow_reconnect=False, max_reconnect_attempts=0)
 
 

@@ -17,7 +17,7 @@ from natstui.ui.screens.compose import ComposeScreen
 from natstui.ui.screens.consumers import ConsumersScreen
 from natstui.ui.screens.streams import StreamsScreen
 from natstui.ui.screens.workbench import WorkbenchScreen
-from tests.conftest import screen_text, wait_connected, wait_until
+from tests.conftest import screen_text, send_sentinel, store_has, wait_connected, wait_until
 from tests.reliability.helpers import SIZE, app_on, notifications, quit_app, status_line
 
 LIMITED = (
@@ -98,8 +98,8 @@ async def test_permission_denied_is_told_in_plain_words_and_allowed_subjects_wor
             await admin.publish("secret.orders", b"not for this user")
             await admin.flush()
             await wait_until(lambda: app.store.total == 1 and "visible" in screen_text(app), pilot=pilot)
-            await asyncio.sleep(0.2)
-            assert app.store.total == 1
+            end = await send_sentinel(admin, "allowed.end", lambda data: store_has(app.store, data), pilot=pilot)
+            assert [r.data for r in app.store.range(1, app.store.last_seq + 1)] == [b"visible", end]
             assert not any("permission" in n for n in notifications(app))
             assert app.feed.refused == []
             await quit_app(pilot)

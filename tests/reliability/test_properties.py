@@ -120,7 +120,33 @@ def test_subject_trie_takes_any_subjects_and_counts_them_all(names):
 def test_subject_tree_sort_key_takes_any_token(tokens):
     from natstui.ui.widgets.tree import natural_key
 
-    assert len(sorted(tokens, key=natural_key)) == len(tokens)
+    assert sorted(tokens, key=natural_key) == sorted(reversed(tokens), key=natural_key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(token, min_size=1, max_size=8), st.randoms(use_true_random=False))
+@example(tokens=["node02", "node2", "node002"], rnd=__import__("random").Random(1))  # equal as numbers, not as text
+def test_subject_tree_order_does_not_depend_on_arrival_order(tokens, rnd):
+    """The tree's sibling order is a total order on tokens: any arrival order gives the same sorted list."""
+    from natstui.ui.widgets.tree import natural_key
+
+    shuffled = list(tokens)
+    rnd.shuffle(shuffled)
+    assert sorted(shuffled, key=natural_key) == sorted(tokens, key=natural_key)
+    for a in tokens:  # the key is exact: two tokens share a key only when they are the same token
+        for b in tokens:
+            assert (natural_key(a) == natural_key(b)) == (a == b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="ascii", categories=["L"]), max_size=6),
+       st.integers(0, 10**30), st.integers(0, 10**30), st.sampled_from(["", ".x", "-b"]))
+@example(prefix="node", a=2, b=10, suffix="")
+def test_subject_tree_numbers_compare_as_numbers(prefix, a, b, suffix):
+    from natstui.ui.widgets.tree import natural_key
+
+    left, right = natural_key(f"{prefix}{a}{suffix}"), natural_key(f"{prefix}{b}{suffix}")
+    assert (left < right) == (a < b) and (left == right) == (a == b)
 
 
 def test_subject_tree_sort_key_takes_a_very_long_number():

@@ -12,8 +12,8 @@ import nats
 
 from natstui.demo.server import EmbeddedServer, free_port
 from natstui.ui.screens.streams import StreamsScreen
-from tests.conftest import screen_text, wait_connected, wait_until
-from tests.reliability.helpers import SIZE, LagProbe, app_on, notifications, quit_app, status_line
+from tests.conftest import screen_text, send_sentinel, store_has, wait_connected, wait_until
+from tests.reliability.helpers import FROZEN, SIZE, LagProbe, app_on, notifications, quit_app, status_line
 
 DOWN_FOR = 2.0  # seconds the server stays down
 
@@ -45,8 +45,8 @@ async def test_restart_state_is_true_throughout_and_everything_resumes():
 
             with LagProbe() as probe:
                 await asyncio.to_thread(server.stop)
-                await wait_until(lambda: app.session.state.value == "reconnecting", timeout=5, pilot=pilot)
-                await wait_until(lambda: "● reconnecting" in status_line(app), timeout=2, pilot=pilot)
+                await wait_until(lambda: app.session.state.value == "reconnecting", timeout=10, pilot=pilot)
+                await wait_until(lambda: "● reconnecting" in status_line(app), timeout=10, pilot=pilot)
                 # Sampled every 50 ms while the server is down: never "connected".
                 states, lines = set(), set()
                 deadline = time.monotonic() + DOWN_FOR
@@ -66,8 +66,8 @@ async def test_restart_state_is_true_throughout_and_everything_resumes():
                 server = EmbeddedServer(port=port, store_dir=store_dir)
                 await asyncio.to_thread(server.start)
                 await wait_until(lambda: app.session.state.value == "connected", timeout=10, pilot=pilot)
-                await wait_until(lambda: "● connected" in status_line(app), timeout=2, pilot=pilot)
-                assert probe.max_lag < 1.0, f"the event loop froze for {probe.max_lag:.2f}s"
+                await wait_until(lambda: "● connected" in status_line(app), timeout=10, pilot=pilot)
+                assert probe.max_lag < FROZEN, f"the event loop froze for {probe.max_lag:.2f}s"
             await wait_until(lambda: any(f"reconnected to nats://127.0.0.1:{port}" in n for n in notifications(app)),
                              pilot=pilot)
 
@@ -78,8 +78,8 @@ async def test_restart_state_is_true_throughout_and_everything_resumes():
             await nc.flush()
             await wait_until(lambda: app.store.total == 40, timeout=10, pilot=pilot)
             await wait_until(lambda: "40 received" in status_line(app), pilot=pilot)
-            await asyncio.sleep(0.3)
-            assert app.store.total == 40
+            end = await send_sentinel(nc, f"{p}.live.end", lambda data: store_has(app.store, data), pilot=pilot)
+            assert app.store.total == 41 and app.store.get(41).data == end  # each message once
             # the Streams view recovers by itself: the stream and its count, no error
             await js.publish(f"{p}.stored.x", b"s10")
             await wait_until(lambda: app.screen.streams.get(stream, {}).get("state", {}).get("messages") == 11,

@@ -14,12 +14,13 @@ import nats
 import pytest
 from nats.js import api
 from rich.text import Text
+from textual.widgets import DataTable
 
 from natstui.demo.server import EmbeddedServer
 from natstui.ui.screens.kv import KeyValueScreen
 from natstui.ui.screens.objects import ObjectStoreScreen
 from natstui.ui.widgets.status import StatusBar
-from tests.conftest import make_test_app, wait_until
+from tests.conftest import make_test_app, screen_text, wait_until
 
 FIXED_TIME = "2026-01-02 03:04:05"
 
@@ -87,6 +88,12 @@ async def connected(pilot) -> None:
     await wait_until(lambda: app.session.state.value == "connected", pilot=pilot)
 
 
+async def settled_tables(pilot, screen) -> None:
+    """Every table of the screen has sized its columns (done when idle; a screen read before draws them narrow)."""
+    await wait_until(lambda: not any(t._require_update_dimensions for t in screen.query(DataTable)), pilot=pilot)
+    await pilot.pause()
+
+
 async def kv_with_history(pilot) -> None:
     app = pilot.app
     await connected(pilot)
@@ -99,7 +106,8 @@ async def kv_with_history(pilot) -> None:
     await wait_until(lambda: screen.current is not None and screen.current.key == "features.beta", pilot=pilot)
     await pilot.press("h")
     await wait_until(lambda: len(screen.history.revisions) == 2 and screen.history.table.row_count == 2, pilot=pilot)
-    await pilot.pause(0.3)
+    await settled_tables(pilot, screen)
+    await wait_until(lambda: "History of features.beta: 2 revision(s)" in screen_text(app), pilot=pilot)
 
 
 async def objects_with_preview(pilot) -> None:
@@ -113,7 +121,8 @@ async def objects_with_preview(pilot) -> None:
     screen.object_table.move_cursor(row=1)
     await wait_until(lambda: screen.selected == "config/app.json" and screen.inspector.record is not None
                      and b'"replicas": 3' in screen.inspector.record.data, pilot=pilot)
-    await pilot.pause(0.3)
+    await settled_tables(pilot, screen)
+    await wait_until(lambda: '"replicas": 3' in screen_text(app), pilot=pilot)
 
 
 def test_key_value_view(snap_compare, snap_server, masked):

@@ -11,6 +11,9 @@ from natstui.client.server import AccountUsage, ServerDetails, ServerOverview, S
 from natstui.client.services import Discovery, Endpoint, Instance
 from natstui.config import Settings
 from natstui.model.store import RingStore
+from natstui.ui.screens.server import ServerScreen
+from natstui.ui.screens.services import ServicesScreen
+from tests.conftest import screen_text, wait_until
 
 FROZEN = 1_790_000_000.25
 
@@ -77,11 +80,24 @@ OVERVIEW = ServerOverview(
 async def show_services(pilot, select_down: int = 0):
     app = pilot.app
     await pilot.press("6")
-    await pilot.pause(0.2)
-    app.screen.show_discovery(DISCOVERY)
+    # the view laid out (its tables have their size), as it is when a real discovery's answers come in
+    await wait_until(lambda: isinstance(app.screen, ServicesScreen) and app.screen.is_mounted
+                     and app.screen.query_one("#svc-endpoints").size.width > 0, pilot=pilot)
+    screen = app.screen
+    screen.show_discovery(DISCOVERY)
+    # the tables size their columns when idle: reading the screen before that would draw them too narrow
+    await wait_until(lambda: not screen.svc_table._require_update_dimensions
+                     and not screen.ep_table._require_update_dimensions, pilot=pilot)
+    await wait_until(lambda: "2 services, 3 instances" in screen_text(app)
+                     and all(i.id in screen_text(app) for i in DISCOVERY.instances)
+                     and "inventory.stock.reserve" in screen_text(app), pilot=pilot)
     for _ in range(select_down):
         await pilot.press("down")
-    await pilot.pause(0.3)
+    table = screen.query_one("#svc-list")
+    # an instance's own metadata (its zone) is shown only once that instance is selected
+    await wait_until(lambda: table.cursor_row == select_down
+                     and ("eu-west" in screen_text(app)) == (select_down == 1), pilot=pilot)
+    await pilot.pause()
 
 
 async def show_instance(pilot):
@@ -91,9 +107,11 @@ async def show_instance(pilot):
 async def show_server(pilot):
     app = pilot.app
     await pilot.press("7")
-    await pilot.pause(0.2)
+    await wait_until(lambda: isinstance(app.screen, ServerScreen) and app.screen.is_mounted
+                     and app.screen.query_one("#server-details").size.width > 0, pilot=pilot)
     app.screen.show_overview(OVERVIEW)
-    await pilot.pause(0.3)
+    await wait_until(lambda: "hub-1" in screen_text(app) and "nats.example.com" in screen_text(app), pilot=pilot)
+    await pilot.pause()
 
 
 def test_services_view_grouped(snap_compare):

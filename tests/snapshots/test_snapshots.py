@@ -11,7 +11,8 @@ from natstui.cli import make_app
 from natstui.config import Settings
 from natstui.model.store import RingStore
 from natstui.ui.screens.help import HelpScreen
-from tests.conftest import wait_until
+from natstui.ui.widgets.inspector import Inspector
+from tests.conftest import screen_text, wait_until
 
 FROZEN = 1_790_000_000.25  # a fixed receive time for every message
 
@@ -64,27 +65,35 @@ async def settled(pilot):
     app = pilot.app
     tree = app.screen.query_one("#tree")
     await wait_until(lambda: tree._counted == app.store.total == len(app.view), pilot=pilot)
-    await pilot.pause(0.1)
+    await wait_until(lambda: f"all subjects {app.store.total}" in " ".join(screen_text(app).split()), pilot=pilot)
 
 
 async def open_help(pilot):
     await settled(pilot)
     await pilot.press("question_mark")
-    await wait_until(lambda: isinstance(pilot.app.screen, HelpScreen), pilot=pilot)
-    await pilot.pause(0.1)
+    await wait_until(lambda: isinstance(pilot.app.screen, HelpScreen) and "natstui keys" in screen_text(pilot.app),
+                     pilot=pilot)
 
 
 async def select_first_order(pilot):
     await settled(pilot)
     await pilot.press("home")
-    await pilot.pause(0.3)
+    inspector = pilot.app.screen.query_one(Inspector)
+    # the first message in the inspector, its payload drawn
+    await wait_until(lambda: inspector.record is not None and inspector.record.seq == 1
+                     and "orders.eu.created" in screen_text(pilot.app) and "view: auto" in screen_text(pilot.app),
+                     pilot=pilot)
 
 
 async def expand_tree(pilot):
     await settled(pilot)
-    pilot.app.screen.query_one("#tree").focus()
+    tree = pilot.app.screen.query_one("#tree")
+    tree.focus()
     await pilot.press("down", "down", "down", "down", "down", "right", "down", "right")
-    await pilot.pause(0.5)
+    # two levels open, the cursor on the second: both opened nodes' children drawn
+    await wait_until(lambda: tree.cursor_line == 6 and sum(1 for line in range(tree.last_line + 1)
+                     if tree.get_node_at_line(line) and tree.get_node_at_line(line).is_expanded) == 3, pilot=pilot)
+    await pilot.pause()
 
 
 def test_live_view_with_inspector(snap_compare):

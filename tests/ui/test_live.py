@@ -3,6 +3,8 @@
 import json
 import uuid
 
+import nats
+
 from natstui.ui.screens.filter import FilterScreen
 from natstui.ui.screens.help import HelpScreen
 from natstui.ui.widgets.inspector import Inspector
@@ -195,7 +197,7 @@ async def test_buffer_is_bounded(server_url, nc):
         await wait_until(lambda: app.store.total == 25, pilot=pilot)
         await wait_until(lambda: len(app.view) == 10, pilot=pilot)
         assert app.view.record_at(0).data == b"m15"
-        assert "25 received" in screen_text(app) or await wait_until(lambda: "25 received" in screen_text(app), pilot=pilot)
+        await wait_until(lambda: "25 received" in screen_text(app) and "10 messages" in screen_text(app), pilot=pilot)
 
 
 async def test_hostile_message_is_shown_as_data(server_url, nc):
@@ -226,15 +228,21 @@ async def test_help_lists_every_key_and_palette_reaches_views(server_url):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)
-        text = screen_text(app)
-        for key, what in [("space", "Pause"), ("/", "Filter"), ("v", "Payload view"), ("q", "Quit"), ("1", "Live")]:
-            assert what in text, what
+        lines = [" ".join(line.translate({ord(c): " " for c in "│▕▏"}).split()) for line in screen_text(app).splitlines()]
+        for key, what in [("space", "Pause"), ("/", "Filter"), ("v", "Payload view"), ("q", "Quit"), ("1", "Live"),
+                          ("2", "Streams"), ("r", "Reconnect")]:
+            assert f"{key} {what}" in lines, (key, what)  # the key and what it does, on one line of the help
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, HelpScreen), pilot=pilot)
-        titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Live" in titles
         footer = screen_text(app).splitlines()[-1]
         assert "Pause" in footer and "Filter" in footer and "Live" in footer and "Help" in footer
+        # the palette reaches a view: type its name, enter, and that view is shown
+        await pilot.press("ctrl+p")
+        await wait_until(lambda: "🔎" in screen_text(app), pilot=pilot)
+        await pilot.press(*"streams")
+        await wait_until(lambda: "JetStream streams, their configuration" in screen_text(app), pilot=pilot)
+        await pilot.press("enter")
+        await wait_until(lambda: app.current_mode == "streams" and "in the account" in screen_text(app), pilot=pilot)
 
 
 async def test_unreachable_server_shows_error_state_not_a_traceback():
@@ -249,3 +257,24 @@ async def test_unreachable_server_shows_error_state_not_a_traceback():
         assert "● failed" in text and "Traceback" not in text
         assert "r reconnects" in text
         assert any("Press r to retry" in n.message for n in app._notifications)
+
+
+async def test_r_reconnects_once_the_server_is_up():
+    from natstui.demo.server import EmbeddedServer, free_port
+
+    port = free_port()
+    app = make_test_app(f"nats://127.0.0.1:{port}", ["back.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app.session.state.value == "failed" and "r reconnects" in screen_text(app), pilot=pilot)
+        with EmbeddedServer(port=port, jetstream=False) as server:
+            await pilot.press("r")
+            await wait_until(lambda: app.session.state.value == "connected" and "● connected" in screen_text(app)
+                             and app.feed.ready, pilot=pilot, timeout=20)
+            publisher = await nats.connect(server.url)
+            try:
+                await publisher.publish("back.online", b"after the reconnect")
+                await publisher.flush()
+                await wait_until(lambda: "after the reconnect" in screen_text(app), pilot=pilot)
+            finally:
+                await publisher.close()
+            await pilot.exit(None)

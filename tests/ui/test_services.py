@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input
 
 from natstui.ui.screens.compose import REQUEST, ComposeScreen
 from natstui.ui.screens.services import ServicesScreen
-from tests.conftest import make_test_app, screen_text, wait_connected, wait_until
+from tests.conftest import make_test_app, screen_text, table_rows, wait_connected, wait_until
 
 SIZE = (180, 40)
 
@@ -56,9 +56,10 @@ async def test_services_are_discovered_grouped_with_stats_and_test_request(serve
             assert "Endpoints (all 2 instances)" in text
             assert f"{name}.forecast" in text and "weather" in text  # subject and queue group
             assert "owner = pytest" in text  # metadata shared by both instances
-            row = next(line for line in text.splitlines() if f"{name}.forecast" in line)
-            assert " 3 " in row and " 1 " in row  # 3 requests, 1 error, merged over the instances
-            assert "422:city missing" in row  # the last error
+            endpoints = screen.query_one("#svc-endpoints", DataTable)
+            row = next(r for r in table_rows(endpoints) if r["Subject"] == f"{name}.forecast")
+            assert (row["Requests"], row["Errors"]) == ("3", "1")  # merged over the instances
+            assert "422:city missing" in row["Last error"]  # the last error
 
             # one instance: its own metadata and id
             table.move_cursor(row=table.get_row_index(f"inst:{one.id}"))

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import shlex
 import sys
 
 import cbor2
@@ -88,3 +89,24 @@ def test_bad_rules_are_named():
     with pytest.raises(DecoderError, match="needs 'command'"):
         parse_rules({"decoders": [{"subject": "a", "decoder": "command"}]})
     assert Rule(SubjectPattern("a.*"), "json").matches("a.b")
+
+
+def test_a_decoder_command_that_hangs_is_stopped_at_the_timeout(monkeypatch, tmp_path):
+    """The command is killed at the timeout and the payload is shown undecoded, with the reason."""
+    import os
+
+    from natstui import decoders
+
+    monkeypatch.setattr(decoders, "COMMAND_TIMEOUT", 0.5)
+    pid_file = tmp_path / "pid"
+    script = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    rendered = run_command(f"{sys.executable} -c {shlex.quote(script)}", b'{"a": 1}')
+    assert rendered.note.startswith("decoder command timed out after 0.5s")
+    assert '"a": 1' in rendered.text  # the payload itself, as the JSON view shows it
+    pid = int(pid_file.read_text())
+    try:
+        os.kill(pid, 0)  # subprocess.run kills and reaps it: no such process any more
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive, "the hanging decoder is still running"

@@ -1,4 +1,4 @@
-"""natstui serve answers over HTTP on loopback."""
+"""natstui serve answers over HTTP on loopback (tests/browser/ opens it in Chromium: the refusals shown there)."""
 
 import os
 import subprocess

@@ -50,11 +50,21 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(host: str, port: int, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
+def wait_for_port(host: str, port: int, timeout: float, proc: Optional[subprocess.Popen] = None,
+                  log_path: Optional[Path] = None) -> None:
+    """Until the port answers; with ``log_path``, until this server says it listens there.
+
+    Another process may have taken the port since it was picked: then something answers on it
+    while our nats-server fails to bind and exits, and only its log tells the two apart.
+    """
     deadline = time.monotonic() + timeout
+    listening = f"Listening for client connections on {host}:{port}"
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise ServerError(f"nats-server exited with code {proc.returncode}")
+        if log_path is not None and listening not in log_path.read_text(errors="replace"):
+            time.sleep(0.02)
+            continue
         try:
             with socket.create_connection((host, port), timeout=0.2):
                 return
@@ -115,7 +125,7 @@ class EmbeddedServer:
         )
         log.close()
         try:
-            wait_for_port(self.host, self.port, timeout, self.proc)
+            wait_for_port(self.host, self.port, timeout, self.proc, self.log_path)
         except ServerError:
             self.stop()
             raise

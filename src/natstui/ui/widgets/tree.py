@@ -31,8 +31,9 @@ _DIGITS = re.compile(r"(\d+)")
 def natural_key(token: str) -> tuple:
     """Sort ``node2`` before ``node10``."""
     # Numbers compare by length, then digits: no int() (it refuses '²' and runs over 4,300 digits).
+    # The token itself breaks ties ('node2' / 'node02'), so the order never depends on arrival order.
     return tuple((0, len(p.lstrip("0")), p.lstrip("0")) if p.isdecimal() else (1, 0, p)
-                 for p in _DIGITS.split(token) if p)
+                 for p in _DIGITS.split(token) if p) + ((2, 0, token),)
 
 
 def format_count(n: int) -> str:
