@@ -20,6 +20,7 @@ NS = 10**9
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 TIME = re.compile(r"\b\d{2}:\d{2}:\d{2}(\.\d+)?(?=[ +]|$)")
 PORT = re.compile(r"(?<=127\.0\.0\.1:)\d{5}\b")  # free ports are in the ephemeral range: five digits
+ZONE = re.compile(r" {2,}(times \S+)$")
 RTT = re.compile(r"rtt [\d.]+(µs|ms) +│")  # the status bar's round trip: its width varies, so it is re-spaced
 AGE_HEADER = "Last msg"  # the Streams table's age column ("now", "5s"): masked in its column only
 
@@ -29,6 +30,7 @@ def masked(text: str) -> str:
     lines = [line.rstrip() for line in text.splitlines()]
     if lines:
         lines[0] = RTT.sub("rtt N  │", PORT.sub("PORT ", lines[0]))  # the status bar
+        lines[0] = ZONE.sub(r"   \1", lines[0])  # the zone is right-aligned after the rtt, whose width varies
     age_column = None
     out = []
     for line in lines:

@@ -88,9 +88,9 @@ async def show_services(pilot, select_down: int = 0):
     # the tables size their columns when idle: reading the screen before that would draw them too narrow
     await wait_until(lambda: not screen.svc_table._require_update_dimensions
                      and not screen.ep_table._require_update_dimensions, pilot=pilot)
+    # the discovery drawn: the summary line, every service and instance row, the endpoints (at any width)
     await wait_until(lambda: "2 services, 3 instances" in screen_text(app)
-                     and all(i.id in screen_text(app) for i in DISCOVERY.instances)
-                     and "inventory.stock.reserve" in screen_text(app), pilot=pilot)
+                     and screen.svc_table.row_count == 5 and screen.ep_table.row_count == 3, pilot=pilot)
     for _ in range(select_down):
         await pilot.press("down")
     table = screen.query_one("#svc-list")
