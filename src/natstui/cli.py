@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import click
 
@@ -13,7 +13,7 @@ from natstui.config import ConfigError, Settings, read_utc_setting, resolve_conn
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def make_app(settings: Optional[Settings] = None, **kwargs):
+def make_app(settings: Settings | None = None, **kwargs):
     """The app as the command builds it; tests and benchmarks use the same factory."""
     from natstui.ui.app import NatsTuiApp
 
@@ -22,8 +22,14 @@ def make_app(settings: Optional[Settings] = None, **kwargs):
 
 def connection_options(f):
     options = [
-        click.option("-s", "--server", "servers", multiple=True, metavar="URL",
-                     help="NATS server URL; repeat or comma-separate for a cluster [env NATS_URL]."),
+        click.option(
+            "-s",
+            "--server",
+            "servers",
+            multiple=True,
+            metavar="URL",
+            help="NATS server URL; repeat or comma-separate for a cluster [env NATS_URL].",
+        ),
         click.option("--context", metavar="NAME", help="nats CLI context to use [env NATS_CONTEXT]."),
         click.option("--user", envvar="NATS_USER", help="User name [env NATS_USER]."),
         click.option("--password", envvar="NATS_PASSWORD", help="Password [env NATS_PASSWORD]."),
@@ -42,20 +48,37 @@ def connection_options(f):
 
 
 theme_option = click.option(
-    "--theme", metavar="NAME", default=None,
-    help="Colour theme, e.g. textual-light, nord (default: the one last chosen in the command palette).")
+    "--theme",
+    metavar="NAME",
+    default=None,
+    help="Colour theme, e.g. textual-light, nord (default: the one last chosen in the command palette).",
+)
 
 
 def view_options(f):
     options = [
-        click.option("--subject", "subjects", multiple=True, metavar="SUBJ",
-                     help="Subject the live stream subscribes to (repeatable; default '>')."),
+        click.option(
+            "--subject",
+            "subjects",
+            multiple=True,
+            metavar="SUBJ",
+            help="Subject the live stream subscribes to (repeatable; default '>').",
+        ),
         click.option("--queue", default="", metavar="GROUP", help="Queue group for the live stream."),
-        click.option("--buffer", default=100_000, show_default=True, type=click.IntRange(1, 50_000_000),
-                     help="Messages kept in memory for the live stream."),
+        click.option(
+            "--buffer",
+            default=100_000,
+            show_default=True,
+            type=click.IntRange(1, 50_000_000),
+            help="Messages kept in memory for the live stream.",
+        ),
         click.option("--read-only", is_flag=True, help="Refuse every action that changes server state."),
-        click.option("--utc/--local-time", "utc", default=None,
-                     help="Show times in UTC, or in local time (the default; 'utc = true' in config.toml)."),
+        click.option(
+            "--utc/--local-time",
+            "utc",
+            default=None,
+            help="Show times in UTC, or in local time (the default; 'utc = true' in config.toml).",
+        ),
         theme_option,
     ]
     for option in reversed(options):
@@ -63,9 +86,17 @@ def view_options(f):
     return f
 
 
-def build_settings(servers: Sequence[str], context: Optional[str], subjects: Sequence[str], queue: str,
-                   buffer: int, read_only: bool, utc: Optional[bool] = None, theme: Optional[str] = None,
-                   **conn: Optional[str]) -> Settings:
+def build_settings(
+    servers: Sequence[str],
+    context: str | None,
+    subjects: Sequence[str],
+    queue: str,
+    buffer: int,
+    read_only: bool,
+    utc: bool | None = None,
+    theme: str | None = None,
+    **conn: str | None,
+) -> Settings:
     connection = resolve_connection(list(servers), context, conn)
     return Settings(
         connection=connection,
@@ -78,7 +109,7 @@ def build_settings(servers: Sequence[str], context: Optional[str], subjects: Seq
     )
 
 
-def utc_choice(flag: Optional[bool]) -> bool:
+def utc_choice(flag: bool | None) -> bool:
     """``--utc``/``--local-time`` when given, else ``utc`` from config.toml."""
     if flag is not None:
         return flag
@@ -123,11 +154,19 @@ def main(ctx: click.Context, **options) -> None:
     sys.exit(app.return_code or 0)
 
 
-SECRET_ENV = {"user": "NATS_USER", "password": "NATS_PASSWORD", "token": "NATS_TOKEN", "creds": "NATS_CREDS",
-              "nkey": "NATS_NKEY", "tls_cert": "NATS_CERT", "tls_key": "NATS_KEY", "tls_ca": "NATS_CA"}
+SECRET_ENV = {
+    "user": "NATS_USER",
+    "password": "NATS_PASSWORD",
+    "token": "NATS_TOKEN",
+    "creds": "NATS_CREDS",
+    "nkey": "NATS_NKEY",
+    "tls_cert": "NATS_CERT",
+    "tls_key": "NATS_KEY",
+    "tls_ca": "NATS_CA",
+}
 
 
-def serve_app(args: Sequence[str], host: str, port: int, env: Optional[dict] = None) -> None:
+def serve_app(args: Sequence[str], host: str, port: int, env: dict | None = None) -> None:
     """Serve ``natstui ARGS`` to web browsers with textual-serve (one app process per browser tab).
 
     Credentials go to the app processes through the environment, never on their command line.
@@ -152,10 +191,11 @@ def serve_app(args: Sequence[str], host: str, port: int, env: Optional[dict] = N
 @click.option("--subject", "subjects", multiple=True, metavar="SUBJ", help="Subject the live stream subscribes to.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option("--allow-changes", is_flag=True, help="Serve without --read-only (anyone with the page can change things).")
+@click.option(
+    "--allow-changes", is_flag=True, help="Serve without --read-only (anyone with the page can change things)."
+)
 @theme_option
-def serve(servers, context, subjects, host: str, port: int, allow_changes: bool, theme: Optional[str],
-          **conn) -> None:
+def serve(servers, context, subjects, host: str, port: int, allow_changes: bool, theme: str | None, **conn) -> None:
     """Serve natstui to web browsers (read-only unless --allow-changes)."""
     args: list = []
     for server in servers:
@@ -177,12 +217,27 @@ def serve(servers, context, subjects, host: str, port: int, allow_changes: bool,
 
 @main.command()
 @click.option("--rate", default=40.0, show_default=True, help="Demo messages per second.")
-@click.option("--serve", "serve_port", type=int, default=None, metavar="PORT",
-              help="Serve the demo to web browsers on this port instead of opening it here (read-only).")
+@click.option(
+    "--serve",
+    "serve_port",
+    type=int,
+    default=None,
+    metavar="PORT",
+    help="Serve the demo to web browsers on this port instead of opening it here (read-only).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address to listen on.")
 @view_options
-def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[str], queue: str, buffer: int,
-         read_only: bool, utc: Optional[bool], theme: Optional[str]) -> None:
+def demo(
+    rate: float,
+    serve_port: int | None,
+    host: str,
+    subjects: Sequence[str],
+    queue: str,
+    buffer: int,
+    read_only: bool,
+    utc: bool | None,
+    theme: str | None,
+) -> None:
     """Start an embedded nats-server with realistic traffic and open the app on it."""
     from natstui.config import ConnectionSettings
     from natstui.demo.runner import demo_environment
@@ -191,8 +246,17 @@ def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[s
     try:
         with demo_environment(rate) as server:
             if serve_port is not None:
-                serve_app(["--server", server.url, "--read-only", *[a for s in subjects for a in ("--subject", s)],
-                           *(["--theme", theme] if theme else [])], host, serve_port)
+                serve_app(
+                    [
+                        "--server",
+                        server.url,
+                        "--read-only",
+                        *[a for s in subjects for a in ("--subject", s)],
+                        *(["--theme", theme] if theme else []),
+                    ],
+                    host,
+                    serve_port,
+                )
                 return
             settings = Settings(
                 connection=ConnectionSettings(servers=[server.url], name="natstui-demo"),
@@ -211,11 +275,16 @@ def demo(rate: float, serve_port: Optional[int], host: str, subjects: Sequence[s
 
 @main.command("open")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--buffer", default=1_000_000, show_default=True, type=click.IntRange(1, 50_000_000),
-              help="Messages kept (the newest, when the recording holds more).")
+@click.option(
+    "--buffer",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(1, 50_000_000),
+    help="Messages kept (the newest, when the recording holds more).",
+)
 @click.option("--utc/--local-time", "utc", default=None, help="Show times in UTC, or in local time (the default).")
 @theme_option
-def open_recording(path: str, buffer: int, utc: Optional[bool], theme: Optional[str]) -> None:
+def open_recording(path: str, buffer: int, utc: bool | None, theme: str | None) -> None:
     """Browse a recording (JSON Lines) offline: the same stream, tree, filters and inspector."""
     from natstui.model.recording import RecordingError, load
     from natstui.model.store import RingStore
@@ -227,8 +296,12 @@ def open_recording(path: str, buffer: int, utc: Optional[bool], theme: Optional[
     except (OSError, RecordingError) as exc:
         fail(f"cannot open {path}: {exc}")
         return
-    app = make_app(Settings(buffer=buffer, read_only=True, utc=utc, theme=theme), store=store, connect=False,
-                   offline_label=f"{path} ({count:,} messages)")
+    app = make_app(
+        Settings(buffer=buffer, read_only=True, utc=utc, theme=theme),
+        store=store,
+        connect=False,
+        offline_label=f"{path} ({count:,} messages)",
+    )
     app.run()
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
 from urllib.parse import unquote
 
 from natstui.model.sanitize import redact_url
@@ -36,21 +36,21 @@ class ConfigError(Exception):
 
 @dataclass
 class ConnectionSettings:
-    servers: List[str] = field(default_factory=lambda: [DEFAULT_URL])
-    user: Optional[str] = None
-    password: Optional[str] = None
-    token: Optional[str] = None
-    creds: Optional[str] = None
-    nkey: Optional[str] = None
-    tls_cert: Optional[str] = None
-    tls_key: Optional[str] = None
-    tls_ca: Optional[str] = None
-    inbox_prefix: Optional[str] = None
-    js_domain: Optional[str] = None
-    context: Optional[str] = None  # the nats CLI context these came from
+    servers: list[str] = field(default_factory=lambda: [DEFAULT_URL])
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    creds: str | None = None
+    nkey: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_ca: str | None = None
+    inbox_prefix: str | None = None
+    js_domain: str | None = None
+    context: str | None = None  # the nats CLI context these came from
     name: str = "natstui"
 
-    def secrets(self) -> List[str]:
+    def secrets(self) -> list[str]:
         """Values that must never be shown: passwords, tokens, URL user info, key material
         (the lines of the nkey seed, creds and TLS key files)."""
         found = [s for s in (self.password, self.token) if s]
@@ -84,16 +84,16 @@ class ConnectionSettings:
 @dataclass
 class Settings:
     connection: ConnectionSettings = field(default_factory=ConnectionSettings)
-    subjects: List[str] = field(default_factory=lambda: [">"])
+    subjects: list[str] = field(default_factory=lambda: [">"])
     queue: str = ""
     buffer: int = 100_000
     read_only: bool = False
-    stream: Optional[str] = None  # open this stream's consumers (and, with consumer, its workbench)
-    consumer: Optional[str] = None
+    stream: str | None = None  # open this stream's consumers (and, with consumer, its workbench)
+    consumer: str | None = None
     # binding id -> keys ("ctrl+f,f3"); None: the [keymap] table of the config file
-    keymap: Optional[Dict[str, str]] = None
+    keymap: dict[str, str] | None = None
     utc: bool = False  # times in UTC instead of local time (--utc, or utc = true in config.toml)
-    theme: Optional[str] = None  # --theme NAME; None: theme = "NAME" in config.toml, else Textual's default
+    theme: str | None = None  # --theme NAME; None: theme = "NAME" in config.toml, else Textual's default
 
 
 def config_home(env: Mapping[str, str] = os.environ) -> Path:
@@ -106,7 +106,7 @@ def config_path(env: Mapping[str, str] = os.environ) -> Path:
     return config_home(env) / "natstui" / "config.toml"
 
 
-def parse_toml(text: str) -> Dict[str, object]:
+def parse_toml(text: str) -> dict[str, object]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -114,7 +114,7 @@ def parse_toml(text: str) -> Dict[str, object]:
     return tomllib.loads(text)
 
 
-def load_config(path: Optional[Path] = None) -> Dict[str, object]:
+def load_config(path: Path | None = None) -> dict[str, object]:
     """The config file as a dict ({} when there is none); ConfigError names the file and what is wrong."""
     path = path or config_path()
     if not path.is_file():
@@ -140,7 +140,7 @@ def read_utc_setting(env: Mapping[str, str] = os.environ) -> bool:
     return value
 
 
-def read_theme_setting(env: Mapping[str, str] = os.environ) -> Optional[str]:
+def read_theme_setting(env: Mapping[str, str] = os.environ) -> str | None:
     """``theme = "NAME"`` at the top of ``~/.config/natstui/config.toml`` (the theme last chosen in
     the command palette); None when absent. A file that cannot be read is reported when the app
     starts (with the decoder rules and keymap)."""
@@ -150,21 +150,21 @@ def read_theme_setting(env: Mapping[str, str] = os.environ) -> Optional[str]:
         return None
     value = data.get("theme")
     if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{config_path(env)}: theme must be a theme's name in quotes, e.g. theme = \"nord\"")
+        raise ConfigError(f'{config_path(env)}: theme must be a theme\'s name in quotes, e.g. theme = "nord"')
     return value or None
 
 
-def keymap_from(config: Mapping[str, object]) -> Dict[str, str]:
+def keymap_from(config: Mapping[str, object]) -> dict[str, str]:
     """The ``[keymap]`` table: binding id -> keys. Values may be a string ("ctrl+f,f3") or a list of keys."""
     table = config.get("keymap") or {}
     if not isinstance(table, dict):
-        raise ConfigError("[keymap] must be a table of binding id = \"keys\"")
-    keymap: Dict[str, str] = {}
+        raise ConfigError('[keymap] must be a table of binding id = "keys"')
+    keymap: dict[str, str] = {}
     for binding_id, keys in table.items():
         if isinstance(keys, list):
             keys = ",".join(str(k) for k in keys)
         if not isinstance(keys, str) or not keys.strip():
-            raise ConfigError(f"[keymap] {binding_id}: expected keys such as \"ctrl+f\" or [\"f\", \"f3\"]")
+            raise ConfigError(f'[keymap] {binding_id}: expected keys such as "ctrl+f" or ["f", "f3"]')
         keymap[str(binding_id)] = ",".join(k.strip() for k in keys.split(",") if k.strip())
     return keymap
 
@@ -173,7 +173,7 @@ def context_dir(env: Mapping[str, str] = os.environ) -> Path:
     return config_home(env) / "nats" / "context"
 
 
-def selected_context(env: Mapping[str, str] = os.environ) -> Optional[str]:
+def selected_context(env: Mapping[str, str] = os.environ) -> str | None:
     """The context chosen with ``nats context select`` (``context.txt``), if any."""
     path = config_home(env) / "nats" / "context.txt"
     try:
@@ -183,7 +183,7 @@ def selected_context(env: Mapping[str, str] = os.environ) -> Optional[str]:
     return name or None
 
 
-def load_context(name: str, env: Mapping[str, str] = os.environ) -> Dict[str, object]:
+def load_context(name: str, env: Mapping[str, str] = os.environ) -> dict[str, object]:
     """Read ``~/.config/nats/context/NAME.json`` into our field names."""
     if not name or "/" in name or name.startswith("."):
         raise ConfigError(f"invalid context name {name!r}")
@@ -196,7 +196,7 @@ def load_context(name: str, env: Mapping[str, str] = os.environ) -> Dict[str, ob
         raise ConfigError(f"cannot read context {name!r}: {exc.__class__.__name__}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"context {name!r} is not a JSON object")
-    values: Dict[str, object] = {}
+    values: dict[str, object] = {}
     for key, ours in CONTEXT_KEYS.items():
         value = raw.get(key)
         if value in (None, ""):
@@ -208,9 +208,9 @@ def load_context(name: str, env: Mapping[str, str] = os.environ) -> Dict[str, ob
     return values
 
 
-def split_servers(values: List[str]) -> List[str]:
+def split_servers(values: list[str]) -> list[str]:
     """``--server`` may be given many times, each comma-separated (as the nats CLI takes it)."""
-    servers: List[str] = []
+    servers: list[str] = []
     for value in values:
         for part in value.split(","):
             part = part.strip()
@@ -223,9 +223,9 @@ def split_servers(values: List[str]) -> List[str]:
 
 
 def resolve_connection(
-    servers: Optional[List[str]] = None,
-    context: Optional[str] = None,
-    overrides: Optional[Dict[str, Optional[str]]] = None,
+    servers: list[str] | None = None,
+    context: str | None = None,
+    overrides: dict[str, str | None] | None = None,
     env: Mapping[str, str] = os.environ,
 ) -> ConnectionSettings:
     """Combine flags, environment and a nats CLI context.
@@ -236,7 +236,7 @@ def resolve_connection(
     variable) wins over the context's value.
     """
     context = context or env.get("NATS_CONTEXT") or None
-    values: Dict[str, object] = {}
+    values: dict[str, object] = {}
     if context:
         values = load_context(context, env)
     elif not servers and not env.get("NATS_URL"):
@@ -285,8 +285,7 @@ def looks_like_creds(path: str) -> bool:
 LAYOUT_KEYS = ("tree_width", "inspector_width")
 
 
-
-def load_layout(path: Optional[Path] = None) -> Dict[str, int]:
+def load_layout(path: Path | None = None) -> dict[str, int]:
     """The ``[layout]`` table's pane widths (whole columns); anything else there is ignored.
 
     A missing or unreadable file gives no widths: the views keep their defaults.
@@ -298,11 +297,14 @@ def load_layout(path: Optional[Path] = None) -> Dict[str, int]:
     table = data.get("layout")
     if not isinstance(table, dict):
         return {}
-    return {key: value for key, value in table.items()
-            if key in LAYOUT_KEYS and isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000}
+    return {
+        key: value
+        for key, value in table.items()
+        if key in LAYOUT_KEYS and isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000
+    }
 
 
-def save_layout(values: Mapping[str, int], path: Optional[Path] = None) -> None:
+def save_layout(values: Mapping[str, int], path: Path | None = None) -> None:
     """Write ``values`` into the ``[layout]`` table, leaving every other line of the file as it was.
 
     The file is edited line by line (its comments, order and other tables stay) and replaced
@@ -315,7 +317,7 @@ def save_layout(values: Mapping[str, int], path: Optional[Path] = None) -> None:
         if key not in LAYOUT_KEYS:
             raise ValueError(f"unknown layout key {key!r}")
 
-    def edit(lines: List[str], data: Dict[str, object], path: Path) -> None:
+    def edit(lines: list[str], data: dict[str, object], path: Path) -> None:
         header = re.compile(r"^\s*\[\s*layout\s*\]\s*(#.*)?$")
         start = next((i for i, line in enumerate(lines) if header.match(line.rstrip("\r\n"))), None)
         if start is None and "layout" in data:
@@ -332,14 +334,14 @@ def save_layout(values: Mapping[str, int], path: Optional[Path] = None) -> None:
             _set_assignment(lines, start + 1, end, key, str(int(value)))
             end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
 
-    def check(data: Dict[str, object]) -> bool:
+    def check(data: dict[str, object]) -> bool:
         written = data.get("layout")
         return isinstance(written, dict) and all(written.get(k) == int(v) for k, v in values.items())
 
     _edit_config(path or config_path(), edit, check, "the [layout] table")
 
 
-def save_setting(key: str, value: str, path: Optional[Path] = None) -> None:
+def save_setting(key: str, value: str, path: Path | None = None) -> None:
     """Write ``key = "value"`` at the top level of the config file (before its first table),
     leaving every other line as it was; as :func:`save_layout`, a file natstui cannot edit safely
     is left alone and ConfigError says why."""
@@ -348,7 +350,7 @@ def save_setting(key: str, value: str, path: Optional[Path] = None) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
         raise ValueError(f"not a plain TOML key: {key!r}")
 
-    def edit(lines: List[str], data: Dict[str, object], path: Path) -> None:
+    def edit(lines: list[str], data: dict[str, object], path: Path) -> None:
         if key in data and not isinstance(data[key], str):
             raise ConfigError(f"{path} sets {key} to something other than a string; natstui does not edit it")
         end = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
@@ -356,13 +358,13 @@ def save_setting(key: str, value: str, path: Optional[Path] = None) -> None:
             lines[-1] += "\n"
         _set_assignment(lines, 0, end, key, json.dumps(value), blank_after=end < len(lines))
 
-    def check(data: Dict[str, object]) -> bool:
+    def check(data: dict[str, object]) -> bool:
         return data.get(key) == value
 
     _edit_config(path or config_path(), edit, check, f"the {key} setting")
 
 
-def _set_assignment(lines: List[str], start: int, end: int, key: str, value: str, blank_after: bool = False) -> None:
+def _set_assignment(lines: list[str], start: int, end: int, key: str, value: str, blank_after: bool = False) -> None:
     """Set ``key = value`` among ``lines[start:end]``: replace its line, or add one after the last
     non-blank line of that range (so a blank line before the next table stays there)."""
     import re

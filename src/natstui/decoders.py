@@ -20,9 +20,10 @@ import binascii
 import json
 import shlex
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Mapping, Optional
+from typing import Any
 
 from natstui.model.decode import TEXT_LIMIT, Rendered, human_size, render_payload
 from natstui.model.sanitize import escape_block
@@ -40,13 +41,13 @@ class DecoderError(ValueError):
 class Rule:
     pattern: SubjectPattern
     decoder: str
-    command: Optional[str] = None
+    command: str | None = None
 
     def matches(self, subject: str) -> bool:
         return self.pattern.matches(subject)
 
 
-def parse_rules(data: Mapping[str, Any]) -> List[Rule]:
+def parse_rules(data: Mapping[str, Any]) -> list[Rule]:
     rules = []
     for i, entry in enumerate(data.get("decoders") or [], 1):
         if not isinstance(entry, dict):
@@ -65,7 +66,7 @@ def parse_rules(data: Mapping[str, Any]) -> List[Rule]:
     return rules
 
 
-def load_rules(path: Optional[Path] = None) -> List[Rule]:
+def load_rules(path: Path | None = None) -> list[Rule]:
     from natstui.config import ConfigError, load_config
 
     try:
@@ -75,7 +76,7 @@ def load_rules(path: Optional[Path] = None) -> List[Rule]:
     return parse_rules(data)
 
 
-def rule_for(rules: List[Rule], subject: str) -> Optional[Rule]:
+def rule_for(rules: list[Rule], subject: str) -> Rule | None:
     return next((r for r in rules if r.matches(subject)), None)
 
 
@@ -107,7 +108,9 @@ def decode(rule: Rule, data: bytes) -> Rendered:
         if rule.decoder == "base64":
             raw = base64.b64decode(data.strip(), validate=True)
             rendered = render_payload(raw)
-            rendered.note = f"decoded from base64 ({human_size(len(raw))})" + (f"; {rendered.note}" if rendered.note else "")
+            rendered.note = f"decoded from base64 ({human_size(len(raw))})" + (
+                f"; {rendered.note}" if rendered.note else ""
+            )
             return rendered
         if rule.decoder == "msgpack":
             import msgpack
@@ -120,7 +123,9 @@ def decode(rule: Rule, data: bytes) -> Rendered:
         if rule.decoder == "command":
             return run_command(rule.command or "", data)
     except ImportError as exc:
-        return _fallback(data, f"the {rule.decoder} decoder needs the '{exc.name}' package (pip install natstui[decoders])")
+        return _fallback(
+            data, f"the {rule.decoder} decoder needs the '{exc.name}' package (pip install natstui[decoders])"
+        )
     except (ValueError, binascii.Error, TypeError) as exc:
         return _fallback(data, f"not valid {rule.decoder}: {exc.__class__.__name__}")
     except Exception as exc:  # decoders of foreign formats may raise anything

@@ -15,8 +15,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, List, Optional
 from urllib.parse import parse_qs, urlparse
 
 import nats
@@ -26,20 +26,32 @@ import pytest
 from natstui.demo.server import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=(
-    "no /usr/bin/chromium: scripts/test installs Debian's chromium with apt-get when it runs as root; "
-    "as another user, install it with: sudo apt-get install -y chromium"))
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=(
+        "no /usr/bin/chromium: scripts/test installs Debian's chromium with apt-get when it runs as root; "
+        "as another user, install it with: sudo apt-get install -y chromium"
+    ),
+)
 
 
 class PageTerminal:
     """What the page's terminal shows, replayed from the app's output in its websocket."""
 
     def __init__(self) -> None:
-        self.screen: Optional[pyte.Screen] = None
-        self.stream: Optional[pyte.ByteStream] = None
+        self.screen: pyte.Screen | None = None
+        self.stream: pyte.ByteStream | None = None
         self.lock = threading.Lock()
         self.frames = 0
 
@@ -91,10 +103,15 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def start(args: List[str], tmp_path: Path) -> subprocess.Popen:
+def start(args: list[str], tmp_path: Path) -> subprocess.Popen:
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "xdg"), NATS_PASSWORD="never-in-the-page")
-    return subprocess.Popen([sys.executable, "-m", "natstui", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "natstui", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop(proc: subprocess.Popen) -> str:
@@ -109,8 +126,12 @@ def stop(proc: subprocess.Popen) -> str:
 
 def open_page(playwright, url: str, tmp_path: Path):
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True, args=ARGS,
-        viewport={"width": 1400, "height": 900})
+        str(tmp_path / "chromium-profile"),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=ARGS,
+        viewport={"width": 1400, "height": 900},
+    )
     page = context.pages[0] if context.pages else context.new_page()
     term = PageTerminal()
     page.on("websocket", term.attach)
@@ -120,6 +141,7 @@ def open_page(playwright, url: str, tmp_path: Path):
 
 def publish(url: str, messages) -> None:
     """Publish from outside the browser."""
+
     async def run() -> None:
         nc = await nats.connect(url)
         try:
@@ -128,6 +150,7 @@ def publish(url: str, messages) -> None:
             await nc.flush()
         finally:
             await nc.close()
+
     thread = threading.Thread(target=lambda: asyncio.run(run()))  # Playwright's loop runs in this thread
     thread.start()
     thread.join(15)
@@ -138,7 +161,7 @@ class Subscriber:
 
     def __init__(self, url: str, subject: str) -> None:
         self.url, self.subject = url, subject
-        self.received: List[bytes] = []
+        self.received: list[bytes] = []
         self.ready = threading.Event()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
@@ -147,6 +170,7 @@ class Subscriber:
 
     async def _run(self) -> None:
         nc = await nats.connect(self.url)
+
         async def got(msg) -> None:
             self.received.append(msg.data)
 
@@ -174,8 +198,11 @@ def test_serve_in_chromium(nats_server, tmp_path, allow_changes):
     url = nats_server.url
     port = free_port()
     p = "web" + os.urandom(4).hex()
-    proc = start(["serve", "--port", str(port), "--server", url, "--subject", f"{p}.>"]
-                 + (["--allow-changes"] if allow_changes else []), tmp_path)
+    proc = start(
+        ["serve", "--port", str(port), "--server", url, "--subject", f"{p}.>"]
+        + (["--allow-changes"] if allow_changes else []),
+        tmp_path,
+    )
     subscriber = Subscriber(url, f"{p}.from.browser")
     try:
         wait_http(f"http://127.0.0.1:{port}/", proc)
@@ -186,7 +213,9 @@ def test_serve_in_chromium(nats_server, tmp_path, allow_changes):
                 wait_page(page, term, lambda text: "● connected" in text, "the app, connected")
                 # a message published to the server appears in the page
                 publish(url, [(f"{p}.orders.created", b"seen-in-the-browser")])
-                wait_page(page, term, lambda text: "seen-in-the-browser" in text and "1 received" in text, "the message")
+                wait_page(
+                    page, term, lambda text: "seen-in-the-browser" in text and "1 received" in text, "the message"
+                )
                 # typed keys reach the app: the Streams view, and back
                 focus_terminal(page)
                 page.keyboard.press("2")

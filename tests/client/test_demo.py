@@ -23,7 +23,9 @@ async def test_demo_environment_serves_realistic_traffic():
                 seen.setdefault(msg.subject.split(".")[0], msg)
 
             await nc.subscribe(">", cb=cb)
-            await wait_until(lambda: {"orders", "sensors", "logs", "telemetry", "api", "_INBOX"} <= set(seen), timeout=20)
+            await wait_until(
+                lambda: {"orders", "sensors", "logs", "telemetry", "api", "_INBOX"} <= set(seen), timeout=20
+            )
             order = seen["orders"]
             assert order.headers and order.headers["Content-Type"] == "application/json"
             assert order.data.startswith(b"{")

@@ -80,8 +80,12 @@ async def test_filter_uses_wildcards_and_empty_result_is_listed_at_once(nc):
     js, name, kv = await make_bucket(nc)
     for key in ("a.x", "a.y", "a.y.z", "b.x"):
         await kv.put(key, b"1")
-    for pattern, expected in (("a.*", ["a.x", "a.y"]), ("a.>", ["a.x", "a.y", "a.y.z"]), ("*.x", ["a.x", "b.x"]),
-                              ("nothing.>", [])):
+    for pattern, expected in (
+        ("a.*", ["a.x", "a.y"]),
+        ("a.>", ["a.x", "a.y", "a.y.z"]),
+        ("*.x", ["a.x", "b.x"]),
+        ("nothing.>", []),
+    ):
         scan = await scan_all(js, name, pattern)
         index = KeyIndex()
         index.apply(scan.drain())
@@ -97,7 +101,11 @@ async def test_history_and_revisions(nc):
     await kv.put("cfg", b'{"v": 2}')
     await kv.delete("cfg")
     revisions = await kvc.history(js, name, "cfg")
-    assert [(r.revision, r.op, r.value) for r in revisions] == [(1, "PUT", b'{"v": 1}'), (3, "PUT", b'{"v": 2}'), (4, "DEL", b"")]
+    assert [(r.revision, r.op, r.value) for r in revisions] == [
+        (1, "PUT", b'{"v": 1}'),
+        (3, "PUT", b'{"v": 2}'),
+        (4, "DEL", b""),
+    ]
     latest = await kvc.get_entry(js, name, "cfg", direct=True)  # falls back when direct gets are off
     assert latest.op == "DEL" and latest.revision == 4 and latest.created > 0
     first = await kvc.get_entry(js, name, "cfg", revision=r1)
@@ -140,6 +148,7 @@ async def test_reading_leaves_no_consumer_behind(nc):
 
 # -- the model behind the view ---------------------------------------------------------------------
 
+
 class Item:
     def __init__(self, key, revision, op="PUT", live=False):
         self.key, self.revision, self.op, self.live = key, revision, op, live
@@ -157,7 +166,9 @@ def test_key_index_sorts_batches_and_keeps_the_newest_revision():
 
 
 def test_line_diff_compares_json_by_field_and_marks_lines():
-    rows, kind = line_diff(json.dumps({"a": 1, "b": [1, 2], "c": "x"}).encode(), json.dumps({"c": "x", "a": 2, "b": [1, 2]}).encode())
+    rows, kind = line_diff(
+        json.dumps({"a": 1, "b": [1, 2], "c": "x"}).encode(), json.dumps({"c": "x", "a": 2, "b": [1, 2]}).encode()
+    )
     assert kind == "json"
     assert ("-", '  "a": 1,') in rows and ("+", '  "a": 2,') in rows
     assert not any(tag in "+-" and "c" in line for tag, line in rows)
@@ -185,7 +196,10 @@ async def test_demo_data_changes_over_time():
 
             async def objects_ready():
                 try:
-                    return len(await obc.list_buckets(js)) == 1 and (await obc.info(js, "assets", "reports/old.txt")).deleted
+                    return (
+                        len(await obc.list_buckets(js)) == 1
+                        and (await obc.info(js, "assets", "reports/old.txt")).deleted
+                    )
                 except Exception:
                     return False
 
@@ -201,7 +215,12 @@ async def test_demo_data_changes_over_time():
             entries = {e.name: e for e in scan.drain()}
             await scan.stop()
             sizes = sorted(e.size for e in entries.values() if not e.deleted)
-            assert len(sizes) == 4 and sizes[0] < 1024 and sizes[-1] > 1024 * 1024 and max(e.chunks for e in entries.values()) > 1
+            assert (
+                len(sizes) == 4
+                and sizes[0] < 1024
+                and sizes[-1] > 1024 * 1024
+                and max(e.chunks for e in entries.values()) > 1
+            )
             # and it keeps changing
             last = (await js.stream_info("KV_config")).state.last_seq
             deadline = asyncio.get_running_loop().time() + 8

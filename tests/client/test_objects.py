@@ -26,8 +26,11 @@ async def test_buckets_and_objects_listed_with_deleted_marked_then_watched(nc):
     js = nc.jetstream()
     name = bucket_name()
     store = await js.create_object_store(name, description="files")
-    await store.put("a.txt", b"hello", meta=api.ObjectMeta(name="a.txt", description="greeting",
-                                                         headers={"Content-Type": ["text/plain"]}))
+    await store.put(
+        "a.txt",
+        b"hello",
+        meta=api.ObjectMeta(name="a.txt", description="greeting", headers={"Content-Type": ["text/plain"]}),
+    )
     await store.put("big.bin", os.urandom(300_000))
     await store.put("gone", b"bye")
     await store.delete("gone")
@@ -40,7 +43,13 @@ async def test_buckets_and_objects_listed_with_deleted_marked_then_watched(nc):
     index.apply(scan.drain())
     assert index.keys == ["a.txt", "big.bin", "gone"]
     a, big, gone = (index.entries[k] for k in index.keys)
-    assert (a.size, a.chunks, a.description, a.headers, a.digest) == (5, 1, "greeting", {"Content-Type": ["text/plain"]}, digest_of(b"hello"))
+    assert (a.size, a.chunks, a.description, a.headers, a.digest) == (
+        5,
+        1,
+        "greeting",
+        {"Content-Type": ["text/plain"]},
+        digest_of(b"hello"),
+    )
     assert big.chunks == 3 and big.size == 300_000 and big.mtime > 0
     assert gone.deleted and gone.op == "DEL"
 
@@ -63,7 +72,12 @@ async def test_upload_download_round_trip_with_progress(nc, tmp_path):
     up = obc.Transfer("upload", "copy.bin", str(source))
     entry = await obc.upload(js, name, str(source), "copy.bin", up, description="a copy")
     assert up.finished and up.done == up.total == len(data) and up.fraction == 1.0
-    assert entry.digest == digest_of(data) and entry.size == len(data) and entry.chunks == 6 and entry.description == "a copy"
+    assert (
+        entry.digest == digest_of(data)
+        and entry.size == len(data)
+        and entry.chunks == 6
+        and entry.description == "a copy"
+    )
 
     target = tmp_path / "out" / "copy.bin"
     target.parent.mkdir()

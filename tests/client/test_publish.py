@@ -64,19 +64,23 @@ class RawSubscriber:
 
 # -- what the compose screen checks -------------------------------------------------------------
 
-@pytest.mark.parametrize("subject, problem", [
-    ("orders.eu.created", None),
-    ("_INBOX.abc.1", None),
-    ("", "empty"),
-    ("orders eu", "whitespace"),
-    ("orders.\teu", "whitespace"),
-    ("orders..eu", "empty token"),
-    (".orders", "empty token"),
-    ("orders.", "empty token"),
-    ("orders.*.created", "wildcard '*'"),
-    ("orders.>", "wildcard '>'"),
-    ("orders.\x07", "control character"),
-])
+
+@pytest.mark.parametrize(
+    "subject, problem",
+    [
+        ("orders.eu.created", None),
+        ("_INBOX.abc.1", None),
+        ("", "empty"),
+        ("orders eu", "whitespace"),
+        ("orders.\teu", "whitespace"),
+        ("orders..eu", "empty token"),
+        (".orders", "empty token"),
+        ("orders.", "empty token"),
+        ("orders.*.created", "wildcard '*'"),
+        ("orders.>", "wildcard '>'"),
+        ("orders.\x07", "control character"),
+    ],
+)
 def test_subject_checks(subject, problem):
     found = subject_problem(subject)
     if problem is None:
@@ -96,8 +100,11 @@ def test_headers_parse_in_order_with_repeats_and_errors():
     assert pairs == [("Content-Type", "application/json"), ("Accept", "a"), ("Accept", "b"), ("X-Empty", "")]
     assert group_headers(pairs) == {"Content-Type": "application/json", "Accept": ["a", "b"], "X-Empty": ""}
     assert headers_text({"Accept": ["a", "b"], "X": "\x1b[2J"}) == "Accept: a\nAccept: b\nX: \\e[2J"
-    for bad, why in [("no colon here", "line 1: expected 'Name: value'"), ("ok: 1\n: v", "line 2: the name is empty"),
-                     ("Bad Name: v", "not a valid header name")]:
+    for bad, why in [
+        ("no colon here", "line 1: expected 'Name: value'"),
+        ("ok: 1\n: v", "line 2: the name is empty"),
+        ("Bad Name: v", "not a valid header name"),
+    ]:
         with pytest.raises(ComposeError, match=why):
             parse_headers(bad)
 
@@ -116,6 +123,7 @@ def test_payload_and_timeout_checks():
 
 # -- against the server ----------------------------------------------------------------------
 
+
 async def test_publish_with_headers_arrives_intact_even_a_repeated_name(server_url, nc):
     p = prefix()
     got = []
@@ -126,7 +134,9 @@ async def test_publish_with_headers_arrives_intact_even_a_repeated_name(server_u
     await nc.subscribe(f"{p}.>", cb=cb)
     await nc.flush()
     async with RawSubscriber(server_url, f"{p}.>") as raw:
-        headers = parse_headers("Content-Type: application/json\nAccept: text/plain\nAccept: application/json\nX-Trace: ünï")
+        headers = parse_headers(
+            "Content-Type: application/json\nAccept: text/plain\nAccept: application/json\nX-Trace: ünï"
+        )
         await pub.publish(nc, f"{p}.orders", b'{"id": 1}', headers)
         # unique names go through nats-py's own publish
         await pub.publish(nc, f"{p}.single", b"one", [("X-One", "1")])
@@ -134,8 +144,12 @@ async def test_publish_with_headers_arrives_intact_even_a_repeated_name(server_u
         assert subject == f"{p}.orders" and payload == b'{"id": 1}'
         lines = block.decode().split("\r\n")
         assert lines[0] == "NATS/1.0"
-        assert lines[1:5] == ["Content-Type: application/json", "Accept: text/plain", "Accept: application/json",
-                              "X-Trace: ünï"]
+        assert lines[1:5] == [
+            "Content-Type: application/json",
+            "Accept: text/plain",
+            "Accept: application/json",
+            "X-Trace: ünï",
+        ]
         subject, block, payload = await raw.next_hmsg()
         assert subject == f"{p}.single" and b"X-One: 1\r\n" in block and payload == b"one"
     await wait_until(lambda: len(got) == 2)

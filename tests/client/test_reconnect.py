@@ -37,7 +37,7 @@ async def test_state_follows_a_server_restart_and_subscriptions_resume():
         publisher = await nats.connect(server.url)
         await wait_until(lambda: store.total == 0 and session.nc.is_connected)
         # Subscriptions are restored once, not twice: each message arrives once.
-        for attempt in range(50):
+        for _attempt in range(50):
             await publisher.publish("r.ping", b"x")
             await publisher.flush()
             await asyncio.sleep(0.05)

@@ -18,8 +18,9 @@ def unique(name: str) -> str:
 @asynccontextmanager
 async def calculator(nc, name: str, *, zone: str, version: str = "1.2.0"):
     """A service with two endpoints (one fails on purpose) in a group, plus one with its own queue group."""
-    service = await micro.add_service(nc, name=name, version=version, description="Adds and divides",
-                                      metadata={"team": "maths", "zone": zone})
+    service = await micro.add_service(
+        nc, name=name, version=version, description="Adds and divides", metadata={"team": "maths", "zone": zone}
+    )
 
     async def add(req):
         body = json.loads(req.data)
@@ -65,8 +66,11 @@ async def test_two_instances_are_grouped_with_info_and_stats(nc, server_url):
                 assert instance.metadata["team"] == "maths" and instance.metadata["zone"] in ("a", "b")
                 assert instance.started
                 subjects = {(e.name, e.subject, e.queue_group) for e in instance.endpoints}
-                assert subjects == {("add", f"{name}.add", "q"), ("divide", f"{name}.divide", "q"),
-                                    ("status", f"{name}.status", "status-q")}
+                assert subjects == {
+                    ("add", f"{name}.add", "q"),
+                    ("divide", f"{name}.divide", "q"),
+                    ("status", f"{name}.status", "status-q"),
+                }
             # stats, merged over the instances: the queue group spread the requests between them
             endpoints = {e.name: e for e in group.endpoints()}
             assert endpoints["add"].num_requests == 4 and endpoints["add"].num_errors == 0

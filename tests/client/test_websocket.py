@@ -21,7 +21,7 @@ def test_importing_the_client_leaves_aiohttp_out():
 
 async def test_a_ws_url_connects_and_receives():
     ws_port = free_port()
-    config = f"websocket {{ listen: \"127.0.0.1:{ws_port}\", no_tls: true }}\n"
+    config = f'websocket {{ listen: "127.0.0.1:{ws_port}", no_tls: true }}\n'
     with EmbeddedServer(jetstream=False, name="ws-server", config=config) as server:
         session = Session(ConnectionSettings(servers=[f"ws://127.0.0.1:{ws_port}"]))
         store = RingStore(100)
@@ -52,10 +52,12 @@ async def test_a_wss_url_connects_over_tls_and_receives(tmp_path):
 
     certs = make_certificates(tmp_path / "certs")
     ws_port = free_port()
-    config = ("websocket {\n"
-              f"  listen: \"127.0.0.1:{ws_port}\"\n"
-              f"  tls {{ cert_file: {json.dumps(str(certs.server_cert))}, key_file: {json.dumps(str(certs.server_key))} }}\n"
-              "}\n")
+    config = (
+        "websocket {\n"
+        f'  listen: "127.0.0.1:{ws_port}"\n'
+        f"  tls {{ cert_file: {json.dumps(str(certs.server_cert))}, key_file: {json.dumps(str(certs.server_key))} }}\n"
+        "}\n"
+    )
     with EmbeddedServer(jetstream=False, name="wss-server", config=config) as server:
         # without the CA the server's certificate is not trusted: refused, not connected in clear
         untrusted = Session(ConnectionSettings(servers=[f"wss://127.0.0.1:{ws_port}"], tls_ca=str(certs.other_ca)))

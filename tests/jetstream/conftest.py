@@ -17,10 +17,24 @@ async def js(nc):
     return JetStream(nc)
 
 
-async def make_stream(js: JetStream, nc, name: str, count: int, retention: str = "limits", direct: bool = True,
-                      subjects_of=lambda i: "a" if i % 2 else "b"):
-    await js.create_stream({"name": name, "subjects": [f"{name.lower()}.>"], "retention": retention,
-                            "storage": "memory", "allow_direct": direct})
+async def make_stream(
+    js: JetStream,
+    nc,
+    name: str,
+    count: int,
+    retention: str = "limits",
+    direct: bool = True,
+    subjects_of=lambda i: "a" if i % 2 else "b",
+):
+    await js.create_stream(
+        {
+            "name": name,
+            "subjects": [f"{name.lower()}.>"],
+            "retention": retention,
+            "storage": "memory",
+            "allow_direct": direct,
+        }
+    )
     jsc = nc.jetstream()
     for i in range(1, count + 1):
         await jsc.publish(f"{name.lower()}.{subjects_of(i)}", f"m{i}".encode(), headers={"X-N": str(i)})

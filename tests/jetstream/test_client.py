@@ -35,7 +35,7 @@ async def test_browsing_never_consumes(js, nc, name, retention, direct):
     await make_stream(js, nc, name, 0, retention=retention, direct=direct)
     # an Interest stream keeps messages only while a consumer has interest
     await js.create_consumer(name, {"durable_name": "keep", "ack_policy": "explicit"})
-    for i in range(30):
+    for _i in range(30):
         await nc.jetstream().publish(f"{name.lower()}.x", b"job")
     before = await js.stream_info(name)
     consumers_before = await js.list_consumers(name)

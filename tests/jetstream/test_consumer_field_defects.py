@@ -19,23 +19,38 @@ SIZE = (170, 45)
 async def add_push_consumer(nc, stream: str, durable: str = "p", **extra):
     """A durable push consumer made with nats-py's JetStream API (nobody listens on its deliver subject)."""
     jsm = nc.jsm()
-    await jsm.add_consumer(stream, durable_name=durable, deliver_subject=f"deliver.{stream.lower()}.{durable}",
-                           ack_policy="explicit", ack_wait=30, **extra)
+    await jsm.add_consumer(
+        stream,
+        durable_name=durable,
+        deliver_subject=f"deliver.{stream.lower()}.{durable}",
+        ack_policy="explicit",
+        ack_wait=30,
+        **extra,
+    )
     return await jsm.consumer_info(stream, durable)
 
 
 async def push_numbers(nc, stream: str, durable: str = "p"):
     info = await nc.jsm().consumer_info(stream, durable)
-    return {"delivered": info.delivered.stream_seq, "redelivered": info.num_redelivered,
-            "ack_pending": info.num_ack_pending, "pending": info.num_pending, "bound": bool(info.push_bound)}
+    return {
+        "delivered": info.delivered.stream_seq,
+        "redelivered": info.num_redelivered,
+        "ack_pending": info.num_ack_pending,
+        "pending": info.num_pending,
+        "bound": bool(info.push_bound),
+    }
 
 
 async def show_consumers(app, pilot, stream: str, consumer: str) -> ConsumersScreen:
     await wait_connected(app, pilot)
     app.selected_stream = stream
     await pilot.press("3")
-    await wait_until(lambda: isinstance(app.screen, ConsumersScreen) and consumer in app.screen.consumers
-                     and app.screen.stream == stream, pilot=pilot)
+    await wait_until(
+        lambda: (
+            isinstance(app.screen, ConsumersScreen) and consumer in app.screen.consumers and app.screen.stream == stream
+        ),
+        pilot=pilot,
+    )
     table = app.screen.query_one("#consumers-table", DataTable)
     table.move_cursor(row=table.get_row_index(consumer))
     await wait_until(lambda: app.screen.selected == consumer, pilot=pilot)
@@ -122,8 +137,9 @@ async def test_binding_a_push_consumer_is_asked_first(server_url, nc, js, name):
             assert await push_numbers(nc, name) == before  # asking binds nothing
             # declined: the workbench stays open, unbound, and says so; the server delivered nothing
             await press_button(pilot, "#confirm-no")
-            await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "declined",
-                             pilot=pilot)
+            await wait_until(
+                lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "declined", pilot=pilot
+            )
             bench = app.screen
             await wait_until(lambda: "push consumer: not bound (b to bind)" in screen_text(app), pilot=pilot)
             assert not bench.bench.bound and bench.bench.items == []
@@ -137,8 +153,13 @@ async def test_binding_a_push_consumer_is_asked_first(server_url, nc, js, name):
             await wait_until(lambda: len(bench.bench.items) == 5, pilot=pilot)
             after = await push_numbers(nc, name)
             assert after["bound"] and after["delivered"] == 5 and after["ack_pending"] == 5 and after["pending"] == 0
-            await wait_until(lambda: "push consumer: bound, its messages arrive by themselves" in screen_text(app)
-                             and "active interest yes" in screen_text(app), pilot=pilot)
+            await wait_until(
+                lambda: (
+                    "push consumer: bound, its messages arrive by themselves" in screen_text(app)
+                    and "active interest yes" in screen_text(app)
+                ),
+                pilot=pilot,
+            )
     finally:
         await delete_streams(js, name)
 
@@ -152,8 +173,9 @@ async def test_read_only_workbench_on_a_push_consumer_says_it_is_not_bound(serve
         async with app.run_test(size=SIZE) as pilot:
             await show_consumers(app, pilot, name, "p")
             await press_keys(pilot, "enter")
-            await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "read-only",
-                             pilot=pilot)
+            await wait_until(
+                lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "read-only", pilot=pilot
+            )
             await wait_until(lambda: "push consumer: not bound (read-only)" in screen_text(app), pilot=pilot)
             title = next(line for line in screen_text(app).splitlines() if "push consumer:" in line)
             assert "arrive by themselves" not in title  # the title claims no binding
@@ -184,15 +206,17 @@ async def test_command_line_workbench_on_a_push_consumer_asks_too(server_url, nc
     await make_stream(js, nc, name, 2)
     await add_push_consumer(nc, name)
     before = await push_numbers(nc, name)
-    app = make_app(Settings(connection=ConnectionSettings(servers=[server_url]), subjects=["none.>"],
-                            stream=name, consumer="p"))
+    app = make_app(
+        Settings(connection=ConnectionSettings(servers=[server_url]), subjects=["none.>"], stream=name, consumer="p")
+    )
     try:
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
             assert await push_numbers(nc, name) == before
             await press_keys(pilot, "escape")
-            await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "declined",
-                             pilot=pilot)
+            await wait_until(
+                lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.push_state == "declined", pilot=pilot
+            )
             assert await push_numbers(nc, name) == before
     finally:
         await delete_streams(js, name)

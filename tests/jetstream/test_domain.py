@@ -18,10 +18,17 @@ from tests.conftest import screen_text, wait_connected, wait_until
 @pytest.fixture
 def hub_and_leaf():
     leaf_port = free_port()
-    hub = EmbeddedServer(name="hub", config=f"jetstream {{ domain: hub }}\nleafnodes {{ listen: \"127.0.0.1:{leaf_port}\" }}\n")
+    hub = EmbeddedServer(
+        name="hub", config=f'jetstream {{ domain: hub }}\nleafnodes {{ listen: "127.0.0.1:{leaf_port}" }}\n'
+    )
     hub.start()
-    leaf = EmbeddedServer(name="leaf", config=("jetstream { domain: leaf }\n"
-                                               f"leafnodes {{ remotes: [ {{ url: \"nats-leaf://127.0.0.1:{leaf_port}\" }} ] }}\n"))
+    leaf = EmbeddedServer(
+        name="leaf",
+        config=(
+            "jetstream { domain: leaf }\n"
+            f'leafnodes {{ remotes: [ {{ url: "nats-leaf://127.0.0.1:{leaf_port}" }} ] }}\n'
+        ),
+    )
     try:
         leaf.start()
         yield hub, leaf
@@ -55,14 +62,17 @@ async def test_js_domain_reaches_the_leaf_nodes_streams_through_the_hub(hub_and_
         await via_hub.close()
 
     # the app as `natstui --server HUB --js-domain leaf` builds it
-    params = dict(main.make_context("natstui", ["--server", hub.url, "--js-domain", "leaf", "--subject", "none.>"]).params)
+    params = dict(
+        main.make_context("natstui", ["--server", hub.url, "--js-domain", "leaf", "--subject", "none.>"]).params
+    )
     params.pop("stream"), params.pop("consumer")
     app = make_app(build_settings(**params))
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_connected(app, pilot)
         await pilot.press("2")
-        await wait_until(lambda: isinstance(app.screen, StreamsScreen) and "AT_THE_EDGE" in app.screen.streams,
-                         pilot=pilot)
+        await wait_until(
+            lambda: isinstance(app.screen, StreamsScreen) and "AT_THE_EDGE" in app.screen.streams, pilot=pilot
+        )
         await wait_until(lambda: "AT_THE_EDGE" in screen_text(app) and "edge.>" in screen_text(app), pilot=pilot)
         assert app.screen.streams["AT_THE_EDGE"]["state"]["messages"] == 1
         await pilot.exit(None)

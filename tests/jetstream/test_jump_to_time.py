@@ -20,8 +20,9 @@ PER_GROUP = 25  # 100 messages: a binary search needs at most 8 gets
 
 async def grouped_stream(js: JetStream, nc, name: str, direct: bool):
     """GROUPS groups of PER_GROUP messages with a pause between groups; their server timestamps read back."""
-    await js.create_stream({"name": name, "subjects": [f"{name.lower()}.>"], "storage": "memory",
-                            "allow_direct": direct})
+    await js.create_stream(
+        {"name": name, "subjects": [f"{name.lower()}.>"], "storage": "memory", "allow_direct": direct}
+    )
     jsc = nc.jetstream()
     for group in range(GROUPS):
         for i in range(PER_GROUP):

@@ -26,7 +26,9 @@ async def test_streams_list_details_and_browse_pages(server_url, nc, js, name):
     app = make_test_app(server_url, ["none.>"])
     async with app.run_test(size=SIZE) as pilot:
         await open_streams(app, pilot, name)
-        await wait_until(lambda: "Max messages" in screen_text(app) and f"{name.lower()}.a" in screen_text(app), pilot=pilot)
+        await wait_until(
+            lambda: "Max messages" in screen_text(app) and f"{name.lower()}.a" in screen_text(app), pilot=pilot
+        )
         row_text = next(line for line in screen_text(app).splitlines() if line.lstrip().startswith(name))
         assert "limits" in row_text and "memory" in row_text and "119" in row_text
         await pilot.press("enter")
@@ -53,7 +55,10 @@ async def test_streams_list_details_and_browse_pages(server_url, nc, js, name):
         await pilot.press(*"77", "enter")
         await wait_until(lambda: browser.page and browser.page[0].seq == 77, pilot=pilot)
         # the selected message in the inspector, with its stream fields
-        await wait_until(lambda: "Sequence       77" in screen_text(app) or "Sequence 77" in " ".join(screen_text(app).split()), pilot=pilot)
+        await wait_until(
+            lambda: "Sequence       77" in screen_text(app) or "Sequence 77" in " ".join(screen_text(app).split()),
+            pilot=pilot,
+        )
         assert "X-N" in screen_text(app) and "m77" in screen_text(app)
         # subject filter with a wildcard
         await pilot.press("slash")
@@ -157,7 +162,12 @@ async def test_purge_and_delete_need_the_name_typed(server_url, nc, js, name):
         await pilot.press("x")
         await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
         await press_button(pilot, "#confirm-yes")
-        await wait_until(lambda: isinstance(app.screen, StreamMessagesScreen) and app.screen.page and app.screen.page[0].seq != first, pilot=pilot)
+        await wait_until(
+            lambda: (
+                isinstance(app.screen, StreamMessagesScreen) and app.screen.page and app.screen.page[0].seq != first
+            ),
+            pilot=pilot,
+        )
         assert (await js.stream_info(name))["state"]["messages"] == 3
         await pilot.press("escape")
         # delete the stream: the button stays disabled until the name is typed
@@ -176,7 +186,11 @@ async def test_read_only_refuses_every_stream_change(server_url, nc, js, name):
     app = make_test_app(server_url, ["none.>"], read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_streams(app, pilot, name)
-        for key, what in (("n", "creating a stream"), ("P", f"purging stream {name}"), ("D", f"deleting stream {name}")):
+        for key, what in (
+            ("n", "creating a stream"),
+            ("P", f"purging stream {name}"),
+            ("D", f"deleting stream {name}"),
+        ):
             await pilot.press(key)
             await wait_until(lambda: app.last_refusal.startswith(f"Refused: {what}"), pilot=pilot)
             assert not isinstance(app.screen, (ConfirmScreen, PurgeScreen, StreamCreateScreen))

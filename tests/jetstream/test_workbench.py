@@ -3,7 +3,6 @@
 import time
 
 import nats.errors
-
 from textual.widgets import DataTable
 
 from natstui.client.workbench import ACKED, IN_PROGRESS, NAKED, TERMED
@@ -25,7 +24,9 @@ async def open_workbench(app, pilot, stream, consumer):
     table = app.screen.query_one("#consumers-table", DataTable)
     table.move_cursor(row=table.get_row_index(consumer))
     await pilot.press("enter")
-    await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot)
+    await wait_until(
+        lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot
+    )
     await wait_until(lambda: app.screen.bench._pull is not None, pilot=pilot)
     return app.screen
 
@@ -39,7 +40,9 @@ async def fetch_one(app, pilot, screen):
 
 async def test_consumers_list_detail_create_delete(server_url, nc, js, name):
     await make_stream(js, nc, name, 5)
-    await js.create_consumer(name, {"durable_name": "slow", "ack_policy": "explicit", "filter_subject": f"{name.lower()}.a"})
+    await js.create_consumer(
+        name, {"durable_name": "slow", "ack_policy": "explicit", "filter_subject": f"{name.lower()}.a"}
+    )
     app = make_test_app(server_url, ["none.>"])
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)
@@ -90,7 +93,9 @@ async def test_ack_moves_the_ack_floor(server_url, nc, js, name):
         await wait_until(lambda: "Consumer seq" in screen_text(app), pilot=pilot)  # inspector with metadata
         await pilot.press("a")
         await wait_until(lambda: item.state == ACKED, pilot=pilot)
-        await wait_until(lambda: any("acked (confirmed by the server)" in n.message for n in app._notifications), pilot=pilot)
+        await wait_until(
+            lambda: any("acked (confirmed by the server)" in n.message for n in app._notifications), pilot=pilot
+        )
         info = await js.consumer_info(name, "w")
         assert info["ack_floor"]["stream_seq"] == 1 and info["num_ack_pending"] == 0
         await wait_until(lambda: "ack floor stream 1" in screen_text(app), pilot=pilot)
@@ -201,8 +206,9 @@ async def test_batch_fetch_takes_as_many_as_asked(server_url, nc, js, name):
 async def test_max_deliveries_shows_as_a_dead_letter(server_url, nc, js, name):
     """A message naked past its consumer's MAX_DELIVER: the server's advisory lands in the dead letters."""
     await make_stream(js, nc, name, 2)
-    await js.create_consumer(name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 60 * NS,
-                                    "max_deliver": 1})
+    await js.create_consumer(
+        name, {"durable_name": "w", "ack_policy": "explicit", "ack_wait": 60 * NS, "max_deliver": 1}
+    )
     app = make_test_app(server_url, ["none.>"])
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_workbench(app, pilot, name, "w")
@@ -229,7 +235,9 @@ async def test_expired_message_is_refused_clearly(server_url, nc, js, name):
         item = await fetch_one(app, pilot, screen)
         await wait_until(lambda: "expired" in screen_text(app), pilot=pilot, timeout=5)
         await pilot.press("a")
-        await wait_until(lambda: any("ack deadline of message 1 passed" in n.message for n in app._notifications), pilot=pilot)
+        await wait_until(
+            lambda: any("ack deadline of message 1 passed" in n.message for n in app._notifications), pilot=pilot
+        )
         assert item.state != ACKED
 
 
@@ -247,7 +255,9 @@ async def test_read_only_workbench_changes_nothing(server_url, nc, js, name):
             await wait_until(lambda: app.last_refusal.startswith("Refused"), pilot=pilot)
             app.last_refusal = ""
         await pilot.press("enter")
-        await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot)
+        await wait_until(
+            lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot
+        )
         await pilot.press("f")
         await wait_until(lambda: "fetching from consumer w" in app.last_refusal, pilot=pilot)
         assert app.screen.bench.items == []
@@ -288,13 +298,18 @@ async def test_command_line_opens_the_workbench(server_url, nc, js, name):
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
 
-    app = make_app(Settings(connection=ConnectionSettings(servers=[server_url]), subjects=["none.>"],
-                            stream=name, consumer="w"))
+    app = make_app(
+        Settings(connection=ConnectionSettings(servers=[server_url]), subjects=["none.>"], stream=name, consumer="w")
+    )
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot)
+        await wait_until(
+            lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench and app.screen.bench.info, pilot=pilot
+        )
         assert app.screen.stream == name and app.screen.consumer == "w"
         await wait_until(lambda: app.screen.bench._pull is not None, pilot=pilot)
         item = await fetch_one(app, pilot, app.screen)
         assert item.msg.data == b"m1"
         await pilot.press("escape")
-        await wait_until(lambda: app.current_mode == "consumers" and "w" in getattr(app.screen, "consumers", {}), pilot=pilot)
+        await wait_until(
+            lambda: app.current_mode == "consumers" and "w" in getattr(app.screen, "consumers", {}), pilot=pilot
+        )

@@ -14,7 +14,6 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import nats
 
@@ -28,7 +27,7 @@ class Node:
         self.cluster_port = cluster_port
         self.directory = directory
         self.config = ""
-        self.server: Optional[EmbeddedServer] = None
+        self.server: EmbeddedServer | None = None
 
     @property
     def url(self) -> str:
@@ -39,8 +38,9 @@ class Node:
         return self.server is not None and self.server.proc is not None and self.server.proc.poll() is None
 
     def start(self, timeout: float = 15.0) -> None:
-        self.server = EmbeddedServer(port=self.port, jetstream=False, config=self.config,
-                                     store_dir=str(self.directory)).start(timeout)
+        self.server = EmbeddedServer(
+            port=self.port, jetstream=False, config=self.config, store_dir=str(self.directory)
+        ).start(timeout)
 
     def stop(self) -> None:
         if self.server is not None:
@@ -54,7 +54,7 @@ class Cluster:
     def __init__(self, size: int = 3, name: str = "natstui-c", extra: str = "") -> None:
         self.root = Path(tempfile.mkdtemp(prefix="natstui-cluster-"))
         self.name = name
-        self.nodes: List[Node] = []
+        self.nodes: list[Node] = []
         for i in range(1, size + 1):
             directory = self.root / f"n{i}"
             directory.mkdir()
@@ -69,16 +69,16 @@ class Cluster:
             )
 
     @property
-    def urls(self) -> List[str]:
+    def urls(self) -> list[str]:
         return [n.url for n in self.nodes]
 
-    def node_on_port(self, port: Optional[int]) -> Node:
+    def node_on_port(self, port: int | None) -> Node:
         return next(n for n in self.nodes if n.port == port)
 
-    def others(self, node: Node) -> List[Node]:
+    def others(self, node: Node) -> list[Node]:
         return [n for n in self.nodes if n is not node]
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         try:
             for node in self.nodes:
                 node.start()
@@ -92,14 +92,14 @@ class Cluster:
             node.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
 
-async def wait_jetstream_ready(urls: List[str], timeout: float = 30.0) -> None:
+async def wait_jetstream_ready(urls: list[str], timeout: float = 30.0) -> None:
     """Poll ``$JS.API.INFO`` until it answers: the meta group has a leader."""
     deadline = time.monotonic() + timeout
     nc = await nats.connect(urls, connect_timeout=2, max_reconnect_attempts=-1, reconnect_time_wait=0.2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from natstui.cli import make_app
 from natstui.config import ConnectionSettings, Settings
@@ -22,7 +22,7 @@ FROZEN = 5.0
 UNSAFE_ON_SCREEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def app_on(servers: Sequence[str], subjects: Optional[List[str]] = None, **settings):
+def app_on(servers: Sequence[str], subjects: list[str] | None = None, **settings):
     """The app as the command builds it, connected to every URL given (a cluster)."""
     connection = settings.pop("connection", None) or ConnectionSettings(servers=list(servers))
     return make_app(Settings(connection=connection, subjects=subjects or [">"], **settings))
@@ -33,7 +33,7 @@ def status_line(app) -> str:
     return screen_text(app).split("\n", 1)[0]
 
 
-def notifications(app) -> List[str]:
+def notifications(app) -> list[str]:
     return [f"{n.title} {n.message}" for n in app._notifications]
 
 
@@ -44,7 +44,7 @@ class LagProbe:
         self.interval = interval
         self.max_lag = 0.0
         self.samples = 0
-        self._task: Optional[asyncio.Task] = None
+        self._task: asyncio.Task | None = None
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -54,7 +54,7 @@ class LagProbe:
             self.max_lag = max(self.max_lag, loop.time() - start - self.interval)
             self.samples += 1
 
-    def __enter__(self) -> "LagProbe":
+    def __enter__(self) -> LagProbe:
         self._task = asyncio.ensure_future(self._run())
         return self
 
@@ -73,7 +73,9 @@ async def key_latency(pilot, key: str, done, timeout: float = 5.0) -> float:
 
 def assert_screen_safe(text: str) -> None:
     bad = UNSAFE_ON_SCREEN.search(text)
-    assert bad is None, f"control character {bad.group()!r} on screen near {text[max(0, bad.start() - 40):bad.end() + 40]!r}"
+    assert bad is None, (
+        f"control character {bad.group()!r} on screen near {text[max(0, bad.start() - 40) : bad.end() + 40]!r}"
+    )
 
 
 async def quit_app(pilot) -> None:

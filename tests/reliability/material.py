@@ -18,7 +18,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import nkeys
 
@@ -29,7 +29,7 @@ def new_keypair(prefix: int) -> nkeys.KeyPair:
     return nkeys.from_seed(nkeys.encode_seed(os.urandom(32), prefix))
 
 
-def user_nkey() -> Tuple[str, str]:
+def user_nkey() -> tuple[str, str]:
     """(seed, public key) of a new user nkey."""
     kp = new_keypair(nkeys.PREFIX_BYTE_USER)
     return kp.seed.decode(), kp.public_key.decode()
@@ -39,21 +39,32 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def encode_jwt(claims: Dict[str, Any], issuer: nkeys.KeyPair) -> str:
+def encode_jwt(claims: dict[str, Any], issuer: nkeys.KeyPair) -> str:
     claims = dict(claims, iat=int(time.time()), iss=issuer.public_key.decode())
-    claims["jti"] = base64.b32encode(hashlib.sha256(json.dumps(claims, sort_keys=True).encode()).digest()).decode().rstrip("=")
+    claims["jti"] = (
+        base64.b32encode(hashlib.sha256(json.dumps(claims, sort_keys=True).encode()).digest()).decode().rstrip("=")
+    )
     header = _b64(json.dumps({"typ": "JWT", "alg": "ed25519-nkey"}).encode())
     body = _b64(json.dumps(claims).encode())
     signature = issuer.sign(f"{header}.{body}".encode())
     return f"{header}.{body}.{_b64(signature)}"
 
 
-def account_limits(jetstream: bool) -> Dict[str, Any]:
-    limits: Dict[str, Any] = {"subs": UNLIMITED, "data": UNLIMITED, "payload": UNLIMITED, "imports": UNLIMITED,
-                              "exports": UNLIMITED, "wildcards": True, "conn": UNLIMITED, "leaf": UNLIMITED}
+def account_limits(jetstream: bool) -> dict[str, Any]:
+    limits: dict[str, Any] = {
+        "subs": UNLIMITED,
+        "data": UNLIMITED,
+        "payload": UNLIMITED,
+        "imports": UNLIMITED,
+        "exports": UNLIMITED,
+        "wildcards": True,
+        "conn": UNLIMITED,
+        "leaf": UNLIMITED,
+    }
     if jetstream:
-        limits.update({"mem_storage": UNLIMITED, "disk_storage": UNLIMITED, "streams": UNLIMITED,
-                       "consumer": UNLIMITED})
+        limits.update(
+            {"mem_storage": UNLIMITED, "disk_storage": UNLIMITED, "streams": UNLIMITED, "consumer": UNLIMITED}
+        )
     return limits
 
 
@@ -69,16 +80,29 @@ class Operator:
     account_jwt: str
 
     @classmethod
-    def create(cls, jetstream: bool = True) -> "Operator":
+    def create(cls, jetstream: bool = True) -> Operator:
         op = new_keypair(nkeys.PREFIX_BYTE_OPERATOR)
-        op_jwt = encode_jwt({"sub": op.public_key.decode(), "name": "natstui-op",
-                             "nats": {"type": "operator", "version": 2}}, op)
+        op_jwt = encode_jwt(
+            {"sub": op.public_key.decode(), "name": "natstui-op", "nats": {"type": "operator", "version": 2}}, op
+        )
         sys_kp = new_keypair(nkeys.PREFIX_BYTE_ACCOUNT)
-        sys_jwt = encode_jwt({"sub": sys_kp.public_key.decode(), "name": "SYS",
-                              "nats": {"type": "account", "version": 2, "limits": account_limits(False)}}, op)
+        sys_jwt = encode_jwt(
+            {
+                "sub": sys_kp.public_key.decode(),
+                "name": "SYS",
+                "nats": {"type": "account", "version": 2, "limits": account_limits(False)},
+            },
+            op,
+        )
         acct = new_keypair(nkeys.PREFIX_BYTE_ACCOUNT)
-        acct_jwt = encode_jwt({"sub": acct.public_key.decode(), "name": "APP",
-                               "nats": {"type": "account", "version": 2, "limits": account_limits(jetstream)}}, op)
+        acct_jwt = encode_jwt(
+            {
+                "sub": acct.public_key.decode(),
+                "name": "APP",
+                "nats": {"type": "account", "version": 2, "limits": account_limits(jetstream)},
+            },
+            op,
+        )
         return cls(op, op_jwt, sys_kp, sys_jwt, acct, acct_jwt)
 
     def server_config(self) -> str:
@@ -92,12 +116,25 @@ class Operator:
             "}\n"
         )
 
-    def user_creds(self, name: str = "natstui-user", signer: Optional[nkeys.KeyPair] = None) -> str:
+    def user_creds(self, name: str = "natstui-user", signer: nkeys.KeyPair | None = None) -> str:
         """The text of a ``.creds`` file for a new user of the account (signed by ``signer`` if given)."""
         user = new_keypair(nkeys.PREFIX_BYTE_USER)
-        jwt = encode_jwt({"sub": user.public_key.decode(), "name": name,
-                          "nats": {"type": "user", "version": 2, "pub": {}, "sub": {}, "subs": UNLIMITED,
-                                   "data": UNLIMITED, "payload": UNLIMITED}}, signer or self.account)
+        jwt = encode_jwt(
+            {
+                "sub": user.public_key.decode(),
+                "name": name,
+                "nats": {
+                    "type": "user",
+                    "version": 2,
+                    "pub": {},
+                    "sub": {},
+                    "subs": UNLIMITED,
+                    "data": UNLIMITED,
+                    "payload": UNLIMITED,
+                },
+            },
+            signer or self.account,
+        )
         return (
             "-----BEGIN NATS USER JWT-----\n"
             f"{jwt}\n"
@@ -124,8 +161,12 @@ class Certificates:
     other_ca: Path  # a CA that signed none of them
 
     def server_tls(self, verify: bool = False) -> str:
-        lines = [f"  cert_file: {json.dumps(str(self.server_cert))}", f"  key_file: {json.dumps(str(self.server_key))}",
-                 f"  ca_file: {json.dumps(str(self.ca))}", "  timeout: 2"]
+        lines = [
+            f"  cert_file: {json.dumps(str(self.server_cert))}",
+            f"  key_file: {json.dumps(str(self.server_key))}",
+            f"  ca_file: {json.dumps(str(self.ca))}",
+            "  timeout: 2",
+        ]
         if verify:
             lines.append("  verify: true")
         return "tls {\n" + "\n".join(lines) + "\n}\n"
@@ -146,8 +187,9 @@ def make_certificates(directory: Path) -> Certificates:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
     def write_key(path: Path, k) -> Path:
-        path.write_bytes(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()))
+        path.write_bytes(
+            k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
         return path
 
     def write_cert(path: Path, cert) -> Path:
@@ -156,27 +198,48 @@ def make_certificates(directory: Path) -> Certificates:
 
     def make_ca(cn: str):
         k = key()
-        cert = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name(cn)).public_key(k.public_key())
-                .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-                .not_valid_after(now + datetime.timedelta(days=1))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                             data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                             crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-                .add_extension(x509.SubjectKeyIdentifier.from_public_key(k.public_key()), critical=False)
-                .sign(k, hashes.SHA256()))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name(cn))
+            .issuer_name(name(cn))
+            .public_key(k.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(k.public_key()), critical=False)
+            .sign(k, hashes.SHA256())
+        )
         return k, cert
 
     def leaf(cn: str, ca_key, ca_cert, usage, sans=None):
         k = key()
-        builder = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(ca_cert.subject)
-                   .public_key(k.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                                  critical=False))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(cn))
+            .issuer_name(ca_cert.subject)
+            .public_key(k.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        )
         if sans:
             builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
         return k, builder.sign(ca_key, hashes.SHA256())
@@ -184,8 +247,13 @@ def make_certificates(directory: Path) -> Certificates:
     directory.mkdir(parents=True, exist_ok=True)
     ca_key, ca_cert = make_ca("natstui test CA")
     other_key, other_cert = make_ca("natstui unrelated CA")
-    s_key, s_cert = leaf("127.0.0.1", ca_key, ca_cert, ExtendedKeyUsageOID.SERVER_AUTH,
-                         [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    s_key, s_cert = leaf(
+        "127.0.0.1",
+        ca_key,
+        ca_cert,
+        ExtendedKeyUsageOID.SERVER_AUTH,
+        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
+    )
     c_key, c_cert = leaf("natstui client", ca_key, ca_cert, ExtendedKeyUsageOID.CLIENT_AUTH)
     return Certificates(
         ca=write_cert(directory / "ca.pem", ca_cert),

@@ -12,7 +12,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
 
 import nats
 import pytest
@@ -31,8 +30,8 @@ REFUSED = "authorization violation: the server refused the credentials"
 
 @dataclass
 class Auth:
-    servers: Dict[str, EmbeddedServer]
-    files: Dict[str, Path]
+    servers: dict[str, EmbeddedServer]
+    files: dict[str, Path]
     xdg: Path
 
 
@@ -43,9 +42,16 @@ def auth(tmp_path_factory):
     seed, public = user_nkey()
     other_seed, _ = user_nkey()
     operator = Operator.create(jetstream=False)
-    files = {"nkey": d / "user.nk", "other_nkey": d / "other.nk", "creds": d / "user.creds",
-             "foreign_creds": d / "foreign.creds", "ca": certs.ca, "other_ca": certs.other_ca,
-             "cert": certs.client_cert, "key": certs.client_key}
+    files = {
+        "nkey": d / "user.nk",
+        "other_nkey": d / "other.nk",
+        "creds": d / "user.creds",
+        "foreign_creds": d / "foreign.creds",
+        "ca": certs.ca,
+        "other_ca": certs.other_ca,
+        "cert": certs.client_cert,
+        "key": certs.client_key,
+    }
     files["nkey"].write_text(seed + "\n")
     files["other_nkey"].write_text(other_seed + "\n")
     files["creds"].write_text(operator.user_creds())
@@ -58,7 +64,7 @@ def auth(tmp_path_factory):
         "tls": certs.server_tls(),
         "mtls": certs.server_tls(verify=True) + f'authorization {{ user: alice, password: "{PASSWORD}" }}\n',
     }
-    servers: Dict[str, EmbeddedServer] = {}
+    servers: dict[str, EmbeddedServer] = {}
     try:
         for kind, config in configs.items():
             servers[kind] = EmbeddedServer(jetstream=False, config=config).start()
@@ -68,7 +74,7 @@ def auth(tmp_path_factory):
             server.stop()
 
 
-def settings_from(args: List[str]) -> Settings:
+def settings_from(args: list[str]) -> Settings:
     """Exactly what ``natstui ARGS`` builds (flags parsed by the command itself)."""
     params = dict(main.make_context("natstui", list(args)).params)
     params.pop("stream"), params.pop("consumer")
@@ -77,8 +83,17 @@ def settings_from(args: List[str]) -> Settings:
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, auth):
-    for name in ("NATS_URL", "NATS_CONTEXT", "NATS_USER", "NATS_PASSWORD", "NATS_CREDS", "NATS_NKEY", "NATS_CERT",
-                 "NATS_KEY", "NATS_CA"):
+    for name in (
+        "NATS_URL",
+        "NATS_CONTEXT",
+        "NATS_USER",
+        "NATS_PASSWORD",
+        "NATS_CREDS",
+        "NATS_NKEY",
+        "NATS_CERT",
+        "NATS_KEY",
+        "NATS_CA",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(auth.xdg))
 
@@ -114,22 +129,29 @@ def url(auth: Auth, kind: str) -> str:
 
 CASES = {
     # kind: (right flags, wrong flags, what the user is told)
-    "user": (["--user", "alice", "--password", PASSWORD], ["--user", "alice", "--password", "wrong-" + PASSWORD[3:]],
-             REFUSED),
+    "user": (
+        ["--user", "alice", "--password", PASSWORD],
+        ["--user", "alice", "--password", "wrong-" + PASSWORD[3:]],
+        REFUSED,
+    ),
     "token": (["--token", TOKEN], ["--token", "tok-wrong"], REFUSED),
     "nkey": (["--nkey", "{nkey}"], ["--nkey", "{other_nkey}"], REFUSED),
     "creds": (["--creds", "{creds}"], ["--creds", "{foreign_creds}"], REFUSED),
-    "tls": (["--tls-ca", "{ca}"], ["--tls-ca", "{other_ca}"],
-            "TLS error: the server's certificate is not trusted (unable to get local issuer certificate); "
-            "give its CA with --tls-ca"),
-    "mtls": (["--tls-ca", "{ca}", "--tls-cert", "{cert}", "--tls-key", "{key}", "--user", "alice", "--password",
-              PASSWORD],
-             ["--tls-ca", "{ca}", "--user", "alice", "--password", PASSWORD],
-             "TLS error: the server requires a client certificate (--tls-cert and --tls-key)"),
+    "tls": (
+        ["--tls-ca", "{ca}"],
+        ["--tls-ca", "{other_ca}"],
+        "TLS error: the server's certificate is not trusted (unable to get local issuer certificate); "
+        "give its CA with --tls-ca",
+    ),
+    "mtls": (
+        ["--tls-ca", "{ca}", "--tls-cert", "{cert}", "--tls-key", "{key}", "--user", "alice", "--password", PASSWORD],
+        ["--tls-ca", "{ca}", "--user", "alice", "--password", PASSWORD],
+        "TLS error: the server requires a client certificate (--tls-cert and --tls-key)",
+    ),
 }
 
 
-def flags(auth: Auth, kind: str, args: List[str]) -> List[str]:
+def flags(auth: Auth, kind: str, args: list[str]) -> list[str]:
     return ["--server", url(auth, kind)] + [a.format(**{k: str(v) for k, v in auth.files.items()}) for a in args]
 
 
@@ -151,7 +173,7 @@ async def test_no_credentials_at_all_is_refused_clearly(auth):
         assert "authorization violation" in line, line
 
 
-def write_context(auth: Auth, name: str, values: Dict[str, str]) -> None:
+def write_context(auth: Auth, name: str, values: dict[str, str]) -> None:
     directory = auth.xdg / "nats" / "context"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / f"{name}.json").write_text(json.dumps(values))
@@ -164,8 +186,17 @@ async def test_nats_cli_contexts_carry_every_kind_of_credential(auth):
         "ctx-token": ({"url": url(auth, "token"), "token": TOKEN}, "connected"),
         "ctx-nkey": ({"url": url(auth, "nkey"), "nkey": f["nkey"]}, "connected"),
         "ctx-creds": ({"url": url(auth, "creds"), "creds": f["creds"]}, "connected"),
-        "ctx-mtls": ({"url": url(auth, "mtls"), "user": "alice", "password": PASSWORD, "ca": f["ca"],
-                      "cert": f["cert"], "key": f["key"]}, "connected"),
+        "ctx-mtls": (
+            {
+                "url": url(auth, "mtls"),
+                "user": "alice",
+                "password": PASSWORD,
+                "ca": f["ca"],
+                "cert": f["cert"],
+                "key": f["key"],
+            },
+            "connected",
+        ),
         "ctx-wrong": ({"url": url(auth, "user"), "user": "alice", "password": "not-it"}, "failed"),
         "ctx-no-cert": ({"url": url(auth, "mtls"), "user": "alice", "password": PASSWORD, "ca": f["ca"]}, "failed"),
     }
@@ -194,7 +225,10 @@ async def test_asked_for_tls_never_logs_in_without_it(auth, tmp_path):
     """A tls:// URL or a CA means TLS: a server that does not offer it never sees the credentials."""
     config = f'authorization {{ user: alice, password: "{PASSWORD}" }}\n'
     with EmbeddedServer(jetstream=False, config=config, args=["-V"]) as plain:  # -V: the server logs each CONNECT
-        for args in (["-s", plain.url.replace("nats://", "tls://")], ["-s", plain.url, "--tls-ca", str(auth.files["ca"])]):
+        for args in (
+            ["-s", plain.url.replace("nats://", "tls://")],
+            ["-s", plain.url, "--tls-ca", str(auth.files["ca"])],
+        ):
             told = await run(settings_from(args + ["--user", "alice", "--password", PASSWORD]), "failed")
             assert "TLS was asked for (a tls:// URL or a CA) but the server does not offer it" in told, told
         log = plain.log_path.read_text()
@@ -222,8 +256,9 @@ async def test_unreadable_credential_files_are_explained(auth, tmp_path):
     with pytest.raises(ConfigError, match="creds file does not hold a user JWT and an nkey seed"):
         settings_from(["-s", url(auth, "creds"), "--creds", str(garbage)])
     # given to the app directly (or changed after the start), the same words
-    told = await run(Settings(connection=ConnectionSettings(servers=[url(auth, "creds")], creds=str(garbage))),
-                     "failed")
+    told = await run(
+        Settings(connection=ConnectionSettings(servers=[url(auth, "creds")], creds=str(garbage))), "failed"
+    )
     assert "the creds file does not hold a user JWT and an nkey seed" in told and "NoneType" not in told
     half = tmp_path / "half.creds"  # the JWT block and no seed
     half.write_text(auth.files["creds"].read_text().split("************")[0])

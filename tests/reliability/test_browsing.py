@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import Any, Dict
-
+from typing import Any
 
 from natstui.client.jetstream import JetStream
 from natstui.ui.screens.confirm import PromptScreen
@@ -19,32 +18,50 @@ from tests.conftest import screen_text, wait_connected, wait_until
 from tests.reliability.helpers import SIZE, app_on, quit_app, tap
 
 
-async def snapshot(js: JetStream, names) -> Dict[str, Any]:
+async def snapshot(js: JetStream, names) -> dict[str, Any]:
     """What the server holds for these streams: their state and every consumer's progress."""
-    state: Dict[str, Any] = {}
+    state: dict[str, Any] = {}
     for name in sorted(names):
         info = await js.stream_info(name)
         s = info["state"]
         consumers = {}
         for c in await js.list_consumers(name):
             consumers[c["name"]] = (
-                bool(c["config"].get("durable_name")), c["num_pending"], c["num_ack_pending"],
-                c["num_redelivered"], c["delivered"]["stream_seq"], c["ack_floor"]["stream_seq"],
+                bool(c["config"].get("durable_name")),
+                c["num_pending"],
+                c["num_ack_pending"],
+                c["num_redelivered"],
+                c["delivered"]["stream_seq"],
+                c["ack_floor"]["stream_seq"],
                 c["num_waiting"],
             )
-        state[name] = {"messages": s["messages"], "bytes": s["bytes"], "first": s["first_seq"], "last": s["last_seq"],
-                       "consumer_count": s["consumer_count"], "consumers": consumers}
+        state[name] = {
+            "messages": s["messages"],
+            "bytes": s["bytes"],
+            "first": s["first_seq"],
+            "last": s["last_seq"],
+            "consumer_count": s["consumer_count"],
+            "consumers": consumers,
+        }
     return state
 
 
-def durable_only(state: Dict[str, Any]) -> Dict[str, Any]:
-    return {name: dict(s, consumers={k: v for k, v in s["consumers"].items() if v[0]}, consumer_count=None)
-            for name, s in state.items()}
+def durable_only(state: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: dict(s, consumers={k: v for k, v in s["consumers"].items() if v[0]}, consumer_count=None)
+        for name, s in state.items()
+    }
 
 
 async def prompt(app, pilot, text: str) -> None:
-    await wait_until(lambda: isinstance(app.screen, PromptScreen) and app.screen.query("#prompt-input")
-                     and app.screen.query_one("#prompt-input").has_focus, pilot=pilot)
+    await wait_until(
+        lambda: (
+            isinstance(app.screen, PromptScreen)
+            and app.screen.query("#prompt-input")
+            and app.screen.query_one("#prompt-input").has_focus
+        ),
+        pilot=pilot,
+    )
     app.screen.query_one("#prompt-input").value = text
     await tap(pilot, "enter")
     await wait_until(lambda: not isinstance(app.screen, PromptScreen), pilot=pilot)
@@ -57,8 +74,13 @@ def title(app) -> str:
 async def page_key(app, pilot, key: str, shown) -> None:
     """Press a paging key, wait until the page it asked for is read, then check what the title shows."""
     await tap(pilot, key)
-    await wait_until(lambda: app.screen.status != "loading…" and not any(
-        w.group == "messages-page" and not w.is_finished for w in app.screen.workers), pilot=pilot)
+    await wait_until(
+        lambda: (
+            app.screen.status != "loading…"
+            and not any(w.group == "messages-page" and not w.is_finished for w in app.screen.workers)
+        ),
+        pilot=pilot,
+    )
     await wait_until(lambda: shown(title(app)), pilot=pilot)
 
 
@@ -73,8 +95,12 @@ async def browse_stream(app, pilot, stream: str, count: int) -> None:
     await wait_until(lambda: isinstance(app.screen, StreamMessagesScreen) and "page 1–" in title(app), pilot=pilot)
     await page_key(app, pilot, "n", lambda t: ("page 51–" if count > 50 else "no more messages") in t)
     await page_key(app, pilot, "G", lambda t: f"–{count:,} (" in t and "no more" not in t)
-    await page_key(app, pilot, "b", lambda t: ("no more messages" in t) if count <= 50 else
-                   (f"–{count:,} (" not in t and "page" in t))
+    await page_key(
+        app,
+        pilot,
+        "b",
+        lambda t: ("no more messages" in t) if count <= 50 else (f"–{count:,} (" not in t and "page" in t),
+    )
     await tap(pilot, "s")
     await prompt(app, pilot, "7")
     await wait_until(lambda: "page 7–" in title(app), pilot=pilot)
@@ -88,8 +114,14 @@ async def browse_stream(app, pilot, stream: str, count: int) -> None:
         assert messages.page[0].seq == 7
     await tap(pilot, "slash")
     await prompt(app, pilot, f"{stream.lower()}.a")
-    await wait_until(lambda: f"subject {stream.lower()}.a" in title(app) and "page" in title(app)
-                     and {m.subject for m in messages.page} == {f"{stream.lower()}.a"}, pilot=pilot)
+    await wait_until(
+        lambda: (
+            f"subject {stream.lower()}.a" in title(app)
+            and "page" in title(app)
+            and {m.subject for m in messages.page} == {f"{stream.lower()}.a"}
+        ),
+        pilot=pilot,
+    )
     # payload views: json (refused: shown as text), text, then the next message in hex
     await wait_until(lambda: "view: auto" in screen_text(app), pilot=pilot)
     await tap(pilot, "v", "v")
@@ -104,11 +136,21 @@ async def test_a_browsing_session_leaves_the_server_as_it_was(server_url, nc):
     p = "B" + uuid.uuid4().hex[:8].upper()
     js = JetStream(nc)
     jsc = nc.jetstream()
-    streams = {f"{p}_LIMITS": ("limits", True, 120), f"{p}_WORK": ("workqueue", False, 60),
-               f"{p}_INTEREST": ("interest", True, 40)}
-    for name, (retention, direct, count) in streams.items():
-        await js.create_stream({"name": name, "subjects": [f"{name.lower()}.>"], "retention": retention,
-                                "storage": "file", "allow_direct": direct})
+    streams = {
+        f"{p}_LIMITS": ("limits", True, 120),
+        f"{p}_WORK": ("workqueue", False, 60),
+        f"{p}_INTEREST": ("interest", True, 40),
+    }
+    for name, (retention, direct, _count) in streams.items():
+        await js.create_stream(
+            {
+                "name": name,
+                "subjects": [f"{name.lower()}.>"],
+                "retention": retention,
+                "storage": "file",
+                "allow_direct": direct,
+            }
+        )
     # consumers with progress of their own: a work queue needs one, an interest stream keeps messages only for one
     await js.create_consumer(f"{p}_WORK", {"durable_name": "worker", "ack_policy": "explicit"})
     await js.create_consumer(f"{p}_INTEREST", {"durable_name": "audit", "ack_policy": "explicit"})
@@ -136,8 +178,14 @@ async def test_a_browsing_session_leaves_the_server_as_it_was(server_url, nc):
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)
         await tap(pilot, "2")
-        await wait_until(lambda: isinstance(app.screen, StreamsScreen) and app.screen.ready
-                         and all(s in app.screen.streams for s in streams), pilot=pilot)
+        await wait_until(
+            lambda: (
+                isinstance(app.screen, StreamsScreen)
+                and app.screen.ready
+                and all(s in app.screen.streams for s in streams)
+            ),
+            pilot=pilot,
+        )
         for name, (_, _, count) in streams.items():
             await browse_stream(app, pilot, name, count)
 
@@ -151,8 +199,10 @@ async def test_a_browsing_session_leaves_the_server_as_it_was(server_url, nc):
 
         # Key-Value: the bucket, a key, its history
         await tap(pilot, "4")
-        await wait_until(lambda: isinstance(app.screen, KeyValueScreen) and app.screen.ready
-                         and bucket in app.screen.buckets, pilot=pilot)
+        await wait_until(
+            lambda: isinstance(app.screen, KeyValueScreen) and app.screen.ready and bucket in app.screen.buckets,
+            pilot=pilot,
+        )
         kvs = app.screen
         kvs.bucket_table.focus()
         kvs.bucket_table.move_cursor(row=kvs._bucket_names.index(bucket))
@@ -165,8 +215,10 @@ async def test_a_browsing_session_leaves_the_server_as_it_was(server_url, nc):
 
         # Object store: the bucket and a preview of the object
         await tap(pilot, "5")
-        await wait_until(lambda: isinstance(app.screen, ObjectStoreScreen) and app.screen.ready
-                         and objects in app.screen.buckets, pilot=pilot)
+        await wait_until(
+            lambda: isinstance(app.screen, ObjectStoreScreen) and app.screen.ready and objects in app.screen.buckets,
+            pilot=pilot,
+        )
         obs = app.screen
         obs.bucket_table.move_cursor(row=obs._bucket_names.index(objects))
         await wait_until(lambda: obs.bucket == objects and obs.scan is not None and obs.scan.listed, pilot=pilot)

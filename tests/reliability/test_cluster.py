@@ -61,8 +61,11 @@ async def lead_from(nc, stream: str, name: str, timeout: float = 15.0) -> None:
     while (await js.stream_info(stream)).cluster.leader != name:
         assert time.monotonic() < deadline, f"stream {stream} never led by {name}"
         try:
-            await nc.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{stream}",
-                             json.dumps({"placement": {"preferred": name}}).encode(), timeout=2)
+            await nc.request(
+                f"$JS.API.STREAM.LEADER.STEPDOWN.{stream}",
+                json.dumps({"placement": {"preferred": name}}).encode(),
+                timeout=2,
+            )
         except Exception:
             pass
         await asyncio.sleep(0.5)
@@ -113,8 +116,9 @@ async def test_losing_the_connected_node_moves_to_another_and_everything_keeps_w
 
             # The R3 stream's browser: Streams view (2), open the stream, first page.
             await pilot.press("2")
-            await wait_until(lambda: isinstance(app.screen, StreamsScreen) and stream in app.screen.streams,
-                             timeout=10, pilot=pilot)
+            await wait_until(
+                lambda: isinstance(app.screen, StreamsScreen) and stream in app.screen.streams, timeout=10, pilot=pilot
+            )
             table = app.screen.query_one("#streams-table")
             table.move_cursor(row=table.get_row_index(stream))
             await pilot.press("enter")
@@ -130,8 +134,11 @@ async def test_losing_the_connected_node_moves_to_another_and_everything_keeps_w
                     text = screen_text(app)
                     screens.append(text)
                     port = app.session.nc.connected_url.port if app.session.nc.connected_url else None
-                    moved = any(f"● connected  {s.url} ({s.name})" in text.split("\n", 1)[0]
-                                for s in survivors if s.port == port)
+                    moved = any(
+                        f"● connected  {s.url} ({s.name})" in text.split("\n", 1)[0]
+                        for s in survivors
+                        if s.port == port
+                    )
                     await pilot.pause(0.02)
                 assert moved, f"never shown connected to a survivor: {status_line(app)!r}"
                 new = cluster.node_on_port(app.session.nc.connected_url.port)
@@ -156,8 +163,14 @@ async def test_losing_the_connected_node_moves_to_another_and_everything_keeps_w
                 await pilot.press("escape")
                 await wait_until(lambda: isinstance(app.screen, StreamsScreen), pilot=pilot)
                 await pilot.press("ctrl+r")
-                await wait_until(lambda: not app.screen.error and app.screen.streams.get(stream, {})
-                                 .get("state", {}).get("messages") == STREAM_MESSAGES, timeout=15, pilot=pilot)
+                await wait_until(
+                    lambda: (
+                        not app.screen.error
+                        and app.screen.streams.get(stream, {}).get("state", {}).get("messages") == STREAM_MESSAGES
+                    ),
+                    timeout=15,
+                    pilot=pilot,
+                )
                 row = table_cells(app.screen.query_one("#streams-table"), stream)
                 assert (row["R"], row["Messages"]) == ("3", "120"), row
                 assert probe.max_lag < FROZEN, f"the event loop froze for {probe.max_lag:.2f}s"

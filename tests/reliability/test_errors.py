@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import nats
@@ -52,8 +51,13 @@ async def test_no_jetstream_says_so_in_the_streams_view():
             await pilot.pause(0.1)
             assert "JetStream is not enabled" in screen_text(app), screen_text(app).splitlines()[1]
             await pilot.press("3")
-            await wait_until(lambda: isinstance(app.screen, ConsumersScreen) and
-                             app.screen.query_one("#consumers-title").text.plain != "Consumers", pilot=pilot)
+            await wait_until(
+                lambda: (
+                    isinstance(app.screen, ConsumersScreen)
+                    and app.screen.query_one("#consumers-title").text.plain != "Consumers"
+                ),
+                pilot=pilot,
+            )
             await pilot.pause(0.1)
             assert "JetStream is not enabled" in screen_text(app)
             await live_receives(app, pilot, nc, "nojs.after")
@@ -157,8 +161,10 @@ async def test_max_payload_no_responders_and_timeout_from_the_compose_screen():
             screen.query_one("#compose-subject", Input).value = f"{p}.nobody"
             screen.query_one("#compose-timeout", Input).value = "0.3"
             await pilot.press("ctrl+r")
-            await wait_until(lambda: result() == "✗ request failed: no responders: nothing is subscribed to that subject",
-                             pilot=pilot)
+            await wait_until(
+                lambda: result() == "✗ request failed: no responders: nothing is subscribed to that subject",
+                pilot=pilot,
+            )
             screen.query_one("#compose-subject", Input).value = f"{p}.silent"
             await pilot.press("ctrl+r")
             await wait_until(lambda: result() == "✗ no reply within 0.3 s: timed out", pilot=pilot)
@@ -193,11 +199,14 @@ async def test_every_error_message_is_plain_words_from_real_errors():
         with pytest.raises(nats_errors.ConnectionClosedError) as info:
             await nc.publish("allowed.x", b"")
         texts["closed"] = describe_error(info.value)
-    assert texts["max payload"] == ("payload too large for the server: the message is bigger than the largest it "
-                                    "accepts (max_payload)")
+    assert texts["max payload"] == (
+        "payload too large for the server: the message is bigger than the largest it accepts (max_payload)"
+    )
     assert texts["no responders"] == "no responders: nothing is subscribed to that subject"
-    assert texts["permissions"] == ('permission denied: this user may not subscribe to "secret.>" / '
-                                    'permission denied: this user may not publish to "secret.x"')
+    assert texts["permissions"] == (
+        'permission denied: this user may not subscribe to "secret.>" / '
+        'permission denied: this user may not publish to "secret.x"'
+    )
     assert texts["closed"] == "the connection is closed"
     for text in texts.values():
         assert "nats:" not in text and "\n" not in text and "Error" not in text

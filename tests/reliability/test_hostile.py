@@ -11,7 +11,17 @@ from natstui.ui.widgets.stream import MessageStream
 from natstui.ui.widgets.tree import SubjectTree
 from tests.conftest import screen_text, wait_connected, wait_until
 from tests.reliability.corpus import KINDS, corpus
-from tests.reliability.helpers import FROZEN, SIZE, LagProbe, app_on, assert_screen_safe, key_latency, quit_app, status_line, tap
+from tests.reliability.helpers import (
+    FROZEN,
+    SIZE,
+    LagProbe,
+    app_on,
+    assert_screen_safe,
+    key_latency,
+    quit_app,
+    status_line,
+    tap,
+)
 
 COUNT = 1_200
 # markup, ANSI, OSC 52, raw C1 bytes, bidi, invalid UTF-8 and C0 controls, JSON with escapes,
@@ -45,7 +55,7 @@ async def test_hostile_corpus_is_shown_as_data_and_the_app_stays_responsive(serv
 
         with LagProbe() as probe:
             for start in range(0, COUNT, 100):
-                for message in messages[start:start + 100]:
+                for message in messages[start : start + 100]:
                     await send(nc, message)
                 await nc.flush()
                 await pilot.pause(0.02)

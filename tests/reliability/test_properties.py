@@ -12,7 +12,8 @@ import json
 from collections import Counter
 from urllib.parse import quote
 
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 from nats import errors as nats_errors
 from nats.aio.msg import Msg
 from rich.console import Console
@@ -27,12 +28,38 @@ from natstui.model.store import RingStore
 from natstui.model.subjects import SubjectTrie
 from natstui.model.view import StreamView
 
-HOSTILE_CHARS = ["\x1b", "[", "]", "/", "\x00", "\r", "\n", "\u202e", "\u2066", "\x9b", "\x85", "\t", "\x7f",
-                 "\x07", "\u2028", "\ufeff", "\u0336", "²", "①", "🙂", "界"]
+HOSTILE_CHARS = [
+    "\x1b",
+    "[",
+    "]",
+    "/",
+    "\x00",
+    "\r",
+    "\n",
+    "\u202e",
+    "\u2066",
+    "\x9b",
+    "\x85",
+    "\t",
+    "\x7f",
+    "\x07",
+    "\u2028",
+    "\ufeff",
+    "\u0336",
+    "²",
+    "①",
+    "🙂",
+    "界",
+]
 hostile_text = st.text(alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from(HOSTILE_CHARS)), max_size=200)
-token = st.text(alphabet=st.one_of(st.characters(codec="utf-8", exclude_characters=". \t\r\n"),
-                                   st.sampled_from([c for c in HOSTILE_CHARS if c not in "\t\r\n"])),
-                min_size=1, max_size=12)
+token = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_characters=". \t\r\n"),
+        st.sampled_from([c for c in HOSTILE_CHARS if c not in "\t\r\n"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
 subjects = st.lists(token, min_size=1, max_size=6).map(".".join)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | hostile_text,
@@ -66,8 +93,11 @@ def test_json_documents_with_hostile_strings_render_safely(value, mode):
 def test_deeply_nested_json_never_raises(depth, brackets, mode):
     opening, closing = brackets
     inner = '"k":' if opening == "{" else ""
-    data = ((opening + inner) * depth + "0" + closing * depth).encode() if opening == "{" else \
-        (opening * depth + closing * depth).encode()
+    data = (
+        ((opening + inner) * depth + "0" + closing * depth).encode()
+        if opening == "{"
+        else (opening * depth + closing * depth).encode()
+    )
     rendered = render_payload(data, mode)
     assert rendered.mode in ("json", "text", "hex")
     assert len(rendered.text) <= 8 * TEXT_LIMIT
@@ -96,8 +126,16 @@ def test_live_stream_row_is_safe_and_exactly_as_wide_as_the_view(subject, reply,
     from natstui.ui.widgets.stream import MessageStream
 
     store = RingStore(10)
-    record = store.append(Msg(_client=None, subject=subject, reply=reply, data=data,  # type: ignore[arg-type]
-                              headers={"X": reply} if reply else None), subject)
+    record = store.append(
+        Msg(
+            _client=None,
+            subject=subject,
+            reply=reply,
+            data=data,  # type: ignore[arg-type]
+            headers={"X": reply} if reply else None,
+        ),
+        subject,
+    )
     row = MessageStream(StreamView(store))._render_record(record, width, selected)
     assert row.cell_length == width
     assert is_safe(row.text)
@@ -139,8 +177,12 @@ def test_subject_tree_order_does_not_depend_on_arrival_order(tokens, rnd):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="ascii", categories=["L"]), max_size=6),
-       st.integers(0, 10**30), st.integers(0, 10**30), st.sampled_from(["", ".x", "-b"]))
+@given(
+    st.text(alphabet=st.characters(codec="ascii", categories=["L"]), max_size=6),
+    st.integers(0, 10**30),
+    st.integers(0, 10**30),
+    st.sampled_from(["", ".x", "-b"]),
+)
 @example(prefix="node", a=2, b=10, suffix="")
 def test_subject_tree_numbers_compare_as_numbers(prefix, a, b, suffix):
     from natstui.ui.widgets.tree import natural_key
@@ -163,8 +205,9 @@ def test_header_block_parser_never_raises(block):
 
 
 @settings(max_examples=150, deadline=None)
-@given(token, token, st.lists(st.integers(0, 2**63), min_size=5, max_size=5), st.sampled_from(["", "dom"]),
-       hostile_text)
+@given(
+    token, token, st.lists(st.integers(0, 2**63), min_size=5, max_size=5), st.sampled_from(["", "dom"]), hostile_text
+)
 def test_jetstream_ack_subject_in_the_inspector_is_safe(stream, consumer, numbers, domain, data):
     from natstui.ui.widgets.inspector import summary
 
@@ -177,8 +220,15 @@ def test_jetstream_ack_subject_in_the_inspector_is_safe(stream, consumer, number
     assert "\x1b" not in text and "\u202e" not in text and "\x9b" not in text
 
 
-ERRORS = [Exception, nats_errors.Error, nats_errors.TimeoutError, nats_errors.MaxPayloadError, OSError,
-          ConnectionResetError, nats_errors.UnexpectedEOF]
+ERRORS = [
+    Exception,
+    nats_errors.Error,
+    nats_errors.TimeoutError,
+    nats_errors.MaxPayloadError,
+    OSError,
+    ConnectionResetError,
+    nats_errors.UnexpectedEOF,
+]
 
 
 @settings(max_examples=200, deadline=None)
@@ -189,8 +239,9 @@ def test_error_descriptions_are_one_safe_line(kind, text):
 
 
 # Passwords and user names as people write them in URLs: anything but the URL's own delimiters.
-url_secret = st.text(alphabet=st.characters(codec="ascii", exclude_characters="/?#[]\\ \t\r\n\x00"), min_size=3,
-                     max_size=20).filter(lambda s: s.strip() == s and ":" not in s and s.isprintable())
+url_secret = st.text(
+    alphabet=st.characters(codec="ascii", exclude_characters="/?#[]\\ \t\r\n\x00"), min_size=3, max_size=20
+).filter(lambda s: s.strip() == s and ":" not in s and s.isprintable())
 
 
 @settings(max_examples=300, deadline=None)
@@ -203,8 +254,9 @@ def test_url_user_info_never_shown(user, password, encode):
     assert settings_.display_servers == "nats://127.0.0.1:4222"
     shown = Session(settings_).safe(f"cannot connect to {url}: authorization violation for {user}:{password}")
     assert password not in shown and f":{password}@" not in shown
-    if not any(secret in "cannot connect to nats://127.0.0.1:4222: authorization violation for"
-               for secret in (user, password)):  # else redacting it rightly changes more of the text
+    if not any(
+        secret in "cannot connect to nats://127.0.0.1:4222: authorization violation for" for secret in (user, password)
+    ):  # else redacting it rightly changes more of the text
         assert shown.startswith("cannot connect to nats://***@127.0.0.1:4222: ")
 
 
@@ -212,8 +264,10 @@ printable = st.characters(codec="utf-8", categories=["L", "N", "P", "S"])
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.one_of(printable, st.sampled_from("*a@:")), min_size=3, max_size=16),
-       st.lists(st.text(alphabet=st.one_of(printable, st.sampled_from("*a@: ")), max_size=8), max_size=4))
+@given(
+    st.text(alphabet=st.one_of(printable, st.sampled_from("*a@:")), min_size=3, max_size=16),
+    st.lists(st.text(alphabet=st.one_of(printable, st.sampled_from("*a@: ")), max_size=8), max_size=4),
+)
 @example(password="*a*", pieces=["", "a*"])  # the stars put in place of one copy complete another
 def test_a_password_is_never_shown_however_it_is_surrounded(password, pieces):
     session = Session(ConnectionSettings(password=password))

@@ -40,7 +40,9 @@ async def test_restart_state_is_true_throughout_and_everything_resumes():
             await nc.flush()
             await wait_until(lambda: "25 received" in status_line(app), pilot=pilot)
             await pilot.press("2")
-            await wait_until(lambda: isinstance(app.screen, StreamsScreen) and stream in app.screen.streams, pilot=pilot)
+            await wait_until(
+                lambda: isinstance(app.screen, StreamsScreen) and stream in app.screen.streams, pilot=pilot
+            )
             await wait_until(lambda: stream in screen_text(app), pilot=pilot)
 
             with LagProbe() as probe:
@@ -60,16 +62,19 @@ async def test_restart_state_is_true_throughout_and_everything_resumes():
                 assert "connection refused; reconnecting" in status_line(app)
                 told = notifications(app)
                 assert sum("disconnected from" in n for n in told) == 1, told
-                assert f"disconnected from nats://127.0.0.1:{port}: the server closed the connection; reconnecting" \
+                assert (
+                    f"disconnected from nats://127.0.0.1:{port}: the server closed the connection; reconnecting"
                     in " ".join(told)
+                )
                 assert not any("connection refused" in n for n in told), told
                 server = EmbeddedServer(port=port, store_dir=store_dir)
                 await asyncio.to_thread(server.start)
                 await wait_until(lambda: app.session.state.value == "connected", timeout=10, pilot=pilot)
                 await wait_until(lambda: "● connected" in status_line(app), timeout=10, pilot=pilot)
                 assert probe.max_lag < FROZEN, f"the event loop froze for {probe.max_lag:.2f}s"
-            await wait_until(lambda: any(f"reconnected to nats://127.0.0.1:{port}" in n for n in notifications(app)),
-                             pilot=pilot)
+            await wait_until(
+                lambda: any(f"reconnected to nats://127.0.0.1:{port}" in n for n in notifications(app)), pilot=pilot
+            )
 
             # subscriptions resume, once: counts continue from where they were
             await wait_until(lambda: nc.is_connected, pilot=pilot)
@@ -82,8 +87,11 @@ async def test_restart_state_is_true_throughout_and_everything_resumes():
             assert app.store.total == 41 and app.store.get(41).data == end  # each message once
             # the Streams view recovers by itself: the stream and its count, no error
             await js.publish(f"{p}.stored.x", b"s10")
-            await wait_until(lambda: app.screen.streams.get(stream, {}).get("state", {}).get("messages") == 11,
-                             timeout=10, pilot=pilot)
+            await wait_until(
+                lambda: app.screen.streams.get(stream, {}).get("state", {}).get("messages") == 11,
+                timeout=10,
+                pilot=pilot,
+            )
             assert not app.screen.error
             await quit_app(pilot)
     finally:

@@ -11,7 +11,6 @@ import logging
 import re
 import uuid
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import nats
 import pytest
@@ -19,8 +18,8 @@ import pytest
 from natstui.cli import make_app
 from natstui.demo.server import EmbeddedServer
 from natstui.ui.screens.help import HelpScreen
-from tests.conftest import screen_text, wait_until
 from natstui.ui.views import VIEWS
+from tests.conftest import screen_text, wait_until
 from tests.reliability.helpers import SIZE, notifications, quit_app, tap
 from tests.reliability.material import Operator, make_certificates, user_nkey
 from tests.reliability.test_auth import settings_from
@@ -29,16 +28,19 @@ PASSWORD = "pw-" + uuid.uuid4().hex
 TOKEN = "tok-" + uuid.uuid4().hex
 
 
-def pieces(secret: str) -> List[str]:
+def pieces(secret: str) -> list[str]:
     """The secret and every 12-character slice of it: a partial leak is a leak."""
     secret = secret.strip()
-    return [secret] + [secret[i:i + 12] for i in range(0, max(1, len(secret) - 11), 6)]
+    return [secret] + [secret[i : i + 12] for i in range(0, max(1, len(secret) - 11), 6)]
 
 
-def file_secrets(path: Path) -> List[str]:
+def file_secrets(path: Path) -> list[str]:
     """The lines that matter in a key file: everything but its BEGIN/END and banner lines."""
-    return [line.strip() for line in path.read_text().splitlines()
-            if len(line.strip()) > 16 and not line.startswith(("-----", "------", "***", "NKEY", "NKEYs"))]
+    return [
+        line.strip()
+        for line in path.read_text().splitlines()
+        if len(line.strip()) > 16 and not line.startswith(("-----", "------", "***", "NKEY", "NKEYs"))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def env(tmp_path_factory):
         "creds": operator.server_config(),
         "mtls": certs.server_tls(verify=True),
     }
-    servers: Dict[str, EmbeddedServer] = {}
+    servers: dict[str, EmbeddedServer] = {}
     try:
         for kind, config in configs.items():
             servers[kind] = EmbeddedServer(config=config).start()
@@ -66,24 +68,45 @@ def env(tmp_path_factory):
             server.stop()
 
 
-def case(env, name: str) -> Tuple[List[str], List[str], str]:
+def case(env, name: str) -> tuple[list[str], list[str], str]:
     """(command-line flags, secrets, expected state) for one way of configuring credentials."""
     s, d, certs = env["servers"], env["dir"], env["certs"]
     host = lambda kind: f"127.0.0.1:{s[kind].port}"  # noqa: E731
     creds = d / "user.creds"
     return {
-        "url-user-info": (["-s", f"nats://alice:{PASSWORD}@{host('users')}"], [PASSWORD, f"alice:{PASSWORD}"],
-                          "connected"),
-        "password-flag": (["-s", f"nats://{host('users')}", "--user", "alice", "--password", PASSWORD], [PASSWORD],
-                          "connected"),
+        "url-user-info": (
+            ["-s", f"nats://alice:{PASSWORD}@{host('users')}"],
+            [PASSWORD, f"alice:{PASSWORD}"],
+            "connected",
+        ),
+        "password-flag": (
+            ["-s", f"nats://{host('users')}", "--user", "alice", "--password", PASSWORD],
+            [PASSWORD],
+            "connected",
+        ),
         "token": (["-s", f"nats://{host('token')}", "--token", TOKEN], [TOKEN], "connected"),
         "nkey": (["-s", f"nats://{host('users')}", "--nkey", str(d / "user.nk")], [env["seed"]], "connected"),
         "creds": (["-s", f"nats://{host('creds')}", "--creds", str(creds)], file_secrets(creds), "connected"),
-        "mtls": (["-s", f"nats://{host('mtls')}", "--tls-ca", str(certs.ca), "--tls-cert", str(certs.client_cert),
-                  "--tls-key", str(certs.client_key)], file_secrets(certs.client_key), "connected"),
+        "mtls": (
+            [
+                "-s",
+                f"nats://{host('mtls')}",
+                "--tls-ca",
+                str(certs.ca),
+                "--tls-cert",
+                str(certs.client_cert),
+                "--tls-key",
+                str(certs.client_key),
+            ],
+            file_secrets(certs.client_key),
+            "connected",
+        ),
         "wrong-url-password": (["-s", f"nats://alice:{PASSWORD}x@{host('users')}"], [PASSWORD], "failed"),
-        "broken-creds": (["-s", f"nats://{host('creds')}", "--creds", str(d / "broken.creds")],
-                         file_secrets(d / "broken.creds"), "failed"),
+        "broken-creds": (
+            ["-s", f"nats://{host('creds')}", "--creds", str(d / "broken.creds")],
+            file_secrets(d / "broken.creds"),
+            "failed",
+        ),
     }[name]
 
 
@@ -101,7 +124,7 @@ async def test_no_secret_is_ever_shown(env, name, caplog, monkeypatch):
     if expect == "connected" and name in ("url-user-info", "creds"):
         await seed_content(env["servers"]["users" if name != "creds" else "creds"], env["dir"] / "user.creds")
     app = make_app(settings_from(args + ["--subject", "secrets.>"]))
-    shown: List[str] = []
+    shown: list[str] = []
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(lambda: app.session.state.value in ("connected", "failed"), timeout=10, pilot=pilot)
         assert app.session.state.value == expect, app.session.error
@@ -116,8 +139,9 @@ async def test_no_secret_is_ever_shown(env, name, caplog, monkeypatch):
             "4": lambda text: "secrets_kv" in text,
             "5": lambda text: "No object store in this account." in text,
             "6": lambda text: re.search(r"\b0 services, 0 instances\b", text),
-            "7": lambda text: re.search(r"Version +2\.\d+\.\d+", text) if expect == "connected"
-            else re.search(r"State +failed", text),
+            "7": lambda text: (
+                re.search(r"Version +2\.\d+\.\d+", text) if expect == "connected" else re.search(r"State +failed", text)
+            ),
         }
         for key in "1234567" if name in FULL_TOUR else "17":
             mode = VIEWS[int(key) - 1].mode
@@ -147,8 +171,11 @@ async def test_no_secret_is_ever_shown(env, name, caplog, monkeypatch):
 
 async def seed_content(server: EmbeddedServer, creds: Path) -> None:
     """A stream and a bucket, so that the views have something to show."""
-    kwargs = {"user_credentials": str(creds)} if "operator" in (server.config or "") else \
-        {"user": "alice", "password": PASSWORD}
+    kwargs = (
+        {"user_credentials": str(creds)}
+        if "operator" in (server.config or "")
+        else {"user": "alice", "password": PASSWORD}
+    )
     nc = await nats.connect(server.url, **kwargs)
     try:
         js = nc.jetstream()

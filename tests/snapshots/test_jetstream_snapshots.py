@@ -59,19 +59,31 @@ def js_server():
 async def seed(url: str) -> None:
     nc = await nats.connect(url)
     js = JetStream(nc)
-    await js.create_stream({"name": "ORDERS", "subjects": ["orders.>"], "storage": "memory", "allow_direct": True,
-                            "max_age": 24 * 3600 * NS, "description": "Every order event"})
+    await js.create_stream(
+        {
+            "name": "ORDERS",
+            "subjects": ["orders.>"],
+            "storage": "memory",
+            "allow_direct": True,
+            "max_age": 24 * 3600 * NS,
+            "description": "Every order event",
+        }
+    )
     await js.create_stream({"name": "WORK", "subjects": ["work.>"], "retention": "workqueue", "storage": "memory"})
     jsc = nc.jetstream()
     for i in range(1, 13):
-        await jsc.publish(f"orders.{('eu', 'us')[i % 2]}.created", f'{{"id": {i}}}'.encode(), headers={"Nats-Msg-Id": f"o{i}"})
+        await jsc.publish(
+            f"orders.{('eu', 'us')[i % 2]}.created", f'{{"id": {i}}}'.encode(), headers={"Nats-Msg-Id": f"o{i}"}
+        )
     for i in range(1, 6):
         await jsc.publish("work.resize", f"job {i}".encode())
     await js.delete_message("ORDERS", 4)
-    await js.create_consumer("WORK", {"durable_name": "workers", "ack_policy": "explicit", "ack_wait": 30 * NS,
-                                      "max_deliver": 4})
-    await js.create_consumer("ORDERS", {"durable_name": "shipping", "ack_policy": "explicit",
-                                        "filter_subject": "orders.*.created"})
+    await js.create_consumer(
+        "WORK", {"durable_name": "workers", "ack_policy": "explicit", "ack_wait": 30 * NS, "max_deliver": 4}
+    )
+    await js.create_consumer(
+        "ORDERS", {"durable_name": "shipping", "ack_policy": "explicit", "filter_subject": "orders.*.created"}
+    )
     await nc.close()
 
 
@@ -81,7 +93,9 @@ async def test_streams_and_consumers_views(js_server, snapshot):
     async with app.run_test(size=(150, 40)) as pilot:
         await wait_connected(app, pilot)
         await pilot.press("2")
-        await wait_until(lambda: "ORDERS" in screen_text(app) and "Subjects (messages)" in screen_text(app), pilot=pilot)
+        await wait_until(
+            lambda: "ORDERS" in screen_text(app) and "Subjects (messages)" in screen_text(app), pilot=pilot
+        )
         assert masked(screen_text(app)) == snapshot(name="streams")
         app.selected_stream = "WORK"
         await pilot.press("3")
@@ -98,12 +112,16 @@ async def test_stream_message_browser(snapshot):
 async def browse_pages(url: str, snapshot) -> None:
     nc = await nats.connect(url)
     try:
-        await JetStream(nc).create_stream({"name": "PAGES", "subjects": ["pages.>"], "storage": "memory",
-                                           "allow_direct": True})
+        await JetStream(nc).create_stream(
+            {"name": "PAGES", "subjects": ["pages.>"], "storage": "memory", "allow_direct": True}
+        )
         jsc = nc.jetstream()
         for i in range(1, 9):
-            await jsc.publish(f"pages.{('a', 'b')[i % 2]}", f'{{"n": {i}, "markup": "[bold]x[/bold]"}}'.encode(),
-                              headers={"Nats-Msg-Id": f"p{i}"} if i % 3 == 0 else None)
+            await jsc.publish(
+                f"pages.{('a', 'b')[i % 2]}",
+                f'{{"n": {i}, "markup": "[bold]x[/bold]"}}'.encode(),
+                headers={"Nats-Msg-Id": f"p{i}"} if i % 3 == 0 else None,
+            )
         await JetStream(nc).delete_message("PAGES", 5)
     finally:
         await nc.close()
@@ -115,6 +133,12 @@ async def browse_pages(url: str, snapshot) -> None:
         table = app.screen.query_one("#streams-table")
         table.move_cursor(row=table.get_row_index("PAGES"))
         await pilot.press("enter")
-        await wait_until(lambda: "page 1–8 (7)" in screen_text(app) and "Stream message" in screen_text(app)
-                         and "view: auto" in screen_text(app), pilot=pilot)
+        await wait_until(
+            lambda: (
+                "page 1–8 (7)" in screen_text(app)
+                and "Stream message" in screen_text(app)
+                and "view: auto" in screen_text(app)
+            ),
+            pilot=pilot,
+        )
         assert masked(screen_text(app)) == snapshot(name="messages")

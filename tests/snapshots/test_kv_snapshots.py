@@ -33,7 +33,9 @@ async def populate(url: str) -> None:
     await config.put("app.name", b"natstui demo shop")
     await config.put("app.timeout", b"30s")
     await config.put("features.beta", json.dumps({"enabled": False, "rollout": 0.1, "groups": ["staff"]}).encode())
-    await config.put("features.beta", json.dumps({"enabled": True, "rollout": 0.25, "groups": ["staff", "testers"]}).encode())
+    await config.put(
+        "features.beta", json.dumps({"enabled": True, "rollout": 0.25, "groups": ["staff", "testers"]}).encode()
+    )
     await config.put("limits.rate", json.dumps({"per_second": 50, "burst": 200}).encode())
     await config.put("markup.test", b"[bold]not bold[/bold] \x1b[31mnot red")
     await config.put("legacy.flag", b"on")
@@ -42,14 +44,26 @@ async def populate(url: str) -> None:
     rng = random.Random(7)
     files = [
         ("README.md", b"# Assets\n\nFiles for the demo.\n", "what is in this bucket", "text/markdown"),
-        ("config/app.json", json.dumps({"name": "demo", "replicas": 3}, indent=2).encode(), "configuration", "application/json"),
-        ("data/orders.csv", "".join(f"ord-{i:05d},{rng.choice(['eu', 'us'])},{rng.randint(1, 9)}\n" for i in range(20_000)).encode(),
-         "orders export", "text/csv"),
+        (
+            "config/app.json",
+            json.dumps({"name": "demo", "replicas": 3}, indent=2).encode(),
+            "configuration",
+            "application/json",
+        ),
+        (
+            "data/orders.csv",
+            "".join(f"ord-{i:05d},{rng.choice(['eu', 'us'])},{rng.randint(1, 9)}\n" for i in range(20_000)).encode(),
+            "orders export",
+            "text/csv",
+        ),
         ("reports/old.txt", b"superseded\n", "replaced", "text/plain"),
     ]
     for name, data, description, content_type in files:
-        await store.put(name, data, meta=api.ObjectMeta(name=name, description=description,
-                                                         headers={"Content-Type": [content_type]}))
+        await store.put(
+            name,
+            data,
+            meta=api.ObjectMeta(name=name, description=description, headers={"Content-Type": [content_type]}),
+        )
     await store.delete("reports/old.txt")
     await nc.close()
 
@@ -77,7 +91,11 @@ def snapshot_app(url: str):
             bar = (screen or app.screen).query_one(StatusBar)
         except Exception:
             return
-        bar.set_text(Text.assemble(("● connected", "bold green"), "  nats://127.0.0.1:4222 (natstui-snap)  │ read from a dedicated server"))
+        bar.set_text(
+            Text.assemble(
+                ("● connected", "bold green"), "  nats://127.0.0.1:4222 (natstui-snap)  │ read from a dedicated server"
+            )
+        )
 
     app.refresh_status = fixed_status
     return app
@@ -98,8 +116,15 @@ async def kv_with_history(pilot) -> None:
     app = pilot.app
     await connected(pilot)
     await pilot.press("4")
-    await wait_until(lambda: isinstance(app.screen, KeyValueScreen) and app.screen.scan is not None
-                     and app.screen.scan.listed and len(app.screen.index) == 5, pilot=pilot)
+    await wait_until(
+        lambda: (
+            isinstance(app.screen, KeyValueScreen)
+            and app.screen.scan is not None
+            and app.screen.scan.listed
+            and len(app.screen.index) == 5
+        ),
+        pilot=pilot,
+    )
     screen = app.screen
     screen.keys.focus()
     await wait_until(lambda: screen.keys.select_key("features.beta"), pilot=pilot)
@@ -114,13 +139,26 @@ async def objects_with_preview(pilot) -> None:
     app = pilot.app
     await connected(pilot)
     await pilot.press("5")
-    await wait_until(lambda: isinstance(app.screen, ObjectStoreScreen) and app.screen.scan is not None
-                     and app.screen.scan.listed and len(app.screen._rows) == 4, pilot=pilot)
+    await wait_until(
+        lambda: (
+            isinstance(app.screen, ObjectStoreScreen)
+            and app.screen.scan is not None
+            and app.screen.scan.listed
+            and len(app.screen._rows) == 4
+        ),
+        pilot=pilot,
+    )
     screen = app.screen
     screen.object_table.focus()
     screen.object_table.move_cursor(row=1)
-    await wait_until(lambda: screen.selected == "config/app.json" and screen.inspector.record is not None
-                     and b'"replicas": 3' in screen.inspector.record.data, pilot=pilot)
+    await wait_until(
+        lambda: (
+            screen.selected == "config/app.json"
+            and screen.inspector.record is not None
+            and b'"replicas": 3' in screen.inspector.record.data
+        ),
+        pilot=pilot,
+    )
     await settled_tables(pilot, screen)
     await wait_until(lambda: '"replicas": 3' in screen_text(app), pilot=pilot)
 

@@ -18,8 +18,18 @@ def no_user_config(tmp_path, monkeypatch):
 
 def deep_app():
     store = demo_store()
-    store.append(Msg(_client=None, subject=DEEP, data=b'{"type": "io.nats.jetstream.advisory.v1.consumer_action"}',  # type: ignore[arg-type]
-                     headers=None, reply="", _sid=1), ">", "")
+    store.append(
+        Msg(
+            _client=None,
+            subject=DEEP,
+            data=b'{"type": "io.nats.jetstream.advisory.v1.consumer_action"}',  # type: ignore[arg-type]
+            headers=None,
+            reply="",
+            _sid=1,
+        ),
+        ">",
+        "",
+    )
     return make_app(Settings(), store=store, clock=lambda: FROZEN, connect=False)
 
 

@@ -24,12 +24,26 @@ def offline_app():
 
 def inventory(instance_id: str, zone: str, requests: int, errors: int, last_error: str) -> Instance:
     return Instance(
-        id=instance_id, name="inventory", version="1.4.2", description="Stock levels and reservations",
-        metadata={"team": "fulfilment", "zone": zone}, started="2026-09-21T08:00:00.000Z",
+        id=instance_id,
+        name="inventory",
+        version="1.4.2",
+        description="Stock levels and reservations",
+        metadata={"team": "fulfilment", "zone": zone},
+        started="2026-09-21T08:00:00.000Z",
         answered=["PING", "INFO", "STATS"],
         endpoints=[
-            Endpoint("stock", "inventory.stock.get", "q", {"schema": "StockQuery"}, requests, errors,
-                     requests * 2_400_000, 2_400_000 if requests else 0, last_error, True),
+            Endpoint(
+                "stock",
+                "inventory.stock.get",
+                "q",
+                {"schema": "StockQuery"},
+                requests,
+                errors,
+                requests * 2_400_000,
+                2_400_000 if requests else 0,
+                last_error,
+                True,
+            ),
             Endpoint("reserve", "inventory.stock.reserve", "q", {}, 12, 0, 12 * 850_000, 850_000, "", True),
             Endpoint("health", "inventory.health", "health", {}, 3, 0, 3 * 40_000, 40_000, "", True),
         ],
@@ -41,10 +55,27 @@ DISCOVERY = Discovery(
         inventory("INVENTORY0000000000001", "eu-west", 40, 2, "404:unknown sku SKU-999"),
         inventory("INVENTORY0000000000002", "eu-central", 35, 0, ""),
         Instance(
-            id="PRICING000000000000001", name="pricing", version="0.9.0", description="Quotes in [bold]EUR[/]",
-            metadata={"team": "billing"}, started="2026-09-21T08:00:01.000Z", answered=["PING", "INFO", "STATS"],
-            endpoints=[Endpoint("quote", "pricing.quote", "q", {}, 20, 3, 20 * 1_200_000, 1_200_000,
-                                "RuntimeError('exchange rate feed unavailable')", True)],
+            id="PRICING000000000000001",
+            name="pricing",
+            version="0.9.0",
+            description="Quotes in [bold]EUR[/]",
+            metadata={"team": "billing"},
+            started="2026-09-21T08:00:01.000Z",
+            answered=["PING", "INFO", "STATS"],
+            endpoints=[
+                Endpoint(
+                    "quote",
+                    "pricing.quote",
+                    "q",
+                    {},
+                    20,
+                    3,
+                    20 * 1_200_000,
+                    1_200_000,
+                    "RuntimeError('exchange rate feed unavailable')",
+                    True,
+                )
+            ],
         ),
     ],
     took=0.25,
@@ -54,11 +85,25 @@ OVERVIEW = ServerOverview(
     state="connected",
     url="nats://nats.example.com:4222",
     details=ServerDetails(
-        id="NDEMOSERVERID0000000000000000000000000000000000000000000", name="hub-1", version="2.15.1",
-        go="go1.27.2", git_commit="b2fd3ef", host="0.0.0.0", port=4222, cluster="eu-hub", domain="hub",
-        jetstream=True, headers=True, max_payload=8 * 1024 * 1024, proto=1,
+        id="NDEMOSERVERID0000000000000000000000000000000000000000000",
+        name="hub-1",
+        version="2.15.1",
+        go="go1.27.2",
+        git_commit="b2fd3ef",
+        host="0.0.0.0",
+        port=4222,
+        cluster="eu-hub",
+        domain="hub",
+        jetstream=True,
+        headers=True,
+        max_payload=8 * 1024 * 1024,
+        proto=1,
         connect_urls=["10.0.0.1:4222", "10.0.0.2:4222", "10.0.0.3:4222"],
-        tls_required=True, tls_available=True, tls_verify=False, client_id=42, client_ip="10.0.0.99",
+        tls_required=True,
+        tls_available=True,
+        tls_verify=False,
+        client_id=42,
+        client_ip="10.0.0.99",
     ),
     rtt=0.00042,
     reconnects=1,
@@ -81,22 +126,37 @@ async def show_services(pilot, select_down: int = 0):
     app = pilot.app
     await pilot.press("6")
     # the view laid out (its tables have their size), as it is when a real discovery's answers come in
-    await wait_until(lambda: isinstance(app.screen, ServicesScreen) and app.screen.is_mounted
-                     and app.screen.query_one("#svc-endpoints").size.width > 0, pilot=pilot)
+    await wait_until(
+        lambda: (
+            isinstance(app.screen, ServicesScreen)
+            and app.screen.is_mounted
+            and app.screen.query_one("#svc-endpoints").size.width > 0
+        ),
+        pilot=pilot,
+    )
     screen = app.screen
     screen.show_discovery(DISCOVERY)
     # the tables size their columns when idle: reading the screen before that would draw them too narrow
-    await wait_until(lambda: not screen.svc_table._require_update_dimensions
-                     and not screen.ep_table._require_update_dimensions, pilot=pilot)
+    await wait_until(
+        lambda: not screen.svc_table._require_update_dimensions and not screen.ep_table._require_update_dimensions,
+        pilot=pilot,
+    )
     # the discovery drawn: the summary line, every service and instance row, the endpoints (at any width)
-    await wait_until(lambda: "2 services, 3 instances" in screen_text(app)
-                     and screen.svc_table.row_count == 5 and screen.ep_table.row_count == 3, pilot=pilot)
+    await wait_until(
+        lambda: (
+            "2 services, 3 instances" in screen_text(app)
+            and screen.svc_table.row_count == 5
+            and screen.ep_table.row_count == 3
+        ),
+        pilot=pilot,
+    )
     for _ in range(select_down):
         await pilot.press("down")
     table = screen.query_one("#svc-list")
     # an instance's own metadata (its zone) is shown only once that instance is selected
-    await wait_until(lambda: table.cursor_row == select_down
-                     and ("eu-west" in screen_text(app)) == (select_down == 1), pilot=pilot)
+    await wait_until(
+        lambda: table.cursor_row == select_down and ("eu-west" in screen_text(app)) == (select_down == 1), pilot=pilot
+    )
     await pilot.pause()
 
 
@@ -107,8 +167,14 @@ async def show_instance(pilot):
 async def show_server(pilot):
     app = pilot.app
     await pilot.press("7")
-    await wait_until(lambda: isinstance(app.screen, ServerScreen) and app.screen.is_mounted
-                     and app.screen.query_one("#server-details").size.width > 0, pilot=pilot)
+    await wait_until(
+        lambda: (
+            isinstance(app.screen, ServerScreen)
+            and app.screen.is_mounted
+            and app.screen.query_one("#server-details").size.width > 0
+        ),
+        pilot=pilot,
+    )
     app.screen.show_overview(OVERVIEW)
     await wait_until(lambda: "hub-1" in screen_text(app) and "nats.example.com" in screen_text(app), pilot=pilot)
     await pilot.pause()

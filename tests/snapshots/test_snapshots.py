@@ -39,8 +39,12 @@ def no_user_config(tmp_path, monkeypatch):
 def demo_store() -> RingStore:
     store = RingStore(1000, clock=lambda: FROZEN)
     rows = [
-        ("orders.eu.created", json.dumps({"id": "ord-000001", "total": 42.5, "items": [{"sku": "SKU-1", "qty": 2}]}),
-         {"Content-Type": "application/json", "Nats-Msg-Id": "a1b2c3"}, ""),
+        (
+            "orders.eu.created",
+            json.dumps({"id": "ord-000001", "total": 42.5, "items": [{"sku": "SKU-1", "qty": 2}]}),
+            {"Content-Type": "application/json", "Nats-Msg-Id": "a1b2c3"},
+            "",
+        ),
         ("orders.us.paid", json.dumps({"id": "ord-000002", "total": 9.99}), {"Nats-Msg-Id": "d4e5f6"}, ""),
         ("sensors.hq.floor1.temp", "21.50", None, ""),
         ("sensors.lab.floor2.humidity", "44.10", None, ""),
@@ -49,10 +53,12 @@ def demo_store() -> RingStore:
         ("telemetry.device.3.raw", b"\x00\x01\xfe\xff binary", None, ""),
         ("chat.room.general", "[bold]not bold[/bold] \x1b[31mnot red", None, ""),
     ]
-    for i in range(3):
+    for _i in range(3):
         for subject, data, headers, reply in rows:
             payload = data if isinstance(data, bytes) else data.encode()
-            store.append(Msg(_client=None, subject=subject, data=payload, headers=headers, reply=reply, _sid=1), ">", "")  # type: ignore[arg-type]
+            store.append(
+                Msg(_client=None, subject=subject, data=payload, headers=headers, reply=reply, _sid=1), ">", ""
+            )  # type: ignore[arg-type]
     return store
 
 
@@ -71,8 +77,9 @@ async def settled(pilot):
 async def open_help(pilot):
     await settled(pilot)
     await pilot.press("question_mark")
-    await wait_until(lambda: isinstance(pilot.app.screen, HelpScreen) and "natstui keys" in screen_text(pilot.app),
-                     pilot=pilot)
+    await wait_until(
+        lambda: isinstance(pilot.app.screen, HelpScreen) and "natstui keys" in screen_text(pilot.app), pilot=pilot
+    )
 
 
 async def select_first_order(pilot):
@@ -80,9 +87,15 @@ async def select_first_order(pilot):
     await pilot.press("home")
     inspector = pilot.app.screen.query_one(Inspector)
     # the first message in the inspector, its payload drawn
-    await wait_until(lambda: inspector.record is not None and inspector.record.seq == 1
-                     and "orders.eu.created" in screen_text(pilot.app) and "view: auto" in screen_text(pilot.app),
-                     pilot=pilot)
+    await wait_until(
+        lambda: (
+            inspector.record is not None
+            and inspector.record.seq == 1
+            and "orders.eu.created" in screen_text(pilot.app)
+            and "view: auto" in screen_text(pilot.app)
+        ),
+        pilot=pilot,
+    )
 
 
 async def expand_tree(pilot):
@@ -91,8 +104,18 @@ async def expand_tree(pilot):
     tree.focus()
     await pilot.press("down", "down", "down", "down", "down", "right", "down", "right")
     # two levels open, the cursor on the second: both opened nodes' children drawn
-    await wait_until(lambda: tree.cursor_line == 6 and sum(1 for line in range(tree.last_line + 1)
-                     if tree.get_node_at_line(line) and tree.get_node_at_line(line).is_expanded) == 3, pilot=pilot)
+    await wait_until(
+        lambda: (
+            tree.cursor_line == 6
+            and sum(
+                1
+                for line in range(tree.last_line + 1)
+                if tree.get_node_at_line(line) and tree.get_node_at_line(line).is_expanded
+            )
+            == 3
+        ),
+        pilot=pilot,
+    )
     await pilot.pause()
 
 

@@ -27,10 +27,16 @@ NS = 10**9
 async def populate(url: str) -> None:
     nc = await nats.connect(url)
     js = JetStream(nc)
-    await js.create_stream({"name": "ORDERS", "subjects": ["orders.>"], "storage": "memory",
-                            "description": "Every order event"})
-    await js.create_stream({"name": "INVENTORY_RESERVATIONS_EU_WEST", "storage": "file",
-                            "subjects": ["inventory.reservations.eu-west.>", "inventory.releases.eu-west.>"]})
+    await js.create_stream(
+        {"name": "ORDERS", "subjects": ["orders.>"], "storage": "memory", "description": "Every order event"}
+    )
+    await js.create_stream(
+        {
+            "name": "INVENTORY_RESERVATIONS_EU_WEST",
+            "storage": "file",
+            "subjects": ["inventory.reservations.eu-west.>", "inventory.releases.eu-west.>"],
+        }
+    )
     await js.create_stream({"name": "WORK", "subjects": ["work.>"], "retention": "workqueue", "storage": "memory"})
     jsc = nc.jetstream()
     for i in range(1, 1201):
@@ -88,8 +94,9 @@ async def show_streams(pilot) -> None:
     await wait_until(lambda: isinstance(app.screen, StreamsScreen) and len(app.screen.streams) == 3, pilot=pilot)
     table = app.screen.query_one("#streams-table", Table)
     table.move_cursor(row=table.get_row_index("INVENTORY_RESERVATIONS_EU_WEST"))
-    await wait_until(lambda: "subjects" in app.screen.streams["INVENTORY_RESERVATIONS_EU_WEST"].get("state", {}),
-                     pilot=pilot)
+    await wait_until(
+        lambda: "subjects" in app.screen.streams["INVENTORY_RESERVATIONS_EU_WEST"].get("state", {}), pilot=pilot
+    )
     await pilot.pause(0.3)
     assert_whole_headers(app)
 

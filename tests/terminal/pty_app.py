@@ -14,7 +14,6 @@ import termios
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import pyte
 
@@ -32,7 +31,7 @@ def natstui_command() -> str:
 class TerminalApp:
     """``natstui ARGS`` on a pty of ``columns`` x ``lines``: type keys, read the screen, see what it left behind."""
 
-    def __init__(self, args: List[str], columns: int = 120, lines: int = 32, env: Optional[dict] = None) -> None:
+    def __init__(self, args: list[str], columns: int = 120, lines: int = 32, env: dict | None = None) -> None:
         self.columns, self.lines = columns, lines
         self.screen = pyte.Screen(columns, lines)
         self.stream = pyte.ByteStream(self.screen)
@@ -42,9 +41,13 @@ class TerminalApp:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
         self.master = master
         self.proc = subprocess.Popen(
-            [natstui_command(), *args], stdin=slave, stdout=slave, stderr=slave, close_fds=True,
-            start_new_session=True, env=dict(os.environ, TERM="xterm-256color", COLUMNS=str(columns),
-                                             LINES=str(lines), **(env or {})),
+            [natstui_command(), *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            close_fds=True,
+            start_new_session=True,
+            env=dict(os.environ, TERM="xterm-256color", COLUMNS=str(columns), LINES=str(lines), **(env or {})),
         )
         os.close(slave)
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -18,16 +18,20 @@ async def wait_for(term: TerminalApp, condition, what: str, timeout: float = 20.
 
 async def test_natstui_in_a_terminal_start_live_view_switch_filter_quit(server_url, nc, tmp_path):
     p = "pty" + uuid.uuid4().hex[:8]
-    term = TerminalApp(["--server", server_url, "--subject", f"{p}.>"], columns=120, lines=32,
-                       env={"XDG_CONFIG_HOME": str(tmp_path)})
+    term = TerminalApp(
+        ["--server", server_url, "--subject", f"{p}.>"], columns=120, lines=32, env={"XDG_CONFIG_HOME": str(tmp_path)}
+    )
     try:
         await wait_for(term, lambda text: "● connected" in text, "the connected status")
         # live messages reach the screen
         await nc.publish(f"{p}.orders.created", b"hello-from-the-wire")
         await nc.publish(f"{p}.logs.info", b"a log line")
         await nc.flush()
-        await wait_for(term, lambda text: "hello-from-the-wire" in text and "a log line" in text
-                       and "2 received" in text, "both messages and their count")
+        await wait_for(
+            term,
+            lambda text: "hello-from-the-wire" in text and "a log line" in text and "2 received" in text,
+            "both messages and their count",
+        )
         # a view switch: the Streams view, then back to Live with the messages still there
         term.type("2")
         await wait_for(term, lambda text: "in the account" in text, "the Streams view")
@@ -37,8 +41,16 @@ async def test_natstui_in_a_terminal_start_live_view_switch_filter_quit(server_u
         term.type("/")
         await wait_for(term, lambda text: "Filter the live stream" in text, "the filter dialog")
         term.type(f"{p}.logs.>\r")
-        await wait_for(term, lambda text: "Filter the live stream" not in text and "filter: subject" in text
-                       and "a log line" in text and "hello-from-the-wire" not in text, "the filtered stream")
+        await wait_for(
+            term,
+            lambda text: (
+                "Filter the live stream" not in text
+                and "filter: subject" in text
+                and "a log line" in text
+                and "hello-from-the-wire" not in text
+            ),
+            "the filtered stream",
+        )
         # quit: the process ends and gives the terminal back
         term.type("q")
         assert await asyncio.to_thread(term.wait_exit) == 0

@@ -154,8 +154,12 @@ async def test_no_responders_and_timeout_are_shown_in_plain_words(server_url, nc
         assert any(words in n.message for n in app._notifications)
         fill(screen, subject=f"{p}.silent", timeout="0.3")
         await pilot.press("ctrl+r")
-        await wait_until(lambda: result(screen).startswith("✗ no reply within 0.3 s: timed out (natstui's live stream"
-                                                           " subscribes to this subject"), pilot=pilot)
+        await wait_until(
+            lambda: result(screen).startswith(
+                "✗ no reply within 0.3 s: timed out (natstui's live stream subscribes to this subject"
+            ),
+            pilot=pilot,
+        )
         await wait_until(lambda: "no reply within 0.3 s: timed out" in screen_text(app), pilot=pilot)
         fill(screen, timeout="soon")
         await pilot.press("ctrl+r")

@@ -112,8 +112,7 @@ async def test_enter_at_a_destructive_confirmation_deletes_nothing(server_url, n
             assert dialog.focused is not None and dialog.focused.id == "confirm-no"
             await press_keys(pilot, "enter")
             await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), pilot=pilot)
-            await wait_until(lambda: any(f"{word}: key hello in bucket {name}" in m for m in notices(app)),
-                             pilot=pilot)
+            await wait_until(lambda: any(f"{word}: key hello in bucket {name}" in m for m in notices(app)), pilot=pilot)
     assert [e.operation for e in await kv.history("hello")] == [None]  # one PUT, no delete or purge marker
     assert (await kv.get("hello")).value == b"keep me"
     await js.delete_key_value(name)
@@ -211,8 +210,9 @@ async def test_a_reply_closed_unsent_says_so_and_reopens_with_its_draft(server_u
         await press_keys(pilot, "up")
         await wait_until(lambda: stream.cursor_index == 0, pilot=pilot)
         await press_keys(pilot, "R")
-        screen = await wait_until(lambda: isinstance(app.screen, ComposeScreen) and app.screen.mode == REPLY
-                                  and app.screen, pilot=pilot)
+        screen = await wait_until(
+            lambda: isinstance(app.screen, ComposeScreen) and app.screen.mode == REPLY and app.screen, pilot=pilot
+        )
         await press_keys(pilot, *"42")
         await wait_until(lambda: screen.query_one("#compose-payload").text == "42", pilot=pilot)
         await press_keys(pilot, "escape")

@@ -19,8 +19,9 @@ def write_config(tmp_path, monkeypatch, text: str) -> None:
 def test_check_keymap_reports_unknown_ids_and_clashes():
     usable, warnings = check_keymap({"live.pause": "ctrl+t", "no.such.binding": "x"})
     assert usable == {"live.pause": "ctrl+t"}
-    assert warnings == ["keymap: unknown binding id 'no.such.binding' (ignored; '?' lists the keys, ids are in "
-                        "the README)"]
+    assert warnings == [
+        "keymap: unknown binding id 'no.such.binding' (ignored; '?' lists the keys, ids are in the README)"
+    ]
     # 'f' is the Live view's follow key: giving it to pause as well is a clash there, and is not applied
     usable, warnings = check_keymap({"live.pause": "f"})
     assert usable == {}

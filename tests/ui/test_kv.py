@@ -9,15 +9,13 @@ from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.screens.help import HelpScreen
 from natstui.ui.screens.kv import KeyValueScreen
 from natstui.ui.widgets.kv_dialogs import CreateBucketScreen, DiffScreen, PutScreen
-from tests.conftest import press_keys, make_test_app, screen_text, wait_connected, wait_until
+from tests.conftest import make_test_app, press_keys, screen_text, wait_connected, wait_until
 
 SIZE = (160, 44)
 
 
 def bucket_name() -> str:
     return "u" + uuid.uuid4().hex[:10]
-
-
 
 
 async def open_view(app, pilot, bucket: str) -> KeyValueScreen:
@@ -85,7 +83,7 @@ async def test_buckets_keys_and_values(server_url, nc):
         assert "Revision  1" in text and "Operation PUT" in text and "view: auto → json" in text
         await press_keys(pilot, "v", "v", "v")  # auto -> json -> text -> hex
         await wait_until(lambda: "view: hex" in screen_text(app), pilot=pilot)
-        assert '7b 22 74 6f 74 61 6c 22' in screen_text(app)
+        assert "7b 22 74 6f 74 61 6c 22" in screen_text(app)
         await press_keys(pilot, "v")
 
         await select_key(app, pilot, screen, "markup")
@@ -136,7 +134,9 @@ async def test_filter_with_wildcards(server_url, nc):
         await wait_until(lambda: any("Not a key filter" in n.message for n in app._notifications), pilot=pilot)
         assert screen.pattern == "orders.*.1"
         await press_keys(pilot, "escape")  # clears the filter
-        await wait_until(lambda: "3,004 keys" in screen_text(app) and "filter" not in screen.info.text.plain, pilot=pilot)
+        await wait_until(
+            lambda: "3,004 keys" in screen_text(app) and "filter" not in screen.info.text.plain, pilot=pilot
+        )
 
 
 async def test_watch_shows_changes_as_they_happen(server_url, nc):
@@ -297,8 +297,13 @@ async def test_read_only_refuses_every_change(server_url, nc):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_view(app, pilot, name)
         await select_key(app, pilot, screen, "k")
-        for key, what in (("e", "putting a value"), ("x", "deleting key k"), ("P", "purging key k"),
-                          ("c", "creating a bucket"), ("D", f"deleting bucket {name}")):
+        for key, what in (
+            ("e", "putting a value"),
+            ("x", "deleting key k"),
+            ("P", "purging key k"),
+            ("c", "creating a bucket"),
+            ("D", f"deleting bucket {name}"),
+        ):
             app.last_refusal = ""
             await press_keys(pilot, key)
             await wait_until(lambda: what in app.last_refusal, pilot=pilot)

@@ -28,8 +28,11 @@ async def test_messages_reach_stream_tree_status_and_inspector(server_url, nc):
     app = make_test_app(server_url, [f"{p}.>"])
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)
-        await nc.publish(f"{p}.orders.eu.created", json.dumps({"id": 7, "total": 12.5}).encode(),
-                         headers={"Nats-Msg-Id": "abc-1", "X-Tenant": "acme"})
+        await nc.publish(
+            f"{p}.orders.eu.created",
+            json.dumps({"id": 7, "total": 12.5}).encode(),
+            headers={"Nats-Msg-Id": "abc-1", "X-Tenant": "acme"},
+        )
         await nc.publish(f"{p}.orders.us.paid", b"paid in full", reply="_INBOX.reply.1")
         await nc.publish(f"{p}.sensors.hq", b"\xff\x00\x01binary")
         await nc.flush()
@@ -73,9 +76,9 @@ async def test_subject_tree_counts_expands_and_filters(server_url, nc):
     app = make_test_app(server_url, [f"{p}.>"])
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)
-        for i in range(4):
+        for _i in range(4):
             await nc.publish(f"{p}.orders.eu.created", b"{}")
-        for i in range(2):
+        for _i in range(2):
             await nc.publish(f"{p}.logs.api", b"log line")
         await nc.flush()
         await wait_until(lambda: len(app.view) == 6, pilot=pilot)
@@ -149,7 +152,7 @@ async def test_pause_freezes_display_while_counting_goes_on(server_url, nc):
         await nc.flush()
         await wait_until(lambda: len(app.view) == 1, pilot=pilot)
         await pilot.press("space")
-        for i in range(5):
+        for _i in range(5):
             await nc.publish(f"{p}.x", b"more")
         await nc.flush()
         await wait_until(lambda: app.store.total == 6, pilot=pilot)
@@ -228,9 +231,18 @@ async def test_help_lists_every_key_and_palette_reaches_views(server_url):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)
-        lines = [" ".join(line.translate({ord(c): " " for c in "│▕▏"}).split()) for line in screen_text(app).splitlines()]
-        for key, what in [("space", "Pause"), ("/", "Filter"), ("v", "Payload view"), ("q", "Quit"), ("1", "Live"),
-                          ("2", "Streams"), ("r", "Reconnect")]:
+        lines = [
+            " ".join(line.translate({ord(c): " " for c in "│▕▏"}).split()) for line in screen_text(app).splitlines()
+        ]
+        for key, what in [
+            ("space", "Pause"),
+            ("/", "Filter"),
+            ("v", "Payload view"),
+            ("q", "Quit"),
+            ("1", "Live"),
+            ("2", "Streams"),
+            ("r", "Reconnect"),
+        ]:
             assert f"{key} {what}" in lines, (key, what)  # the key and what it does, on one line of the help
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, HelpScreen), pilot=pilot)
@@ -265,11 +277,16 @@ async def test_r_reconnects_once_the_server_is_up():
     port = free_port()
     app = make_test_app(f"nats://127.0.0.1:{port}", ["back.>"])
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(lambda: app.session.state.value == "failed" and "r reconnects" in screen_text(app), pilot=pilot)
+        await wait_until(
+            lambda: app.session.state.value == "failed" and "r reconnects" in screen_text(app), pilot=pilot
+        )
         with EmbeddedServer(port=port, jetstream=False) as server:
             await pilot.press("r")
-            await wait_until(lambda: app.session.state.value == "connected" and "● connected" in screen_text(app)
-                             and app.feed.ready, pilot=pilot, timeout=20)
+            await wait_until(
+                lambda: app.session.state.value == "connected" and "● connected" in screen_text(app) and app.feed.ready,
+                pilot=pilot,
+                timeout=20,
+            )
             publisher = await nats.connect(server.url)
             try:
                 await publisher.publish("back.online", b"after the reconnect")

@@ -18,8 +18,8 @@ def prefix() -> str:
 def region_text(app, widget) -> str:
     """What the terminal shows inside one widget's region."""
     region = widget.region
-    lines = screen_text(app).splitlines()[region.y: region.bottom]
-    return "\n".join(line[region.x: region.right] for line in lines)
+    lines = screen_text(app).splitlines()[region.y : region.bottom]
+    return "\n".join(line[region.x : region.right] for line in lines)
 
 
 def info_line(app) -> str:

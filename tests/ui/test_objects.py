@@ -20,8 +20,6 @@ def bucket_name() -> str:
     return "v" + uuid.uuid4().hex[:10]
 
 
-
-
 def digest_of(data: bytes) -> str:
     return "SHA-256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()
 
@@ -56,8 +54,11 @@ async def test_objects_listed_with_info_preview_and_live_changes(server_url, nc)
     js = nc.jetstream()
     name = bucket_name()
     store = await js.create_object_store(name, description="test files")
-    await store.put("conf.json", json.dumps({"replicas": 3, "name": "[b]x[/b]"}).encode(),
-                    meta=api.ObjectMeta(name="conf.json", description="settings", headers={"Content-Type": ["application/json"]}))
+    await store.put(
+        "conf.json",
+        json.dumps({"replicas": 3, "name": "[b]x[/b]"}).encode(),
+        meta=api.ObjectMeta(name="conf.json", description="settings", headers={"Content-Type": ["application/json"]}),
+    )
     big = ("line of text\n" * 20_000).encode()  # 260,000 bytes: 2 chunks
     await store.put("big.txt", big)
     await store.put("old.bin", b"\x00\x01")
@@ -70,7 +71,7 @@ async def test_objects_listed_with_info_preview_and_live_changes(server_url, nc)
         assert "2 objects (1 deleted)" in text and "◉ watching" in text and "test files" in text
         row = table_cells(screen.query_one("#obj-objects"), "big.txt")
         assert row["Size"] == "253.9 KiB" and row["Chunks"] == "2"
-        assert row["Digest"].rstrip("…") == digest_of(big).split("=", 1)[1][:len(row["Digest"].rstrip("…"))]
+        assert row["Digest"].rstrip("…") == digest_of(big).split("=", 1)[1][: len(row["Digest"].rstrip("…"))]
         assert len(row["Digest"].rstrip("…")) >= 12
         assert "deleted" in next(line for line in text.splitlines() if " old.bin " in line)
 

@@ -38,8 +38,12 @@ async def open_deep_subject(app, pilot, nc, subject: str) -> SubjectTree:
     await pilot.press("down")  # onto $JS: the only child of the root
     for _ in tokens[1:]:
         await pilot.press("right", "down")
-    await wait_until(lambda: tree.cursor_node is not None and tree.cursor_node.data is not None
-                     and tree.cursor_node.data.path == subject, pilot=pilot)
+    await wait_until(
+        lambda: (
+            tree.cursor_node is not None and tree.cursor_node.data is not None and tree.cursor_node.data.path == subject
+        ),
+        pilot=pilot,
+    )
     await pilot.pause(0.1)
     return tree
 
@@ -49,14 +53,14 @@ def tree_rows(app) -> list:
     tree = app.screen.query_one(SubjectTree)
     region = tree.content_region
     lines = screen_text(app).splitlines()
-    return [line[region.x:region.right] for line in lines[region.y:region.bottom]]
+    return [line[region.x : region.right] for line in lines[region.y : region.bottom]]
 
 
 def path_text(app) -> str:
     """The full-path line under the tree, its wrapped lines joined again."""
     region = app.screen.query_one(SubjectPath).content_region
     lines = screen_text(app).splitlines()
-    return "".join(line[region.x:region.right].strip() for line in lines[region.y:region.bottom])
+    return "".join(line[region.x : region.right].strip() for line in lines[region.y : region.bottom])
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 40)])
@@ -99,12 +103,7 @@ def rows_width(app, selector: str) -> int:
 async def test_keys_resize_the_panes_and_the_widths_are_saved(server_url, config_dir):
     path = config_path()
     path.parent.mkdir(parents=True)
-    original = (
-        "# my natstui settings\n"
-        "[[decoders]]\n"
-        'subject = "telemetry.>"\n'
-        'decoder = "msgpack"\n'
-    )
+    original = '# my natstui settings\n[[decoders]]\nsubject = "telemetry.>"\ndecoder = "msgpack"\n'
     path.write_text(original)
     app = make_test_app(server_url)
     async with app.run_test(size=(160, 40)) as pilot:

@@ -3,7 +3,6 @@
 import json
 import uuid
 
-
 from natstui.cli import make_app
 from natstui.client.replay import replay_file
 from natstui.config import ConnectionSettings, Settings

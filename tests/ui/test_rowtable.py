@@ -22,7 +22,9 @@ class TableApp(App):
 
 
 def rows(n: int):
-    return [(Text(f"{i:,}"), Text(f"orders.{i}", style="cyan"), Text(f"[bold]payload {i}[/bold]")) for i in range(1, n + 1)]
+    return [
+        (Text(f"{i:,}"), Text(f"orders.{i}", style="cyan"), Text(f"[bold]payload {i}[/bold]")) for i in range(1, n + 1)
+    ]
 
 
 def lines(app) -> list:

@@ -34,7 +34,7 @@ async def test_server_details_account_usage_and_live_subscription(server_url, nc
     try:
         async with app.run_test(size=SIZE) as pilot:
             await wait_connected(app, pilot)
-            for i in range(7):
+            for _i in range(7):
                 await nc.publish(f"{p}.x", b"hello")
             await nc.flush()
             await wait_until(lambda: app.store.total == 7, pilot=pilot)
@@ -63,11 +63,13 @@ async def test_server_details_account_usage_and_live_subscription(server_url, nc
             assert "0 of 262,144" in row[0] and "0 B of 128.0 MiB" in row[0]
             assert delivered_dropped(row[0]) == ("7", "0") and sub.delivered == 7, row[0]
             # more messages: the delivered count follows without a key press
-            for i in range(5):
+            for _i in range(5):
                 await nc.publish(f"{p}.x", b"more")
             await nc.flush()
-            await wait_until(lambda: [delivered_dropped(line) for line in lines_with(screen_text(app), f" {p}.> ")]
-                             == [("12", "0")], pilot=pilot)
+            await wait_until(
+                lambda: [delivered_dropped(line) for line in lines_with(screen_text(app), f" {p}.> ")] == [("12", "0")],
+                pilot=pilot,
+            )
     finally:
         await js.delete_stream(p.upper())
 
@@ -79,14 +81,18 @@ async def test_slow_consumer_drops_and_limits_are_shown(server_url, nc):
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)
         await open_server_view(app, pilot)
-        for i in range(3000):
+        for _i in range(3000):
             await nc.publish(f"{p}.flood", b"x" * 16)
         await nc.flush()
         await wait_until(lambda: app.store.total + app.session.total_dropped == 3000, timeout=15, pilot=pilot)
         dropped = app.session.total_dropped
         assert dropped > 0
-        await wait_until(lambda: any(f" {dropped:,}" in line and "of 5 " in line
-                                     for line in lines_with(screen_text(app), f" {p}.> ")), pilot=pilot)
+        await wait_until(
+            lambda: any(
+                f" {dropped:,}" in line and "of 5 " in line for line in lines_with(screen_text(app), f" {p}.> ")
+            ),
+            pilot=pilot,
+        )
 
 
 async def test_server_without_jetstream_says_so_in_plain_words():

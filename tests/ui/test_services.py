@@ -16,8 +16,9 @@ SIZE = (180, 40)
 
 
 async def start_service(nc, name: str, zone: str):
-    service = await micro.add_service(nc, name=name, version="2.0.1", description="Weather for the tests",
-                                      metadata={"zone": zone, "owner": "pytest"})
+    service = await micro.add_service(
+        nc, name=name, version="2.0.1", description="Weather for the tests", metadata={"zone": zone, "owner": "pytest"}
+    )
 
     async def forecast(req):
         city = json.loads(req.data or b"{}").get("city")
@@ -72,8 +73,12 @@ async def test_services_are_discovered_grouped_with_stats_and_test_request(serve
                 await nc.request(f"{name}.forecast", b'{"city": "Rome"}', timeout=5)
             table.move_cursor(row=table.get_row_index(f"svc:{name}"))
             await pilot.press("u")
-            await wait_until(lambda: any(f"{name}.forecast" in line and f" {total + 5} " in line
-                                         for line in screen_text(app).splitlines()), pilot=pilot)
+            await wait_until(
+                lambda: any(
+                    f"{name}.forecast" in line and f" {total + 5} " in line for line in screen_text(app).splitlines()
+                ),
+                pilot=pilot,
+            )
 
             # a test request to the endpoint, from the compose screen
             screen.query_one("#svc-endpoints", DataTable).focus()
@@ -119,12 +124,26 @@ async def test_services_view_says_when_nothing_answers_and_refreshes_on_a_timer(
 async def test_what_services_say_about_themselves_is_shown_as_data(server_url, nc):
     """Another implementation may answer anything: names, descriptions and errors are text, never markup."""
     tag = uuid.uuid4().hex[:6]
-    answer = {"id": f"EVIL{tag}", "name": f"[bold]evil{tag}[/]", "version": "1.0.0",
-              "description": "\x1b[2Jwipe [red]the screen[/red]", "metadata": {"[b]k": "\x07v"},
-              "endpoints": [{"name": "e", "subject": f"evil{tag}.x", "queue_group": "q",
-                             "num_requests": 1, "num_errors": 1, "last_error": "[/]\x1b[31m boom",
-                             "processing_time": 10, "average_processing_time": 10}],
-              "started": "now"}
+    answer = {
+        "id": f"EVIL{tag}",
+        "name": f"[bold]evil{tag}[/]",
+        "version": "1.0.0",
+        "description": "\x1b[2Jwipe [red]the screen[/red]",
+        "metadata": {"[b]k": "\x07v"},
+        "endpoints": [
+            {
+                "name": "e",
+                "subject": f"evil{tag}.x",
+                "queue_group": "q",
+                "num_requests": 1,
+                "num_errors": 1,
+                "last_error": "[/]\x1b[31m boom",
+                "processing_time": 10,
+                "average_processing_time": 10,
+            }
+        ],
+        "started": "now",
+    }
 
     async def respond(msg):
         await msg.respond(json.dumps(answer).encode())

@@ -81,8 +81,10 @@ async def test_consumers_table_keys(server_url, nc, js, name):  # noqa: F811
             await check_row_keys(pilot, table, lambda: screen.selected)
             await press_keys(pilot, "end")
             # the detail pane shows the last consumer
-            await wait_until(lambda: any(re.fullmatch(r"\s*Name\s+c13\s*", line)
-                                         for line in screen_text(app).splitlines()), pilot=pilot)
+            await wait_until(
+                lambda: any(re.fullmatch(r"\s*Name\s+c13\s*", line) for line in screen_text(app).splitlines()),
+                pilot=pilot,
+            )
     finally:
         await js.delete_stream(name)
 
@@ -98,8 +100,14 @@ async def test_workbench_end_then_ack_acks_the_last_message(server_url, nc, js, 
             await press_keys(pilot, "3")
             await wait_until(lambda: "w" in getattr(app.screen, "consumers", {}), pilot=pilot)
             await press_keys(pilot, "enter")
-            await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen.bench is not None
-                             and app.screen.bench._pull is not None, pilot=pilot)
+            await wait_until(
+                lambda: (
+                    isinstance(app.screen, WorkbenchScreen)
+                    and app.screen.bench is not None
+                    and app.screen.bench._pull is not None
+                ),
+                pilot=pilot,
+            )
             screen = app.screen
             table = screen.query_one("#workbench-table", Table)
             for count in (1, 2, 3):
@@ -141,9 +149,13 @@ def test_every_data_table_is_the_shared_table():
     import natstui
 
     root = Path(natstui.__file__).parent
-    made = [f"{path.relative_to(root)}:{n}" for path in root.rglob("*.py") if path.name != "table.py"
-            for n, line in enumerate(path.read_text().splitlines(), 1)
-            if re.search(r"\bDataTable\(", line) and not line.lstrip().startswith("#")]
+    made = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.py")
+        if path.name != "table.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\bDataTable\(", line) and not line.lstrip().startswith("#")
+    ]
     assert made == []
 
 
@@ -153,11 +165,13 @@ async def test_a_table_chooses_its_columns_again_when_resized():
 
     from natstui.model.columns import ColumnSpec
 
-    specs = (ColumnSpec("name", "Name", priority=0, min_width=10, max_width=30),
-             ColumnSpec("subjects", "Subjects", priority=3, min_width=10, max_width=40),
-             ColumnSpec("messages", "Messages", priority=1, ellipsis=False, justify="right"),
-             ColumnSpec("bytes", "Bytes", priority=2, ellipsis=False, justify="right"),
-             ColumnSpec("retention", "Retention", priority=4, ellipsis=False))
+    specs = (
+        ColumnSpec("name", "Name", priority=0, min_width=10, max_width=30),
+        ColumnSpec("subjects", "Subjects", priority=3, min_width=10, max_width=40),
+        ColumnSpec("messages", "Messages", priority=1, ellipsis=False, justify="right"),
+        ColumnSpec("bytes", "Bytes", priority=2, ellipsis=False, justify="right"),
+        ColumnSpec("retention", "Retention", priority=4, ellipsis=False),
+    )
 
     class TableApp(App):
         def compose(self) -> ComposeResult:
@@ -166,10 +180,23 @@ async def test_a_table_chooses_its_columns_again_when_resized():
     app = TableApp()
     async with app.run_test(size=(120, 10)) as pilot:
         table = app.query_one(Table)
-        table.set_rows([("a", [Text("INVENTORY_RESERVATIONS_EU_WEST"), Text("inventory.reservations.eu-west.>"),
-                               Text("1,234,567"), Text("12.5 MiB"), Text("workqueue")])])
-        await wait_until(lambda: table.shown_columns == ["name", "subjects", "messages", "bytes", "retention"],
-                         pilot=pilot)
+        table.set_rows(
+            [
+                (
+                    "a",
+                    [
+                        Text("INVENTORY_RESERVATIONS_EU_WEST"),
+                        Text("inventory.reservations.eu-west.>"),
+                        Text("1,234,567"),
+                        Text("12.5 MiB"),
+                        Text("workqueue"),
+                    ],
+                )
+            ]
+        )
+        await wait_until(
+            lambda: table.shown_columns == ["name", "subjects", "messages", "bytes", "retention"], pilot=pilot
+        )
         await wait_until(lambda: "inventory.reservations.eu-west.>" in screen_text(app), pilot=pilot)
         await pilot.resize_terminal(40, 10)
         await wait_until(lambda: table.shown_columns == ["name", "messages", "bytes"], pilot=pilot)

@@ -37,7 +37,12 @@ async def choose_theme_in_palette(app, pilot, name: str) -> None:
     await pilot.press(*"theme")
     await pilot.pause(0.5)
     await pilot.press("enter")
-    await wait_until(lambda: isinstance(app.screen, CommandPalette) and "theme" in str(app.screen.query_one("Input").placeholder).lower(), pilot=pilot)
+    await wait_until(
+        lambda: (
+            isinstance(app.screen, CommandPalette) and "theme" in str(app.screen.query_one("Input").placeholder).lower()
+        ),
+        pilot=pilot,
+    )
     await pilot.press(*name)
     await pilot.pause(0.5)
     await pilot.press("enter")
@@ -137,7 +142,9 @@ def test_theme_option_reaches_the_app_from_every_command(monkeypatch, tmp_path):
 def test_no_colour_literal_in_ui_python():
     """Colours come from the theme: no hex colour, no named colour in a style, no Pygments theme."""
     hex_colour = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b")
-    named = re.compile(r"""["'](?:[a-z ]*\s)?(?:bright_)?(?:red|green|yellow|blue|cyan|magenta|white|black)(?:\s[a-z ]*)?["']""")
+    named = re.compile(
+        r"""["'](?:[a-z ]*\s)?(?:bright_)?(?:red|green|yellow|blue|cyan|magenta|white|black)(?:\s[a-z ]*)?["']"""
+    )
     found = []
     for path in sorted(UI.rglob("*.py")):
         for number, line in enumerate(path.read_text().splitlines(), 1):
@@ -147,10 +154,10 @@ def test_no_colour_literal_in_ui_python():
 
 
 def test_palette_follows_the_theme_and_stays_readable():
+    from textual.color import Color
     from textual.theme import BUILTIN_THEMES
 
     from natstui.ui.palette import contrast
-    from textual.color import Color
 
     seen = {}
     try:

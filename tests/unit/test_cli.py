@@ -23,7 +23,9 @@ def test_missing_creds_file_is_a_one_line_error(tmp_path):
 def test_settings_from_flags(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     monkeypatch.delenv("NATS_URL", raising=False)
-    s = build_settings(["nats://a:1,nats://b:2"], None, ["orders.>", "logs.*"], "grp", 500, True, user="u", password="p")
+    s = build_settings(
+        ["nats://a:1,nats://b:2"], None, ["orders.>", "logs.*"], "grp", 500, True, user="u", password="p"
+    )
     assert s.connection.servers == ["nats://a:1", "nats://b:2"]
     assert s.subjects == ["orders.>", "logs.*"] and s.queue == "grp" and s.buffer == 500 and s.read_only
     assert s.connection.user == "u"
@@ -32,5 +34,7 @@ def test_settings_from_flags(tmp_path, monkeypatch):
 def test_module_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "natstui", "--version"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and "0.1.0" in out.stdout
-    out = subprocess.run([sys.executable, "-m", "natstui", "demo", "--help"], capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [sys.executable, "-m", "natstui", "demo", "--help"], capture_output=True, text=True, timeout=30
+    )
     assert out.returncode == 0 and "embedded nats-server" in out.stdout

@@ -18,7 +18,12 @@ def shown(fitted):
 
 def test_everything_fits_at_its_preferred_width_when_there_is_room():
     assert shown(fit_columns(SPECS, 200, CONTENT)) == [
-        ("name", 24), ("subjects", 40), ("retention", 9), ("messages", 8), ("bytes", 9)]
+        ("name", 24),
+        ("subjects", 40),
+        ("retention", 9),
+        ("messages", 8),
+        ("bytes", 9),
+    ]
 
 
 def test_a_narrow_table_keeps_identity_and_numbers_first():

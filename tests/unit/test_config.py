@@ -35,8 +35,18 @@ def test_server_flag_repeatable_and_comma_separated(env):
 def test_named_context_is_read(env, tmp_path):
     creds = tmp_path / "user.creds"
     creds.write_text("-----BEGIN NATS USER JWT-----\nxyz\n")
-    write_context(tmp_path, "prod", url="nats://prod:4222", user="alice", password="pw", token="",
-                  creds=str(creds), inbox_prefix="_I.alice", jetstream_domain="hub", description="x")
+    write_context(
+        tmp_path,
+        "prod",
+        url="nats://prod:4222",
+        user="alice",
+        password="pw",
+        token="",
+        creds=str(creds),
+        inbox_prefix="_I.alice",
+        jetstream_domain="hub",
+        description="x",
+    )
     s = resolve_connection(context="prod", env=env)
     assert s.servers == ["nats://prod:4222"]
     assert (s.user, s.password, s.creds, s.inbox_prefix, s.js_domain) == ("alice", "pw", str(creds), "_I.alice", "hub")
@@ -50,7 +60,9 @@ def test_selected_context_used_only_without_url(env, tmp_path):
     assert s.servers == ["nats://dev:4222"] and s.token == "t0ken" and s.context == "dev"
     env["NATS_URL"] = "nats://env:1"
     assert resolve_connection(env=env).servers == ["nats://env:1"]
-    assert resolve_connection(["nats://flag:1"], env={k: v for k, v in env.items() if k != "NATS_URL"}).servers == ["nats://flag:1"]
+    assert resolve_connection(["nats://flag:1"], env={k: v for k, v in env.items() if k != "NATS_URL"}).servers == [
+        "nats://flag:1"
+    ]
 
 
 def test_flags_override_context_values(env, tmp_path):

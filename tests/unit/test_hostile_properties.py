@@ -1,6 +1,7 @@
 """Property-based: anything from the wire renders to safe, markup-free text."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nats.aio.msg import Msg
 from rich.console import Console
 from rich.text import Text

@@ -50,11 +50,14 @@ def test_save_appends_a_table_after_other_settings(tmp_path):
     assert path.read_text() == '[[decoders]]\nsubject = "a.>"\ndecoder = "cbor"\n\n[layout]\ninspector_width = 50\n'
 
 
-@pytest.mark.parametrize("text", [
-    "[layout\ntree_width = 3\n",  # not TOML
-    "layout.tree_width = 30\n",  # layout set another way: not edited
-    "layout = { tree_width = 30 }\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[layout\ntree_width = 3\n",  # not TOML
+        "layout.tree_width = 30\n",  # layout set another way: not edited
+        "layout = { tree_width = 30 }\n",
+    ],
+)
 def test_save_leaves_a_file_it_cannot_edit_alone(tmp_path, text):
     path = tmp_path / "config.toml"
     path.write_text(text)

@@ -14,7 +14,9 @@ def test_serve_answers_over_http_and_is_read_only():
     env = dict(os.environ, NATS_PASSWORD="never-in-the-page")
     proc = subprocess.Popen(
         [sys.executable, "-m", "natstui", "serve", "--port", str(port), "--server", "nats://127.0.0.1:1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 20

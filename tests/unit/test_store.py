@@ -70,7 +70,7 @@ def test_monitor_pumps_counts_into_trie_and_rates():
 def test_monitor_counts_records_evicted_before_pump():
     store = RingStore(5)
     monitor = Monitor(store)
-    for i in range(12):
+    for _i in range(12):
         store.append(msg("a.b"))
     assert monitor.pump() == 12
     assert monitor.missed == 7

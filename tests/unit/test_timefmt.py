@@ -7,8 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from natstui.model import timefmt
-from natstui.model.timefmt import (format_clock, format_datetime, parse_server_time, parse_user_time, zone_label,
-                                   zone_name)
+from natstui.model.timefmt import (
+    format_clock,
+    format_datetime,
+    parse_server_time,
+    parse_user_time,
+    zone_label,
+    zone_name,
+)
 
 # 2026-12-04 16:02:37.795 UTC
 TS = datetime(2026, 12, 4, 16, 2, 37, 795000, tzinfo=timezone.utc).timestamp()
@@ -65,13 +71,16 @@ def test_datetimes_and_unknown():
     assert format_datetime(None) == format_clock(None) == "—"
 
 
-@pytest.mark.parametrize("text", [
-    "2026-12-04T16:02:37.795123456Z",  # the server: nanoseconds and Z
-    "2026-12-04T16:02:37.795Z",  # a micro service's 'started'
-    "2026-12-04T17:02:37.795123+01:00",  # an offset
-    "2026-12-04T11:02:37.795123456-05:00",
-    "2026-12-04 16:02:37.7951234+00:00",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-04T16:02:37.795123456Z",  # the server: nanoseconds and Z
+        "2026-12-04T16:02:37.795Z",  # a micro service's 'started'
+        "2026-12-04T17:02:37.795123+01:00",  # an offset
+        "2026-12-04T11:02:37.795123456-05:00",
+        "2026-12-04 16:02:37.7951234+00:00",
+    ],
+)
 def test_server_timestamps(text):
     moment = parse_server_time(text)
     assert moment is not None and moment.utcoffset() is not None

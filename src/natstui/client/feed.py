@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, List
+from collections.abc import Awaitable, Callable
 
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
@@ -22,7 +22,7 @@ class LiveFeed:
         self,
         session: Session,
         store: RingStore,
-        subjects: List[str],
+        subjects: list[str],
         queue: str = "",
         pending_msgs_limit: int = PENDING_MSGS_LIMIT,
         pending_bytes_limit: int = PENDING_BYTES_LIMIT,
@@ -33,7 +33,7 @@ class LiveFeed:
         self.store = store
         self.subjects = subjects or [">"]
         self.queue = queue
-        self.subscriptions: List[Subscription] = []
+        self.subscriptions: list[Subscription] = []
         self.ready = False  # the server has confirmed every subscription
 
     async def start(self) -> None:
@@ -65,7 +65,7 @@ class LiveFeed:
         return sum(s.pending_msgs for s in self.subscriptions)
 
     @property
-    def refused(self) -> List[str]:
+    def refused(self) -> list[str]:
         """The subjects of this feed the server refused to subscribe to (permission denied)."""
         return [s for s in self.subjects if s in self.session.refused_subscriptions]
 

@@ -11,7 +11,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -20,8 +20,14 @@ from nats.errors import NoRespondersError
 from natstui.model.jetstream import parse_ts
 
 API_TIMEOUT = 5.0
-DIRECT_HEADERS = ("Nats-Stream", "Nats-Subject", "Nats-Sequence", "Nats-Time-Stamp", "Nats-Num-Pending",
-                  "Nats-Last-Sequence")
+DIRECT_HEADERS = (
+    "Nats-Stream",
+    "Nats-Subject",
+    "Nats-Sequence",
+    "Nats-Time-Stamp",
+    "Nats-Num-Pending",
+    "Nats-Last-Sequence",
+)
 
 
 class JetStreamError(Exception):
@@ -42,8 +48,8 @@ class StoredMessage:
     seq: int
     subject: str
     data: bytes
-    headers: Optional[Dict[str, str]]
-    time: Optional[datetime]
+    headers: dict[str, str] | None
+    time: datetime | None
 
     @property
     def timestamp(self) -> float:
@@ -54,7 +60,7 @@ class StoredMessage:
 class TimeSeek:
     """Where a point in time falls in a stream: the first message at or after it (None: after the last)."""
 
-    message: Optional[StoredMessage]
+    message: StoredMessage | None
     requests: int  # API requests it took
     how: str  # "direct get by time" or "binary search"
 
@@ -66,7 +72,7 @@ def format_rfc3339(moment: datetime) -> str:
 
 
 class JetStream:
-    def __init__(self, nc: NATS, domain: Optional[str] = None, timeout: float = API_TIMEOUT) -> None:
+    def __init__(self, nc: NATS, domain: str | None = None, timeout: float = API_TIMEOUT) -> None:
         self.nc = nc
         self.domain = domain or None
         self.prefix = f"$JS.{self.domain}.API" if self.domain else "$JS.API"
@@ -81,13 +87,14 @@ class JetStream:
         return self._context
 
     # -- the API ---------------------------------------------------------------------
-    async def api(self, suffix: str, payload: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    async def api(self, suffix: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(payload).encode() if payload is not None else b""
         try:
             msg = await self.nc.request(f"{self.prefix}.{suffix}", data, timeout=self.timeout)
         except NoRespondersError:
-            raise JetStreamError("JetStream is not enabled for this account or server "
-                                 f"(nothing answers on {self.prefix})", 503) from None
+            raise JetStreamError(
+                f"JetStream is not enabled for this account or server (nothing answers on {self.prefix})", 503
+            ) from None
         status = (msg.headers or {}).get("Status")
         if status == "503":
             raise JetStreamError("JetStream is not enabled for this account or server", 503)
@@ -97,16 +104,18 @@ class JetStream:
             raise JetStreamError("the JetStream API answered with something that is not JSON") from None
         error = body.get("error")
         if error:
-            raise JetStreamError(error.get("description", "unknown error"), error.get("code", 0), error.get("err_code", 0))
-        answer: Dict[str, Any] = body
+            raise JetStreamError(
+                error.get("description", "unknown error"), error.get("code", 0), error.get("err_code", 0)
+            )
+        answer: dict[str, Any] = body
         return answer
 
-    async def account_info(self) -> Dict[str, Any]:
+    async def account_info(self) -> dict[str, Any]:
         return await self.api("INFO")
 
     # -- streams ---------------------------------------------------------------------
-    async def list_streams(self) -> List[Dict[str, Any]]:
-        streams: List[Dict[str, Any]] = []
+    async def list_streams(self) -> list[dict[str, Any]]:
+        streams: list[dict[str, Any]] = []
         while True:
             page = await self.api("STREAM.LIST", {"offset": len(streams)})
             got = page.get("streams") or []
@@ -114,18 +123,18 @@ class JetStream:
             if not got or len(streams) >= page.get("total", 0):
                 return streams
 
-    async def stream_info(self, name: str, subjects: bool = False) -> Dict[str, Any]:
+    async def stream_info(self, name: str, subjects: bool = False) -> dict[str, Any]:
         payload = {"subjects_filter": ">"} if subjects else None
         return await self.api(f"STREAM.INFO.{name}", payload)
 
-    async def create_stream(self, config: Dict[str, Any]) -> Dict[str, Any]:
+    async def create_stream(self, config: dict[str, Any]) -> dict[str, Any]:
         return await self.api(f"STREAM.CREATE.{config['name']}", config)
 
     async def delete_stream(self, name: str) -> None:
         await self.api(f"STREAM.DELETE.{name}")
 
-    async def purge_stream(self, name: str, subject: Optional[str] = None, keep: Optional[int] = None) -> int:
-        payload: Dict[str, Any] = {}
+    async def purge_stream(self, name: str, subject: str | None = None, keep: int | None = None) -> int:
+        payload: dict[str, Any] = {}
         if subject:
             payload["filter"] = subject
         if keep is not None:
@@ -137,8 +146,8 @@ class JetStream:
         await self.api(f"STREAM.MSG.DELETE.{name}", {"seq": seq})
 
     # -- consumers -------------------------------------------------------------------
-    async def list_consumers(self, stream: str) -> List[Dict[str, Any]]:
-        consumers: List[Dict[str, Any]] = []
+    async def list_consumers(self, stream: str) -> list[dict[str, Any]]:
+        consumers: list[dict[str, Any]] = []
         while True:
             page = await self.api(f"CONSUMER.LIST.{stream}", {"offset": len(consumers)})
             got = page.get("consumers") or []
@@ -146,10 +155,10 @@ class JetStream:
             if not got or len(consumers) >= page.get("total", 0):
                 return consumers
 
-    async def consumer_info(self, stream: str, name: str) -> Dict[str, Any]:
+    async def consumer_info(self, stream: str, name: str) -> dict[str, Any]:
         return await self.api(f"CONSUMER.INFO.{stream}.{name}")
 
-    async def create_consumer(self, stream: str, config: Dict[str, Any]) -> Dict[str, Any]:
+    async def create_consumer(self, stream: str, config: dict[str, Any]) -> dict[str, Any]:
         name = config.get("durable_name") or config.get("name")
         suffix = f"CONSUMER.CREATE.{stream}.{name}" if name else f"CONSUMER.CREATE.{stream}"
         return await self.api(suffix, {"stream_name": stream, "config": config})
@@ -163,10 +172,10 @@ class JetStream:
         stream: str,
         start_seq: int = 0,
         count: int = 50,
-        subject: Optional[str] = None,
-        start_time: Optional[datetime] = None,
+        subject: str | None = None,
+        start_time: datetime | None = None,
         direct: bool = True,
-    ) -> List[StoredMessage]:
+    ) -> list[StoredMessage]:
         """Up to ``count`` messages from ``start_seq`` (or ``start_time``) on, oldest first.
 
         With ``direct`` (the stream allows direct gets) this is one batched
@@ -178,9 +187,10 @@ class JetStream:
             return await self._read_direct(stream, start_seq, count, subject, start_time)
         return await self._read_by_get(stream, start_seq, count, subject, start_time)
 
-    async def _read_direct(self, stream: str, start_seq: int, count: int, subject: Optional[str],
-                           start_time: Optional[datetime]) -> List[StoredMessage]:
-        request: Dict[str, Any] = {"batch": count}
+    async def _read_direct(
+        self, stream: str, start_seq: int, count: int, subject: str | None, start_time: datetime | None
+    ) -> list[StoredMessage]:
+        request: dict[str, Any] = {"batch": count}
         if start_time is not None:
             request["start_time"] = format_rfc3339(start_time)
         else:
@@ -195,7 +205,7 @@ class JetStream:
             queue.put_nowait(msg)
 
         sub = await nc.subscribe(inbox, cb=collect)
-        messages: List[StoredMessage] = []
+        messages: list[StoredMessage] = []
         try:
             await nc.publish(f"{self.prefix}.DIRECT.GET.{stream}", json.dumps(request).encode(), reply=inbox)
             while True:
@@ -218,19 +228,26 @@ class JetStream:
             await sub.unsubscribe()
         return messages
 
-    async def _read_by_get(self, stream: str, start_seq: int, count: int, subject: Optional[str],
-                           start_time: Optional[datetime]) -> List[StoredMessage]:
+    async def _read_by_get(
+        self, stream: str, start_seq: int, count: int, subject: str | None, start_time: datetime | None
+    ) -> list[StoredMessage]:
         if start_time is not None:
-            found = await self.seek_time(stream, start_time, start_seq, (await self.stream_info(stream))["state"]["last_seq"],
-                                         subject, direct=False)
+            found = await self.seek_time(
+                stream,
+                start_time,
+                start_seq,
+                (await self.stream_info(stream))["state"]["last_seq"],
+                subject,
+                direct=False,
+            )
             if found.message is None:
                 return []
             start_seq = found.message.seq
-        messages: List[StoredMessage] = []
+        messages: list[StoredMessage] = []
         seq = max(1, start_seq)
         while len(messages) < count:
             # next_by_subj makes the server skip deleted sequences.
-            request: Dict[str, Any] = {"seq": seq, "next_by_subj": subject or ">"}
+            request: dict[str, Any] = {"seq": seq, "next_by_subj": subject or ">"}
             try:
                 body = await self.api(f"STREAM.MSG.GET.{stream}", request)
             except JetStreamError as exc:
@@ -242,7 +259,7 @@ class JetStream:
             seq = message.seq + 1
         return messages
 
-    async def get_at_or_after(self, stream: str, seq: int, subject: Optional[str] = None) -> Optional[StoredMessage]:
+    async def get_at_or_after(self, stream: str, seq: int, subject: str | None = None) -> StoredMessage | None:
         """The first message at or after ``seq`` (on ``subject``), with the message-get API; None when there is none."""
         try:
             body = await self.api(f"STREAM.MSG.GET.{stream}", {"seq": max(1, seq), "next_by_subj": subject or ">"})
@@ -252,8 +269,15 @@ class JetStream:
             raise
         return _from_get(stream, body.get("message") or {})
 
-    async def seek_time(self, stream: str, when: datetime, first_seq: int, last_seq: int,
-                        subject: Optional[str] = None, direct: bool = True) -> TimeSeek:
+    async def seek_time(
+        self,
+        stream: str,
+        when: datetime,
+        first_seq: int,
+        last_seq: int,
+        subject: str | None = None,
+        direct: bool = True,
+    ) -> TimeSeek:
         """The first message stored at or after ``when`` (on ``subject``), without consuming anything.
 
         With direct gets the server looks the time up (one request). Without,
@@ -269,7 +293,7 @@ class JetStream:
             found = await self._read_direct(stream, 0, 1, subject, when)
             return TimeSeek(found[0] if found else None, 1, "direct get by time")
         lo, hi = max(1, first_seq), max(1, first_seq, last_seq + 1)  # the answer's sequence is in [lo, hi]
-        found_at_hi: Optional[StoredMessage] = None
+        found_at_hi: StoredMessage | None = None
         requests = 0
         while lo < hi:
             mid = (lo + hi) // 2
@@ -281,18 +305,19 @@ class JetStream:
                 lo = message.seq + 1  # every message up to this one is older
         return TimeSeek(found_at_hi, requests, "binary search")
 
-    async def read_before(self, stream: str, before_seq: int, count: int, first_seq: int,
-                          subject: Optional[str] = None, direct: bool = True) -> List[StoredMessage]:
+    async def read_before(
+        self, stream: str, before_seq: int, count: int, first_seq: int, subject: str | None = None, direct: bool = True
+    ) -> list[StoredMessage]:
         """The ``count`` messages just before ``before_seq``, oldest first.
 
         Reads forward from windows that double in size until enough are found
         (filters and deleted messages make the density unknown).
         """
         window = count
-        found: List[StoredMessage] = []
+        found: list[StoredMessage] = []
         while True:
             start = max(first_seq, before_seq - window)
-            batch: List[StoredMessage] = []
+            batch: list[StoredMessage] = []
             seq = start
             while seq < before_seq:
                 got = await self.read(stream, seq, min(256, max(count, window)), subject, direct=direct)
@@ -309,7 +334,7 @@ class JetStream:
             window *= 4
 
 
-def _decode_headers(headers: Dict[str, str]) -> Optional[Dict[str, str]]:
+def _decode_headers(headers: dict[str, str]) -> dict[str, str] | None:
     kept = {k: v for k, v in headers.items() if k not in DIRECT_HEADERS}
     return kept or None
 
@@ -326,7 +351,7 @@ def _from_direct(stream: str, msg: Msg) -> StoredMessage:
     )
 
 
-def _from_get(stream: str, raw: Dict[str, Any]) -> StoredMessage:
+def _from_get(stream: str, raw: dict[str, Any]) -> StoredMessage:
     import base64
 
     headers = None
@@ -342,10 +367,10 @@ def _from_get(stream: str, raw: Dict[str, Any]) -> StoredMessage:
     )
 
 
-def parse_header_block(block: bytes) -> Optional[Dict[str, str]]:
+def parse_header_block(block: bytes) -> dict[str, str] | None:
     """``NATS/1.0\\r\\nName: value\\r\\n...`` to a dict (repeated names joined with ', ')."""
     lines = block.decode("utf-8", errors="replace").split("\r\n")
-    headers: Dict[str, str] = {}
+    headers: dict[str, str] = {}
     for line in lines[1:]:
         if not line or ":" not in line:
             continue
@@ -355,6 +380,6 @@ def parse_header_block(block: bytes) -> Optional[Dict[str, str]]:
     return headers or None
 
 
-def js_context(nc: Any, domain: Optional[str] = None) -> Any:
+def js_context(nc: Any, domain: str | None = None) -> Any:
     """The JetStream context, in the configured domain."""
     return nc.jetstream(domain=domain) if domain else nc.jetstream()

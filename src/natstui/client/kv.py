@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from nats.errors import NoRespondersError
 from nats.js import api
@@ -22,8 +22,16 @@ KV_STREAM_PREFIX = "KV_"
 OPS = ("PUT", "DEL", "PURGE")
 # Headers the server adds to a direct get; they describe the stored message, not the value.
 GET_META_HEADERS = frozenset(
-    ("Nats-Stream", "Nats-Subject", "Nats-Sequence", "Nats-Time-Stamp", "Nats-Last-Sequence",
-     "Nats-Num-Pending", "Nats-Msg-Size", "Nats-UpTo-Sequence")
+    (
+        "Nats-Stream",
+        "Nats-Subject",
+        "Nats-Sequence",
+        "Nats-Time-Stamp",
+        "Nats-Last-Sequence",
+        "Nats-Num-Pending",
+        "Nats-Msg-Size",
+        "Nats-UpTo-Sequence",
+    )
 )
 
 
@@ -41,7 +49,7 @@ def pattern_is_valid(pattern: str) -> bool:
     return all(t in ("*", ">") or _is_key_valid(t) for t in tokens)
 
 
-def operation(headers: Optional[Dict[str, str]]) -> str:
+def operation(headers: dict[str, str] | None) -> str:
     """PUT, DEL or PURGE from a KV message's headers (server markers included)."""
     if not headers:
         return "PUT"
@@ -56,7 +64,7 @@ def operation(headers: Optional[Dict[str, str]]) -> str:
     return "PUT"
 
 
-def user_headers(headers: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
+def user_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
     if not headers:
         return None
     kept = {k: v for k, v in headers.items() if k not in GET_META_HEADERS}
@@ -64,6 +72,7 @@ def user_headers(headers: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
 
 
 # -- buckets -----------------------------------------------------------------------------------
+
 
 @dataclass
 class BucketStatus:
@@ -79,11 +88,11 @@ class BucketStatus:
     stream: str = ""
 
     @classmethod
-    def from_stream_info(cls, info: Any, prefix: str = KV_STREAM_PREFIX) -> "BucketStatus":
+    def from_stream_info(cls, info: Any, prefix: str = KV_STREAM_PREFIX) -> BucketStatus:
         config, state = info.config, info.state
         storage = config.storage.value if hasattr(config.storage, "value") else str(config.storage or "file")
         return cls(
-            name=config.name[len(prefix):],
+            name=config.name[len(prefix) :],
             values=state.messages or 0,
             bytes=state.bytes or 0,
             history=config.max_msgs_per_subject or 0,
@@ -96,7 +105,7 @@ class BucketStatus:
         )
 
 
-async def list_buckets(js: Any) -> List[BucketStatus]:
+async def list_buckets(js: Any) -> list[BucketStatus]:
     infos = await list_streams(js, KV_STREAM_PREFIX)
     return [BucketStatus.from_stream_info(i) for i in infos if (i.config.max_msgs_per_subject or 0) >= 1]
 
@@ -126,8 +135,13 @@ class KeyScan(StreamScan):
     """
 
     def __init__(self, js: Any, bucket: str, pattern: str = ">") -> None:
-        super().__init__(js, KV_STREAM_PREFIX + bucket, f"$KV.{bucket}.{pattern}",
-                         deliver_policy=api.DeliverPolicy.LAST_PER_SUBJECT, headers_only=True)
+        super().__init__(
+            js,
+            KV_STREAM_PREFIX + bucket,
+            f"$KV.{bucket}.{pattern}",
+            deliver_policy=api.DeliverPolicy.LAST_PER_SUBJECT,
+            headers_only=True,
+        )
         self.bucket = bucket
         self.pattern = pattern
         self._cut = len(f"$KV.{bucket}.")
@@ -135,8 +149,9 @@ class KeyScan(StreamScan):
     def convert(self, msg: Any, seq: int, ts: int) -> KeyEntry:
         headers = msg.headers
         size = headers.get("Nats-Msg-Size") if headers else None
-        return KeyEntry(msg.subject[self._cut:], seq, operation(headers), ts / 1e9,
-                        int(size) if size else len(msg.data or b""))
+        return KeyEntry(
+            msg.subject[self._cut :], seq, operation(headers), ts / 1e9, int(size) if size else len(msg.data or b"")
+        )
 
 
 @dataclass
@@ -148,7 +163,7 @@ class Revision:
     op: str
     created: float
     value: bytes
-    headers: Optional[Dict[str, str]] = None
+    headers: dict[str, str] | None = None
     live: bool = False
 
     @property
@@ -165,7 +180,7 @@ class _HistoryScan(StreamScan):
         return Revision(self.key, seq, operation(msg.headers), ts / 1e9, msg.data or b"", user_headers(msg.headers))
 
 
-async def history(js: Any, bucket: str, key: str, timeout: float = 10.0) -> List[Revision]:
+async def history(js: Any, bucket: str, key: str, timeout: float = 10.0) -> list[Revision]:
     """Every stored revision of ``key``, oldest first (the bucket keeps up to its history depth)."""
     scan = _HistoryScan(js, bucket, key)
     await scan.start()
@@ -177,8 +192,7 @@ async def history(js: Any, bucket: str, key: str, timeout: float = 10.0) -> List
     return [revisions[n] for n in sorted(revisions)]
 
 
-async def get_entry(js: Any, bucket: str, key: str, *, direct: bool = False,
-                    revision: Optional[int] = None) -> Revision:
+async def get_entry(js: Any, bucket: str, key: str, *, direct: bool = False, revision: int | None = None) -> Revision:
     """The latest revision of ``key`` (or a given one), even a delete marker."""
     stream = KV_STREAM_PREFIX + bucket
     subject = f"$KV.{bucket}.{key}"
@@ -198,6 +212,7 @@ async def get_entry(js: Any, bucket: str, key: str, *, direct: bool = False,
 
 
 # -- changes (the UI asks ``allow_change`` before calling any of these) ---------------------------
+
 
 def _kv(js: Any, bucket: str, direct: bool = False) -> KeyValue:
     return KeyValue(name=bucket, stream=KV_STREAM_PREFIX + bucket, pre=f"$KV.{bucket}.", js=js, direct=direct)
@@ -225,7 +240,7 @@ class BucketConfig:
     storage: str = "file"
     replicas: int = 1
     description: str = ""
-    extra: Dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class BucketExistsError(Exception):
@@ -254,4 +269,3 @@ async def create_bucket(js: Any, config: BucketConfig) -> BucketStatus:
 
 async def delete_bucket(js: Any, bucket: str) -> None:
     await js.delete_key_value(bucket)
-

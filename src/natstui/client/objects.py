@@ -11,7 +11,7 @@ import base64
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, cast
+from typing import Any, cast
 
 from nats.js import api
 from nats.js.errors import NotFoundError
@@ -35,11 +35,11 @@ class ObjectBucketStatus:
     description: str = ""
 
     @classmethod
-    def from_stream_info(cls, info: Any) -> "ObjectBucketStatus":
+    def from_stream_info(cls, info: Any) -> ObjectBucketStatus:
         config, state = info.config, info.state
         storage = config.storage.value if hasattr(config.storage, "value") else str(config.storage or "file")
         return cls(
-            name=config.name[len(OBJ_STREAM_PREFIX):],
+            name=config.name[len(OBJ_STREAM_PREFIX) :],
             bytes=state.bytes or 0,
             messages=state.messages or 0,
             ttl=config.max_age or 0.0,
@@ -50,7 +50,7 @@ class ObjectBucketStatus:
         )
 
 
-async def list_buckets(js: Any) -> List[ObjectBucketStatus]:
+async def list_buckets(js: Any) -> list[ObjectBucketStatus]:
     return [ObjectBucketStatus.from_stream_info(i) for i in await list_streams(js, OBJ_STREAM_PREFIX)]
 
 
@@ -66,7 +66,7 @@ class ObjectEntry:
     chunks: int = 0
     digest: str = ""
     description: str = ""
-    headers: Optional[Dict[str, Any]] = None
+    headers: dict[str, Any] | None = None
     deleted: bool = False
     nuid: str = ""
     link: str = ""  # "bucket/name" (or "bucket") when the object is a link
@@ -82,7 +82,7 @@ class ObjectEntry:
         return "DEL" if self.deleted else "PUT"
 
     @classmethod
-    def from_meta(cls, data: bytes, revision: int, mtime: float) -> "ObjectEntry":
+    def from_meta(cls, data: bytes, revision: int, mtime: float) -> ObjectEntry:
         raw = json.loads(data)
         options = raw.get("options") or {}
         link = options.get("link") or {}
@@ -110,8 +110,9 @@ class ObjectScan(StreamScan):
     """Every object's latest meta record, then each change as it happens."""
 
     def __init__(self, js: Any, bucket: str) -> None:
-        super().__init__(js, OBJ_STREAM_PREFIX + bucket, f"$O.{bucket}.M.>",
-                         deliver_policy=api.DeliverPolicy.LAST_PER_SUBJECT)
+        super().__init__(
+            js, OBJ_STREAM_PREFIX + bucket, f"$O.{bucket}.M.>", deliver_policy=api.DeliverPolicy.LAST_PER_SUBJECT
+        )
         self.bucket = bucket
 
     def convert(self, msg: Any, seq: int, ts: int) -> ObjectEntry:
@@ -149,6 +150,7 @@ async def preview(js: Any, entry: ObjectEntry, limit: int = PREVIEW_LIMIT, timeo
 
 
 # -- transfers ------------------------------------------------------------------------------------
+
 
 class Transfer:
     """Progress of one download or upload: written by the transfer, read by the UI's timer."""
@@ -236,8 +238,7 @@ async def download(js: Any, bucket: str, name: str, path: str, transfer: Transfe
     transfer.finished = True
 
 
-async def upload(js: Any, bucket: str, path: str, name: str, transfer: Transfer,
-                 description: str = "") -> ObjectEntry:
+async def upload(js: Any, bucket: str, path: str, name: str, transfer: Transfer, description: str = "") -> ObjectEntry:
     """Store the file at ``path`` as ``name``; returns the new meta record."""
     loop = asyncio.get_running_loop()
     transfer.total = await loop.run_in_executor(None, os.path.getsize, path)

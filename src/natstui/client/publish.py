@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any
 
 from nats import errors as nats_errors
 from nats.aio.client import Client as NATS
@@ -19,7 +20,7 @@ from nats.protocol import command as prot_command
 
 from natstui.model.compose import check_subject, group_headers, has_repeats
 
-Headers = Sequence[Tuple[str, str]]
+Headers = Sequence[tuple[str, str]]
 
 NO_RESPONDERS_STATUS = "503"
 
@@ -32,10 +33,10 @@ class Reply:
     subject: str  # the request's subject
     inbox: str  # where the reply came
     round_trip: float  # seconds from sending to receiving
-    sent_headers: Optional[Dict[str, Any]] = None
+    sent_headers: dict[str, Any] | None = None
 
     @property
-    def service_error(self) -> Optional[Tuple[str, str]]:
+    def service_error(self) -> tuple[str, str] | None:
         """(code, description) when a micro service answered with an error."""
         headers = self.msg.headers or {}
         if "Nats-Service-Error" in headers or "Nats-Service-Error-Code" in headers:
@@ -55,7 +56,9 @@ def header_block(headers: Headers) -> bytes:
     return bytes(out)
 
 
-async def publish(nc: NATS, subject: str, payload: bytes = b"", headers: Optional[Headers] = None, reply: str = "") -> None:
+async def publish(
+    nc: NATS, subject: str, payload: bytes = b"", headers: Headers | None = None, reply: str = ""
+) -> None:
     """Publish to an exact subject; ``headers`` are (name, value) pairs and a name may repeat."""
     check_subject(subject)
     if reply:
@@ -79,8 +82,9 @@ async def publish(nc: NATS, subject: str, payload: bytes = b"", headers: Optiona
         await nc._flush_pending()
 
 
-async def request(nc: NATS, subject: str, payload: bytes = b"", headers: Optional[Headers] = None,
-                  timeout: float = 2.0) -> Reply:
+async def request(
+    nc: NATS, subject: str, payload: bytes = b"", headers: Headers | None = None, timeout: float = 2.0
+) -> Reply:
     """Send a request and wait for the first reply on an inbox of its own.
 
     Raises nats-py's ``NoRespondersError`` when the server says nothing is
@@ -104,10 +108,12 @@ async def request(nc: NATS, subject: str, payload: bytes = b"", headers: Optiona
             pass  # max_msgs already removed it, or the connection is gone
     if not msg.data and (msg.headers or {}).get("Status") == NO_RESPONDERS_STATUS:
         raise nats_errors.NoRespondersError
-    return Reply(msg=msg, subject=subject, inbox=inbox, round_trip=elapsed, sent_headers=group_headers(list(headers or ())))
+    return Reply(
+        msg=msg, subject=subject, inbox=inbox, round_trip=elapsed, sent_headers=group_headers(list(headers or ()))
+    )
 
 
-async def respond(nc: NATS, reply_subject: str, payload: bytes = b"", headers: Optional[Headers] = None) -> None:
+async def respond(nc: NATS, reply_subject: str, payload: bytes = b"", headers: Headers | None = None) -> None:
     """``Msg.respond`` semantics: publish to the message's reply subject, refused when it has none."""
     if not reply_subject:
         raise ValueError("the message has no reply subject, so nobody waits for an answer")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Optional
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -18,8 +17,9 @@ def subject_for(prefix: str, subject: str) -> str:
     return f"{prefix}.{subject}" if prefix else subject
 
 
-async def replay_file(settings: ConnectionSettings, path: str, prefix: str = "", rate: float = 0.0,
-                      progress: Optional[Progress] = None) -> int:
+async def replay_file(
+    settings: ConnectionSettings, path: str, prefix: str = "", rate: float = 0.0, progress: Progress | None = None
+) -> int:
     with open(path, encoding="utf-8") as f:
         lines = f.readlines()
     entries = list(read(lines))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, List, Optional
+from typing import Any
 
 from nats.js import api
 
@@ -23,13 +23,14 @@ def parse_ack(reply: str) -> tuple[int, int, int]:
     return int(tokens[base + 3]), int(tokens[base + 5]), int(tokens[base + 6])
 
 
-async def list_streams(js: Any, prefix: str) -> List[Any]:
+async def list_streams(js: Any, prefix: str) -> list[Any]:
     """StreamInfo of every stream whose name starts with ``prefix`` (all pages)."""
-    found: List[Any] = []
+    found: list[Any] = []
     offset = 0
     while True:
-        resp = await js._api_request(f"{js._prefix}.STREAM.LIST", json.dumps({"offset": offset}).encode(),
-                                     timeout=js._timeout)
+        resp = await js._api_request(
+            f"{js._prefix}.STREAM.LIST", json.dumps({"offset": offset}).encode(), timeout=js._timeout
+        )
         streams = resp.get("streams") or []
         for raw in streams:
             if raw.get("config", {}).get("name", "").startswith(prefix):
@@ -59,21 +60,22 @@ class StreamScan:
     BACKLOG = 50_000  # items not yet drained by the UI before pulling pauses
     mark_live = True  # items get ``live``: False while listing, True for later changes
 
-    def __init__(self, js: Any, stream: str, subject: str, *, deliver_policy: api.DeliverPolicy,
-                 headers_only: bool = False) -> None:
+    def __init__(
+        self, js: Any, stream: str, subject: str, *, deliver_policy: api.DeliverPolicy, headers_only: bool = False
+    ) -> None:
         self.js = js
         self.stream = stream
         self.subject = subject
         self.deliver_policy = deliver_policy
         self.headers_only = headers_only
         self.listed = False
-        self.expected: Optional[int] = None
+        self.expected: int | None = None
         self.received = 0
         self.error = ""
         self.consumer = ""
-        self._items: List[Any] = []
+        self._items: list[Any] = []
         self._sub: Any = None
-        self._task: Optional[asyncio.Future[None]] = None
+        self._task: asyncio.Future[None] | None = None
         self._listed_event = asyncio.Event()
         self._batch_done = asyncio.Event()
         self._batch_left = 0
@@ -119,7 +121,7 @@ class StreamScan:
         self._listed_event.set()
 
     # -- lifecycle -------------------------------------------------------------------------------
-    async def start(self) -> "StreamScan":
+    async def start(self) -> StreamScan:
         nc = self.js._nc
         inbox = nc.new_inbox()
         self._sub = await nc.subscribe(inbox, cb=self._on_msg)
@@ -135,7 +137,7 @@ class StreamScan:
         self._task = asyncio.ensure_future(self._pull_loop())
         return self
 
-    async def _create(self, policy: api.DeliverPolicy, start_seq: Optional[int]) -> Any:
+    async def _create(self, policy: api.DeliverPolicy, start_seq: int | None) -> Any:
         config = api.ConsumerConfig(
             name=self.js._nc._nuid.next().decode(),
             deliver_policy=policy,
@@ -162,8 +164,9 @@ class StreamScan:
                 self._batch_left = self.BATCH
                 self._batch_done.clear()
                 request = json.dumps({"batch": self.BATCH, "expires": int(self.EXPIRES * 1e9)}).encode()
-                await nc.publish(f"{self.js._prefix}.CONSUMER.MSG.NEXT.{self.stream}.{self.consumer}", request,
-                                 reply=self._inbox)
+                await nc.publish(
+                    f"{self.js._prefix}.CONSUMER.MSG.NEXT.{self.stream}.{self.consumer}", request, reply=self._inbox
+                )
                 try:
                     await asyncio.wait_for(self._batch_done.wait(), self.EXPIRES + 5)
                     answered = True
@@ -173,7 +176,7 @@ class StreamScan:
                     failures = 0
                     continue
                 # unanswered or gone: make the consumer again, from the next sequence
-                await asyncio.sleep(min(5.0, 0.2 * 2 ** failures))
+                await asyncio.sleep(min(5.0, 0.2 * 2**failures))
                 failures += 1
                 await self._delete_consumer()
                 if self._last_seq:
@@ -185,12 +188,12 @@ class StreamScan:
             except Exception as exc:  # e.g. disconnected: try again, slower and slower
                 self.error = str(exc) or exc.__class__.__name__
                 failures += 1
-                await asyncio.sleep(min(5.0, 0.2 * 2 ** failures))
+                await asyncio.sleep(min(5.0, 0.2 * 2**failures))
 
     async def wait_listed(self, timeout: float = 10.0) -> None:
         await asyncio.wait_for(self._listed_event.wait(), timeout)
 
-    def drain(self) -> List[Any]:
+    def drain(self) -> list[Any]:
         items, self._items = self._items, []
         return items
 

@@ -6,8 +6,9 @@ counters) plus one JetStream API call (``$JS.API.INFO``) for the account.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 from nats.aio.client import Client as NATS
 
@@ -29,15 +30,15 @@ class ServerDetails:
     headers: bool = False
     max_payload: int = 0
     proto: int = 0
-    connect_urls: List[str] = field(default_factory=list)
+    connect_urls: list[str] = field(default_factory=list)
     tls_required: bool = False
     tls_available: bool = False
     tls_verify: bool = False
-    client_id: Optional[int] = None
+    client_id: int | None = None
     client_ip: str = ""
 
     @classmethod
-    def from_info(cls, info: Dict[str, Any]) -> "ServerDetails":
+    def from_info(cls, info: dict[str, Any]) -> ServerDetails:
         def text(key: str) -> str:
             value = info.get(key)
             return "" if value is None else str(value)
@@ -85,7 +86,7 @@ class Usage:
     """One resource of the account: what is used and its limit (None: unlimited)."""
 
     used: int
-    limit: Optional[int]
+    limit: int | None
 
 
 @dataclass
@@ -97,13 +98,13 @@ class AccountUsage:
     api_total: int = 0
     api_errors: int = 0
     domain: str = ""
-    tiers: List[str] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_account_info(cls, info: Any) -> "AccountUsage":
+    def from_account_info(cls, info: Any) -> AccountUsage:
         limits = info.limits
 
-        def limit(value: Optional[int]) -> Optional[int]:
+        def limit(value: int | None) -> int | None:
             return None if value is None or value < 0 else value
 
         api = getattr(info, "api", None)
@@ -119,7 +120,7 @@ class AccountUsage:
         )
 
 
-async def account_usage(nc: NATS, domain: Optional[str] = None, timeout: float = 3.0) -> AccountUsage:
+async def account_usage(nc: NATS, domain: str | None = None, timeout: float = 3.0) -> AccountUsage:
     """The account's JetStream usage and limits; raises nats-py's errors (e.g. JetStream off)."""
     js = nc.jetstream(domain=domain or None, timeout=timeout)
     return AccountUsage.from_account_info(await js.account_info())
@@ -140,7 +141,7 @@ class SubscriptionStats:
     pending_bytes_limit: int
 
 
-def subscription_stats(subscriptions: Iterable[Any], dropped: Dict[int, int]) -> List[SubscriptionStats]:
+def subscription_stats(subscriptions: Iterable[Any], dropped: dict[int, int]) -> list[SubscriptionStats]:
     out = []
     for sub in subscriptions:
         sid = getattr(sub, "_id", 0)
@@ -166,11 +167,11 @@ class ServerOverview:
 
     state: str
     url: str
-    details: Optional[ServerDetails]
-    rtt: Optional[float]
+    details: ServerDetails | None
+    rtt: float | None
     reconnects: int
     in_msgs: int
     out_msgs: int
-    subscriptions: List[SubscriptionStats]
-    account: Optional[AccountUsage] = None
+    subscriptions: list[SubscriptionStats]
+    account: AccountUsage | None = None
     account_error: str = ""  # why the account's usage is not shown, in plain words

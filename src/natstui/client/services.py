@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -26,7 +26,7 @@ class Endpoint:
     name: str
     subject: str
     queue_group: str = ""
-    metadata: Dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
     num_requests: int = 0
     num_errors: int = 0
     processing_time: int = 0  # total, nanoseconds
@@ -35,7 +35,7 @@ class Endpoint:
     has_stats: bool = False
 
     @property
-    def key(self) -> Tuple[str, str, str]:
+    def key(self) -> tuple[str, str, str]:
         return (self.name, self.subject, self.queue_group)
 
 
@@ -47,10 +47,10 @@ class Instance:
     name: str
     version: str = ""
     description: str = ""
-    metadata: Dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
     started: str = ""
-    endpoints: List[Endpoint] = field(default_factory=list)
-    answered: List[str] = field(default_factory=list)  # verbs this instance answered
+    endpoints: list[Endpoint] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)  # verbs this instance answered
 
     @property
     def num_requests(self) -> int:
@@ -66,10 +66,10 @@ class ServiceGroup:
     """Every instance that shares a service name."""
 
     name: str
-    instances: List[Instance]
+    instances: list[Instance]
 
     @property
-    def versions(self) -> List[str]:
+    def versions(self) -> list[str]:
         return sorted({i.version for i in self.instances if i.version})
 
     @property
@@ -84,16 +84,25 @@ class ServiceGroup:
     def num_errors(self) -> int:
         return sum(i.num_errors for i in self.instances)
 
-    def endpoints(self) -> List[Endpoint]:
+    def endpoints(self) -> list[Endpoint]:
         """Endpoints of all instances merged by (name, subject, queue group): counts and times summed."""
-        merged: Dict[Tuple[str, str, str], Endpoint] = {}
+        merged: dict[tuple[str, str, str], Endpoint] = {}
         for instance in self.instances:
             for ep in instance.endpoints:
                 total = merged.get(ep.key)
                 if total is None:
-                    merged[ep.key] = Endpoint(ep.name, ep.subject, ep.queue_group, dict(ep.metadata),
-                                              ep.num_requests, ep.num_errors, ep.processing_time, 0,
-                                              ep.last_error, ep.has_stats)
+                    merged[ep.key] = Endpoint(
+                        ep.name,
+                        ep.subject,
+                        ep.queue_group,
+                        dict(ep.metadata),
+                        ep.num_requests,
+                        ep.num_errors,
+                        ep.processing_time,
+                        0,
+                        ep.last_error,
+                        ep.has_stats,
+                    )
                     continue
                 total.num_requests += ep.num_requests
                 total.num_errors += ep.num_errors
@@ -110,13 +119,13 @@ class ServiceGroup:
 class Discovery:
     """What one round of discovery found."""
 
-    instances: List[Instance] = field(default_factory=list)
+    instances: list[Instance] = field(default_factory=list)
     unreadable: int = 0  # answers that were not the JSON the protocol describes
     no_responders: bool = False  # the server said nothing listens on $SRV.PING
     took: float = 0.0
 
-    def groups(self) -> List[ServiceGroup]:
-        by_name: Dict[str, List[Instance]] = {}
+    def groups(self) -> list[ServiceGroup]:
+        by_name: dict[str, list[Instance]] = {}
         for instance in self.instances:
             by_name.setdefault(instance.name, []).append(instance)
         return [
@@ -124,7 +133,7 @@ class Discovery:
             for name, found in sorted(by_name.items(), key=lambda kv: kv[0].lower())
         ]
 
-    def find(self, instance_id: str) -> Optional[Instance]:
+    def find(self, instance_id: str) -> Instance | None:
         return next((i for i in self.instances if i.id == instance_id), None)
 
 
@@ -139,13 +148,13 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _str_dict(value: Any) -> Dict[str, str]:
+def _str_dict(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(k): _text(v) for k, v in value.items()}
 
 
-def merge_answer(instances: Dict[str, Instance], verb: str, body: Dict[str, Any]) -> None:
+def merge_answer(instances: dict[str, Instance], verb: str, body: dict[str, Any]) -> None:
     """Fold one PING, INFO or STATS answer into the instance it came from."""
     instance_id = _text(body.get("id"))
     name = _text(body.get("name"))
@@ -192,7 +201,7 @@ def merge_answer(instances: Dict[str, Instance], verb: str, body: Dict[str, Any]
             ep.has_stats = True
 
 
-async def discover(nc: NATS, *, window: float = 1.0, settle: float = 0.2, name: Optional[str] = None) -> Discovery:
+async def discover(nc: NATS, *, window: float = 1.0, settle: float = 0.2, name: str | None = None) -> Discovery:
     """Ask every service instance for PING, INFO and STATS; collect answers.
 
     Collects for at most ``window`` seconds, ending early once every verb was
@@ -202,7 +211,7 @@ async def discover(nc: NATS, *, window: float = 1.0, settle: float = 0.2, name: 
     loop = asyncio.get_running_loop()
     start = loop.time()
     inbox = nc.new_inbox()
-    answers: List[Tuple[str, Any]] = []
+    answers: list[tuple[str, Any]] = []
     arrived = asyncio.Event()
     no_responders: set[str] = set()
 
@@ -240,7 +249,7 @@ async def discover(nc: NATS, *, window: float = 1.0, settle: float = 0.2, name: 
             await sub.unsubscribe()
         except Exception:
             pass
-    instances: Dict[str, Instance] = {}
+    instances: dict[str, Instance] = {}
     unreadable = 0
     # INFO first so that STATS fills in endpoints INFO described.
     for verb in ("PING", "INFO", "STATS"):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any
 
 from nats import errors as nats_errors
 from nats.aio.client import Client as NATS
@@ -31,8 +32,13 @@ async def confirm(nc: NATS, timeout: float = 5.0) -> None:
 # Errors that mean the connection is gone (the reconnection handles them)
 # and failures of one attempt to reach a server (not worth a notice each).
 _CONNECTION_LOST = (nats_errors.UnexpectedEOF, nats_errors.StaleConnectionError, ConnectionError)
-_CONNECTIVITY = (OSError, asyncio.TimeoutError, nats_errors.TimeoutError, nats_errors.UnexpectedEOF,
-                 nats_errors.StaleConnectionError)
+_CONNECTIVITY = (
+    OSError,
+    asyncio.TimeoutError,
+    nats_errors.TimeoutError,
+    nats_errors.UnexpectedEOF,
+    nats_errors.StaleConnectionError,
+)
 
 
 # Messages parsed between two turns of the event loop at most (see _Client._process_msg).
@@ -71,10 +77,15 @@ class _Client(NATS):
             self._since_yield = 0
             await asyncio.sleep(0)
 
-    async def _process_info(self, info: Dict[str, Any], initial_connection: bool = False) -> None:
+    async def _process_info(self, info: dict[str, Any], initial_connection: bool = False) -> None:
         server = self._current_server
-        if (self._tls_wanted and initial_connection and not info.get("tls_required")
-                and server is not None and server.uri.scheme not in ("ws", "wss")):
+        if (
+            self._tls_wanted
+            and initial_connection
+            and not info.get("tls_required")
+            and server is not None
+            and server.uri.scheme not in ("ws", "wss")
+        ):
             if not info.get("tls_available"):
                 raise nats_errors.SecureConnWantedError
             info["tls_required"] = True  # the same dict nats-py reads next, to start TLS
@@ -182,12 +193,10 @@ def describe_error(exc: BaseException) -> str:
     return escape_line(text.strip("'")) or exc.__class__.__name__
 
 
-def tls_context(settings: ConnectionSettings) -> Optional[ssl.SSLContext]:
+def tls_context(settings: ConnectionSettings) -> ssl.SSLContext | None:
     if not (settings.tls_ca or settings.tls_cert or any(u.startswith("tls://") for u in settings.servers)):
         return None
-    ctx = ssl.create_default_context(
-        cafile=str(Path(settings.tls_ca).expanduser()) if settings.tls_ca else None
-    )
+    ctx = ssl.create_default_context(cafile=str(Path(settings.tls_ca).expanduser()) if settings.tls_ca else None)
     if settings.tls_cert:
         ctx.load_cert_chain(
             str(Path(settings.tls_cert).expanduser()),
@@ -205,20 +214,20 @@ class Session:
         self._attempted = False
         self._failed = False
         self._ever_connected = False
-        self._rtt_pending: Optional[asyncio.Future[None]] = None
+        self._rtt_pending: asyncio.Future[None] | None = None
         self.offline = False  # set when there is deliberately no server (recordings, tests)
         self.error: str = ""
-        self.rtt: Optional[float] = None
-        self.dropped: Dict[int, int] = {}  # sid -> slow-consumer drops
+        self.rtt: float | None = None
+        self.dropped: dict[int, int] = {}  # sid -> slow-consumer drops
         self.reconnects = 0
         # Called with each connection event worth showing: errors, a lost
         # connection, a reconnection. The text is safe to show.
-        self.error_listeners: List[Callable[[str], None]] = []
+        self.error_listeners: list[Callable[[str], None]] = []
         # Subscriptions the server refused (permission denied), by subject: the
         # server drops them, nats-py does not know.
-        self.refused_subscriptions: Dict[str, str] = {}
+        self.refused_subscriptions: dict[str, str] = {}
         self._outage_reason = ""  # why the connection was lost, until it is back
-        self._outage_notes: Set[str] = set()  # failures already told during this outage
+        self._outage_notes: set[str] = set()  # failures already told during this outage
         self._secrets = settings.secrets()
 
     # -- state -------------------------------------------------------------
@@ -245,7 +254,7 @@ class Session:
         return ConnState.CONNECTING
 
     @property
-    def server_info(self) -> Dict[str, Any]:
+    def server_info(self) -> dict[str, Any]:
         return dict(getattr(self.nc, "_server_info", {}) or {})
 
     @property
@@ -281,9 +290,9 @@ class Session:
         return escape_line(text)
 
     # -- connection --------------------------------------------------------
-    def _connect_options(self) -> Dict[str, Any]:
+    def _connect_options(self) -> dict[str, Any]:
         s = self.settings
-        opts: Dict[str, Any] = dict(
+        opts: dict[str, Any] = dict(
             servers=s.servers,
             name=s.name,
             allow_reconnect=True,
@@ -329,7 +338,7 @@ class Session:
         self.refused_subscriptions = {}
         self._outage_reason = ""
         self._outage_notes = set()
-        failures: List[BaseException] = []
+        failures: list[BaseException] = []
         give_up = asyncio.Event()
         connecting = True
         n_servers = len(self.settings.servers)
@@ -364,8 +373,11 @@ class Session:
             if self._ever_connected and not self.nc.is_closed:
                 where = self._current_url()
                 reason = self._outage_reason or "the connection was lost"
-                self._report(f"disconnected from {where}: {reason}; reconnecting" if where
-                             else f"disconnected: {reason}; reconnecting")
+                self._report(
+                    f"disconnected from {where}: {reason}; reconnecting"
+                    if where
+                    else f"disconnected: {reason}; reconnecting"
+                )
 
         async def reconnected_cb() -> None:
             self.reconnects += 1
@@ -414,7 +426,7 @@ class Session:
         self.error = self.safe(f"cannot connect to {self.settings.display_servers}: {reason}")
         raise ConnectError(self.error)
 
-    def _failure_reason(self, failures: List[BaseException]) -> str:
+    def _failure_reason(self, failures: list[BaseException]) -> str:
         if not failures:
             return "unknown error"
         for exc in failures:
@@ -457,7 +469,7 @@ class Session:
         host = url.hostname or ""
         return f"{url.scheme}://{host}:{url.port}" if url.port else f"{url.scheme}://{host}"
 
-    async def measure_rtt(self, timeout: float = 10.0) -> Optional[float]:
+    async def measure_rtt(self, timeout: float = 10.0) -> float | None:
         """One PING/PONG; at most one in flight.
 
         nats-py's ``rtt()`` cancels its PONG future on a timeout, and a PONG

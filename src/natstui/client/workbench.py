@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -57,10 +58,10 @@ class DeadLetter:
     stream_seq: int
     deliveries: int
     reason: str
-    time: Optional[datetime]
+    time: datetime | None
 
 
-def parse_advisory(data: bytes) -> Optional[DeadLetter]:
+def parse_advisory(data: bytes) -> DeadLetter | None:
     try:
         body = json.loads(data)
     except ValueError:
@@ -80,31 +81,32 @@ def parse_advisory(data: bytes) -> Optional[DeadLetter]:
 
 
 class Workbench:
-    def __init__(self, nc: NATS, js: JetStream, stream: str, consumer: str,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, nc: NATS, js: JetStream, stream: str, consumer: str, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.nc = nc
         self.js = js
         self.stream = stream
         self.consumer = consumer
         self.monotonic = monotonic
-        self.info: Dict[str, Any] = {}
-        self.items: List[WorkItem] = []
-        self.dead_letters: List[DeadLetter] = []
+        self.info: dict[str, Any] = {}
+        self.items: list[WorkItem] = []
+        self.dead_letters: list[DeadLetter] = []
         self._pull: Any = None  # nats-py's pull or push subscription once bound
         self._push: Any = None
-        self._advisory_subs: List[Any] = []
+        self._advisory_subs: list[Any] = []
         self._count = 0
         self.version = 0  # bumped whenever items or dead letters change
 
     # -- consumer --------------------------------------------------------------------
-    async def refresh(self) -> Dict[str, Any]:
-        info: Dict[str, Any] = await self.js.consumer_info(self.stream, self.consumer)
+    async def refresh(self) -> dict[str, Any]:
+        info: dict[str, Any] = await self.js.consumer_info(self.stream, self.consumer)
         self.info = info
         return info
 
     @property
-    def config(self) -> Dict[str, Any]:
-        config: Dict[str, Any] = self.info.get("config", {})
+    def config(self) -> dict[str, Any]:
+        config: dict[str, Any] = self.info.get("config", {})
         return config
 
     @property
@@ -132,13 +134,15 @@ class Workbench:
         if self.is_pull:
             self._pull = await js.pull_subscribe_bind(self.consumer, self.stream)
         else:
+
             async def on_push(msg: Msg) -> None:
                 self._add(msg)
 
-            self._push = await js.subscribe_bind(self.stream, _consumer_config(self.config), self.consumer,
-                                                 cb=on_push, manual_ack=True)
+            self._push = await js.subscribe_bind(
+                self.stream, _consumer_config(self.config), self.consumer, cb=on_push, manual_ack=True
+            )
 
-    async def fetch(self, count: int = 1, timeout: float = 2.0) -> List[WorkItem]:
+    async def fetch(self, count: int = 1, timeout: float = 2.0) -> list[WorkItem]:
         """One pull request for up to ``count`` messages (pull consumers)."""
         if self._pull is None:
             raise WorkError("this is a push consumer: its messages arrive by themselves once bound")
@@ -159,8 +163,9 @@ class Workbench:
             deliveries = msg.metadata.num_delivered
         except Exception:
             deliveries = 1
-        item = WorkItem(msg=msg, received=time.time(), deadline=self.monotonic() + self.ack_wait_for(deliveries),
-                        index=self._count)
+        item = WorkItem(
+            msg=msg, received=time.time(), deadline=self.monotonic() + self.ack_wait_for(deliveries), index=self._count
+        )
         self.items.append(item)
         self.version += 1
         return item
@@ -174,8 +179,10 @@ class Workbench:
             raise WorkError(f"message {seq} was already {state}: nothing more to {action}")
         if state == EXPIRED:
             late = now - item.deadline
-            raise WorkError(f"the ack deadline of message {seq} passed {late:.0f}s ago: the server redelivers it "
-                            f"(fetch again to handle the new delivery)")
+            raise WorkError(
+                f"the ack deadline of message {seq} passed {late:.0f}s ago: the server redelivers it "
+                f"(fetch again to handle the new delivery)"
+            )
 
     async def ack(self, item: WorkItem, timeout: float = 2.0) -> None:
         """Double ack: returns once the server confirmed it."""
@@ -183,7 +190,7 @@ class Workbench:
         await item.msg.ack_sync(timeout=timeout)
         self._settle(item, ACKED, "confirmed by the server")
 
-    async def nak(self, item: WorkItem, delay: Optional[float] = None) -> None:
+    async def nak(self, item: WorkItem, delay: float | None = None) -> None:
         self._check(item, "nak")
         await item.msg.nak(delay=delay if delay else None)
         self._settle(item, NAKED, f"redelivery in {delay:g}s" if delay else "redelivery now")
@@ -228,7 +235,7 @@ class Workbench:
         for subject in subjects:
             self._advisory_subs.append(await self.nc.subscribe(subject, cb=on_advisory))
 
-    async def stream_message(self, seq: int) -> Optional[StoredMessage]:
+    async def stream_message(self, seq: int) -> StoredMessage | None:
         """The stream's message at ``seq``, read without consuming (None if it is gone)."""
         info = await self.js.stream_info(self.stream)
         direct = bool(info.get("config", {}).get("allow_direct"))
@@ -254,8 +261,7 @@ def _seq(item: WorkItem) -> str:
         return f"#{item.index}"
 
 
-def _consumer_config(config: Dict[str, Any]) -> Any:
+def _consumer_config(config: dict[str, Any]) -> Any:
     from nats.js.api import ConsumerConfig
 
     return ConsumerConfig.from_response(dict(config))
-

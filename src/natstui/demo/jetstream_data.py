@@ -20,22 +20,68 @@ from natstui.client.jetstream import JetStream
 NS = 1_000_000_000
 
 STREAMS = [
-    {"name": "ORDERS", "subjects": ["orders.>"], "retention": "limits", "storage": "file", "max_age": 24 * 3600 * NS,
-     "allow_direct": True, "duplicate_window": 120 * NS, "description": "Every order event"},
-    {"name": "WORK", "subjects": ["work.>"], "retention": "workqueue", "storage": "file", "allow_direct": False,
-     "description": "Jobs for the workers"},
-    {"name": "EVENTS", "subjects": ["events.>"], "retention": "interest", "storage": "memory", "allow_direct": True,
-     "description": "Domain events kept until every consumer has them"},
+    {
+        "name": "ORDERS",
+        "subjects": ["orders.>"],
+        "retention": "limits",
+        "storage": "file",
+        "max_age": 24 * 3600 * NS,
+        "allow_direct": True,
+        "duplicate_window": 120 * NS,
+        "description": "Every order event",
+    },
+    {
+        "name": "WORK",
+        "subjects": ["work.>"],
+        "retention": "workqueue",
+        "storage": "file",
+        "allow_direct": False,
+        "description": "Jobs for the workers",
+    },
+    {
+        "name": "EVENTS",
+        "subjects": ["events.>"],
+        "retention": "interest",
+        "storage": "memory",
+        "allow_direct": True,
+        "description": "Domain events kept until every consumer has them",
+    },
 ]
 
 CONSUMERS = [
-    ("WORK", {"durable_name": "workers", "ack_policy": "explicit", "ack_wait": 20 * NS, "max_deliver": 4,
-              "deliver_policy": "all", "description": "Job workers (pull)"}),
+    (
+        "WORK",
+        {
+            "durable_name": "workers",
+            "ack_policy": "explicit",
+            "ack_wait": 20 * NS,
+            "max_deliver": 4,
+            "deliver_policy": "all",
+            "description": "Job workers (pull)",
+        },
+    ),
     ("EVENTS", {"durable_name": "audit", "ack_policy": "explicit", "ack_wait": 30 * NS, "deliver_policy": "all"}),
-    ("EVENTS", {"durable_name": "mailer", "ack_policy": "explicit", "ack_wait": 30 * NS, "deliver_policy": "all",
-                "filter_subject": "events.user.>", "max_deliver": 5}),
-    ("ORDERS", {"durable_name": "shipping", "ack_policy": "explicit", "ack_wait": 60 * NS,
-                "filter_subject": "orders.*.paid", "deliver_policy": "all"}),
+    (
+        "EVENTS",
+        {
+            "durable_name": "mailer",
+            "ack_policy": "explicit",
+            "ack_wait": 30 * NS,
+            "deliver_policy": "all",
+            "filter_subject": "events.user.>",
+            "max_deliver": 5,
+        },
+    ),
+    (
+        "ORDERS",
+        {
+            "durable_name": "shipping",
+            "ack_policy": "explicit",
+            "ack_wait": 60 * NS,
+            "filter_subject": "orders.*.paid",
+            "deliver_policy": "all",
+        },
+    ),
 ]
 
 JOBS = ("resize-image", "send-invoice", "reindex", "export-report", "charge-card")
@@ -61,11 +107,17 @@ async def seed(nc, rng: random.Random) -> None:
         region = rng.choice(("eu", "us", "apac"))
         event = rng.choice(("created", "paid", "shipped"))
         body = {"id": f"ord-h{n:04d}", "event": event, "total": round(rng.uniform(5, 300), 2), "history": True}
-        await nc.publish(f"orders.{region}.{event}", json.dumps(body).encode(),
-                         headers={"Nats-Msg-Id": f"hist-{n}", "Content-Type": "application/json"})
+        await nc.publish(
+            f"orders.{region}.{event}",
+            json.dumps(body).encode(),
+            headers={"Nats-Msg-Id": f"hist-{n}", "Content-Type": "application/json"},
+        )
     for n in range(1, 31):
-        await nc.publish(f"work.{rng.choice(JOBS)}", json.dumps({"job": n, "attempt": 1}).encode(),
-                         headers={"Nats-Msg-Id": f"job-{n}"})
+        await nc.publish(
+            f"work.{rng.choice(JOBS)}",
+            json.dumps({"job": n, "attempt": 1}).encode(),
+            headers={"Nats-Msg-Id": f"job-{n}"},
+        )
     for n in range(1, 21):
         await nc.publish(f"events.user.{rng.choice(('signed-up', 'upgraded'))}", json.dumps({"user": n}).encode())
     await nc.flush()
@@ -105,8 +157,10 @@ async def run(nc, rng: random.Random) -> None:
             await asyncio.sleep(rng.uniform(2, 5))
             n += 1
             await nc.publish(f"work.{rng.choice(JOBS)}", json.dumps({"job": n, "at": time.time()}).encode())
-            await nc.publish(f"events.{rng.choice(('user.signed-up', 'user.upgraded', 'billing.invoiced'))}",
-                             json.dumps({"n": n}).encode())
+            await nc.publish(
+                f"events.{rng.choice(('user.signed-up', 'user.upgraded', 'billing.invoiced'))}",
+                json.dumps({"n": n}).encode(),
+            )
     finally:
         for task in tasks:
             task.cancel()

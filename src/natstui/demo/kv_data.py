@@ -43,8 +43,10 @@ Files stored in the `assets` object store of the natstui demo.
 def orders_csv(rng: random.Random, rows: int) -> bytes:
     lines = ["id,region,sku,qty,total"]
     for i in range(rows):
-        lines.append(f"ord-{i:06d},{rng.choice(['eu', 'us', 'apac'])},SKU-{rng.randint(100, 999)},"
-                     f"{rng.randint(1, 5)},{rng.uniform(5, 400):.2f}")
+        lines.append(
+            f"ord-{i:06d},{rng.choice(['eu', 'us', 'apac'])},SKU-{rng.randint(100, 999)},"
+            f"{rng.randint(1, 5)},{rng.uniform(5, 400):.2f}"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -56,9 +58,18 @@ async def setup_objects(js, rng: random.Random) -> None:
         await store.put(name, data, meta=meta)
 
     await put("README.md", README, "what is in this bucket", "text/markdown")
-    await put("config/app.json", json.dumps({"name": "demo", "replicas": 3, "features": {"beta": True}}, indent=2).encode(),
-              "application configuration", "application/json")
-    await put("images/logo.bin", bytes(rng.getrandbits(8) for _ in range(48 * 1024)), "a binary blob", "application/octet-stream")
+    await put(
+        "config/app.json",
+        json.dumps({"name": "demo", "replicas": 3, "features": {"beta": True}}, indent=2).encode(),
+        "application configuration",
+        "application/json",
+    )
+    await put(
+        "images/logo.bin",
+        bytes(rng.getrandbits(8) for _ in range(48 * 1024)),
+        "a binary blob",
+        "application/octet-stream",
+    )
     await put("data/orders.csv", orders_csv(rng, 40_000), "orders export, several chunks", "text/csv")
     await put("reports/old.txt", b"superseded report\n", "replaced by a newer one", "text/plain")
     await store.delete("reports/old.txt")
@@ -68,8 +79,9 @@ async def run(nc, rng: random.Random) -> None:
     """Create the buckets, then keep the key-value data changing."""
     js = nc.jetstream()
     config = await js.create_key_value(bucket="config", history=10, description="application settings")
-    sessions = await js.create_key_value(bucket="sessions", history=1, ttl=15 * 60, storage=api.StorageType.MEMORY,
-                                         description="user sessions")
+    sessions = await js.create_key_value(
+        bucket="sessions", history=1, ttl=15 * 60, storage=api.StorageType.MEMORY, description="user sessions"
+    )
     for key, value in CONFIG.items():
         await config.put(key, value)
     await config.put("app.timeout", b"45s")  # some history from the start
@@ -86,14 +98,20 @@ async def run(nc, rng: random.Random) -> None:
         try:
             roll = rng.random()
             if roll < 0.4:
-                await config.put("limits.rate", json.dumps({"per_second": rng.choice([25, 50, 100]),
-                                                            "burst": rng.choice([100, 200, 400])}).encode())
+                await config.put(
+                    "limits.rate",
+                    json.dumps(
+                        {"per_second": rng.choice([25, 50, 100]), "burst": rng.choice([100, 200, 400])}
+                    ).encode(),
+                )
             elif roll < 0.6:
                 await config.put("app.timeout", f"{rng.choice([15, 30, 45, 60])}s".encode())
             elif roll < 0.75:
                 rollout = round(rng.uniform(0, 1), 2)
-                await config.put("features.beta", json.dumps({"enabled": rollout > 0.1, "rollout": rollout,
-                                                              "groups": ["staff", "testers"]}).encode())
+                await config.put(
+                    "features.beta",
+                    json.dumps({"enabled": rollout > 0.1, "rollout": rollout, "groups": ["staff", "testers"]}).encode(),
+                )
             elif roll < 0.85:
                 if tick % 2:
                     await config.delete("features.dark-mode")
@@ -105,6 +123,8 @@ async def run(nc, rng: random.Random) -> None:
             if rng.random() < 0.3:
                 await sessions.delete(f"user.{n:04d}")
             else:
-                await sessions.put(f"user.{n:04d}", json.dumps({"user": n, "ip": f"10.0.0.{rng.randint(2, 250)}"}).encode())
+                await sessions.put(
+                    f"user.{n:04d}", json.dumps({"user": n, "ip": f"10.0.0.{rng.randint(2, 250)}"}).encode()
+                )
         except Exception:
             await asyncio.sleep(1.0)  # the server restarting or JetStream busy: try again later

@@ -10,8 +10,8 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import List, Optional, Sequence
 
 
 class ServerError(Exception):
@@ -50,8 +50,9 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(host: str, port: int, timeout: float, proc: Optional[subprocess.Popen] = None,
-                  log_path: Optional[Path] = None) -> None:
+def wait_for_port(
+    host: str, port: int, timeout: float, proc: subprocess.Popen | None = None, log_path: Path | None = None
+) -> None:
     """Until the port answers; with ``log_path``, until this server says it listens there.
 
     Another process may have taken the port since it was picked: then something answers on it
@@ -82,10 +83,10 @@ class EmbeddedServer:
         port: int = 0,
         host: str = "127.0.0.1",
         jetstream: bool = True,
-        name: Optional[str] = None,
-        config: Optional[str] = None,
+        name: str | None = None,
+        config: str | None = None,
         args: Sequence[str] = (),
-        store_dir: Optional[str] = None,
+        store_dir: str | None = None,
     ) -> None:
         self.host = host
         self.port = port or free_port(host)
@@ -95,14 +96,14 @@ class EmbeddedServer:
         self.args = list(args)
         self._own_dir = store_dir is None
         self.store_dir = store_dir
-        self.proc: Optional[subprocess.Popen] = None
-        self.log_path: Optional[Path] = None
+        self.proc: subprocess.Popen | None = None
+        self.log_path: Path | None = None
 
     @property
     def url(self) -> str:
         return f"nats://{self.host}:{self.port}"
 
-    def command(self) -> List[str]:
+    def command(self) -> list[str]:
         cmd = [find_server_binary(), "-a", self.host, "-p", str(self.port)]
         if self.name:
             cmd += ["-n", self.name]
@@ -114,13 +115,16 @@ class EmbeddedServer:
             cmd += ["-c", str(conf)]
         return cmd + self.args
 
-    def start(self, timeout: float = 15.0) -> "EmbeddedServer":
+    def start(self, timeout: float = 15.0) -> EmbeddedServer:
         if self.store_dir is None:
             self.store_dir = tempfile.mkdtemp(prefix="natstui-server-")
         self.log_path = Path(self.store_dir) / "server.log"
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
         log.close()
@@ -145,7 +149,7 @@ class EmbeddedServer:
             shutil.rmtree(self.store_dir, ignore_errors=True)
             self.store_dir = None
 
-    def __enter__(self) -> "EmbeddedServer":
+    def __enter__(self) -> EmbeddedServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from typing import List
 
 from nats import micro
 from nats.micro.request import Request, ServiceError
@@ -31,8 +30,10 @@ async def add_inventory(nc, rng: random.Random, zone: str):
         if sku not in stock:
             raise ServiceError("404", f"unknown sku {sku}")
         await asyncio.sleep(rng.uniform(0.0005, 0.004))
-        await req.respond(json.dumps({"sku": sku, "available": stock[sku], "zone": zone}).encode(),
-                          headers={"Content-Type": "application/json"})
+        await req.respond(
+            json.dumps({"sku": sku, "available": stock[sku], "zone": zone}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
 
     async def reserve(req: Request) -> None:
         body = _body(req)
@@ -47,8 +48,7 @@ async def add_inventory(nc, rng: random.Random, zone: str):
         await req.respond(b'{"status": "ok"}')
 
     group = service.add_group(name="inventory")
-    await group.add_endpoint(name="stock", subject="stock.get", handler=get,
-                             metadata={"schema": "StockQuery"})
+    await group.add_endpoint(name="stock", subject="stock.get", handler=get, metadata={"schema": "StockQuery"})
     await group.add_endpoint(name="reserve", subject="stock.reserve", handler=reserve)
     await service.add_endpoint(name="health", subject="inventory.health", handler=health)
     return service
@@ -57,7 +57,10 @@ async def add_inventory(nc, rng: random.Random, zone: str):
 async def add_pricing(nc, rng: random.Random):
     """A one-instance service whose endpoint fails now and then with an unexpected error."""
     service = await micro.add_service(
-        nc, name="pricing", version="0.9.0", description="Quotes in the customer's currency",
+        nc,
+        name="pricing",
+        version="0.9.0",
+        description="Quotes in the customer's currency",
         metadata={"team": "billing"},
     )
 
@@ -102,7 +105,7 @@ async def traffic(nc, rng: random.Random, rate: float = 3.0) -> None:
 
 async def run(nc, rng: random.Random) -> None:
     """Start the services (two inventory instances, one pricing), then send them requests for ever."""
-    services: List = [
+    services: list = [
         await add_inventory(nc, rng, "eu-west"),
         await add_inventory(nc, rng, "eu-central"),
         await add_pricing(nc, rng),

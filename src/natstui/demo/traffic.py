@@ -140,7 +140,9 @@ async def core_traffic(nc, rng: random.Random, rate: float) -> None:
                 # Chat from users: text that looks like markup or escapes is still just text.
                 await nc.publish(
                     "chat.room.general",
-                    rng.choice(["hello [bold]world[/bold] 👋", "\x1b[31mred?\x1b[0m no, escaped", "naïve café ✓", "[/]"]).encode(),
+                    rng.choice(
+                        ["hello [bold]world[/bold] 👋", "\x1b[31mred?\x1b[0m no, escaped", "naïve café ✓", "[/]"]
+                    ).encode(),
                 )
         except Exception:
             await asyncio.sleep(0.5)

@@ -10,8 +10,8 @@ value whole, or it is left out. No Textual here: the UI applies the result (``ui
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from rich.cells import cell_len, set_cell_size
 
@@ -24,7 +24,7 @@ class ColumnSpec:
     label: str
     priority: int = 50  # lower is kept first; ties keep the left one first
     min_width: int = 8  # the narrowest useful width of a cut value (the label's width is a floor)
-    max_width: Optional[int] = None  # the widest it grows to (None: its widest value)
+    max_width: int | None = None  # the widest it grows to (None: its widest value)
     ellipsis: bool = True  # values may be cut with "…"; False: shown whole or the column left out
     justify: str = "left"
 
@@ -32,7 +32,7 @@ class ColumnSpec:
     def label_width(self) -> int:
         return cell_len(self.label)
 
-    def widths(self, content: int) -> Tuple[int, int]:
+    def widths(self, content: int) -> tuple[int, int]:
         """(needed, preferred) widths for values at most ``content`` cells wide."""
         label = self.label_width
         full = max(label, content)
@@ -43,8 +43,9 @@ class ColumnSpec:
         return max(label, min(self.min_width, full)), full
 
 
-def fit_columns(specs: Sequence[ColumnSpec], available: int, content: Optional[Mapping[str, int]] = None,
-                gap: int = 2) -> List[Tuple[ColumnSpec, int]]:
+def fit_columns(
+    specs: Sequence[ColumnSpec], available: int, content: Mapping[str, int] | None = None, gap: int = 2
+) -> list[tuple[ColumnSpec, int]]:
     """The columns to show in ``available`` cells, in table order, with their widths.
 
     ``content`` gives each column's widest value (cells); ``gap`` is the space each shown column
@@ -56,7 +57,7 @@ def fit_columns(specs: Sequence[ColumnSpec], available: int, content: Optional[M
     content = content or {}
     sizes = {spec.key: spec.widths(content.get(spec.key, 0)) for spec in specs}
     order = sorted(range(len(specs)), key=lambda i: (specs[i].priority, i))
-    chosen: Dict[int, int] = {}
+    chosen: dict[int, int] = {}
     used = 0
     for i in order:
         need = sizes[specs[i].key][0]
@@ -86,14 +87,14 @@ def clip(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + ELLIPSIS
 
 
-def fit_parts(parts: Sequence[Tuple[int, str]], width: int, sep: str = "  ") -> List[int]:
+def fit_parts(parts: Sequence[tuple[int, str]], width: int, sep: str = "  ") -> list[int]:
     """Indexes of the ``(priority, text)`` parts of a summary line that fit ``width``, in order.
 
     Parts are kept by priority (lower first) while the line fits; the ones left out are the
     least useful, so a summary line loses whole parts instead of being cut in the middle.
     """
     order = sorted(range(len(parts)), key=lambda i: (parts[i][0], i))
-    kept: List[int] = []
+    kept: list[int] = []
     used = 0
     for i in order:
         extra = cell_len(parts[i][1]) + (cell_len(sep) if kept else 0)

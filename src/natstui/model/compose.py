@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any
 
 from natstui.model.sanitize import escape_line
 
-HeaderPairs = List[Tuple[str, str]]
+HeaderPairs = list[tuple[str, str]]
 
 # A header name is an HTTP token (RFC 7230), as nats-py and the server expect.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -23,7 +24,7 @@ class ComposeError(ValueError):
     """Something the user typed cannot be sent; the message says why."""
 
 
-def subject_problem(subject: str, *, wildcards: bool = False) -> Optional[str]:
+def subject_problem(subject: str, *, wildcards: bool = False) -> str | None:
     """Why ``subject`` cannot be used, or None when it can.
 
     NATS subjects are tokens separated by dots: no whitespace, no empty token.
@@ -80,7 +81,7 @@ def parse_headers(text: str) -> HeaderPairs:
     return pairs
 
 
-def header_problem(text: str) -> Optional[str]:
+def header_problem(text: str) -> str | None:
     try:
         parse_headers(text)
     except ComposeError as exc:
@@ -88,16 +89,16 @@ def header_problem(text: str) -> Optional[str]:
     return None
 
 
-def has_repeats(pairs: Sequence[Tuple[str, str]]) -> bool:
+def has_repeats(pairs: Sequence[tuple[str, str]]) -> bool:
     names = [name for name, _ in pairs]
     return len(set(names)) != len(names)
 
 
-def group_headers(pairs: Sequence[Tuple[str, str]]) -> Optional[Dict[str, Union[str, List[str]]]]:
+def group_headers(pairs: Sequence[tuple[str, str]]) -> dict[str, str | list[str]] | None:
     """Pairs as a dict for display: a repeated name maps to the list of its values."""
     if not pairs:
         return None
-    out: Dict[str, Union[str, List[str]]] = {}
+    out: dict[str, str | list[str]] = {}
     for name, value in pairs:
         if name in out:
             current = out[name]
@@ -107,7 +108,7 @@ def group_headers(pairs: Sequence[Tuple[str, str]]) -> Optional[Dict[str, Union[
     return out
 
 
-def headers_text(headers: Optional[Dict[str, Any]]) -> str:
+def headers_text(headers: dict[str, Any] | None) -> str:
     """A message's headers as the compose screen edits them (list values give repeated lines)."""
     if not headers:
         return ""
@@ -123,7 +124,7 @@ def looks_like_json(text: str) -> bool:
     return stripped[:1] in ("{", "[")
 
 
-def payload_problem(text: str) -> Optional[str]:
+def payload_problem(text: str) -> str | None:
     """When the payload looks like JSON (starts with ``{`` or ``[``) but does not parse, where and why."""
     if not looks_like_json(text):
         return None

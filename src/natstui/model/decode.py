@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional
 
 from natstui.model.sanitize import escape_block, escape_line
 
@@ -51,7 +50,7 @@ def try_json(data: bytes, documents_only: bool = False) -> tuple[bool, object]:
         return False, None
 
 
-def try_text(data: bytes) -> Optional[str]:
+def try_text(data: bytes) -> str | None:
     """The payload as text when it is valid UTF-8 (checked on the part shown)."""
     head = data[: TEXT_LIMIT * 4]
     try:

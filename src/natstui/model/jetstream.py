@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any
 
 from natstui.model.decode import human_size
 from natstui.model.subjects import SubjectPattern
@@ -44,7 +45,7 @@ def parse_duration(text: str) -> float:
     return total
 
 
-def format_duration(seconds: Optional[float]) -> str:
+def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     if seconds <= 0:
@@ -62,7 +63,7 @@ def format_duration(seconds: Optional[float]) -> str:
     return "".join(parts)
 
 
-def ns_to_seconds(value: Any) -> Optional[float]:
+def ns_to_seconds(value: Any) -> float | None:
     return None if value is None else int(value) / NS
 
 
@@ -97,7 +98,7 @@ def limit(value: Any, size: bool = False) -> str:
     return human_size(int(value)) if size else f"{int(value):,}"
 
 
-def age(when: Optional[datetime], now: Optional[datetime] = None) -> str:
+def age(when: datetime | None, now: datetime | None = None) -> str:
     if when is None:
         return "—"
     now = now or datetime.now(timezone.utc)
@@ -107,7 +108,7 @@ def age(when: Optional[datetime], now: Optional[datetime] = None) -> str:
     return format_duration(int(seconds))
 
 
-def parse_ts(value: Optional[str]) -> Optional[datetime]:
+def parse_ts(value: str | None) -> datetime | None:
     """A server timestamp (RFC 3339, nanoseconds, ``Z`` or an offset); None for Go's zero time."""
     return parse_server_time(value)
 
@@ -125,11 +126,11 @@ class StreamRow:
     first_seq: int
     last_seq: int
     consumers: int
-    last_ts: Optional[datetime]
+    last_ts: datetime | None
     allow_direct: bool
 
 
-def stream_row(info: Dict[str, Any]) -> StreamRow:
+def stream_row(info: dict[str, Any]) -> StreamRow:
     config, state = info.get("config", {}), info.get("state", {})
     subjects = config.get("subjects") or []
     if not subjects and config.get("mirror"):
@@ -152,43 +153,58 @@ def stream_row(info: Dict[str, Any]) -> StreamRow:
     )
 
 
-Section = Tuple[str, List[Tuple[str, str]]]
+Section = tuple[str, list[tuple[str, str]]]
 
 
-def stream_details(info: Dict[str, Any]) -> List[Section]:
+def stream_details(info: dict[str, Any]) -> list[Section]:
     """Configuration and state of a stream, grouped for display."""
     config, state = info.get("config", {}), info.get("state", {})
-    sections: List[Section] = [
-        ("Stream", [
-            ("Name", config.get("name", "")),
-            ("Description", config.get("description") or "—"),
-            ("Subjects", ", ".join(config.get("subjects") or []) or "—"),
-            ("Created", _fmt_dt(parse_ts(info.get("created")))),
-            ("Retention", config.get("retention", "")),
-            ("Storage", f"{config.get('storage', '')}, {config.get('num_replicas', 1)} replica(s)"),
-            ("Direct get", "yes" if config.get("allow_direct") else "no"),
-        ]),
-        ("Limits", [
-            ("Max messages", limit(config.get("max_msgs"))),
-            ("Max bytes", limit(config.get("max_bytes"), size=True)),
-            ("Max age", format_duration(ns_to_seconds(config.get("max_age")))),
-            ("Max msgs/subject", limit(config.get("max_msgs_per_subject"))),
-            ("Max msg size", limit(config.get("max_msg_size"), size=True)),
-            ("Max consumers", limit(config.get("max_consumers"))),
-            ("Discard", config.get("discard", "old") + (" (per subject)" if config.get("discard_new_per_subject") else "")),
-            ("Duplicates window", format_duration(ns_to_seconds(config.get("duplicate_window")))),
-            ("Deny delete/purge", f"{'yes' if config.get('deny_delete') else 'no'}/{'yes' if config.get('deny_purge') else 'no'}"),
-            ("Sealed", "yes" if config.get("sealed") else "no"),
-        ]),
-        ("State", [
-            ("Messages", f"{int(state.get('messages', 0)):,}"),
-            ("Bytes", human_size(int(state.get("bytes", 0)))),
-            ("First", f"{state.get('first_seq', 0):,} at {_fmt_dt(parse_ts(state.get('first_ts')))}"),
-            ("Last", f"{state.get('last_seq', 0):,} at {_fmt_dt(parse_ts(state.get('last_ts')))}"),
-            ("Deleted", f"{int(state.get('num_deleted', 0) or 0):,}"),
-            ("Subjects", f"{int(state.get('num_subjects', 0) or 0):,}"),
-            ("Consumers", str(state.get("consumer_count", 0))),
-        ]),
+    sections: list[Section] = [
+        (
+            "Stream",
+            [
+                ("Name", config.get("name", "")),
+                ("Description", config.get("description") or "—"),
+                ("Subjects", ", ".join(config.get("subjects") or []) or "—"),
+                ("Created", _fmt_dt(parse_ts(info.get("created")))),
+                ("Retention", config.get("retention", "")),
+                ("Storage", f"{config.get('storage', '')}, {config.get('num_replicas', 1)} replica(s)"),
+                ("Direct get", "yes" if config.get("allow_direct") else "no"),
+            ],
+        ),
+        (
+            "Limits",
+            [
+                ("Max messages", limit(config.get("max_msgs"))),
+                ("Max bytes", limit(config.get("max_bytes"), size=True)),
+                ("Max age", format_duration(ns_to_seconds(config.get("max_age")))),
+                ("Max msgs/subject", limit(config.get("max_msgs_per_subject"))),
+                ("Max msg size", limit(config.get("max_msg_size"), size=True)),
+                ("Max consumers", limit(config.get("max_consumers"))),
+                (
+                    "Discard",
+                    config.get("discard", "old") + (" (per subject)" if config.get("discard_new_per_subject") else ""),
+                ),
+                ("Duplicates window", format_duration(ns_to_seconds(config.get("duplicate_window")))),
+                (
+                    "Deny delete/purge",
+                    f"{'yes' if config.get('deny_delete') else 'no'}/{'yes' if config.get('deny_purge') else 'no'}",
+                ),
+                ("Sealed", "yes" if config.get("sealed") else "no"),
+            ],
+        ),
+        (
+            "State",
+            [
+                ("Messages", f"{int(state.get('messages', 0)):,}"),
+                ("Bytes", human_size(int(state.get("bytes", 0)))),
+                ("First", f"{state.get('first_seq', 0):,} at {_fmt_dt(parse_ts(state.get('first_ts')))}"),
+                ("Last", f"{state.get('last_seq', 0):,} at {_fmt_dt(parse_ts(state.get('last_ts')))}"),
+                ("Deleted", f"{int(state.get('num_deleted', 0) or 0):,}"),
+                ("Subjects", f"{int(state.get('num_subjects', 0) or 0):,}"),
+                ("Consumers", str(state.get("consumer_count", 0))),
+            ],
+        ),
     ]
     mirror = config.get("mirror")
     sources = config.get("sources") or []
@@ -217,7 +233,7 @@ def stream_details(info: Dict[str, Any]) -> List[Section]:
     return sections
 
 
-def _source_text(config: Dict[str, Any], live: Optional[Dict[str, Any]]) -> str:
+def _source_text(config: dict[str, Any], live: dict[str, Any] | None) -> str:
     text = str(config.get("name", "?"))
     if config.get("filter_subject"):
         text += f" ({config['filter_subject']})"
@@ -226,7 +242,7 @@ def _source_text(config: Dict[str, Any], live: Optional[Dict[str, Any]]) -> str:
     return text
 
 
-def _fmt_dt(when: Optional[datetime]) -> str:
+def _fmt_dt(when: datetime | None) -> str:
     return format_datetime(when)
 
 
@@ -239,7 +255,7 @@ class ConsumerRow:
     deliver_policy: str
     ack_policy: str
     filters: str
-    ack_wait: Optional[float]
+    ack_wait: float | None
     max_deliver: int
     pending: int
     ack_pending: int
@@ -251,7 +267,7 @@ class ConsumerRow:
     paused: bool
 
 
-def consumer_row(info: Dict[str, Any]) -> ConsumerRow:
+def consumer_row(info: dict[str, Any]) -> ConsumerRow:
     config = info.get("config", {})
     filters = config.get("filter_subjects") or ([config["filter_subject"]] if config.get("filter_subject") else [])
     delivered = info.get("delivered") or {}
@@ -276,41 +292,51 @@ def consumer_row(info: Dict[str, Any]) -> ConsumerRow:
     )
 
 
-def consumer_details(info: Dict[str, Any]) -> List[Section]:
+def consumer_details(info: dict[str, Any]) -> list[Section]:
     config = info.get("config", {})
     row = consumer_row(info)
     delivered = info.get("delivered") or {}
     ack_floor = info.get("ack_floor") or {}
     backoff = config.get("backoff") or []
-    sections: List[Section] = [
-        ("Consumer", [
-            ("Name", row.name),
-            ("Stream", info.get("stream_name", "")),
-            ("Kind", f"{'durable' if row.durable else 'ephemeral'}, {'pull' if row.pull else 'push'}"),
-            ("Description", config.get("description") or "—"),
-            ("Created", _fmt_dt(parse_ts(info.get("created")))),
-            ("Filter", row.filters),
-            ("Deliver policy", row.deliver_policy + _start_text(config)),
-            ("Ack policy", row.ack_policy),
-            ("Ack wait", format_duration(row.ack_wait)),
-            ("Max deliver", "unlimited" if row.max_deliver < 0 else str(row.max_deliver)),
-            ("Backoff", ", ".join(format_duration(ns_to_seconds(b)) for b in backoff) or "—"),
-            ("Max ack pending", limit(config.get("max_ack_pending"))),
-            # a pull consumer's limit: the server has no such value for a push consumer
-            *([("Max waiting", limit(config.get("max_waiting")))] if row.pull else []),
-            ("Replay", config.get("replay_policy", "instant")),
-            ("Inactive threshold", format_duration(ns_to_seconds(config.get("inactive_threshold")))),
-        ]),
-        ("State", [
-            ("Pending", f"{row.pending:,}"),
-            ("Ack pending", f"{row.ack_pending:,}"),
-            ("Redelivered", f"{row.redelivered:,}"),
-            ("Waiting pulls", f"{row.waiting:,}") if row.pull
-            else ("Active interest", "yes (a subscriber is bound)" if info.get("push_bound") else "no"),
-            ("Last delivered", f"stream {delivered.get('stream_seq', 0)}, consumer {delivered.get('consumer_seq', 0)}"),
-            ("Ack floor", f"stream {ack_floor.get('stream_seq', 0)}, consumer {ack_floor.get('consumer_seq', 0)}"),
-            ("Paused", "yes" if row.paused else "no"),
-        ]),
+    sections: list[Section] = [
+        (
+            "Consumer",
+            [
+                ("Name", row.name),
+                ("Stream", info.get("stream_name", "")),
+                ("Kind", f"{'durable' if row.durable else 'ephemeral'}, {'pull' if row.pull else 'push'}"),
+                ("Description", config.get("description") or "—"),
+                ("Created", _fmt_dt(parse_ts(info.get("created")))),
+                ("Filter", row.filters),
+                ("Deliver policy", row.deliver_policy + _start_text(config)),
+                ("Ack policy", row.ack_policy),
+                ("Ack wait", format_duration(row.ack_wait)),
+                ("Max deliver", "unlimited" if row.max_deliver < 0 else str(row.max_deliver)),
+                ("Backoff", ", ".join(format_duration(ns_to_seconds(b)) for b in backoff) or "—"),
+                ("Max ack pending", limit(config.get("max_ack_pending"))),
+                # a pull consumer's limit: the server has no such value for a push consumer
+                *([("Max waiting", limit(config.get("max_waiting")))] if row.pull else []),
+                ("Replay", config.get("replay_policy", "instant")),
+                ("Inactive threshold", format_duration(ns_to_seconds(config.get("inactive_threshold")))),
+            ],
+        ),
+        (
+            "State",
+            [
+                ("Pending", f"{row.pending:,}"),
+                ("Ack pending", f"{row.ack_pending:,}"),
+                ("Redelivered", f"{row.redelivered:,}"),
+                ("Waiting pulls", f"{row.waiting:,}")
+                if row.pull
+                else ("Active interest", "yes (a subscriber is bound)" if info.get("push_bound") else "no"),
+                (
+                    "Last delivered",
+                    f"stream {delivered.get('stream_seq', 0)}, consumer {delivered.get('consumer_seq', 0)}",
+                ),
+                ("Ack floor", f"stream {ack_floor.get('stream_seq', 0)}, consumer {ack_floor.get('consumer_seq', 0)}"),
+                ("Paused", "yes" if row.paused else "no"),
+            ],
+        ),
     ]
     if not row.pull:
         sections[0][1].append(("Deliver subject", config.get("deliver_subject", "")))
@@ -319,7 +345,7 @@ def consumer_details(info: Dict[str, Any]) -> List[Section]:
     return sections
 
 
-def _start_text(config: Dict[str, Any]) -> str:
+def _start_text(config: dict[str, Any]) -> str:
     if config.get("opt_start_seq"):
         return f" from {config['opt_start_seq']}"
     if config.get("opt_start_time"):
@@ -340,9 +366,9 @@ class Gap:
         return self.last - self.first + 1
 
 
-def with_gaps(seqs: Sequence[int], start: Optional[int] = None) -> List[Union[int, Gap]]:
+def with_gaps(seqs: Sequence[int], start: int | None = None) -> list[int | Gap]:
     """Sequence numbers with the deleted ones between them shown as gaps."""
-    rows: List[Union[int, Gap]] = []
+    rows: list[int | Gap] = []
     previous = start - 1 if start else None
     for seq in seqs:
         if previous is not None and seq > previous + 1:
@@ -364,7 +390,7 @@ def validate_name(name: str, what: str = "name") -> str:
     return name
 
 
-def validate_subjects(text: str, required: bool = True) -> List[str]:
+def validate_subjects(text: str, required: bool = True) -> list[str]:
     subjects = [s for s in re.split(r"[\s,]+", text.strip()) if s]
     if not subjects and required:
         raise ValueError("at least one subject is required")
@@ -387,11 +413,11 @@ class StreamForm:
     max_bytes: str = "-1"
     max_age: str = "0"
     discard: str = "old"
-    errors: List[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
-    def to_config(self) -> Dict[str, Any]:
+    def to_config(self) -> dict[str, Any]:
         """The stream configuration, or ValueError naming the first bad field."""
-        config: Dict[str, Any] = {"name": validate_name(self.name, "stream name")}
+        config: dict[str, Any] = {"name": validate_name(self.name, "stream name")}
         config["subjects"] = validate_subjects(self.subjects)
         if self.retention not in RETENTIONS:
             raise ValueError(f"retention must be one of {', '.join(RETENTIONS)}")
@@ -430,8 +456,8 @@ class ConsumerForm:
     backoff: str = ""
     inactive_threshold: str = "5m"  # for ephemeral consumers
 
-    def to_config(self) -> Dict[str, Any]:
-        config: Dict[str, Any] = {}
+    def to_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {}
         if self.name.strip():
             config["durable_name"] = validate_name(self.name, "consumer name")
         else:
@@ -454,7 +480,9 @@ class ConsumerForm:
                 when = parse_user_time(self.start)
             except ValueError:
                 raise ValueError("a start time (YYYY-MM-DD HH:MM[:SS]) is required for by_start_time") from None
-            config["opt_start_time"] = (when if when.tzinfo else when.astimezone()).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            config["opt_start_time"] = (
+                (when if when.tzinfo else when.astimezone()).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            )
         if self.ack_policy not in ACK_POLICIES:
             raise ValueError(f"ack policy must be one of {', '.join(ACK_POLICIES)}")
         config["ack_policy"] = self.ack_policy

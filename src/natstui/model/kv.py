@@ -7,9 +7,10 @@ import difflib
 import json
 import time
 from collections import deque
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from collections.abc import Iterable
+from typing import Any
 
-from natstui.model.decode import human_size, hex_dump, try_json, try_text
+from natstui.model.decode import hex_dump, human_size, try_json, try_text
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime
 
@@ -17,14 +18,14 @@ HIGHLIGHT_SECONDS = 3.0  # a live change stands out this long
 DIFF_LIMIT = 256 * 1024  # bytes of each side compared
 
 
-def fmt_time(ts: Optional[float]) -> str:
+def fmt_time(ts: float | None) -> str:
     """Date and time to the second, in the zone times are shown in ('' when unknown)."""
     if not ts:
         return ""
     return format_datetime(ts, millis=False)
 
 
-def fmt_ttl(seconds: Optional[float]) -> str:
+def fmt_ttl(seconds: float | None) -> str:
     if not seconds:
         return "—"
     total = int(round(seconds))
@@ -66,7 +67,7 @@ def parse_duration(text: str) -> float:
     return total
 
 
-def fmt_bytes(n: Optional[int]) -> str:
+def fmt_bytes(n: int | None) -> str:
     return human_size(n or 0)
 
 
@@ -82,13 +83,13 @@ class KeyIndex:
 
     def __init__(self, show_deleted: bool = False) -> None:
         self.show_deleted = show_deleted  # object stores mark deleted objects instead of hiding them
-        self.entries: Dict[str, Any] = {}
-        self.keys: List[str] = []
-        self._shown: Set[str] = set()
-        self.changed: Dict[str, float] = {}  # key -> monotonic time of its latest live change
+        self.entries: dict[str, Any] = {}
+        self.keys: list[str] = []
+        self._shown: set[str] = set()
+        self.changed: dict[str, float] = {}  # key -> monotonic time of its latest live change
         self.live_changes = 0
         self.last_change: Any = None
-        self._recent: "deque[Tuple[float, str]]" = deque()  # live changes still highlighted
+        self._recent: deque[tuple[float, str]] = deque()  # live changes still highlighted
         self.version = 0  # bumped whenever ``keys`` changes
 
     def __len__(self) -> int:
@@ -98,12 +99,12 @@ class KeyIndex:
     def deleted_hidden(self) -> int:
         return len(self.entries) - len(self._shown)
 
-    def apply(self, items: Iterable[Any], now: Optional[float] = None) -> Set[str]:
+    def apply(self, items: Iterable[Any], now: float | None = None) -> set[str]:
         """Take in a batch; returns the keys whose state changed."""
         now = time.monotonic() if now is None else now
-        touched: Set[str] = set()
-        added: List[str] = []
-        removed: List[str] = []
+        touched: set[str] = set()
+        added: list[str] = []
+        removed: list[str] = []
         for item in items:
             key = item.key
             old = self.entries.get(key)
@@ -139,7 +140,7 @@ class KeyIndex:
             self.version += 1
         return touched
 
-    def index_of(self, key: Optional[str]) -> Optional[int]:
+    def index_of(self, key: str | None) -> int | None:
         if key is None:
             return None
         i = bisect.bisect_left(self.keys, key)
@@ -149,13 +150,13 @@ class KeyIndex:
         """Where ``key`` is or would be (to keep the cursor near a key that went away)."""
         return min(bisect.bisect_left(self.keys, key), max(0, len(self.keys) - 1))
 
-    def fresh(self, key: str, now: Optional[float] = None) -> bool:
+    def fresh(self, key: str, now: float | None = None) -> bool:
         at = self.changed.get(key)
         if at is None:
             return False
         return ((time.monotonic() if now is None else now) - at) < HIGHLIGHT_SECONDS
 
-    def any_fresh(self, now: Optional[float] = None) -> bool:
+    def any_fresh(self, now: float | None = None) -> bool:
         """True while some live change is still highlighted (cheap: looks only at recent changes)."""
         now = time.monotonic() if now is None else now
         recent = self._recent
@@ -166,7 +167,8 @@ class KeyIndex:
 
 # -- diff ---------------------------------------------------------------------------------------
 
-def _as_lines(data: bytes) -> Tuple[List[str], str]:
+
+def _as_lines(data: bytes) -> tuple[list[str], str]:
     """Lines to compare and how they were made: pretty JSON, text, or a hex dump."""
     head = data[:DIFF_LIMIT]
     ok, value = try_json(head, documents_only=True)
@@ -178,7 +180,7 @@ def _as_lines(data: bytes) -> Tuple[List[str], str]:
     return hex_dump(head, limit=DIFF_LIMIT).splitlines(), "hex"
 
 
-def line_diff(old: bytes, new: bytes, context: int = 3) -> Tuple[List[Tuple[str, str]], str]:
+def line_diff(old: bytes, new: bytes, context: int = 3) -> tuple[list[tuple[str, str]], str]:
     """A unified diff of two values as (tag, line): tag is ' ', '-', '+' or '@'.
 
     JSON documents are compared pretty-printed with sorted keys, so a changed
@@ -189,12 +191,20 @@ def line_diff(old: bytes, new: bytes, context: int = 3) -> Tuple[List[Tuple[str,
     b, kind_b = _as_lines(new)
     if kind_a != kind_b:  # e.g. JSON became text: compare as text where both are text
         if "hex" in (kind_a, kind_b):
-            a, b, kind = hex_dump(old[:DIFF_LIMIT], DIFF_LIMIT).splitlines(), hex_dump(new[:DIFF_LIMIT], DIFF_LIMIT).splitlines(), "hex"
+            a, b, kind = (
+                hex_dump(old[:DIFF_LIMIT], DIFF_LIMIT).splitlines(),
+                hex_dump(new[:DIFF_LIMIT], DIFF_LIMIT).splitlines(),
+                "hex",
+            )
         else:
-            a, b, kind = (try_text(old[:DIFF_LIMIT]) or "").splitlines(), (try_text(new[:DIFF_LIMIT]) or "").splitlines(), "text"
+            a, b, kind = (
+                (try_text(old[:DIFF_LIMIT]) or "").splitlines(),
+                (try_text(new[:DIFF_LIMIT]) or "").splitlines(),
+                "text",
+            )
     else:
         kind = kind_a
-    rows: List[Tuple[str, str]] = []
+    rows: list[tuple[str, str]] = []
     for i, line in enumerate(difflib.unified_diff(a, b, lineterm="", n=context)):
         if i < 2 and line.startswith(("---", "+++")):
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from natstui.model.store import RingStore
 from natstui.model.subjects import SubjectTrie
@@ -16,7 +16,9 @@ class Monitor:
     call; ``sample`` (about once a second) computes rates.
     """
 
-    def __init__(self, store: RingStore, trie: Optional[SubjectTrie] = None, clock: Optional[Callable[[], float]] = None) -> None:
+    def __init__(
+        self, store: RingStore, trie: SubjectTrie | None = None, clock: Callable[[], float] | None = None
+    ) -> None:
         self.store = store
         self.trie = trie or SubjectTrie()
         self.clock = clock or store.clock
@@ -24,7 +26,7 @@ class Monitor:
         self.missed = 0  # records evicted before they were pumped (counted, not named)
         self.rate = 0.0
         self._last_total = store.last_seq
-        self._last_sample: Optional[float] = None
+        self._last_sample: float | None = None
 
     def pump(self) -> int:
         store = self.store

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import IO, Any
 
 from natstui.model.records import Record, StoredMsg
 from natstui.model.store import RingStore
@@ -28,10 +29,10 @@ def _parse_time(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def _headers_out(headers: Optional[Dict[str, Any]]) -> Optional[Dict[str, List[str]]]:
+def _headers_out(headers: dict[str, Any] | None) -> dict[str, list[str]] | None:
     if not headers:
         return None
-    out: Dict[str, List[str]] = {}
+    out: dict[str, list[str]] = {}
     for name, value in headers.items():
         values = value if isinstance(value, list) else [value]
         out[str(name)] = [str(v) for v in values]
@@ -40,7 +41,7 @@ def _headers_out(headers: Optional[Dict[str, Any]]) -> Optional[Dict[str, List[s
 
 def to_line(record: Record) -> str:
     msg = record.msg
-    line: Dict[str, Any] = {
+    line: dict[str, Any] = {
         "subject": msg.subject,
         "reply": msg.reply or "",
         "headers": _headers_out(msg.headers),
@@ -75,22 +76,26 @@ class RecordingError(ValueError):
     pass
 
 
-def parse_line(text: str, number: int = 0) -> Tuple[float, StoredMsg, Optional[Dict[str, Any]]]:
+def parse_line(text: str, number: int = 0) -> tuple[float, StoredMsg, dict[str, Any] | None]:
     try:
         obj = json.loads(text)
         headers = obj.get("headers") or None
         if headers:
             # one value per name, as nats-py's Msg.headers holds them; repeated values joined
-            headers = {k: (v[0] if len(v) == 1 else ", ".join(v)) if isinstance(v, list) else str(v)
-                       for k, v in headers.items()}
-        msg = StoredMsg(str(obj["subject"]), base64.b64decode(obj.get("payload") or ""), headers, obj.get("reply") or "")
+            headers = {
+                k: (v[0] if len(v) == 1 else ", ".join(v)) if isinstance(v, list) else str(v)
+                for k, v in headers.items()
+            }
+        msg = StoredMsg(
+            str(obj["subject"]), base64.b64decode(obj.get("payload") or ""), headers, obj.get("reply") or ""
+        )
         received = _parse_time(obj["received"]) if obj.get("received") else 0.0
         return received, msg, obj.get("jetstream")
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RecordingError(f"line {number}: not a natstui recording line ({exc.__class__.__name__})") from None
 
 
-def read(lines: Iterable[str]) -> Iterator[Tuple[float, StoredMsg, Optional[Dict[str, Any]]]]:
+def read(lines: Iterable[str]) -> Iterator[tuple[float, StoredMsg, dict[str, Any] | None]]:
     for number, text in enumerate(lines, 1):
         if text.strip():
             yield parse_line(text, number)
@@ -101,20 +106,25 @@ def _recorded_time(value: Any) -> str:
     return format_datetime(moment) if moment else str(value or "—")
 
 
-def js_section(js: Optional[Dict[str, Any]]) -> Optional[List[Tuple[str, List[Tuple[str, str]]]]]:
+def js_section(js: dict[str, Any] | None) -> list[tuple[str, list[tuple[str, str]]]] | None:
     """The JetStream fields of a recorded delivery, for the inspector."""
     if not js:
         return None
-    return [("JetStream (recorded)", [
-        ("Stream", str(js.get("stream", ""))),
-        ("Consumer", str(js.get("consumer", ""))),
-        ("Stream seq", str(js.get("stream_seq", ""))),
-        ("Consumer seq", str(js.get("consumer_seq", ""))),
-        ("Delivered", f"{js.get('delivered', '')} time(s)"),
-        ("Pending", str(js.get("pending", ""))),
-        ("Timestamp", _recorded_time(js.get("timestamp"))),
-        ("Domain", str(js.get("domain") or "—")),
-    ])]
+    return [
+        (
+            "JetStream (recorded)",
+            [
+                ("Stream", str(js.get("stream", ""))),
+                ("Consumer", str(js.get("consumer", ""))),
+                ("Stream seq", str(js.get("stream_seq", ""))),
+                ("Consumer seq", str(js.get("consumer_seq", ""))),
+                ("Delivered", f"{js.get('delivered', '')} time(s)"),
+                ("Pending", str(js.get("pending", ""))),
+                ("Timestamp", _recorded_time(js.get("timestamp"))),
+                ("Domain", str(js.get("domain") or "—")),
+            ],
+        )
+    ]
 
 
 class Recorder:
@@ -123,14 +133,14 @@ class Recorder:
     ``flush`` is called on the UI's timer with whatever arrived since the last call.
     """
 
-    def __init__(self, store: RingStore, path: str, match: Optional[Callable[[Record], bool]] = None) -> None:
+    def __init__(self, store: RingStore, path: str, match: Callable[[Record], bool] | None = None) -> None:
         self.store = store
         self.path = path
         self.match = match  # a callable(record) -> bool, or None for everything
         self.count = 0
         self.missed = 0  # evicted from the store before they could be written
         self._next = store.last_seq + 1
-        self._out: Optional[IO[str]] = open(path, "a", encoding="utf-8")
+        self._out: IO[str] | None = open(path, "a", encoding="utf-8")
 
     def flush(self) -> int:
         if self._out is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 
 class StoredMsg:
@@ -13,7 +13,7 @@ class StoredMsg:
 
     __slots__ = ("subject", "reply", "data", "headers", "_sid")
 
-    def __init__(self, subject: str, data: bytes = b"", headers: Optional[Dict[str, Any]] = None, reply: str = "") -> None:
+    def __init__(self, subject: str, data: bytes = b"", headers: dict[str, Any] | None = None, reply: str = "") -> None:
         self.subject = subject
         self.reply = reply
         self.data = data
@@ -45,18 +45,18 @@ class Record:
         self.queue = queue
         # Extra (title, [(label, value)]) blocks for the inspector, e.g. a
         # stored stream message's sequence or a KV entry's revision.
-        self.sections: Optional[List[Tuple[str, List[Tuple[str, str]]]]] = None
+        self.sections: list[tuple[str, list[tuple[str, str]]]] | None = None
 
     @classmethod
     def stored(
         cls,
         subject: str,
         data: bytes,
-        headers: Optional[Dict[str, Any]],
+        headers: dict[str, Any] | None,
         time: float,
-        sections: Optional[List[Tuple[str, List[Tuple[str, str]]]]] = None,
+        sections: list[tuple[str, list[tuple[str, str]]]] | None = None,
         seq: int = 0,
-    ) -> "Record":
+    ) -> Record:
         """A record for the inspector from something read rather than received."""
         record = cls(seq, time, StoredMsg(subject, data, headers))
         record.sections = sections
@@ -75,12 +75,12 @@ class Record:
         return self.msg.data or b""
 
     @property
-    def headers(self) -> Optional[Dict[str, Any]]:
-        headers: Optional[Dict[str, Any]] = self.msg.headers
+    def headers(self) -> dict[str, Any] | None:
+        headers: dict[str, Any] | None = self.msg.headers
         return headers
 
     @property
-    def sid(self) -> Optional[int]:
+    def sid(self) -> int | None:
         # nats-py's ``Msg.sid`` raises when unset; read the field behind it.
         return getattr(self.msg, "_sid", None)
 

@@ -9,7 +9,7 @@ can neither move the cursor nor reorder the screen.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e", "\x00": "\\0"}
@@ -21,7 +21,7 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\
 _UNSAFE_KEEP_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
-def _stand_in(match: "re.Match[str]") -> str:
+def _stand_in(match: re.Match[str]) -> str:
     ch = match.group()
     named = _NAMED.get(ch)
     if named:
@@ -61,7 +61,7 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def redact(text: str, secrets: Iterable[Optional[str]]) -> str:
+def redact(text: str, secrets: Iterable[str | None]) -> str:
     """Remove every known secret value and any URL user info from ``text``."""
     for secret in secrets:
         if secret and len(secret) >= 3:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time as _time
-from typing import Any, Callable, Iterator, List, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from natstui.model.records import Record
 
@@ -26,7 +27,7 @@ class RingStore:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
-        self._slots: List[Optional[Record]] = [None] * capacity
+        self._slots: list[Record | None] = [None] * capacity
         self.last_seq = 0
         self._floor = 1  # no record below this is held (raised by a resize)
         self.clock = clock
@@ -51,7 +52,7 @@ class RingStore:
         """Every message ever appended, including those evicted."""
         return self.last_seq
 
-    def get(self, seq: int) -> Optional[Record]:
+    def get(self, seq: int) -> Record | None:
         if seq < self.first_seq or seq > self.last_seq:
             return None
         return self._slots[seq % self.capacity]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Dict, Iterable, List, Optional, Tuple
+from collections.abc import Iterable
 
 DEFAULT_MAX_NODES = 200_000
 
@@ -44,10 +44,7 @@ class SubjectPattern:
                 return False
         elif len(parts) != n:
             return False
-        for want, got in zip(self._tokens, parts):
-            if want != "*" and want != got:
-                return False
-        return True
+        return all(not (want != "*" and want != got) for want, got in zip(self._tokens, parts))
 
     def __repr__(self) -> str:
         return f"SubjectPattern({self.pattern!r})"
@@ -63,10 +60,10 @@ class SubjectNode:
 
     __slots__ = ("token", "parent", "children", "count", "own", "rate", "_sampled", "child_version")
 
-    def __init__(self, token: str, parent: Optional["SubjectNode"]) -> None:
+    def __init__(self, token: str, parent: SubjectNode | None) -> None:
         self.token = token
         self.parent = parent
-        self.children: Dict[str, SubjectNode] = {}
+        self.children: dict[str, SubjectNode] = {}
         self.count = 0
         self.own = 0
         self.rate = 0.0
@@ -76,7 +73,7 @@ class SubjectNode:
     @property
     def path(self) -> str:
         tokens = []
-        node: Optional[SubjectNode] = self
+        node: SubjectNode | None = self
         while node is not None and node.parent is not None:
             tokens.append(node.token)
             node = node.parent
@@ -90,7 +87,7 @@ class SubjectNode:
             return ">"
         return f"{path}.>" if self.children else path
 
-    def sorted_children(self) -> List["SubjectNode"]:
+    def sorted_children(self) -> list[SubjectNode]:
         return [self.children[k] for k in sorted(self.children)]
 
 
@@ -107,15 +104,15 @@ class SubjectTrie:
         self.max_nodes = max_nodes
         self.node_count = 0
         self.version = 0
-        self._paths: Dict[str, Tuple[SubjectNode, ...]] = {}
+        self._paths: dict[str, tuple[SubjectNode, ...]] = {}
         self._touched: set[SubjectNode] = set()
         self._active: set[SubjectNode] = set()
-        self._last_sample: Optional[float] = None
+        self._last_sample: float | None = None
 
     def add(self, subject: str, n: int = 1) -> None:
         self.add_many(Counter({subject: n}))
 
-    def add_many(self, counts: "Counter[str] | Dict[str, int]") -> None:
+    def add_many(self, counts: Counter[str] | dict[str, int]) -> None:
         paths = self._paths
         touched = self._touched
         root = self.root
@@ -130,9 +127,9 @@ class SubjectTrie:
             touched.update(path)
         touched.add(root)
 
-    def _path_for(self, subject: str) -> Tuple[SubjectNode, ...]:
+    def _path_for(self, subject: str) -> tuple[SubjectNode, ...]:
         node = self.root
-        path: List[SubjectNode] = []
+        path: list[SubjectNode] = []
         complete = True
         for token in subject.split("."):
             child = node.children.get(token)
@@ -152,7 +149,7 @@ class SubjectTrie:
             self._paths[subject] = result
         return result
 
-    def find(self, subject: str) -> Optional[SubjectNode]:
+    def find(self, subject: str) -> SubjectNode | None:
         node = self.root
         if not subject:
             return node

@@ -12,9 +12,8 @@ import math
 import re
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Optional, Tuple, Union
 
-When = Union[float, datetime, None]
+When = float | datetime | None
 
 _utc = False
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?\s*(Z|z|[+-]\d{2}:?\d{2})?$")
@@ -34,7 +33,7 @@ def _struct(ts: float) -> time.struct_time:
     return time.gmtime(ts) if _utc else time.localtime(ts)
 
 
-def _split(when: When) -> Optional[Tuple[int, int]]:
+def _split(when: When) -> tuple[int, int] | None:
     """Whole seconds since the epoch and milliseconds (cut, not rounded), without float error in the milliseconds."""
     if when is None:
         return None
@@ -66,7 +65,7 @@ def format_datetime(when: When, millis: bool = True) -> str:
     return f"{text}.{split[1]:03d}" if millis else text
 
 
-def parse_server_time(value: Optional[str]) -> Optional[datetime]:
+def parse_server_time(value: str | None) -> datetime | None:
     """An RFC 3339 time as servers send it (``2026-12-04T16:02:37.795123456Z``, ``…+01:00``) to an aware datetime.
 
     Digits past microseconds are dropped; a time without a zone is UTC (servers
@@ -95,7 +94,7 @@ def parse_server_time(value: Optional[str]) -> Optional[datetime]:
     return moment.replace(tzinfo=timezone(sign * offset))
 
 
-def parse_user_time(text: str, now: Optional[datetime] = None) -> datetime:
+def parse_user_time(text: str, now: datetime | None = None) -> datetime:
     """What a user types to jump to a time: ``07:30[:15]`` (today), ``2026-11-28 07:30[:15]``,
     or ISO 8601 with a zone. Without a zone the time is in the zone times are shown in."""
     text = text.strip()
@@ -116,7 +115,7 @@ def parse_user_time(text: str, now: Optional[datetime] = None) -> datetime:
     return when.replace(tzinfo=zone) if zone else when.astimezone()
 
 
-def zone_name(ts: Optional[float] = None) -> str:
+def zone_name(ts: float | None = None) -> str:
     """``CET (UTC+01:00)``, or ``UTC``: the zone times are shown in."""
     if _utc:
         return "UTC"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional
 
 from natstui.model.records import Record
 from natstui.model.store import RingStore
@@ -24,8 +23,8 @@ class MessageFilter:
     text: str = ""
     regex: bool = False
     scope: str = ""  # the subject-tree selection: a subject and everything below it
-    _patterns: List[SubjectPattern] = field(default_factory=list, init=False, repr=False)
-    _needle: Optional["re.Pattern[bytes]"] = field(default=None, init=False, repr=False)
+    _patterns: list[SubjectPattern] = field(default_factory=list, init=False, repr=False)
+    _needle: re.Pattern[bytes] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.subject = self.subject.strip()
@@ -51,9 +50,7 @@ class MessageFilter:
             return False
         if self._patterns and not any(p.matches(subject) for p in self._patterns):
             return False
-        if self._needle is not None and self._needle.search(record.msg.data or b"") is None:
-            return False
-        return True
+        return not (self._needle is not None and self._needle.search(record.msg.data or b"") is None)
 
     def describe(self) -> str:
         parts = []
@@ -86,9 +83,9 @@ class StreamView:
         self.paused = False
         self._upto = store.last_seq  # last sequence taken into the view
         self._first = store.first_seq  # first sequence shown (unfiltered)
-        self._matches: List[int] = []
+        self._matches: list[int] = []
         self._offset = 0  # index of the first live entry in _matches
-        self._new_from: Optional[int] = None  # rows from this sequence on are new (None: not counting)
+        self._new_from: int | None = None  # rows from this sequence on are new (None: not counting)
         self._new_added = 0  # rows added since counting started, held or evicted since
 
     def count_new(self, on: bool) -> None:
@@ -163,18 +160,18 @@ class StreamView:
             return len(self._matches) - self._offset
         return max(0, self._upto - self._first + 1)
 
-    def seq_at(self, index: int) -> Optional[int]:
+    def seq_at(self, index: int) -> int | None:
         if index < 0 or index >= len(self):
             return None
         if self.filter.active:
             return self._matches[self._offset + index]
         return self._first + index
 
-    def record_at(self, index: int) -> Optional[Record]:
+    def record_at(self, index: int) -> Record | None:
         seq = self.seq_at(index)
         return None if seq is None else self.store.get(seq)
 
-    def index_of(self, seq: int) -> Optional[int]:
+    def index_of(self, seq: int) -> int | None:
         """The row showing ``seq``, if it is in the view."""
         if self.filter.active:
             i = bisect.bisect_left(self._matches, seq, self._offset)

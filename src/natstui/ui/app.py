@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Iterable, Optional
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from natstui.client.feed import LiveFeed
@@ -22,8 +24,8 @@ from natstui.model.store import RingStore
 from natstui.model.view import StreamView
 from natstui.ui.palette import palette
 from natstui.ui.screens.base import ViewScreen
-from natstui.ui.textual_internals import is_closing, mode_is_built
 from natstui.ui.screens.help import HelpScreen
+from natstui.ui.textual_internals import is_closing, mode_is_built
 from natstui.ui.views import ACTIONS, VIEWS
 from natstui.ui.widgets.status import StatusBar
 
@@ -40,7 +42,6 @@ GC_FREEZE_SECONDS = 0.25
 GC_THAW_SECONDS = 60.0
 GC_FREEZE_MIN_BUFFERED = 20_000
 SLOW_RATE = 4  # status bar updates per second; the subject tree takes every other one
-
 
 
 class NatsTuiApp(App):
@@ -62,9 +63,9 @@ class NatsTuiApp(App):
 
     def __init__(
         self,
-        settings: Optional[Settings] = None,
+        settings: Settings | None = None,
         *,
-        store: Optional[RingStore] = None,
+        store: RingStore | None = None,
         clock: Callable[[], float] = time.time,
         connect: bool = True,
         offline_label: str = "",
@@ -85,8 +86,8 @@ class NatsTuiApp(App):
         self.feed = LiveFeed(self.session, self.store, self.settings.subjects, self.settings.queue)
         self._connect = connect
         self.last_refusal = ""  # the newest read-only refusal, as shown
-        self.selected_stream: Optional[str] = None  # shared by the Streams and Consumers views
-        self._jetstream: Optional["JetStream"] = None
+        self.selected_stream: str | None = None  # shared by the Streams and Consumers views
+        self._jetstream: JetStream | None = None
         self.decoder_rules, self.keymap, self._config_warnings = _load_config(self.settings)
         # Pane widths the user chose (the config file's [layout] table), changed by the views.
         self.pane_widths = load_layout()
@@ -134,7 +135,7 @@ class NatsTuiApp(App):
         else:
             gc.freeze()
 
-    def _current_view(self) -> Optional[ViewScreen]:
+    def _current_view(self) -> ViewScreen | None:
         """The visible view, or None (also while the app shuts down and its screen stacks are gone)."""
         if is_closing(self) or not self.is_running:  # not running: shutting down, its screens being taken apart
             return None
@@ -144,7 +145,7 @@ class NatsTuiApp(App):
             return None
         return screen if isinstance(screen, ViewScreen) and screen.ready else None
 
-    def _view_under_modals(self) -> Optional[ViewScreen]:
+    def _view_under_modals(self) -> ViewScreen | None:
         """The topmost view of the screen stack: the current one, or the one under open dialogs."""
         if is_closing(self) or not self.is_running:
             return None
@@ -169,7 +170,7 @@ class NatsTuiApp(App):
             screen.slow_tick()
         self.refresh_status()  # also under a dialog (compose, reply, a form): the view's status bar stays true
 
-    def refresh_status(self, screen: Optional[ViewScreen] = None) -> None:
+    def refresh_status(self, screen: ViewScreen | None = None) -> None:
         """Redraw the status bar of a view (by default the topmost one, under any dialog) from the session and the model."""
         screen = screen or self._view_under_modals()
         if screen is None:
@@ -229,7 +230,7 @@ class NatsTuiApp(App):
             self.push_screen(WorkbenchScreen(stream, consumer))
 
     def _on_session_error(self, text: str) -> None:
-        severity = "information" if text.startswith("reconnected to ") else "warning"
+        severity: SeverityLevel = "information" if text.startswith("reconnected to ") else "warning"
         self.notify(text, severity=severity, timeout=6, markup=False)
 
     # -- theme ------------------------------------------------------------------------------
@@ -247,8 +248,9 @@ class NatsTuiApp(App):
         if not name:
             return
         if name not in self.available_themes:
-            self._config_warnings.append(f"unknown theme {name!r} ({source}) ignored; "
-                                         f"themes: {', '.join(sorted(self.available_themes))}")
+            self._config_warnings.append(
+                f"unknown theme {name!r} ({source}) ignored; themes: {', '.join(sorted(self.available_themes))}"
+            )
             return
         self.theme = name
 
@@ -274,7 +276,7 @@ class NatsTuiApp(App):
         self._saved_pane_widths = dict(self.pane_widths)  # not tried again until a width changes
 
     # -- shared helpers for every view ---------------------------------------------------
-    def jetstream(self) -> "JetStream":
+    def jetstream(self) -> JetStream:
         """The JetStream API of the current connection (domain from the context or --js-domain);
         made again after a new connection. ``.context`` is nats-py's, for Key-Value and Object Store."""
         from natstui.client.jetstream import JetStream  # not needed for the first frame
@@ -336,7 +338,7 @@ class NatsTuiApp(App):
     def action_help(self) -> None:
         """Every key: the global ones, the current view's, and those of the widgets in it."""
         screen = self.screen
-        sections = [("Everywhere", list(self.BINDINGS))]
+        sections = [("Everywhere", [b for b in self.BINDINGS if isinstance(b, Binding)])]
         title = next((v.title for v in VIEWS if v.mode == getattr(screen, "VIEW_NAME", "")), "This view")
         seen = set()
         for node in [screen, *screen.query("*")]:
@@ -345,7 +347,7 @@ class NatsTuiApp(App):
                 continue
             seen.add(cls)
             name = cls.__dict__.get("BINDING_GROUP_TITLE") or (title if node is screen else cls.__name__)
-            sections.append((name, list(cls.BINDINGS)))
+            sections.append((name, [b for b in cls.BINDINGS if isinstance(b, Binding)]))
         # the keys every table shares come after the view's own
         sections.sort(key=lambda section: section[0] == "Every table")
         self.push_screen(HelpScreen(sections))

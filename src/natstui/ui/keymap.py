@@ -55,7 +55,8 @@ def places() -> list[Place]:
     stack: list[type] = [DOMNode]
     while stack:
         cls = stack.pop()
-        for sub in cls.__subclasses__():
+        subclasses: list[type] = cls.__subclasses__()
+        for sub in subclasses:
             if sub in seen:
                 continue
             seen.add(sub)
@@ -96,8 +97,11 @@ def check_keymap(keymap: dict[str, str]) -> tuple[dict[str, str], list[str]]:
 
     all_places = places()
     known = {b.id for p in all_places for b in p.bindings if b.id}
-    warnings = [f"keymap: unknown binding id {i!r} (ignored; '?' lists the keys, ids are in the README)"
-                for i in keymap if i not in known]
+    warnings = [
+        f"keymap: unknown binding id {i!r} (ignored; '?' lists the keys, ids are in the README)"
+        for i in keymap
+        if i not in known
+    ]
     usable = {i: k for i, k in keymap.items() if i in known}
     app_place = next((p for p in all_places if p.name.startswith("app.")), None)
     dropped: set[str] = set()
@@ -112,7 +116,9 @@ def check_keymap(keymap: dict[str, str]) -> tuple[dict[str, str], list[str]]:
             # a clash the defaults already have (a dialog's q closing it, not quitting) is intended
             if len(actions) > 1 and actions != before.get(key, (set(), set()))[0] and not remapped <= dropped:
                 others = ", ".join(sorted(i for i in ids if i not in remapped)) or "another binding"
-                warnings.append(f"keymap: {key} for {', '.join(sorted(remapped))} clashes with {others} "
-                                f"in {place.name} (kept the default keys)")
+                warnings.append(
+                    f"keymap: {key} for {', '.join(sorted(remapped))} clashes with {others} "
+                    f"in {place.name} (kept the default keys)"
+                )
                 dropped |= remapped
     return {i: k for i, k in usable.items() if i not in dropped}, warnings

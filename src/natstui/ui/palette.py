@@ -14,7 +14,8 @@ so a light theme is as readable as a dark one. ANSI themes (``ansi-dark``, ``ans
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, Optional
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from textual.color import Color
@@ -77,11 +78,11 @@ class Palette:
         # Backgrounds.
         self.cursor = Style()  # the cursor row of the live stream and the key list
         self.highlight = Style()  # a row that just changed (a fresh key or object)
-        self._syntax: Optional["SyntaxTheme"] = None
+        self._syntax: SyntaxTheme | None = None
         self.use_variables(_default_variables(), name="textual-dark", dark=True)
 
     # -- computing the styles from a theme -------------------------------------------------------
-    def use(self, theme: "Theme") -> None:
+    def use(self, theme: Theme) -> None:
         """Take the colours of ``theme`` (the app's ``current_theme``)."""
         variables = dict(theme.to_color_system().generate())
         variables.update(theme.variables)
@@ -136,27 +137,29 @@ class Palette:
         self.generation += 1
         self._syntax = None
 
-    def syntax_theme(self) -> "SyntaxTheme":
+    def syntax_theme(self) -> SyntaxTheme:
         """JSON highlighting in the palette's colours (a Rich syntax theme; built when first needed,
         as pygments is slow to import)."""
         if self._syntax is None:
             from pygments.token import Comment, Keyword, Name, Number, Operator, String, Token
             from rich.syntax import ANSISyntaxTheme
 
-            self._syntax = ANSISyntaxTheme({
-                Token: Style(),
-                Name.Tag: self.subject,  # JSON keys
-                String: self.ok,
-                Number: self.number,
-                Keyword: self.accent,  # true, false, null
-                Operator: self.muted,
-                Comment: self.muted,
-                Token.Error: self.error,
-            })
+            self._syntax = ANSISyntaxTheme(
+                {
+                    Token: Style(),
+                    Name.Tag: self.subject,  # JSON keys
+                    String: self.ok,
+                    Number: self.number,
+                    Keyword: self.accent,  # true, false, null
+                    Operator: self.muted,
+                    Comment: self.muted,
+                    Token.Error: self.error,
+                }
+            )
         return self._syntax
 
 
-def _parse(value: Optional[str]) -> Optional[Color]:
+def _parse(value: str | None) -> Color | None:
     """A theme variable as a colour: ``#RRGGBB``, ``#RRGGBBAA``, ``ansi_blue`` or ``ansi_blue 50%``."""
     if not value:
         return None
@@ -171,7 +174,7 @@ def _parse(value: Optional[str]) -> Optional[Color]:
         return None
 
 
-def _ansi_rich(value: Optional[str]):
+def _ansi_rich(value: str | None):
     color = _parse(value)
     return color.rich_color if color is not None else None
 

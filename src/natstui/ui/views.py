@@ -6,9 +6,9 @@ list, so a view is added here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Callable, List
 
 from textual.screen import Screen
 
@@ -31,21 +31,63 @@ class ViewSpec:
         return build
 
 
-VIEWS: List[ViewSpec] = [
-    ViewSpec("live", "Live", "1", "Live", "natstui.ui.screens.live:LiveScreen",
-             "Live messages: subject tree, stream and inspector"),
-    ViewSpec("streams", "Streams", "2", "Streams", "natstui.ui.screens.streams:StreamsScreen",
-             "JetStream streams, their configuration and their messages"),
-    ViewSpec("consumers", "Consumers", "3", "Consumers", "natstui.ui.screens.consumers:ConsumersScreen",
-             "Consumers of the selected stream, and the ack workbench"),
-    ViewSpec("kv", "Key-Value", "4", "KV", "natstui.ui.screens.kv:KeyValueScreen",
-             "Key-value buckets, keys, values, history and watch"),
-    ViewSpec("objects", "Object Store", "5", "Objects", "natstui.ui.screens.objects:ObjectStoreScreen",
-             "Object store buckets and objects"),
-    ViewSpec("services", "Services", "6", "Services", "natstui.ui.screens.services:ServicesScreen",
-             "Micro services discovered with $SRV.PING, INFO and STATS"),
-    ViewSpec("server", "Server", "7", "Server", "natstui.ui.screens.server:ServerScreen",
-             "The connected server, the account's JetStream usage, the live subscription"),
+VIEWS: list[ViewSpec] = [
+    ViewSpec(
+        "live",
+        "Live",
+        "1",
+        "Live",
+        "natstui.ui.screens.live:LiveScreen",
+        "Live messages: subject tree, stream and inspector",
+    ),
+    ViewSpec(
+        "streams",
+        "Streams",
+        "2",
+        "Streams",
+        "natstui.ui.screens.streams:StreamsScreen",
+        "JetStream streams, their configuration and their messages",
+    ),
+    ViewSpec(
+        "consumers",
+        "Consumers",
+        "3",
+        "Consumers",
+        "natstui.ui.screens.consumers:ConsumersScreen",
+        "Consumers of the selected stream, and the ack workbench",
+    ),
+    ViewSpec(
+        "kv",
+        "Key-Value",
+        "4",
+        "KV",
+        "natstui.ui.screens.kv:KeyValueScreen",
+        "Key-value buckets, keys, values, history and watch",
+    ),
+    ViewSpec(
+        "objects",
+        "Object Store",
+        "5",
+        "Objects",
+        "natstui.ui.screens.objects:ObjectStoreScreen",
+        "Object store buckets and objects",
+    ),
+    ViewSpec(
+        "services",
+        "Services",
+        "6",
+        "Services",
+        "natstui.ui.screens.services:ServicesScreen",
+        "Micro services discovered with $SRV.PING, INFO and STATS",
+    ),
+    ViewSpec(
+        "server",
+        "Server",
+        "7",
+        "Server",
+        "natstui.ui.screens.server:ServerScreen",
+        "The connected server, the account's JetStream usage, the live subscription",
+    ),
 ]
 
 
@@ -65,6 +107,13 @@ class ActionSpec:
         getattr(import_module(module), name)(app)
 
 
-ACTIONS: List[ActionSpec] = [
-    ActionSpec("publish", "Publish", "p", "Publish", "natstui.ui.screens.compose:open_compose", "Publish a message or send a request"),
+ACTIONS: list[ActionSpec] = [
+    ActionSpec(
+        "publish",
+        "Publish",
+        "p",
+        "Publish",
+        "natstui.ui.screens.compose:open_compose",
+        "Publish a message or send a request",
+    ),
 ]

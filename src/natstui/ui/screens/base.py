@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Select
@@ -21,6 +23,8 @@ from natstui.ui.widgets.status import StatusBar
 
 if TYPE_CHECKING:
     from textual.worker import Worker
+
+    from natstui.ui.app import NatsTuiApp
 
 
 class Refresher:
@@ -34,13 +38,19 @@ class Refresher:
     ``on_reconnect``, if given, is called first) and when the view shows again.
     """
 
-    def __init__(self, view: "ViewScreen", every: float, start: Callable[[], "Worker[Any] | None"], *,
-                 on_reconnect: Optional[Callable[[], None]] = None) -> None:
+    def __init__(
+        self,
+        view: ViewScreen,
+        every: float,
+        start: Callable[[], Worker[Any] | None],
+        *,
+        on_reconnect: Callable[[], None] | None = None,
+    ) -> None:
         self.view = view
         self.every = every
         self.start = start
         self.on_reconnect = on_reconnect
-        self._worker: "Worker[Any] | None" = None
+        self._worker: Worker[Any] | None = None
         self._due = 0.0  # monotonic time of the next run
         self._was_connected = False
 
@@ -70,12 +80,12 @@ class Refresher:
             self._worker = self.start()
 
 
-def takes_keys(widget: Optional[Widget]) -> bool:
+def takes_keys(widget: Widget | None) -> bool:
     """True for a widget that uses the keys a view binds: a text field, a text area, a picker
     (a ``Select``, its open menu included)."""
     text_area = sys.modules.get("textual.widgets._text_area")  # loaded only once a view has one
     kinds: tuple = (Input, Select) if text_area is None else (Input, Select, text_area.TextArea)
-    node = widget
+    node: DOMNode | None = widget
     while isinstance(node, Widget):
         if isinstance(node, kinds):
             return True
@@ -93,6 +103,9 @@ class ViewScreen(Screen):
         Binding("Y", "copy_subject", "Copy subject", show=False, id="view.copy_subject"),
     ]
     ready = False  # set once the body is mounted; the app's timers wait for it
+
+    if TYPE_CHECKING:  # natstui's app, typed for the views (at run time Textual's own property)
+        app = getters.app(NatsTuiApp)
     refreshers: tuple[Refresher, ...] = ()  # polled from slow_tick while the view is shown
 
     def __init__(self, *args, **kwargs) -> None:
@@ -106,7 +119,7 @@ class ViewScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # The status bar is true from the first frame a view shows, not from the next timer tick.
-        self.app.refresh_status(self)  # type: ignore[attr-defined]
+        self.app.refresh_status(self)
         for refresher in self.refreshers:  # what changed while it was covered is not known
             refresher.soon()
             refresher.poll()
@@ -115,22 +128,22 @@ class ViewScreen(Screen):
         return iter(())
 
     # -- keys: a view's priority keys never take a key from a picker or a text field -----------
-    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
         """A priority binding (Enter in Streams and Consumers, space in Live) is off while the
         focus is on a widget that takes keys itself: the key then reaches that widget."""
-        if takes_keys(self.focused) and any(isinstance(b, Binding) and b.priority and b.action == action
-                                            for b in type(self).BINDINGS):
-            return False
-        return True
+        return not (
+            takes_keys(self.focused)
+            and any(isinstance(b, Binding) and b.priority and b.action == action for b in type(self).BINDINGS)
+        )
 
     # -- the connection, for views that talk to the server ----------------------------------
     @property
     def connected(self) -> bool:
-        return self.app.session.connected  # type: ignore[attr-defined]
+        return self.app.session.connected
 
     def js(self) -> Any:
         """nats-py's JetStream context for the current connection (Key-Value, Object Store)."""
-        return self.app.jetstream().context  # type: ignore[attr-defined]
+        return self.app.jetstream().context
 
     def tick(self) -> None:
         """Called by the app at the stream's frame rate (20 Hz) while the view is shown."""
@@ -181,8 +194,15 @@ class ScanningView(ViewScreen):
     BUCKET_POLL = 5.0  # seconds between bucket status refreshes
 
     scan: Any = None
-    bucket: Optional[str] = None
+    bucket: str | None = None
     error = ""
+
+    if TYPE_CHECKING:  # what each view provides
+
+        def poll_buckets(self) -> Worker[None]: ...
+        def restart_scan(self) -> None: ...
+        def _update_info(self) -> None: ...
+        def _open_bucket(self, name: str, force: bool = False) -> None: ...
 
     def start_polling(self) -> None:
         """From ``on_mount``: the bucket list every few seconds; after a reconnection, the open bucket again."""
@@ -207,7 +227,7 @@ class ScanningView(ViewScreen):
             asyncio.ensure_future(scan.stop())
             raise
         except Exception as exc:
-            self.error = self.app.session.safe(f"cannot list {what}: {describe_error(exc)}")  # type: ignore[attr-defined]
+            self.error = self.app.session.safe(f"cannot list {what}: {describe_error(exc)}")
             self._update_info()
             return
         if not wanted():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Optional
 from weakref import WeakKeyDictionary
 
 from nats import errors as nats_errors
@@ -39,10 +38,10 @@ from natstui.model.records import Record
 from natstui.model.sanitize import escape_block, escape_line
 from natstui.model.subjects import subject_matches
 from natstui.model.timefmt import format_clock
+from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.dialog import Dialog
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.keybar import KeyBar
-from natstui.ui.palette import BOLD, palette
 
 PUBLISH, REQUEST, REPLY, REPUBLISH = "publish", "request", "reply", "republish"
 DEFAULT_TIMEOUT = "2"
@@ -58,10 +57,10 @@ class Draft:
 
 
 # What ``p`` last composed, per app, so that it opens where the user left it.
-_drafts: "WeakKeyDictionary[object, Draft]" = WeakKeyDictionary()
+_drafts: WeakKeyDictionary[object, Draft] = WeakKeyDictionary()
 # A reply, re-publish or request closed unsent, per app and (mode, subject): reopening the same
 # one brings it back. The flag says the payload was not edited (the original bytes are sent).
-_kept: "WeakKeyDictionary[object, dict]" = WeakKeyDictionary()
+_kept: WeakKeyDictionary[object, dict] = WeakKeyDictionary()
 
 
 def _take_kept(app, mode: str, subject: str):
@@ -78,7 +77,7 @@ def open_compose(app) -> None:
     app.push_screen(ComposeScreen(PUBLISH, draft=_drafts.get(app)))
 
 
-def open_reply(app, record: Optional[Record]) -> None:
+def open_reply(app, record: Record | None) -> None:
     """Reply to a received message (``Msg.respond``: publish to its reply subject)."""
     if record is None:
         app.notify("Select a message first (↑/↓ in the stream).", severity="warning", timeout=5, markup=False)
@@ -87,7 +86,10 @@ def open_reply(app, record: Optional[Record]) -> None:
         app.notify(
             f"Cannot reply: the message on {escape_line(record.subject)} has no reply subject, "
             "so nobody is waiting for an answer.",
-            title="No reply subject", severity="warning", timeout=8, markup=False,
+            title="No reply subject",
+            severity="warning",
+            timeout=8,
+            markup=False,
         )
         return
     if not app.allow_change(f"replying to {record.reply!r}"):
@@ -97,7 +99,7 @@ def open_reply(app, record: Optional[Record]) -> None:
     app.push_screen(ComposeScreen(REPLY, draft=draft, about=record.subject, reply_subject=record.reply))
 
 
-def open_republish(app, record: Optional[Record]) -> None:
+def open_republish(app, record: Record | None) -> None:
     """Re-publish a message with its headers, after editing."""
     if record is None:
         app.notify("Select a message first (↑/↓ in the stream).", severity="warning", timeout=5, markup=False)
@@ -139,8 +141,16 @@ class ComposeScreen(Dialog[None]):
         REPUBLISH: "Re-publish a message",
     }
 
-    def __init__(self, mode: str = PUBLISH, *, draft: Optional[Draft] = None, payload: Optional[bytes] = None,
-                 about: str = "", reply_subject: str = "", kept_for: str = "") -> None:
+    def __init__(
+        self,
+        mode: str = PUBLISH,
+        *,
+        draft: Draft | None = None,
+        payload: bytes | None = None,
+        about: str = "",
+        reply_subject: str = "",
+        kept_for: str = "",
+    ) -> None:
         super().__init__()
         self.mode = mode
         # where an unsent draft is kept on close: p's draft, or this (mode, subject)
@@ -148,7 +158,7 @@ class ComposeScreen(Dialog[None]):
         self.reply_subject = reply_subject  # REPLY: the message's own reply subject, exactly
         self.draft = Draft(**vars(draft)) if draft else Draft()
         self.about = about
-        self.raw_payload: Optional[bytes] = None  # a payload kept as is until the text is edited
+        self.raw_payload: bytes | None = None  # a payload kept as is until the text is edited
         self.too_large = False  # a payload too large to edit here: shown in part, sent unchanged
         if payload is not None:
             if len(payload) > EDIT_LIMIT:
@@ -167,11 +177,11 @@ class ComposeScreen(Dialog[None]):
             self.draft.payload = shown
         self._initial_payload = self.draft.payload
         self.sent = 0  # messages published or requests answered, for the user and the tests
-        self.last_reply: Optional[pub.Reply] = None
+        self.last_reply: pub.Reply | None = None
         self.last_error = ""
         self._tried = False  # a send was attempted: an empty subject is a problem from now on
-        self._sent_content: Optional[tuple] = None  # what was shown on opening, then what was last sent
-        self._sending: Optional[tuple] = None
+        self._sent_content: tuple | None = None  # what was shown on opening, then what was last sent
+        self._sending: tuple | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -180,18 +190,30 @@ class ComposeScreen(Dialog[None]):
             box.border_title = self.TITLES[self.mode]
             if self.about:
                 what = "replying to a message on " if reply else "endpoint "
-                yield Static(Text.assemble((what, "dim"), (escape_line(self.about), palette.subject)), id="compose-about")
+                yield Static(
+                    Text.assemble((what, "dim"), (escape_line(self.about), palette.subject)), id="compose-about"
+                )
             with Horizontal(id="compose-main"):
                 with Vertical(id="compose-form"):
                     yield Label("Reply subject" if reply else "Subject", classes="compose-label")
-                    yield Input(self.draft.subject, placeholder="orders.eu.created", id="compose-subject",
-                                disabled=reply)
+                    yield Input(
+                        self.draft.subject, placeholder="orders.eu.created", id="compose-subject", disabled=reply
+                    )
                     yield Label("Headers: one 'Name: value' per line; a name may repeat", classes="compose-label")
-                    yield TextArea(self.draft.headers, id="compose-headers", soft_wrap=False,
-                                   placeholder="e.g. Content-Type: application/json")
+                    yield TextArea(
+                        self.draft.headers,
+                        id="compose-headers",
+                        soft_wrap=False,
+                        placeholder="e.g. Content-Type: application/json",
+                    )
                     yield Label("Payload", classes="compose-label")
-                    yield TextArea(self.draft.payload, id="compose-payload", soft_wrap=True, show_line_numbers=True,
-                                   read_only=self.too_large)
+                    yield TextArea(
+                        self.draft.payload,
+                        id="compose-payload",
+                        soft_wrap=True,
+                        show_line_numbers=True,
+                        read_only=self.too_large,
+                    )
                     yield Static("", id="compose-payload-note")
                     if not reply:
                         with Horizontal(id="compose-timeout-row"):
@@ -229,10 +251,8 @@ class ComposeScreen(Dialog[None]):
         else:
             self.query_one("#compose-subject", Input).focus()
 
-    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
-        if action == "request" and self.mode == REPLY:
-            return False
-        return True
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        return not (action == "request" and self.mode == REPLY)
 
     # -- live checks ----------------------------------------------------------------
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -250,12 +270,22 @@ class ComposeScreen(Dialog[None]):
     def _check_payload(self) -> None:
         note = self.query_one("#compose-payload-note", Static)
         if self.too_large and self.raw_payload is not None:
-            note.update(Text(f"{human_size(len(self.raw_payload))}: too large to edit here, the first "
-                             f"{human_size(EDIT_LIMIT)} shown; sent unchanged", style=palette.warning))
+            note.update(
+                Text(
+                    f"{human_size(len(self.raw_payload))}: too large to edit here, the first "
+                    f"{human_size(EDIT_LIMIT)} shown; sent unchanged",
+                    style=palette.warning,
+                )
+            )
             return
         if self.raw_payload is not None:
-            note.update(Text(f"binary or control characters ({human_size(len(self.raw_payload))}): shown escaped, "
-                             "sent unchanged unless you edit it", style=palette.warning))
+            note.update(
+                Text(
+                    f"binary or control characters ({human_size(len(self.raw_payload))}): shown escaped, "
+                    "sent unchanged unless you edit it",
+                    style=palette.warning,
+                )
+            )
             return
         text = self.query_one("#compose-payload", TextArea).text
         problem = payload_problem(text)
@@ -281,14 +311,22 @@ class ComposeScreen(Dialog[None]):
         if self.mode != PUBLISH:
             return
         timeout = self.query_one("#compose-timeout", Input).value
-        _drafts[self.app] = Draft(self._subject(), self.query_one("#compose-headers", TextArea).text,
-                                  self.query_one("#compose-payload", TextArea).text, timeout)
+        _drafts[self.app] = Draft(
+            self._subject(),
+            self.query_one("#compose-headers", TextArea).text,
+            self.query_one("#compose-payload", TextArea).text,
+            timeout,
+        )
 
     def _content(self) -> tuple:
         """What the form holds now: compared on close with what was last sent."""
         timeout = self.query("#compose-timeout")
-        return (self.query_one("#compose-subject", Input).value, self.query_one("#compose-headers", TextArea).text,
-                self.query_one("#compose-payload", TextArea).text, timeout.first(Input).value if timeout else "")
+        return (
+            self.query_one("#compose-subject", Input).value,
+            self.query_one("#compose-headers", TextArea).text,
+            self.query_one("#compose-payload", TextArea).text,
+            timeout.first(Input).value if timeout else "",
+        )
 
     def _keep_unsent(self) -> None:
         """Closed with an edit not sent: say so, and keep it for the next opening."""
@@ -300,13 +338,27 @@ class ComposeScreen(Dialog[None]):
             where = "p reopens it"  # _save_draft keeps it
         else:
             _kept.setdefault(self.app, {})[(self.mode, self.kept_for)] = (
-                Draft(subject, headers, payload, timeout or DEFAULT_TIMEOUT), self.raw_payload is not None)
-            where = {REPLY: "R on the same message reopens it", REPUBLISH: "re-publishing the same message reopens it",
-                     REQUEST: "a request to the same endpoint reopens it"}[self.mode]
-        what = {PUBLISH: "the message to", REPLY: "the reply to", REPUBLISH: "the re-publish to",
-                REQUEST: "the request to"}[self.mode]
-        self.app.notify(f"Not sent: {what} {shown}. The draft is kept: {where}.", title="Not sent",
-                        severity="warning", timeout=8, markup=False)
+                Draft(subject, headers, payload, timeout or DEFAULT_TIMEOUT),
+                self.raw_payload is not None,
+            )
+            where = {
+                REPLY: "R on the same message reopens it",
+                REPUBLISH: "re-publishing the same message reopens it",
+                REQUEST: "a request to the same endpoint reopens it",
+            }[self.mode]
+        what = {
+            PUBLISH: "the message to",
+            REPLY: "the reply to",
+            REPUBLISH: "the re-publish to",
+            REQUEST: "the request to",
+        }[self.mode]
+        self.app.notify(
+            f"Not sent: {what} {shown}. The draft is kept: {where}.",
+            title="Not sent",
+            severity="warning",
+            timeout=8,
+            markup=False,
+        )
 
     def _subject(self) -> str:
         if self.mode == REPLY and self.reply_subject:
@@ -345,7 +397,7 @@ class ComposeScreen(Dialog[None]):
             self._refuse(str(exc))
             return
         what = f"replying to {subject!r}" if self.mode == REPLY else f"publishing to {subject!r}"
-        if not self.app.allow_change(what):  # type: ignore[attr-defined]
+        if not self.app.allow_change(what):
             self._refuse("refused: natstui runs with --read-only")
             return
         self._save_draft()
@@ -361,12 +413,14 @@ class ComposeScreen(Dialog[None]):
         except ComposeError as exc:
             self._refuse(str(exc))
             return
-        if not self.app.allow_change(f"sending a request to {subject!r}"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"sending a request to {subject!r}"):
             self._refuse("refused: natstui runs with --read-only")
             return
         self._save_draft()
         self._sending = self._content()
-        self._set_result(Text(f"… waiting up to {timeout:g} s for a reply on {escape_line(subject)}", style=palette.warning))
+        self._set_result(
+            Text(f"… waiting up to {timeout:g} s for a reply on {escape_line(subject)}", style=palette.warning)
+        )
         self._request(subject, headers, payload, timeout)
 
     def on_cancel(self) -> None:  # Esc or Close: the draft is kept, an unsent edit said
@@ -386,7 +440,7 @@ class ComposeScreen(Dialog[None]):
     @work(exclusive=True, group="compose", exit_on_error=False)
     async def _publish(self, subject: str, headers, payload: bytes) -> None:
         app = self.app
-        nc = app.session.nc  # type: ignore[attr-defined]
+        nc = app.session.nc
         try:
             if self.mode == REPLY:
                 await pub.respond(nc, subject, payload, headers)
@@ -394,15 +448,19 @@ class ComposeScreen(Dialog[None]):
                 await pub.publish(nc, subject, payload, headers)
             await nc.flush(timeout=5)
         except Exception as exc:
-            self.last_error = app.report_error("publish failed", exc)  # type: ignore[attr-defined]
+            self.last_error = app.report_error("publish failed", exc)
             self._set_result(Text(f"✗ {self.last_error}", style=palette.error + BOLD))
             return
         self.sent += 1
         self._sent_content = self._sending
         verb = "Replied" if self.mode == REPLY else "Published"
         extra = f", {len(headers)} header(s)" if headers else ""
-        self._set_result(Text(f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} "
-                              f"at {format_clock(time.time())}", style=palette.ok + BOLD))
+        self._set_result(
+            Text(
+                f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} at {format_clock(time.time())}",
+                style=palette.ok + BOLD,
+            )
+        )
 
     @work(exclusive=True, group="compose", exit_on_error=False)
     async def _request(self, subject: str, headers, payload: bytes, timeout: float) -> None:
@@ -410,23 +468,33 @@ class ComposeScreen(Dialog[None]):
         inspector = self.query_one("#compose-inspector", Inspector)
         inspector.display = True
         try:
-            reply = await pub.request(app.session.nc, subject, payload, headers, timeout=timeout)  # type: ignore[attr-defined]
+            reply = await pub.request(app.session.nc, subject, payload, headers, timeout=timeout)
         except Exception as exc:
             if isinstance(exc, (nats_errors.TimeoutError, nats_errors.NoRespondersError)):
                 self._sent_content = self._sending  # sent; nobody answered
             if isinstance(exc, nats_errors.TimeoutError):
-                text = app.report_error(f"no reply within {timeout:g} s", exc)  # type: ignore[attr-defined]
-                if any(subject_matches(sub.subject, subject) for sub in app.feed.subscriptions):  # type: ignore[attr-defined]
-                    text += (" (natstui's live stream subscribes to this subject, so the server cannot"
-                             " answer 'no responders')")
+                text = app.report_error(f"no reply within {timeout:g} s", exc)
+                if any(subject_matches(sub.subject, subject) for sub in app.feed.subscriptions):
+                    text += (
+                        " (natstui's live stream subscribes to this subject, so the server cannot"
+                        " answer 'no responders')"
+                    )
             else:
-                text = app.report_error("request failed", exc)  # type: ignore[attr-defined]
+                text = app.report_error("request failed", exc)
             self.last_error = text
             self.last_reply = None
             self._set_result(Text(f"✗ {text}", style=palette.error + BOLD))
-            inspector.show(Record.stored(subject, b"", group_headers(headers), time.time(), sections=[
-                ("Request failed", [("Error", text), ("Timeout", f"{timeout:g} s")]),
-            ]))
+            inspector.show(
+                Record.stored(
+                    subject,
+                    b"",
+                    group_headers(headers),
+                    time.time(),
+                    sections=[
+                        ("Request failed", [("Error", text), ("Timeout", f"{timeout:g} s")]),
+                    ],
+                )
+            )
             return
         self.sent += 1
         self._sent_content = self._sending
@@ -437,8 +505,11 @@ class ComposeScreen(Dialog[None]):
         error = reply.service_error
         if error:
             rows.append(("Service error", f"{error[0]} {error[1]}".strip()))
-        inspector.show(Record.stored(msg.subject, msg.data or b"", msg.headers, time.time(), sections=[("Reply", rows)]))
+        inspector.show(
+            Record.stored(msg.subject, msg.data or b"", msg.headers, time.time(), sections=[("Reply", rows)])
+        )
         style = palette.warning + BOLD if error else palette.ok + BOLD
         label = "service error" if error else "reply"
-        self._set_result(Text(f"✓ {label} in {format_duration(reply.round_trip)}: {human_size(len(msg.data or b''))}",
-                              style=style))
+        self._set_result(
+            Text(f"✓ {label} in {format_duration(reply.round_trip)}: {human_size(len(msg.data or b''))}", style=style)
+        )

@@ -10,8 +10,6 @@ open with what was typed, so no draft is lost.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -31,8 +29,15 @@ class ConfirmScreen(Dialog[bool]):
 
     CANCELLED = False
 
-    def __init__(self, question: str, *, danger: bool = True, type_to_confirm: Optional[str] = None,
-                 confirm_label: str = "Confirm", not_done: str = "") -> None:
+    def __init__(
+        self,
+        question: str,
+        *,
+        danger: bool = True,
+        type_to_confirm: str | None = None,
+        confirm_label: str = "Confirm",
+        not_done: str = "",
+    ) -> None:
         super().__init__()
         self.question = question
         self.danger = danger
@@ -42,13 +47,19 @@ class ConfirmScreen(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog" if self.danger else "dialog -safe"):
-            yield Static(Text(escape_line(self.question) if "\n" not in self.question else self.question), id="confirm-question")
+            yield Static(
+                Text(escape_line(self.question) if "\n" not in self.question else self.question), id="confirm-question"
+            )
             if self.type_to_confirm is not None:
                 yield Static(Text.assemble("Type ", (escape_line(self.type_to_confirm), "bold"), " to confirm:"))
                 yield Input(placeholder=escape_line(self.type_to_confirm), id="confirm-input")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.confirm_label, variant="error" if self.danger else "primary", id="confirm-yes",
-                             disabled=self.type_to_confirm is not None)
+                yield Button(
+                    self.confirm_label,
+                    variant="error" if self.danger else "primary",
+                    id="confirm-yes",
+                    disabled=self.type_to_confirm is not None,
+                )
                 yield Button("Cancel", id="confirm-no")
 
     def on_mount(self) -> None:
@@ -71,7 +82,7 @@ class ConfirmScreen(Dialog[bool]):
             self.action_cancel()
 
 
-class PromptScreen(Dialog[Optional[str]]):
+class PromptScreen(Dialog[str | None]):
     """Asks for one value; dismisses with the text, or None when cancelled."""
 
     def __init__(self, question: str, *, value: str = "", placeholder: str = "", not_done: str = "") -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -15,13 +15,14 @@ from natstui.client.session import describe_error
 from natstui.model.columns import ColumnSpec
 from natstui.model.jetstream import consumer_details, consumer_row, format_duration
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.screens.dialog import after
 from natstui.ui.textual_internals import set_select_blank_allowed
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
-from natstui.ui.palette import BOLD, palette
 
 REFRESH_SECONDS = 3.0
 # identity first, then the numbers that matter (pending, ack pending, redelivered), then the configuration
@@ -64,8 +65,8 @@ class ConsumersScreen(ViewScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#consumers-table", Table)
-        self.consumers: Dict[str, Dict[str, Any]] = {}
-        self.stream_names: List[str] = []
+        self.consumers: dict[str, dict[str, Any]] = {}
+        self.stream_names: list[str] = []
         self.ready = True
         table.focus()
         self.refreshers = (Refresher(self, REFRESH_SECONDS, self.refresh_consumers),)
@@ -77,11 +78,11 @@ class ConsumersScreen(ViewScreen):
             self.query_one("#consumers-stream", Select).expanded = False
 
     @property
-    def stream(self) -> Optional[str]:
-        return self.app.selected_stream  # type: ignore[attr-defined]
+    def stream(self) -> str | None:
+        return self.app.selected_stream
 
     @property
-    def selected(self) -> Optional[str]:
+    def selected(self) -> str | None:
         return cursor_key(self.query_one("#consumers-table", DataTable))
 
     # -- data ---------------------------------------------------------------------------
@@ -93,12 +94,12 @@ class ConsumersScreen(ViewScreen):
         if not self.connected:
             self._title("not connected")
             return
-        js = self.app.jetstream()  # type: ignore[attr-defined]
+        js = self.app.jetstream()
         try:
             streams = sorted(s["config"]["name"] for s in await js.list_streams())
             self._set_streams(streams)
             if streams and self.stream is None:  # none chosen yet: the first
-                self.app.selected_stream = streams[0]  # type: ignore[attr-defined]
+                self.app.selected_stream = streams[0]
             if self.stream is None:
                 self._fill([])
                 self._title("no streams in this account")
@@ -109,12 +110,12 @@ class ConsumersScreen(ViewScreen):
                 return
             infos = await js.list_consumers(self.stream)
         except Exception as exc:
-            self._title(self.app.session.safe(describe_error(exc)), error=True)  # type: ignore[attr-defined]
+            self._title(self.app.session.safe(describe_error(exc)), error=True)
             return
         self._fill(sorted(infos, key=lambda i: i.get("name", "")))
         self._title()
 
-    def _set_streams(self, names: List[str]) -> None:
+    def _set_streams(self, names: list[str]) -> None:
         if names == self.stream_names:
             return
         self.stream_names = names
@@ -129,7 +130,7 @@ class ConsumersScreen(ViewScreen):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.value is not Select.BLANK and event.value != self.stream:
-            self.app.selected_stream = str(event.value)  # type: ignore[attr-defined]
+            self.app.selected_stream = str(event.value)
             self.refresh_consumers()
             self.query_one("#consumers-table", DataTable).focus()
 
@@ -152,28 +153,33 @@ class ConsumersScreen(ViewScreen):
             with self.prevent(Select.Changed):
                 select.value = self.stream
 
-    def _fill(self, infos: List[Dict[str, Any]]) -> None:
+    def _fill(self, infos: list[dict[str, Any]]) -> None:
         table = self.query_one("#consumers-table", Table)
         keep = self.selected
         self.consumers = {i["name"]: i for i in infos}
         rows = []
         for info in infos:
             row = consumer_row(info)
-            rows.append((row.name, (
-                Text(escape_line(row.name), style=palette.name),
-                Text(f"{'durable' if row.durable else 'ephemeral'} {'pull' if row.pull else 'push'}"),
-                Text(row.deliver_policy),
-                Text(row.ack_policy),
-                Text(escape_line(row.filters)),
-                Text(format_duration(row.ack_wait) if row.ack_policy != "none" else "—"),
-                Text("∞" if row.max_deliver < 0 else str(row.max_deliver), justify="right"),
-                Text(f"{row.pending:,}", justify="right"),
-                Text(f"{row.ack_pending:,}", justify="right", style=palette.warning if row.ack_pending else ""),
-                Text(f"{row.redelivered:,}", justify="right", style=palette.error if row.redelivered else ""),
-                Text(f"{row.waiting:,}", justify="right"),
-                Text(f"{row.delivered_stream:,}/{row.delivered_consumer:,}", justify="right"),
-                Text("paused" if row.paused else "", style=palette.warning + BOLD),
-            )))
+            rows.append(
+                (
+                    row.name,
+                    (
+                        Text(escape_line(row.name), style=palette.name),
+                        Text(f"{'durable' if row.durable else 'ephemeral'} {'pull' if row.pull else 'push'}"),
+                        Text(row.deliver_policy),
+                        Text(row.ack_policy),
+                        Text(escape_line(row.filters)),
+                        Text(format_duration(row.ack_wait) if row.ack_policy != "none" else "—"),
+                        Text("∞" if row.max_deliver < 0 else str(row.max_deliver), justify="right"),
+                        Text(f"{row.pending:,}", justify="right"),
+                        Text(f"{row.ack_pending:,}", justify="right", style=palette.warning if row.ack_pending else ""),
+                        Text(f"{row.redelivered:,}", justify="right", style=palette.error if row.redelivered else ""),
+                        Text(f"{row.waiting:,}", justify="right"),
+                        Text(f"{row.delivered_stream:,}/{row.delivered_consumer:,}", justify="right"),
+                        Text("paused" if row.paused else "", style=palette.warning + BOLD),
+                    ),
+                )
+            )
         table.set_rows(rows)
         if keep in self.consumers:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
@@ -187,7 +193,9 @@ class ConsumersScreen(ViewScreen):
         widget = self.query_one("#consumers-detail-text", Static)
         info = self.consumers.get(name) if name else None
         if info is None:
-            widget.update(Text("No consumers on this stream." if not self.consumers else "Select a consumer.", style="dim"))
+            widget.update(
+                Text("No consumers on this stream." if not self.consumers else "Select a consumer.", style="dim")
+            )
             return
         widget.update(render_sections(consumer_details(info)))
 
@@ -204,31 +212,36 @@ class ConsumersScreen(ViewScreen):
         self.app.push_screen(WorkbenchScreen(self.stream, name))
 
     def action_create(self) -> None:
-        if self.stream is None or not self.app.allow_change("creating a consumer"):  # type: ignore[attr-defined]
+        if self.stream is None or not self.app.allow_change("creating a consumer"):
             return
         from natstui.ui.screens.jetstream_forms import ConsumerCreateScreen
 
-        self.app.push_screen(ConsumerCreateScreen(self.stream), lambda _: self.refresh_consumers())
+        self.app.push_screen(ConsumerCreateScreen(self.stream), after(self.refresh_consumers))
 
     def action_delete(self) -> None:
         name, stream = self.selected, self.stream
-        if name is None or stream is None or not self.app.allow_change(f"deleting consumer {name}"):  # type: ignore[attr-defined]
+        if name is None or stream is None or not self.app.allow_change(f"deleting consumer {name}"):
             return
 
-        def done(confirmed: Optional[bool]) -> None:
+        def done(confirmed: bool | None) -> None:
             if confirmed:
                 self.delete_consumer(stream, name)
 
-        self.app.push_screen(ConfirmScreen(f"Delete consumer {escape_line(name)} of stream {escape_line(stream)}?",
-                                           confirm_label="Delete consumer",
-                                           not_done=f"Not deleted: consumer {name} of {stream}."), done)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete consumer {escape_line(name)} of stream {escape_line(stream)}?",
+                confirm_label="Delete consumer",
+                not_done=f"Not deleted: consumer {name} of {stream}.",
+            ),
+            done,
+        )
 
     @work(group="consumers-admin", exit_on_error=False)
     async def delete_consumer(self, stream: str, name: str) -> None:
         try:
-            await self.app.jetstream().delete_consumer(stream, name)  # type: ignore[attr-defined]
+            await self.app.jetstream().delete_consumer(stream, name)
         except Exception as exc:
-            self.app.report_error(f"deleting consumer {name} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"deleting consumer {name} failed", exc)
             return
         self.app.notify(f"Consumer {name} deleted.", markup=False)
         self.refresh_consumers()

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import getters
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
 from natstui.model.sanitize import escape_line
 
 if TYPE_CHECKING:
+    from natstui.ui.app import NatsTuiApp
     from natstui.ui.screens.confirm import ConfirmScreen
 
 ResultT = TypeVar("ResultT")
+
+
+def after(act: Callable[[], object]) -> Callable[[object], None]:
+    """A dialog's callback that runs ``act`` whatever the dialog answered (e.g. list again)."""
+
+    def done(_result: object) -> None:
+        act()
+
+    return done
+
+
+def when_confirmed(act: Callable[[], object]) -> Callable[[bool | None], None]:
+    """A ConfirmScreen's callback that runs ``act`` only when confirmed."""
+
+    def done(confirmed: bool | None) -> None:
+        if confirmed:
+            act()
+
+    return done
 
 
 class Dialog(ModalScreen[ResultT]):
@@ -26,7 +48,10 @@ class Dialog(ModalScreen[ResultT]):
     CANCELLED: Any = None  # what a cancelled dialog dismisses with
     not_done = ""  # the notice when it is cancelled; '' for a dialog that changes nothing
 
-    def __init__(self, *, confirm: Optional[Callable[[Any], Optional[ConfirmScreen]]] = None) -> None:
+    if TYPE_CHECKING:  # natstui's app, typed for the dialogs (at run time Textual's own property)
+        app = getters.app(NatsTuiApp)
+
+    def __init__(self, *, confirm: Callable[[Any], ConfirmScreen | None] | None = None) -> None:
         super().__init__()
         self.confirm = confirm
 
@@ -34,9 +59,14 @@ class Dialog(ModalScreen[ResultT]):
         if not self.is_current:
             return
         self.on_cancel()
-        if self.not_done:
-            self.app.notify(escape_line(self.not_done), title="Cancelled", severity="warning", timeout=6, markup=False)
+        notice = self.cancel_notice()
+        if notice:
+            self.app.notify(escape_line(notice), title="Cancelled", severity="warning", timeout=6, markup=False)
         self.dismiss(self.CANCELLED)
+
+    def cancel_notice(self) -> str:
+        """What a cancel says was not done ('' says nothing)."""
+        return self.not_done
 
     def on_cancel(self) -> None:
         """Called before a cancelled dialog closes (to keep a draft)."""
@@ -50,7 +80,7 @@ class Dialog(ModalScreen[ResultT]):
             self.dismiss(result)
             return
 
-        def answered(confirmed: Optional[bool]) -> None:
+        def answered(confirmed: bool | None) -> None:
             if confirmed:
                 self.dismiss(result)
 

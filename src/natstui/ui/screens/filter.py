@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from natstui.model.view import MessageFilter
-from natstui.ui.screens.dialog import Dialog
 from natstui.ui.palette import palette
+from natstui.ui.screens.dialog import Dialog
 
 
-class FilterScreen(Dialog[Optional[MessageFilter]]):
+class FilterScreen(Dialog[MessageFilter | None]):
     """Returns the new filter, or None when cancelled."""
 
     def __init__(self, current: MessageFilter) -> None:
@@ -24,9 +22,14 @@ class FilterScreen(Dialog[Optional[MessageFilter]]):
     def compose(self) -> ComposeResult:
         with Vertical(id="filter-box"):
             yield Label("Filter the live stream")
-            yield Input(self.current.subject, placeholder="subjects, e.g. orders.*.created sensors.>", id="filter-subject")
-            yield Static(Text("* one token, > the rest; several subjects: comma or space separated", style="dim"),
-                         id="filter-subject-hint", classes="hint")
+            yield Input(
+                self.current.subject, placeholder="subjects, e.g. orders.*.created sensors.>", id="filter-subject"
+            )
+            yield Static(
+                Text("* one token, > the rest; several subjects: comma or space separated", style="dim"),
+                id="filter-subject-hint",
+                classes="hint",
+            )
             yield Input(self.current.text, placeholder="text to find in the payload", id="filter-text")
             yield Checkbox("regular expression", self.current.regex, id="filter-regex")
             yield Static("", id="filter-error")
@@ -35,7 +38,7 @@ class FilterScreen(Dialog[Optional[MessageFilter]]):
                 yield Button("Clear", id="filter-clear")
                 yield Button("Cancel", id="filter-cancel")
 
-    def _build(self) -> Optional[MessageFilter]:
+    def _build(self) -> MessageFilter | None:
         try:
             return MessageFilter(
                 subject=self.query_one("#filter-subject", Input).value,

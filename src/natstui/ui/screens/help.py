@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Tuple
+from collections.abc import Iterable
 
 from rich.table import Table
 from rich.text import Text
@@ -10,12 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
-from natstui.ui.palette import palette
 
+from natstui.ui.palette import palette
 from natstui.ui.screens.dialog import Dialog
 
 
-def binding_rows(sections: Iterable[Tuple[str, List[Binding]]], key_display) -> Table:
+def binding_rows(sections: Iterable[tuple[str, list[Binding]]], key_display) -> Table:
     table = Table(box=None, padding=(0, 2), show_header=False)
     table.add_column(style=palette.name, no_wrap=True)
     table.add_column()
@@ -34,7 +34,7 @@ class HelpScreen(Dialog[None]):
         Binding("q,question_mark", "cancel", "Close", id="help.close"),
     ]
 
-    def __init__(self, sections: List[Tuple[str, List[Binding]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
         super().__init__()
         self.sections = sections
 
@@ -43,7 +43,10 @@ class HelpScreen(Dialog[None]):
             yield Static(Text("natstui keys", style="bold"), id="help-title")
             yield Static(binding_rows(self.sections, self._key_display))
             yield Static(
-                Text("ctrl+p opens the command palette: type a view's name (Live, …) to go there. Esc closes.", style="dim")
+                Text(
+                    "ctrl+p opens the command palette: type a view's name (Live, …) to go there. Esc closes.",
+                    style="dim",
+                )
             )
 
     def _key_display(self, binding: Binding) -> str:

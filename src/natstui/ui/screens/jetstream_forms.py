@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from rich.text import Text
@@ -24,22 +24,21 @@ from natstui.model.sanitize import escape_line
 from natstui.ui.screens.dialog import Dialog
 
 # What a cancelled form held, per app and form, so that it reopens as the user left it.
-_drafts: "WeakKeyDictionary[object, Dict[str, Dict[str, Any]]]" = WeakKeyDictionary()
+_drafts: WeakKeyDictionary[object, dict[str, dict[str, Any]]] = WeakKeyDictionary()
 
 
 def _select(options, value: str, id: str) -> Select:
     return Select([(o, o) for o in options], value=value, allow_blank=False, id=id)
 
 
-class FormScreen(Dialog[Optional[Dict[str, Any]]]):
+class FormScreen(Dialog[dict[str, Any] | None]):
     """A form in a dialog: ``fields`` map input ids to the dataclass fields they fill."""
 
     TITLE_TEXT = ""
     SUBMIT = "Create"
     KEEP_DRAFT = True  # a cancelled form reopens with what was typed
 
-    @property
-    def not_done(self) -> str:  # type: ignore[override]  # type: ignore[override]
+    def cancel_notice(self) -> str:
         """The notice when the form is cancelled."""
         return f"Not created: {self.TITLE_TEXT.lower()}. The form keeps what you typed."
 
@@ -64,18 +63,18 @@ class FormScreen(Dialog[Optional[Dict[str, Any]]]):
         return iter(())
 
     def value(self, id: str) -> str:
-        widget = self.query_one(f"#{id}")
-        value = widget.value  # type: ignore[attr-defined]
+        widget = cast("Input | Select[str]", self.query_one(f"#{id}"))
+        value = widget.value
         return "" if value is None or value is Select.BLANK else str(value)
 
     def show_error(self, text: str) -> None:
         self.query_one("#form-error", Static).update(Text(f"⚠ {text}"))
 
     def on_mount(self) -> None:
-        kept = _drafts.get(self.app, {}).pop(self.draft_key(), None) if self.KEEP_DRAFT else None
-        for widget in self._fields() if kept else ():
+        kept = (_drafts.get(self.app, {}).pop(self.draft_key(), None) if self.KEEP_DRAFT else None) or {}
+        for widget in self._fields():
             if widget.id in kept:
-                widget.value = kept[widget.id]  # type: ignore[attr-defined]
+                widget.value = kept[widget.id]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "form-submit":
@@ -88,7 +87,7 @@ class FormScreen(Dialog[Optional[Dict[str, Any]]]):
 
     def on_cancel(self) -> None:
         if self.KEEP_DRAFT:
-            _drafts.setdefault(self.app, {})[self.draft_key()] = {w.id: w.value for w in self._fields()}  # type: ignore[attr-defined]
+            _drafts.setdefault(self.app, {})[self.draft_key()] = {w.id: w.value for w in self._fields()}
 
     def submit(self) -> None:
         try:
@@ -102,7 +101,7 @@ class FormScreen(Dialog[Optional[Dict[str, Any]]]):
         """What to send, from the fields; ValueError names the first bad one."""
         raise NotImplementedError
 
-    async def apply(self, payload: Any) -> Tuple[Any, str]:  # pragma: no cover - abstract
+    async def apply(self, payload: Any) -> tuple[Any, str]:  # pragma: no cover - abstract
         """Send it; returns what the dialog dismisses with and the notice to show."""
         raise NotImplementedError
 
@@ -113,7 +112,7 @@ class FormScreen(Dialog[Optional[Dict[str, Any]]]):
         except Exception as exc:
             from natstui.client.session import describe_error
 
-            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")  # type: ignore[attr-defined]
+            self.show_error(f"the server refused: {self.app.session.safe(describe_error(exc))}")
             return
         self.app.notify(notice, markup=False)
         self.dismiss(result)
@@ -122,8 +121,7 @@ class FormScreen(Dialog[Optional[Dict[str, Any]]]):
 class StreamCreateScreen(FormScreen):
     TITLE_TEXT = "New stream"
 
-    @property
-    def not_done(self) -> str:  # type: ignore[override]
+    def cancel_notice(self) -> str:
         return "Not created: new stream. The form keeps what you typed."
 
     def compose_fields(self) -> ComposeResult:
@@ -149,15 +147,21 @@ class StreamCreateScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#f-name", Input).focus()
 
-    def build(self) -> Dict[str, Any]:
+    def build(self) -> dict[str, Any]:
         return StreamForm(
-            name=self.value("f-name"), subjects=self.value("f-subjects"), retention=self.value("f-retention"),
-            storage=self.value("f-storage"), replicas=self.value("f-replicas"), max_msgs=self.value("f-max-msgs"),
-            max_bytes=self.value("f-max-bytes"), max_age=self.value("f-max-age"), discard=self.value("f-discard"),
+            name=self.value("f-name"),
+            subjects=self.value("f-subjects"),
+            retention=self.value("f-retention"),
+            storage=self.value("f-storage"),
+            replicas=self.value("f-replicas"),
+            max_msgs=self.value("f-max-msgs"),
+            max_bytes=self.value("f-max-bytes"),
+            max_age=self.value("f-max-age"),
+            discard=self.value("f-discard"),
         ).to_config()
 
-    async def apply(self, config: Dict[str, Any]) -> Tuple[Any, str]:
-        await self.app.jetstream().create_stream(config)  # type: ignore[attr-defined]
+    async def apply(self, config: dict[str, Any]) -> tuple[Any, str]:
+        await self.app.jetstream().create_stream(config)
         return config, f"Stream {config['name']} created."
 
 
@@ -172,8 +176,7 @@ class PurgeScreen(FormScreen):
         super().__init__()
         self.stream = stream
 
-    @property
-    def not_done(self) -> str:  # type: ignore[override]
+    def cancel_notice(self) -> str:
         return f"Not purged: stream {self.stream}."
 
     def compose_fields(self) -> ComposeResult:
@@ -190,7 +193,7 @@ class PurgeScreen(FormScreen):
         self.query_one("#form-submit", Button).variant = "error"
         self.query_one("#f-kind", Select).focus()
 
-    def build(self) -> Tuple[Optional[str], Optional[int]]:
+    def build(self) -> tuple[str | None, int | None]:
         from natstui.model.jetstream import validate_subjects
 
         if self.value("f-confirm") != self.stream:
@@ -211,8 +214,8 @@ class PurgeScreen(FormScreen):
             return None, keep
         return None, None
 
-    async def apply(self, payload: Tuple[Optional[str], Optional[int]]) -> Tuple[Any, str]:
-        purged = await self.app.jetstream().purge_stream(self.stream, *payload)  # type: ignore[attr-defined]
+    async def apply(self, payload: tuple[str | None, int | None]) -> tuple[Any, str]:
+        purged = await self.app.jetstream().purge_stream(self.stream, *payload)
         return {"purged": purged}, f"Purged {purged:,} messages from {self.stream}."
 
 
@@ -223,8 +226,7 @@ class ConsumerCreateScreen(FormScreen):
         super().__init__()
         self.stream = stream
 
-    @property
-    def not_done(self) -> str:  # type: ignore[override]
+    def cancel_notice(self) -> str:
         return f"Not created: pull consumer on {self.stream}. The form keeps what you typed."
 
     def draft_key(self) -> str:
@@ -253,14 +255,19 @@ class ConsumerCreateScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#f-name", Input).focus()
 
-    def build(self) -> Dict[str, Any]:
+    def build(self) -> dict[str, Any]:
         return ConsumerForm(
-            name=self.value("f-name"), filters=self.value("f-filters"), deliver_policy=self.value("f-deliver"),
-            start=self.value("f-start"), ack_policy=self.value("f-ack"), ack_wait=self.value("f-ack-wait"),
-            max_deliver=self.value("f-max-deliver"), backoff=self.value("f-backoff"),
+            name=self.value("f-name"),
+            filters=self.value("f-filters"),
+            deliver_policy=self.value("f-deliver"),
+            start=self.value("f-start"),
+            ack_policy=self.value("f-ack"),
+            ack_wait=self.value("f-ack-wait"),
+            max_deliver=self.value("f-max-deliver"),
+            backoff=self.value("f-backoff"),
             inactive_threshold=self.value("f-inactive"),
         ).to_config()
 
-    async def apply(self, config: Dict[str, Any]) -> Tuple[Any, str]:
-        info = await self.app.jetstream().create_consumer(self.stream, config)  # type: ignore[attr-defined]
+    async def apply(self, config: dict[str, Any]) -> tuple[Any, str]:
+        info = await self.app.jetstream().create_consumer(self.stream, config)
         return info, f"Consumer {info.get('name', '')} created on {self.stream}."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -20,15 +20,16 @@ from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl, line_diff
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import ScanningView
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
+from natstui.ui.screens.dialog import when_confirmed
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import CreateBucketScreen, DiffScreen, PutScreen
 from natstui.ui.widgets.kv_history import HistoryPane
 from natstui.ui.widgets.kv_keys import KeyList
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
-from natstui.ui.palette import BOLD, palette
 
 BUCKET_COLUMNS = (
     ColumnSpec("bucket", "Bucket", priority=0, min_width=12, max_width=32),
@@ -41,7 +42,7 @@ BUCKET_COLUMNS = (
 )
 
 
-def bucket_cells(b: kvc.BucketStatus) -> List[Text]:
+def bucket_cells(b: kvc.BucketStatus) -> list[Text]:
     return [
         Text(escape_line(b.name), style=palette.name),
         Text(f"{b.values:,}", justify="right"),
@@ -73,22 +74,22 @@ class KeyValueScreen(ScanningView):
 
     def __init__(self) -> None:
         super().__init__()
-        self.buckets: Dict[str, kvc.BucketStatus] = {}
-        self._bucket_names: List[str] = []
-        self.bucket: Optional[str] = None
+        self.buckets: dict[str, kvc.BucketStatus] = {}
+        self._bucket_names: list[str] = []
+        self.bucket: str | None = None
         self.pattern = ">"
-        self.scan: Optional[kvc.KeyScan] = None
+        self.scan: kvc.KeyScan | None = None
         self.index = KeyIndex()
-        self.selected_key: Optional[str] = None
-        self.current: Optional[kvc.Revision] = None  # the selected key's latest revision, as shown
+        self.selected_key: str | None = None
+        self.current: kvc.Revision | None = None  # the selected key's latest revision, as shown
         self.error = ""
-        self._want_bucket: Optional[str] = None
+        self._want_bucket: str | None = None
         self._js: Any = None
         self._next_apply = 0.0
         self._diff_when_loaded = False
         self._value_timer: Any = None
         self._info_key: Any = None
-        self._pending_select: Optional[str] = None
+        self._pending_select: str | None = None
         self._bucket_timer: Any = None
 
     def compose_body(self) -> ComposeResult:
@@ -124,13 +125,13 @@ class KeyValueScreen(ScanningView):
         try:
             buckets = await kvc.list_buckets(self.js())
         except Exception as exc:
-            self.error = self.app.session.safe(f"cannot list buckets: {describe_error(exc)}")  # type: ignore[attr-defined]
+            self.error = self.app.session.safe(f"cannot list buckets: {describe_error(exc)}")
             self._update_info()
             return
         self.error = ""
         self._show_buckets(buckets)
 
-    def _show_buckets(self, buckets: List[kvc.BucketStatus]) -> None:
+    def _show_buckets(self, buckets: list[kvc.BucketStatus]) -> None:
         table = self.bucket_table
         names = [b.name for b in buckets]
         self.buckets = {b.name: b for b in buckets}
@@ -195,8 +196,11 @@ class KeyValueScreen(ScanningView):
 
     @work(exclusive=True, group="scan", exit_on_error=False)
     async def start_scan(self, bucket: str, pattern: str) -> None:
-        await self.replace_scan(lambda: kvc.KeyScan(self.js(), bucket, pattern), f"keys of {bucket}",
-                                lambda: bucket == self.bucket and pattern == self.pattern)
+        await self.replace_scan(
+            lambda: kvc.KeyScan(self.js(), bucket, pattern),
+            f"keys of {bucket}",
+            lambda: bucket == self.bucket and pattern == self.pattern,
+        )
 
     def tick(self) -> None:
         scan = self.scan
@@ -219,14 +223,18 @@ class KeyValueScreen(ScanningView):
         self._next_apply = now + min(0.5, (time.perf_counter() - start) * 4)
         if self.keys.cursor_key is None and len(self.index):
             self.keys.select_index(0)
-        if self.selected_key is not None and self.selected_key in touched and self.index.entries[self.selected_key].live:
+        if (
+            self.selected_key is not None
+            and self.selected_key in touched
+            and self.index.entries[self.selected_key].live
+        ):
             self.load_value(self.bucket, self.selected_key)  # the selected key changed: show its new value
         self._update_info()
 
     def on_key_list_selected(self, event: KeyList.Selected) -> None:
         self._select_key(event.key)
 
-    def _select_key(self, key: Optional[str]) -> None:
+    def _select_key(self, key: str | None) -> None:
         self.selected_key = key
         if self._value_timer is not None:
             self._value_timer.stop()
@@ -240,7 +248,7 @@ class KeyValueScreen(ScanningView):
         self._value_timer = self.set_timer(0.08, lambda: self.load_value(self.bucket, key))
 
     @work(exclusive=True, group="kv-value", exit_on_error=False)
-    async def load_value(self, bucket: Optional[str], key: str) -> None:
+    async def load_value(self, bucket: str | None, key: str) -> None:
         if bucket is None or not self.connected:
             return
         status = self.buckets.get(bucket)
@@ -248,7 +256,7 @@ class KeyValueScreen(ScanningView):
             rev = await kvc.get_entry(self.js(), bucket, key, direct=bool(status and status.direct))
         except Exception as exc:
             if bucket == self.bucket and key == self.selected_key:
-                self.app.report_error(f"cannot read {key}", exc)  # type: ignore[attr-defined]
+                self.app.report_error(f"cannot read {key}", exc)
             return
         if bucket != self.bucket or key != self.selected_key:
             return
@@ -259,10 +267,16 @@ class KeyValueScreen(ScanningView):
 
     def _record(self, rev: kvc.Revision) -> Record:
         bucket = self.bucket or ""
-        section = [("Bucket", bucket), ("Key", rev.key), ("Revision", str(rev.revision)),
-                   ("Created", kvmodel.fmt_time(rev.created)), ("Operation", rev.op)]
-        return Record.stored(f"$KV.{bucket}.{rev.key}", rev.value, rev.headers, time.time(),
-                             sections=[("Key-Value", section)])
+        section = [
+            ("Bucket", bucket),
+            ("Key", rev.key),
+            ("Revision", str(rev.revision)),
+            ("Created", kvmodel.fmt_time(rev.created)),
+            ("Operation", rev.op),
+        ]
+        return Record.stored(
+            f"$KV.{bucket}.{rev.key}", rev.value, rev.headers, time.time(), sections=[("Key-Value", section)]
+        )
 
     # -- history and diff ------------------------------------------------------------------------
     def action_history(self) -> None:
@@ -275,13 +289,13 @@ class KeyValueScreen(ScanningView):
             self.load_history(self.bucket, self.selected_key)
 
     @work(exclusive=True, group="kv-history", exit_on_error=False)
-    async def load_history(self, bucket: Optional[str], key: Optional[str]) -> None:
+    async def load_history(self, bucket: str | None, key: str | None) -> None:
         if bucket is None or key is None or not self.connected:
             return
         try:
             revisions = await kvc.history(self.js(), bucket, key)
         except Exception as exc:
-            self.app.report_error(f"cannot read the history of {key}", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"cannot read the history of {key}", exc)
             return
         if bucket != self.bucket or key != self.selected_key:
             return
@@ -304,8 +318,11 @@ class KeyValueScreen(ScanningView):
             return
         pair = self.history.pair()
         if pair is None:
-            self.notify("Nothing to compare: this is the oldest revision kept (the bucket's history depth "
-                        "limits how many are kept).", markup=False)
+            self.notify(
+                "Nothing to compare: this is the oldest revision kept (the bucket's history depth "
+                "limits how many are kept).",
+                markup=False,
+            )
             return
         old, new = pair
         rows, kind = line_diff(old.value, new.value)
@@ -316,8 +333,17 @@ class KeyValueScreen(ScanningView):
     def _update_info(self) -> None:
         scan = self.scan
         index = self.index
-        key = (self.bucket, self.pattern, len(index), index.live_changes, index.deleted_hidden, self.error,
-               scan is not None and scan.listed, scan.received if scan else -1, self.connected)
+        key = (
+            self.bucket,
+            self.pattern,
+            len(index),
+            index.live_changes,
+            index.deleted_hidden,
+            self.error,
+            scan is not None and scan.listed,
+            scan.received if scan else -1,
+            self.connected,
+        )
         if key == self._info_key:
             return
         self._info_key = key
@@ -372,19 +398,29 @@ class KeyValueScreen(ScanningView):
         self.inspector.action_cycle_view()
 
     def action_filter(self) -> None:
-        def done(value: Optional[str]) -> None:
+        def done(value: str | None) -> None:
             if value is None:
                 return
             pattern = value.strip() or ">"
             if not kvc.pattern_is_valid(pattern):
-                self.notify(f"Not a key filter: {escape_line(pattern)}. Use key tokens with * (one token) "
-                            "and a final > (the rest), e.g. app.*.timeout or orders.>", severity="error", markup=False)
+                self.notify(
+                    f"Not a key filter: {escape_line(pattern)}. Use key tokens with * (one token) "
+                    "and a final > (the rest), e.g. app.*.timeout or orders.>",
+                    severity="error",
+                    markup=False,
+                )
                 return
             self._set_pattern(pattern)
 
         current = "" if self.pattern == ">" else self.pattern
-        self.app.push_screen(PromptScreen("Show keys matching (NATS wildcards: * one token, > the rest; empty: all)",
-                                          value=current, placeholder="e.g. app.*.timeout or orders.>"), done)
+        self.app.push_screen(
+            PromptScreen(
+                "Show keys matching (NATS wildcards: * one token, > the rest; empty: all)",
+                value=current,
+                placeholder="e.g. app.*.timeout or orders.>",
+            ),
+            done,
+        )
 
     def action_clear_filter(self) -> None:
         if self.pattern != ">":
@@ -399,7 +435,7 @@ class KeyValueScreen(ScanningView):
         if not self._need_bucket():
             return
         bucket = self.bucket or ""
-        if not self.app.allow_change(f"putting a value in bucket {bucket}"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"putting a value in bucket {bucket}"):
             return
         key = self.selected_key or ""
         current = self.current
@@ -407,9 +443,12 @@ class KeyValueScreen(ScanningView):
 
         def confirm(result) -> ConfirmScreen:
             new_key, data = result
-            return ConfirmScreen(f"Put {human_size(len(data))} as key {new_key} in bucket {bucket}?", danger=False,
-                                 confirm_label="Put",
-                                 not_done=f"Not saved: key {new_key} in bucket {bucket}. The editor keeps your text.")
+            return ConfirmScreen(
+                f"Put {human_size(len(data))} as key {new_key} in bucket {bucket}?",
+                danger=False,
+                confirm_label="Put",
+                not_done=f"Not saved: key {new_key} in bucket {bucket}. The editor keeps your text.",
+            )
 
         def edited(result) -> None:
             if result is not None:
@@ -422,34 +461,47 @@ class KeyValueScreen(ScanningView):
         if not self._need_key():
             return
         bucket, key = self.bucket or "", self.selected_key or ""
-        if self.app.allow_change(f"deleting key {key}"):  # type: ignore[attr-defined]
-            self._confirm(f"Delete key {key} from bucket {bucket}? A delete marker becomes its latest revision; "
-                          "older revisions stay in the history.", "Delete", lambda: self.change("delete", bucket, key),
-                          not_done=f"Not deleted: key {key} in bucket {bucket}.")
+        if self.app.allow_change(f"deleting key {key}"):
+            self._confirm(
+                f"Delete key {key} from bucket {bucket}? A delete marker becomes its latest revision; "
+                "older revisions stay in the history.",
+                "Delete",
+                lambda: self.change("delete", bucket, key),
+                not_done=f"Not deleted: key {key} in bucket {bucket}.",
+            )
 
     def action_purge_key(self) -> None:
         if not self._need_key():
             return
         bucket, key = self.bucket or "", self.selected_key or ""
-        if self.app.allow_change(f"purging key {key}"):  # type: ignore[attr-defined]
-            self._confirm(f"Purge key {key} from bucket {bucket}? Every revision is removed; only a purge marker stays.",
-                          "Purge", lambda: self.change("purge", bucket, key),
-                          not_done=f"Not purged: key {key} in bucket {bucket}.")
+        if self.app.allow_change(f"purging key {key}"):
+            self._confirm(
+                f"Purge key {key} from bucket {bucket}? Every revision is removed; only a purge marker stays.",
+                "Purge",
+                lambda: self.change("purge", bucket, key),
+                not_done=f"Not purged: key {key} in bucket {bucket}.",
+            )
 
     def action_create_bucket(self) -> None:
         if not self.connected:
             self.notify("Not connected.", severity="warning", markup=False)
             return
-        if not self.app.allow_change("creating a bucket"):  # type: ignore[attr-defined]
+        if not self.app.allow_change("creating a bucket"):
             return
 
         def confirm(config: kvc.BucketConfig) -> ConfirmScreen:
-            question = (f"Create bucket {config.name}: history {config.history}, TTL {fmt_ttl(config.ttl)}, "
-                        f"{config.storage} storage, {config.replicas} replica(s)?")
-            return ConfirmScreen(question, danger=False, confirm_label="Create",
-                                 not_done=f"Not created: bucket {config.name}. The form keeps what you typed.")
+            question = (
+                f"Create bucket {config.name}: history {config.history}, TTL {fmt_ttl(config.ttl)}, "
+                f"{config.storage} storage, {config.replicas} replica(s)?"
+            )
+            return ConfirmScreen(
+                question,
+                danger=False,
+                confirm_label="Create",
+                not_done=f"Not created: bucket {config.name}. The form keeps what you typed.",
+            )
 
-        def configured(config: Optional[kvc.BucketConfig]) -> None:
+        def configured(config: kvc.BucketConfig | None) -> None:
             if config is not None:
                 self.change("create", config.name, config=config)
 
@@ -459,24 +511,36 @@ class KeyValueScreen(ScanningView):
         if not self._need_bucket():
             return
         bucket = self.bucket or ""
-        if not self.app.allow_change(f"deleting bucket {bucket}"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"deleting bucket {bucket}"):
             return
         status = self.buckets.get(bucket)
         values = f" and its {status.values:,} stored values" if status else ""
-        screen = ConfirmScreen(f"Delete bucket {bucket}{values}? This cannot be undone.", type_to_confirm=bucket,
-                               confirm_label="Delete bucket", not_done=f"Not deleted: bucket {bucket}.")
-        self.app.push_screen(screen, lambda ok: self.change("delete-bucket", bucket) if ok else None)
+        screen = ConfirmScreen(
+            f"Delete bucket {bucket}{values}? This cannot be undone.",
+            type_to_confirm=bucket,
+            confirm_label="Delete bucket",
+            not_done=f"Not deleted: bucket {bucket}.",
+        )
+        self.app.push_screen(screen, when_confirmed(lambda: self.change("delete-bucket", bucket)))
 
     def _confirm(self, question: str, label: str, then, *, not_done: str, danger: bool = True) -> None:
-        self.app.push_screen(ConfirmScreen(question, danger=danger, confirm_label=label, not_done=not_done),
-                             lambda ok: then() if ok else None)
+        self.app.push_screen(
+            ConfirmScreen(question, danger=danger, confirm_label=label, not_done=not_done),
+            lambda ok: then() if ok else None,
+        )
 
     @work(group="kv-change", exit_on_error=False)
-    async def change(self, what: str, bucket: str, key: str = "", data: bytes = b"",
-                     config: Optional[kvc.BucketConfig] = None) -> None:
-        describe = {"put": f"putting key {key}", "delete": f"deleting key {key}", "purge": f"purging key {key}",
-                    "create": f"creating bucket {bucket}", "delete-bucket": f"deleting bucket {bucket}"}[what]
-        if not self.app.allow_change(describe):  # type: ignore[attr-defined]
+    async def change(
+        self, what: str, bucket: str, key: str = "", data: bytes = b"", config: kvc.BucketConfig | None = None
+    ) -> None:
+        describe = {
+            "put": f"putting key {key}",
+            "delete": f"deleting key {key}",
+            "purge": f"purging key {key}",
+            "create": f"creating bucket {bucket}",
+            "delete-bucket": f"deleting bucket {bucket}",
+        }[what]
+        if not self.app.allow_change(describe):
             return
         js = self.js()
         try:
@@ -500,7 +564,7 @@ class KeyValueScreen(ScanningView):
                 await kvc.delete_bucket(js, bucket)
                 done = f"Deleted bucket {bucket}."
         except Exception as exc:
-            self.app.report_error(f"{describe} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"{describe} failed", exc)
             return
         self.notify(done, markup=False)
         if what in ("create", "delete-bucket"):

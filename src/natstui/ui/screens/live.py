@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,13 +11,13 @@ from textual.widgets import Tree
 
 from natstui.model.sanitize import escape_line
 from natstui.model.view import MessageFilter
+from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.splitter import Splitter
 from natstui.ui.widgets.stream import MessageStream
 from natstui.ui.widgets.tree import SubjectPath, SubjectTree
-from natstui.ui.palette import BOLD, palette
 
 
 class LiveScreen(ViewScreen):
@@ -38,10 +36,20 @@ class LiveScreen(ViewScreen):
         Binding("D", "diff", "Diff with previous", show=False, id="live.diff"),
         Binding("less_than_sign", "resize_pane('tree', -2)", "Narrower tree", show=False, id="live.tree_narrower"),
         Binding("greater_than_sign", "resize_pane('tree', 2)", "Wider tree", show=False, id="live.tree_wider"),
-        Binding("left_square_bracket", "resize_pane('inspector', 2)", "Wider inspector", show=False,
-                id="live.inspector_wider"),
-        Binding("right_square_bracket", "resize_pane('inspector', -2)", "Narrower inspector", show=False,
-                id="live.inspector_narrower"),
+        Binding(
+            "left_square_bracket",
+            "resize_pane('inspector', 2)",
+            "Wider inspector",
+            show=False,
+            id="live.inspector_wider",
+        ),
+        Binding(
+            "right_square_bracket",
+            "resize_pane('inspector', -2)",
+            "Narrower inspector",
+            show=False,
+            id="live.inspector_narrower",
+        ),
     ]
 
     # Pane widths in columns, the divider not counted. Without a saved width the tree has
@@ -62,13 +70,13 @@ class LiveScreen(ViewScreen):
         inspector = Inspector(id="inspector")
         with Horizontal(id="live-body"):
             with tree_pane:
-                yield SubjectTree(app.monitor.trie, id="tree")  # type: ignore[attr-defined]
+                yield SubjectTree(app.monitor.trie, id="tree")
                 yield SubjectPath(id="tree-path")
             yield Splitter(tree_pane, "left", id="tree-splitter")
             with Horizontal(id="live-main"):
                 with Vertical(id="stream-pane"):
                     yield TextLine(id="stream-info")
-                    yield MessageStream(app.view, id="stream")  # type: ignore[attr-defined]
+                    yield MessageStream(app.view, id="stream")
                 yield Splitter(inspector, "right", char="▏", id="inspector-splitter")
                 yield inspector
 
@@ -79,7 +87,7 @@ class LiveScreen(ViewScreen):
         self.info = self.query_one("#stream-info", TextLine)
         self.tree_pane = self.query_one("#tree-pane", Vertical)
         self.tree_path = self.query_one(SubjectPath)
-        self._info_key: Optional[tuple] = None
+        self._info_key: tuple | None = None
         self._apply_widths()
         self.stream.focus()
         self._update_info()
@@ -90,7 +98,7 @@ class LiveScreen(ViewScreen):
     FIREHOSE_ROWS = 1000
 
     def tick(self) -> None:
-        last = self.app.store.last_seq  # type: ignore[attr-defined]
+        last = self.app.store.last_seq
         heavy = last - getattr(self, "_last_seen", last) > self.FIREHOSE_ROWS
         self._last_seen = last
         self._skip = heavy and not getattr(self, "_skip", False)
@@ -111,17 +119,28 @@ class LiveScreen(ViewScreen):
         stream = self.stream
         view = stream.view
         recording = (self.recorder.path, self.recorder.count) if self.recorder is not None else None
-        refused = tuple(self.app.feed.refused)  # type: ignore[attr-defined]
-        key = (len(view), view.filter.describe(), stream.new_count, stream.passed_over, stream.following,
-               view.paused, view.behind, recording, refused)
+        refused = tuple(self.app.feed.refused)
+        key = (
+            len(view),
+            view.filter.describe(),
+            stream.new_count,
+            stream.passed_over,
+            stream.following,
+            view.paused,
+            view.behind,
+            recording,
+            refused,
+        )
         if key == self._info_key:
             return
         self._info_key = key
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{len(view):,} messages", style="bold")
         if refused:
-            text.append(f"  subscription to {escape_line(', '.join(refused))} refused: permission denied",
-                        style=palette.error + BOLD)
+            text.append(
+                f"  subscription to {escape_line(', '.join(refused))} refused: permission denied",
+                style=palette.error + BOLD,
+            )
         if view.filter.active:
             text.append(f"  filter: {view.filter.describe()}", style=palette.warning)
         if view.paused:
@@ -144,7 +163,7 @@ class LiveScreen(ViewScreen):
 
     def pane_width(self, pane: str) -> int:
         """The width (columns) the pane has, or would have, on this terminal: saved, else the default."""
-        saved = self.app.pane_widths.get(f"{pane}_width")  # type: ignore[attr-defined]
+        saved = self.app.pane_widths.get(f"{pane}_width")
         body = self._body_width()
         if pane == "tree":
             width = saved or (self.TREE_WIDTH if self._wide else self.TREE_WIDTH_NARROW)
@@ -167,19 +186,20 @@ class LiveScreen(ViewScreen):
         """Resize a pane (``tree`` or ``inspector``) to ``width`` columns, kept within what the
         terminal allows, and remember it in the config file when ``save``."""
         app = self.app
-        widths = app.pane_widths  # type: ignore[attr-defined]
+        widths = app.pane_widths
         key = f"{pane}_width"
         if key in widths or width != self.pane_width(pane):  # a click on the divider saves no default
             widths[key] = max(1, width)
             widths[key] = self.pane_width(pane)
         self._apply_widths()
         if save:
-            app.save_pane_widths()  # type: ignore[attr-defined]
+            app.save_pane_widths()
 
     def action_resize_pane(self, pane: str, delta: int) -> None:
         if pane == "inspector" and not self._wide:
-            self.app.notify("The inspector is under the stream below 140 columns: its width is the stream's.",
-                            markup=False)
+            self.app.notify(
+                "The inspector is under the stream below 140 columns: its width is the stream's.", markup=False
+            )
             return
         self.set_pane_width(pane, self.pane_width(pane) + delta)
 
@@ -215,12 +235,12 @@ class LiveScreen(ViewScreen):
         view.paused = not view.paused
         self.stream.sync()
         self._update_info()
-        self.app.refresh_status()  # type: ignore[attr-defined]
+        self.app.refresh_status()
 
     def action_filter(self) -> None:
         from natstui.ui.screens.filter import FilterScreen  # its form widgets are not needed to start
 
-        def done(flt: Optional[MessageFilter]) -> None:
+        def done(flt: MessageFilter | None) -> None:
             if flt is not None:
                 self._apply(flt)
 
@@ -240,13 +260,13 @@ class LiveScreen(ViewScreen):
         from natstui.ui.screens.compose import open_reply
 
         seq = self.stream.cursor_seq
-        open_reply(self.app, self.app.store.get(seq) if seq is not None else None)  # type: ignore[attr-defined]
+        open_reply(self.app, self.app.store.get(seq) if seq is not None else None)
 
     def action_republish(self) -> None:
         from natstui.ui.screens.compose import open_republish
 
         seq = self.stream.cursor_seq
-        open_republish(self.app, self.app.store.get(seq) if seq is not None else None)  # type: ignore[attr-defined]
+        open_republish(self.app, self.app.store.get(seq) if seq is not None else None)
 
     def action_diff(self) -> None:
         """Toggle the payload's difference from the previous message on the same subject."""
@@ -257,7 +277,7 @@ class LiveScreen(ViewScreen):
         if inspector.diff_with is not None:
             inspector.show_diff(None)
             return
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         subject = record.msg.subject
         for seq in range(record.seq - 1, store.first_seq - 1, -1):
             previous = store.get(seq)
@@ -279,20 +299,28 @@ class LiveScreen(ViewScreen):
             self._update_info()
             return
 
-        def start(path: Optional[str]) -> None:
+        def start(path: str | None) -> None:
             if not path or not path.strip():
                 return
             flt = self.stream.view.filter
             try:
-                self.recorder = Recorder(self.app.store, path.strip(), flt.matches if flt.active else None)  # type: ignore[attr-defined]
+                self.recorder = Recorder(self.app.store, path.strip(), flt.matches if flt.active else None)
             except OSError as exc:
-                self.app.notify(f"Cannot record to {path.strip()}: {exc.strerror or exc}", severity="error", markup=False)
+                self.app.notify(
+                    f"Cannot record to {path.strip()}: {exc.strerror or exc}", severity="error", markup=False
+                )
                 return
             self._update_info()
 
         what = "the filtered stream" if self.stream.view.filter.active else "the stream"
-        self.app.push_screen(PromptScreen(f"Record {what} to (JSON Lines, appended):", value=default_path("recording"),
-                                          not_done="Not recording: nothing was written."), start)
+        self.app.push_screen(
+            PromptScreen(
+                f"Record {what} to (JSON Lines, appended):",
+                value=default_path("recording"),
+                not_done="Not recording: nothing was written.",
+            ),
+            start,
+        )
 
     def action_export(self) -> None:
         """Write the messages the view shows now (the filter's selection) to a file."""
@@ -301,7 +329,7 @@ class LiveScreen(ViewScreen):
 
         view = self.stream.view
 
-        def save(path: Optional[str]) -> None:
+        def save(path: str | None) -> None:
             if not path or not path.strip():
                 return
             try:
@@ -312,8 +340,14 @@ class LiveScreen(ViewScreen):
                 return
             self.app.notify(f"Exported {n:,} messages to {path.strip()}.", markup=False)
 
-        self.app.push_screen(PromptScreen(f"Export the {len(view):,} messages shown to (JSON Lines):",
-                                          value=default_path("export"), not_done="Not exported: nothing was written."), save)
+        self.app.push_screen(
+            PromptScreen(
+                f"Export the {len(view):,} messages shown to (JSON Lines):",
+                value=default_path("export"),
+                not_done="Not exported: nothing was written.",
+            ),
+            save,
+        )
 
     def on_unmount(self) -> None:
         if self.recorder is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Union
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -18,19 +18,24 @@ from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.subjects import SubjectPattern
 from natstui.model.timefmt import format_clock, format_datetime, parse_user_time, zone_name
+from natstui.ui.palette import palette
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.rowtable import Column, RowTable
 from natstui.ui.widgets.stream import format_size
-from natstui.ui.palette import palette
 
 PAGE_SIZE = 50
 # narrow: the sequence, the subject (cut), the payload (what is left), then the time, size and header mark
-COLUMNS = (Column("Seq", 11, "right", priority=0), Column("Time", 12, priority=3),
-           Column("Subject", 28, priority=1, min_width=10), Column("Size", 7, "right", priority=4),
-           Column("H", 1, priority=5), Column("Payload", priority=2))
+COLUMNS = (
+    Column("Seq", 11, "right", priority=0),
+    Column("Time", 12, priority=3),
+    Column("Subject", 28, priority=1, min_width=10),
+    Column("Size", 7, "right", priority=4),
+    Column("H", 1, priority=5),
+    Column("Payload", priority=2),
+)
 
 
 def stored_record(message: StoredMessage) -> Record:
@@ -40,12 +45,17 @@ def stored_record(message: StoredMessage) -> Record:
         message.data,
         message.headers,
         message.timestamp,
-        sections=[("Stream message", [
-            ("Stream", message.stream),
-            ("Sequence", f"{message.seq:,}"),
-            ("Stored at", format_datetime(message.time)),
-            ("Msg-Id", (message.headers or {}).get("Nats-Msg-Id", "—")),
-        ])],
+        sections=[
+            (
+                "Stream message",
+                [
+                    ("Stream", message.stream),
+                    ("Sequence", f"{message.seq:,}"),
+                    ("Stored at", format_datetime(message.time)),
+                    ("Msg-Id", (message.headers or {}).get("Nats-Msg-Id", "—")),
+                ],
+            )
+        ],
         seq=message.seq,
     )
 
@@ -75,15 +85,15 @@ class StreamMessagesScreen(ViewScreen):
         Binding("x", "delete_message", "Delete msg", id="messages.delete"),
     ]
 
-    def __init__(self, stream: str, info: Dict[str, Any]) -> None:
+    def __init__(self, stream: str, info: dict[str, Any]) -> None:
         super().__init__()
         self.stream = stream
         self.info = info
-        self.subject: Optional[str] = None
-        self.page: List[StoredMessage] = []
+        self.subject: str | None = None
+        self.page: list[StoredMessage] = []
         self.page_start = 0  # the sequence the page was read from
-        self._lead: Optional[int] = None  # requested start, to show deleted sequences before the first row
-        self.rows: List[Union[StoredMessage, Gap]] = []
+        self._lead: int | None = None  # requested start, to show deleted sequences before the first row
+        self.rows: list[StoredMessage | Gap] = []
         self.status = "loading…"
         self.note = ""  # what the last jump found, shown until the next page is read
 
@@ -113,9 +123,10 @@ class StreamMessagesScreen(ViewScreen):
         return int(self.info.get("state", {}).get("last_seq", 0) or 0)
 
     @work(exclusive=True, group="messages-page", exit_on_error=False)
-    async def load(self, start: int = 0, before: Optional[int] = None, when: Optional[datetime] = None,
-                   last: bool = False) -> None:
-        js = self.app.jetstream()  # type: ignore[attr-defined]
+    async def load(
+        self, start: int = 0, before: int | None = None, when: datetime | None = None, last: bool = False
+    ) -> None:
+        js = self.app.jetstream()
         self.status = "loading…"
         self.note = ""
         self._title()
@@ -142,7 +153,7 @@ class StreamMessagesScreen(ViewScreen):
             else:
                 page = await js.read(self.stream, start, PAGE_SIZE, self.subject, when, self.direct)
         except Exception as exc:
-            self.status = self.app.report_error(f"reading {self.stream} failed", exc)  # type: ignore[attr-defined]
+            self.status = self.app.report_error(f"reading {self.stream} failed", exc)
             self._title()
             return
         if not page and (before is not None or start > self.first_seq) and self.page:
@@ -160,25 +171,29 @@ class StreamMessagesScreen(ViewScreen):
     def _fill(self, select_last: bool = False) -> None:
         by_seq = {m.seq: m for m in self.page}
         self.rows = []
-        cells = []
+        cells: list[tuple[Text, ...]] = []
         seqs = [m.seq for m in self.page]
         items = seqs if self.subject else with_gaps(seqs, start=self._lead)
         for item in items:
             if isinstance(item, Gap):
                 self.rows.append(item)
                 label = f"{item.first:,}" if item.count == 1 else f"{item.first:,}–{item.last:,}"
-                cells.append((Text(label, style="dim"), Text(""), Text(f"⋯ {item.count:,} deleted", style="dim italic")))
+                cells.append(
+                    (Text(label, style="dim"), Text(""), Text(f"⋯ {item.count:,} deleted", style="dim italic"))
+                )
                 continue
             message = by_seq[item]
             self.rows.append(message)
-            cells.append((
-                Text(f"{message.seq:,}"),
-                Text(format_clock(message.timestamp), style=palette.muted),
-                Text(escape_line(message.subject), style=palette.subject),
-                Text(format_size(len(message.data)).strip(), style=palette.number),
-                Text("H" if message.headers else "", style=palette.accent),
-                Text(preview(message.data, limit=160)),
-            ))
+            cells.append(
+                (
+                    Text(f"{message.seq:,}"),
+                    Text(format_clock(message.timestamp), style=palette.muted),
+                    Text(escape_line(message.subject), style=palette.subject),
+                    Text(format_size(len(message.data)).strip(), style=palette.number),
+                    Text("H" if message.headers else "", style=palette.accent),
+                    Text(preview(message.data, limit=160)),
+                )
+            )
         self._title()
         self.query_one("#messages-table", RowTable).set_rows(cells, cursor=len(cells) - 1 if select_last else 0)
 
@@ -204,7 +219,7 @@ class StreamMessagesScreen(ViewScreen):
         self.query_one(Inspector).show(stored_record(row) if isinstance(row, StoredMessage) else None)
 
     @property
-    def selected_message(self) -> Optional[StoredMessage]:
+    def selected_message(self) -> StoredMessage | None:
         row = self.query_one("#messages-table", RowTable).cursor_row
         item = self.rows[row] if row is not None and 0 <= row < len(self.rows) else None
         return item if isinstance(item, StoredMessage) else None
@@ -228,7 +243,7 @@ class StreamMessagesScreen(ViewScreen):
         self.load(last=True)
 
     def action_seek_sequence(self) -> None:
-        def done(value: Optional[str]) -> None:
+        def done(value: str | None) -> None:
             if value is None or not value.strip():
                 return
             try:
@@ -241,7 +256,7 @@ class StreamMessagesScreen(ViewScreen):
         self.app.push_screen(PromptScreen(f"Jump to sequence ({self.first_seq:,}–{self.last_seq:,}):"), done)
 
     def action_seek_time(self) -> None:
-        def done(value: Optional[str]) -> None:
+        def done(value: str | None) -> None:
             if value is None or not value.strip():
                 return
             try:
@@ -251,10 +266,13 @@ class StreamMessagesScreen(ViewScreen):
                 return
             self.load(when=when)
 
-        self.app.push_screen(PromptScreen(f"Jump to the first message at or after (HH:MM[:SS] or YYYY-MM-DD HH:MM, {zone_name()}):"), done)
+        self.app.push_screen(
+            PromptScreen(f"Jump to the first message at or after (HH:MM[:SS] or YYYY-MM-DD HH:MM, {zone_name()}):"),
+            done,
+        )
 
     def action_filter(self) -> None:
-        def done(value: Optional[str]) -> None:
+        def done(value: str | None) -> None:
             if value is None:
                 return
             value = value.strip()
@@ -267,8 +285,9 @@ class StreamMessagesScreen(ViewScreen):
             self.subject = value or None
             self.load(start=self.first_seq)
 
-        self.app.push_screen(PromptScreen("Only messages on subject (wildcards allowed; empty for all):",
-                                          value=self.subject or ""), done)
+        self.app.push_screen(
+            PromptScreen("Only messages on subject (wildcards allowed; empty for all):", value=self.subject or ""), done
+        )
 
     def action_cycle_view(self) -> None:
         self.query_one(Inspector).action_cycle_view()
@@ -276,23 +295,28 @@ class StreamMessagesScreen(ViewScreen):
     # -- admin ---------------------------------------------------------------------------------
     def action_delete_message(self) -> None:
         message = self.selected_message
-        if message is None or not self.app.allow_change(f"deleting message {message.seq} of {self.stream}"):  # type: ignore[attr-defined]
+        if message is None or not self.app.allow_change(f"deleting message {message.seq} of {self.stream}"):
             return
 
-        def done(confirmed: Optional[bool]) -> None:
+        def done(confirmed: bool | None) -> None:
             if confirmed:
                 self.delete_message(message.seq)
 
-        self.app.push_screen(ConfirmScreen(f"Delete message {message.seq:,} from stream {escape_line(self.stream)}?",
-                                           confirm_label="Delete message",
-                                           not_done=f"Not deleted: message {message.seq:,} of {self.stream}."), done)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete message {message.seq:,} from stream {escape_line(self.stream)}?",
+                confirm_label="Delete message",
+                not_done=f"Not deleted: message {message.seq:,} of {self.stream}.",
+            ),
+            done,
+        )
 
     @work(group="messages-admin", exit_on_error=False)
     async def delete_message(self, seq: int) -> None:
         try:
-            await self.app.jetstream().delete_message(self.stream, seq)  # type: ignore[attr-defined]
+            await self.app.jetstream().delete_message(self.stream, seq)
         except Exception as exc:
-            self.app.report_error(f"deleting message {seq} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"deleting message {seq} failed", exc)
             return
         self.app.notify(f"Message {seq:,} deleted from {self.stream}.", markup=False)
         self.load(start=self.page_start)

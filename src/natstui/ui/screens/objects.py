@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -22,12 +22,13 @@ from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, DIM, palette
 from natstui.ui.screens.base import ScanningView
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
+from natstui.ui.screens.dialog import when_confirmed
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import UploadScreen
 from natstui.ui.widgets.line import TextLine
-from natstui.ui.palette import BOLD, DIM, palette
 from natstui.ui.widgets.table import Table
 
 BUCKET_COLUMNS = (
@@ -51,7 +52,7 @@ OBJECT_COLUMNS = (
 STRUCK = Style(strike=True, dim=True)
 
 
-def bucket_cells(b: obc.ObjectBucketStatus) -> List[Text]:
+def bucket_cells(b: obc.ObjectBucketStatus) -> list[Text]:
     return [
         Text(escape_line(b.name), style=palette.name),
         Text(human_size(b.bytes), justify="right"),
@@ -63,13 +64,13 @@ def bucket_cells(b: obc.ObjectBucketStatus) -> List[Text]:
     ]
 
 
-def header_summary(headers: Optional[Dict[str, Any]]) -> str:
+def header_summary(headers: dict[str, Any] | None) -> str:
     if not headers:
         return ""
     return ", ".join(escape_line(str(name)) for name in headers)
 
 
-def object_cells(e: obc.ObjectEntry, fresh: bool) -> List[Text]:
+def object_cells(e: obc.ObjectEntry, fresh: bool) -> list[Text]:
     extra = palette.highlight if fresh else Style()
     if e.deleted:
         return [
@@ -106,18 +107,18 @@ class ObjectStoreScreen(ScanningView):
 
     def __init__(self) -> None:
         super().__init__()
-        self.buckets: Dict[str, obc.ObjectBucketStatus] = {}
-        self._bucket_names: List[str] = []
-        self.bucket: Optional[str] = None
-        self.scan: Optional[obc.ObjectScan] = None
+        self.buckets: dict[str, obc.ObjectBucketStatus] = {}
+        self._bucket_names: list[str] = []
+        self.bucket: str | None = None
+        self.scan: obc.ObjectScan | None = None
         self.index = KeyIndex(show_deleted=True)
-        self.selected: Optional[str] = None
-        self.transfer: Optional[obc.Transfer] = None
+        self.selected: str | None = None
+        self.transfer: obc.Transfer | None = None
         self.error = ""
-        self._rows: List[str] = []  # object names in table order
+        self._rows: list[str] = []  # object names in table order
         self._fresh_rows: set = set()
         self._js: Any = None
-        self._debounce_timers: Dict[str, Any] = {}
+        self._debounce_timers: dict[str, Any] = {}
         self._info_key: Any = None
         self._transfer_done_at = 0.0
         self._table_version = -1  # the index version the objects table shows
@@ -162,8 +163,7 @@ class ObjectStoreScreen(ScanningView):
         faded = {name for name in self._fresh_rows if not self.index.fresh(name)}
         if faded:
             self._render_rows(faded)  # the highlight of a live change fades after a few seconds
-        if self.transfer is not None and self.transfer.finished \
-                and time.monotonic() - self._transfer_done_at > 4:
+        if self.transfer is not None and self.transfer.finished and time.monotonic() - self._transfer_done_at > 4:
             self.transfer = None
             self.transfer_bar.remove_class("-active")
         self._update_info()
@@ -173,7 +173,7 @@ class ObjectStoreScreen(ScanningView):
         try:
             buckets = await obc.list_buckets(self.js())
         except Exception as exc:
-            self.error = self.app.session.safe(f"cannot list object stores: {describe_error(exc)}")  # type: ignore[attr-defined]
+            self.error = self.app.session.safe(f"cannot list object stores: {describe_error(exc)}")
             self._update_info()
             return
         self.error = ""
@@ -211,7 +211,7 @@ class ObjectStoreScreen(ScanningView):
         if 0 <= row < len(self._bucket_names):
             self._open_bucket(self._bucket_names[row])
 
-    def _open_bucket(self, name: Optional[str], force: bool = False) -> None:
+    def _open_bucket(self, name: str | None, force: bool = False) -> None:
         if name == self.bucket and not force:
             return
         self.bucket = name
@@ -233,8 +233,9 @@ class ObjectStoreScreen(ScanningView):
 
     @work(exclusive=True, group="scan", exit_on_error=False)
     async def start_scan(self, bucket: str) -> None:
-        await self.replace_scan(lambda: obc.ObjectScan(self.js(), bucket), f"objects of {bucket}",
-                                lambda: bucket == self.bucket)
+        await self.replace_scan(
+            lambda: obc.ObjectScan(self.js(), bucket), f"objects of {bucket}", lambda: bucket == self.bucket
+        )
 
     # -- objects ----------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -300,7 +301,7 @@ class ObjectStoreScreen(ScanningView):
         try:
             data = await obc.preview(self.js(), entry)
         except Exception as exc:
-            self.app.report_error(f"cannot preview {entry.name}", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"cannot preview {entry.name}", exc)
             return
         if entry.name == self.selected and entry.bucket == self.bucket:
             self.inspector.show(self._record(entry, data))
@@ -310,8 +311,12 @@ class ObjectStoreScreen(ScanningView):
         if e.deleted:
             rows.append(("Deleted", f"yes, at {kvmodel.fmt_time(e.mtime)}"))
         else:
-            rows += [("Size", f"{e.size:,} bytes ({human_size(e.size)})"), ("Chunks", f"{e.chunks:,}"),
-                     ("Modified", kvmodel.fmt_time(e.mtime)), ("Digest", e.digest)]
+            rows += [
+                ("Size", f"{e.size:,} bytes ({human_size(e.size)})"),
+                ("Chunks", f"{e.chunks:,}"),
+                ("Modified", kvmodel.fmt_time(e.mtime)),
+                ("Digest", e.digest),
+            ]
         rows.append(("Description", e.description or "—"))
         if e.link:
             rows.append(("Link to", e.link))
@@ -324,7 +329,14 @@ class ObjectStoreScreen(ScanningView):
     # -- info and transfer --------------------------------------------------------------------------
     def _update_info(self) -> None:
         scan, index = self.scan, self.index
-        key = (self.bucket, len(index), index.live_changes, self.error, scan is not None and scan.listed, self.connected)
+        key = (
+            self.bucket,
+            len(index),
+            index.live_changes,
+            self.error,
+            scan is not None and scan.listed,
+            self.connected,
+        )
         if key == self._info_key:
             return
         self._info_key = key
@@ -378,7 +390,7 @@ class ObjectStoreScreen(ScanningView):
         self._show_transfer()
 
     # -- actions ----------------------------------------------------------------------------------
-    def _need_object(self, live: bool = True) -> Optional[obc.ObjectEntry]:
+    def _need_object(self, live: bool = True) -> obc.ObjectEntry | None:
         if not self.connected:
             self.notify("Not connected.", severity="warning", markup=False)
             return None
@@ -408,22 +420,33 @@ class ObjectStoreScreen(ScanningView):
             self.notify(f"{entry.name} is a link to {entry.link}: download it from there.", markup=False)
             return
 
-        def chosen(path: Optional[str]) -> None:
+        def chosen(path: str | None) -> None:
             if not path:
                 return
             path = os.path.abspath(os.path.expanduser(path.strip()))
             if os.path.isdir(path):
                 path = os.path.join(path, os.path.basename(entry.name) or "object")
             if os.path.exists(path):
-                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it with {entry.name}?", confirm_label="Replace",
-                                                   not_done=f"Not downloaded: {entry.name} ({path} left as it was)."),
-                                     lambda ok: self.download(entry.bucket, entry.name, path) if ok else None)
+                self.app.push_screen(
+                    ConfirmScreen(
+                        f"{path} exists. Replace it with {entry.name}?",
+                        confirm_label="Replace",
+                        not_done=f"Not downloaded: {entry.name} ({path} left as it was).",
+                    ),
+                    when_confirmed(lambda: self.download(entry.bucket, entry.name, path)),
+                )
             else:
                 self.download(entry.bucket, entry.name, path)
 
         default = os.path.join(os.getcwd(), os.path.basename(entry.name) or "object")
-        self.app.push_screen(PromptScreen(f"Save {escape_line(entry.name)} ({human_size(entry.size)}) to file:",
-                                          value=default, not_done=f"Not downloaded: {entry.name}."), chosen)
+        self.app.push_screen(
+            PromptScreen(
+                f"Save {escape_line(entry.name)} ({human_size(entry.size)}) to file:",
+                value=default,
+                not_done=f"Not downloaded: {entry.name}.",
+            ),
+            chosen,
+        )
 
     @work(group="obj-transfer", exit_on_error=False)
     async def download(self, bucket: str, name: str, path: str) -> None:
@@ -434,7 +457,7 @@ class ObjectStoreScreen(ScanningView):
         except Exception as exc:
             self.transfer = None
             self.transfer_bar.remove_class("-active")
-            self.app.report_error(f"download of {name} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"download of {name} failed", exc)
             return
         self._transfer_done_at = time.monotonic()
         self._show_transfer()
@@ -447,17 +470,24 @@ class ObjectStoreScreen(ScanningView):
         if self._busy():
             return
         bucket = self.bucket
-        if not self.app.allow_change(f"uploading to object store {bucket}"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"uploading to object store {bucket}"):
             return
 
         def confirm(result) -> ConfirmScreen:
             path, name, _description = result
             entry = self.index.entries.get(name)
             replacing = entry is not None and not entry.deleted
-            question = (f"Replace object {name} in {bucket} with {path} ({human_size(os.path.getsize(path))})?" if replacing
-                        else f"Upload {path} ({human_size(os.path.getsize(path))}) to {bucket} as {name}?")
-            return ConfirmScreen(question, danger=replacing, confirm_label="Replace" if replacing else "Upload",
-                                 not_done=f"Not uploaded: {name} to {bucket}. The form keeps what you typed.")
+            question = (
+                f"Replace object {name} in {bucket} with {path} ({human_size(os.path.getsize(path))})?"
+                if replacing
+                else f"Upload {path} ({human_size(os.path.getsize(path))}) to {bucket} as {name}?"
+            )
+            return ConfirmScreen(
+                question,
+                danger=replacing,
+                confirm_label="Replace" if replacing else "Upload",
+                not_done=f"Not uploaded: {name} to {bucket}. The form keeps what you typed.",
+            )
 
         def chosen(result) -> None:
             if result is not None:
@@ -468,7 +498,7 @@ class ObjectStoreScreen(ScanningView):
 
     @work(group="obj-transfer", exit_on_error=False)
     async def upload(self, bucket: str, path: str, name: str, description: str) -> None:
-        if not self.app.allow_change(f"uploading {name}"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"uploading {name}"):
             return
         transfer = obc.Transfer("upload", name, path)
         self._start_transfer(transfer)
@@ -477,7 +507,7 @@ class ObjectStoreScreen(ScanningView):
         except Exception as exc:
             self.transfer = None
             self.transfer_bar.remove_class("-active")
-            self.app.report_error(f"upload of {name} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"upload of {name} failed", exc)
             return
         self._transfer_done_at = time.monotonic()
         self._show_transfer()
@@ -487,20 +517,23 @@ class ObjectStoreScreen(ScanningView):
         entry = self._need_object()
         if entry is None:
             return
-        if not self.app.allow_change(f"deleting object {entry.name}"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"deleting object {entry.name}"):
             return
         question = f"Delete object {entry.name} ({human_size(entry.size)}) from {entry.bucket}? Its data is purged."
-        self.app.push_screen(ConfirmScreen(question, confirm_label="Delete",
-                                           not_done=f"Not deleted: object {entry.name} in {entry.bucket}."),
-                             lambda ok: self.delete_object(entry.bucket, entry.name) if ok else None)
+        self.app.push_screen(
+            ConfirmScreen(
+                question, confirm_label="Delete", not_done=f"Not deleted: object {entry.name} in {entry.bucket}."
+            ),
+            when_confirmed(lambda: self.delete_object(entry.bucket, entry.name)),
+        )
 
     @work(group="obj-change", exit_on_error=False)
     async def delete_object(self, bucket: str, name: str) -> None:
-        if not self.app.allow_change(f"deleting object {name}"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"deleting object {name}"):
             return
         try:
             await obc.delete(self.js(), bucket, name)
         except Exception as exc:
-            self.app.report_error(f"deleting {name} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"deleting {name} failed", exc)
             return
         self.notify(f"Deleted {name} from {bucket}.", markup=False)

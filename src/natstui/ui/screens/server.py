@@ -9,11 +9,11 @@ it is visible, and on ``u``.
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.style import StyleType
+from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -34,9 +34,9 @@ from natstui.client.session import ConnState, describe_error
 from natstui.model.columns import ColumnSpec, fit_columns
 from natstui.model.decode import human_size
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.widgets.status import format_rtt
-from natstui.ui.palette import BOLD, palette
 
 ACCOUNT_EVERY = 5.0  # seconds between JetStream account queries while the view is visible
 
@@ -71,8 +71,14 @@ def details_panel(overview: ServerOverview) -> RenderableType:
     table = _fields()
     table.add_row("Name", _text(d.name, palette.name) if d.name else _dim())
     table.add_row("ID", _text(d.id) if d.id else _dim())
-    built = ", ".join(x for x in (d.go if d.go.startswith("go") else f"go {d.go}" if d.go else "",
-                                  f"commit {d.git_commit}" if d.git_commit else "") if x)
+    built = ", ".join(
+        x
+        for x in (
+            d.go if d.go.startswith("go") else f"go {d.go}" if d.go else "",
+            f"commit {d.git_commit}" if d.git_commit else "",
+        )
+        if x
+    )
     version = d.version + (f" ({built})" if built else "")
     table.add_row("Version", _text(version) if d.version else _dim())
     table.add_row("Cluster", _text(d.cluster) if d.cluster else _dim("— (not clustered)"))
@@ -80,7 +86,9 @@ def details_panel(overview: ServerOverview) -> RenderableType:
         table.add_row("Domain", _text(d.domain))
     table.add_row("JetStream", _onoff(d.jetstream))
     table.add_row("Max payload", _text(_bytes(d.max_payload)) if d.max_payload else _dim())
-    table.add_row("Headers", Text("supported" if d.headers else "not supported", style="" if d.headers else palette.error))
+    table.add_row(
+        "Headers", Text("supported" if d.headers else "not supported", style="" if d.headers else palette.error)
+    )
     table.add_row("TLS", Text(d.tls, style=palette.ok if d.tls_required else ""))
     urls = Text("\n".join(escape_line(u) for u in d.connect_urls)) if d.connect_urls else _dim("none advertised")
     table.add_row("Connect URLs", urls)
@@ -89,7 +97,10 @@ def details_panel(overview: ServerOverview) -> RenderableType:
 
 def connection_panel(overview: ServerOverview) -> RenderableType:
     table = _fields()
-    table.add_row("State", Text(overview.state, style=palette.ok + BOLD if overview.state == "connected" else palette.warning + BOLD))
+    table.add_row(
+        "State",
+        Text(overview.state, style=palette.ok + BOLD if overview.state == "connected" else palette.warning + BOLD),
+    )
     table.add_row("URL", _text(overview.url) if overview.url else _dim())
     table.add_row("Round trip", Text(format_rtt(overview.rtt)[4:]))
     table.add_row("Reconnects", Text(f"{overview.reconnects:,}"))
@@ -110,11 +121,14 @@ def _usage(usage: Usage, size: bool) -> Text:
         if usage.limit > 0:
             share = usage.used / usage.limit
             shown = "<1%" if 0 < share < 0.01 else f"{share:.0%}"
-            text.append(f"  {shown}", style=palette.error + BOLD if share >= 0.9 else (palette.warning if share >= 0.75 else palette.ok))
+            text.append(
+                f"  {shown}",
+                style=palette.error + BOLD if share >= 0.9 else (palette.warning if share >= 0.75 else palette.ok),
+            )
     return text
 
 
-def account_panel(account: Optional[AccountUsage], error: str) -> RenderableType:
+def account_panel(account: AccountUsage | None, error: str) -> RenderableType:
     if account is None:
         if error:
             return Text(f"✗ {error}", style=palette.error + BOLD)
@@ -155,33 +169,36 @@ class FittedTable:
     def __init__(self, specs: Sequence[ColumnSpec], rows: Sequence[Sequence[Text]]) -> None:
         self.specs = list(specs)
         self.rows = [list(row) for row in rows]
-        self.content = {spec.key: max((row[i].cell_len for row in self.rows), default=0)
-                        for i, spec in enumerate(self.specs)}
+        self.content = {
+            spec.key: max((row[i].cell_len for row in self.rows), default=0) for i, spec in enumerate(self.specs)
+        }
 
     def __rich_console__(self, console, options):
         fitted = fit_columns(self.specs, options.max_width + 2, self.content, gap=2)  # n columns, n-1 gaps
         index = {spec.key: i for i, spec in enumerate(self.specs)}
         table = Table(box=None, padding=(0, 1), pad_edge=False, expand=False, header_style="bold")
         for spec, width in fitted:
-            table.add_column(spec.label, justify=spec.justify, no_wrap=True, overflow="ellipsis",  # type: ignore[arg-type]
-                             width=width)
+            table.add_column(spec.label, justify=spec.justify, no_wrap=True, overflow="ellipsis", width=width)
         for row in self.rows:
             table.add_row(*(row[index[spec.key]] for spec, _ in fitted))
         yield table
 
 
-def subscriptions_panel(subs: List[SubscriptionStats]) -> RenderableType:
+def subscriptions_panel(subs: list[SubscriptionStats]) -> RenderableType:
     if not subs:
         return _dim("The live stream has no subscription (not connected yet).")
-    rows = [[
-        Text(str(s.sid)),
-        _text(s.subject, palette.subject),
-        _text(s.queue) if s.queue else _dim(),
-        Text(f"{s.pending_msgs:,} of {_limit(s.pending_msgs_limit, False)}"),
-        Text(f"{human_size(s.pending_bytes)} of {_limit(s.pending_bytes_limit, True)}"),
-        Text(f"{s.delivered:,}"),
-        Text(f"{s.dropped:,}", style=palette.error + BOLD if s.dropped else palette.ok),
-    ] for s in subs]
+    rows = [
+        [
+            Text(str(s.sid)),
+            _text(s.subject, palette.subject),
+            _text(s.queue) if s.queue else _dim(),
+            Text(f"{s.pending_msgs:,} of {_limit(s.pending_msgs_limit, False)}"),
+            Text(f"{human_size(s.pending_bytes)} of {_limit(s.pending_bytes_limit, True)}"),
+            Text(f"{s.delivered:,}"),
+            Text(f"{s.dropped:,}", style=palette.error + BOLD if s.dropped else palette.ok),
+        ]
+        for s in subs
+    ]
     note = Text(
         "Pending: received by nats-py, not yet taken in by natstui. Past either limit nats-py drops messages "
         "(slow consumer); they are counted here and in the status bar.",
@@ -235,8 +252,8 @@ class ServerScreen(ViewScreen):
     def on_mount(self) -> None:
         if not self.query("#server-details"):
             return  # pushed while the app exits (a key right after q): Textual did not compose it
-        self.overview: Optional[ServerOverview] = None
-        self.account: Optional[AccountUsage] = None
+        self.overview: ServerOverview | None = None
+        self.account: AccountUsage | None = None
         self.account_error = ""
         self.account_busy = False
         self.refreshers = (Refresher(self, ACCOUNT_EVERY, self.refresh_account),)
@@ -248,7 +265,7 @@ class ServerScreen(ViewScreen):
     def collect(self) -> ServerOverview:
         """Everything shown, from the session and the feed (no server call)."""
         app = self.app
-        session = app.session  # type: ignore[attr-defined]
+        session = app.session
         state = session.state
         connected = state is ConnState.CONNECTED
         stats = getattr(session.nc, "stats", {}) or {}
@@ -260,13 +277,13 @@ class ServerScreen(ViewScreen):
             reconnects=session.reconnects,
             in_msgs=int(stats.get("in_msgs", 0)),
             out_msgs=int(stats.get("out_msgs", 0)),
-            subscriptions=subscription_stats(app.feed.subscriptions, session.dropped),  # type: ignore[attr-defined]
+            subscriptions=subscription_stats(app.feed.subscriptions, session.dropped),
             account=self.account,
             account_error=self.account_error,
         )
 
     def collect_and_show(self) -> None:
-        if self.app.session.state is ConnState.OFFLINE and self.overview is not None:  # type: ignore[attr-defined]
+        if self.app.session.state is ConnState.OFFLINE and self.overview is not None:
             return  # nothing changes without a server
         self.show_overview(self.collect())
 
@@ -274,15 +291,28 @@ class ServerScreen(ViewScreen):
         self.overview = overview
         self.query_one("#server-details", Panel).show(overview.details, lambda: details_panel(overview))
         self.query_one("#server-connection", Panel).show(
-            (overview.state, overview.url, overview.rtt, overview.reconnects, overview.in_msgs, overview.out_msgs,
-             overview.details.client_id if overview.details else None),
-            lambda: connection_panel(overview))
+            (
+                overview.state,
+                overview.url,
+                overview.rtt,
+                overview.reconnects,
+                overview.in_msgs,
+                overview.out_msgs,
+                overview.details.client_id if overview.details else None,
+            ),
+            lambda: connection_panel(overview),
+        )
         self.query_one("#server-account", Panel).show(
             (overview.account, overview.account_error, overview.state),
-            lambda: account_panel(overview.account, overview.account_error) if overview.state != "offline"
-            else _dim("No server: natstui is not connected."))
+            lambda: (
+                account_panel(overview.account, overview.account_error)
+                if overview.state != "offline"
+                else _dim("No server: natstui is not connected.")
+            ),
+        )
         self.query_one("#server-subs", Panel).show(
-            tuple(overview.subscriptions), lambda: subscriptions_panel(overview.subscriptions))
+            tuple(overview.subscriptions), lambda: subscriptions_panel(overview.subscriptions)
+        )
 
     def slow_tick(self) -> None:
         self.collect_and_show()
@@ -293,15 +323,15 @@ class ServerScreen(ViewScreen):
         app = self.app
         self.account_busy = True
         try:
-            domain = app.settings.connection.js_domain  # type: ignore[attr-defined]
-            self.account = await account_usage(app.session.nc, domain)  # type: ignore[attr-defined]
+            domain = app.settings.connection.js_domain
+            self.account = await account_usage(app.session.nc, domain)
             self.account_error = ""
         except Exception as exc:
             self.account = None
             if manual:
-                self.account_error = app.report_error("JetStream account", exc)  # type: ignore[attr-defined]
+                self.account_error = app.report_error("JetStream account", exc)
             else:
-                self.account_error = app.session.safe(describe_error(exc))  # type: ignore[attr-defined]
+                self.account_error = app.session.safe(describe_error(exc))
         finally:
             self.account_busy = False
         self.collect_and_show()

@@ -9,8 +9,6 @@ endpoint) opens the compose screen to send that endpoint a test request.
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -24,7 +22,6 @@ from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.widgets.line import TextLine
-from natstui.ui.widgets.table import Table
 from natstui.ui.widgets.svc_tables import (
     ENDPOINT_COLUMNS,
     LIST_COLUMNS,
@@ -36,6 +33,7 @@ from natstui.ui.widgets.svc_tables import (
     service_rows,
     sync_table,
 )
+from natstui.ui.widgets.table import Table
 
 REFRESH_EVERY = 5.0  # seconds between discoveries while the view is visible
 
@@ -64,11 +62,11 @@ class ServicesScreen(ViewScreen):
         self.svc_table = self.query_one("#svc-list", Table)
         self.ep_table = self.query_one("#svc-endpoints", Table)
         self.info_line = self.query_one("#svc-info", TextLine)
-        self.discovery: Optional[Discovery] = None
+        self.discovery: Discovery | None = None
         self.error_text = ""
         self.busy = False
         self.refreshers = (Refresher(self, REFRESH_EVERY, self.refresh_services),)
-        self.shown_endpoints: List[Endpoint] = []
+        self.shown_endpoints: list[Endpoint] = []
         self.svc_table.focus()
         self._update_info()
         self.ready = True
@@ -86,12 +84,12 @@ class ServicesScreen(ViewScreen):
         self._update_info()
         app = self.app
         try:
-            found = await discover(app.session.nc)  # type: ignore[attr-defined]
+            found = await discover(app.session.nc)
         except Exception as exc:
             if manual:
-                self.error_text = app.report_error("service discovery failed", exc)  # type: ignore[attr-defined]
+                self.error_text = app.report_error("service discovery failed", exc)
             else:
-                self.error_text = app.session.safe(f"service discovery failed: {describe_error(exc)}")  # type: ignore[attr-defined]
+                self.error_text = app.session.safe(f"service discovery failed: {describe_error(exc)}")
             return
         finally:
             self.busy = False
@@ -109,7 +107,7 @@ class ServicesScreen(ViewScreen):
     def _update_info(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         found = self.discovery
-        state = self.app.session.state  # type: ignore[attr-defined]
+        state = self.app.session.state
         if found is None:
             if state is ConnState.CONNECTED or self.busy:
                 text.append("Discovering services (PING, INFO, STATS on $SRV)…", style="bold")
@@ -117,12 +115,16 @@ class ServicesScreen(ViewScreen):
                 text.append(f"Not connected ({state.value}): no services to discover", style=palette.warning + BOLD)
         else:
             groups = found.groups()
-            text.append(f"{len(groups)} service{'s' if len(groups) != 1 else ''}, "
-                        f"{len(found.instances)} instance{'s' if len(found.instances) != 1 else ''}", style="bold")
+            text.append(
+                f"{len(groups)} service{'s' if len(groups) != 1 else ''}, "
+                f"{len(found.instances)} instance{'s' if len(found.instances) != 1 else ''}",
+                style="bold",
+            )
             if found.unreadable:
                 text.append(f"  ⚠ {found.unreadable} unreadable answer(s)", style=palette.warning)
-            text.append(f"  · every {REFRESH_EVERY:g} s; u refreshes, t sends a test request to the endpoint",
-                        style="dim")
+            text.append(
+                f"  · every {REFRESH_EVERY:g} s; u refreshes, t sends a test request to the endpoint", style="dim"
+            )
         if self.busy and found is not None:
             text.append("  ⟳", style=palette.name)
         if self.error_text:
@@ -170,18 +172,20 @@ class ServicesScreen(ViewScreen):
             about.update(instance_about(instance))
             self.shown_endpoints = list(instance.endpoints)
             self.query_one("#svc-endpoints-title", Static).update(
-                Text("Endpoints of this instance", style="bold underline"))
+                Text("Endpoints of this instance", style="bold underline")
+            )
         else:
             group = next((g for g in groups if g.name == ident), groups[0])
             about.update(group_about(group))
             self.shown_endpoints = group.endpoints()
             n = len(group.instances)
             self.query_one("#svc-endpoints-title", Static).update(
-                Text(f"Endpoints (all {n} instances)" if n > 1 else "Endpoints", style="bold underline"))
+                Text(f"Endpoints (all {n} instances)" if n > 1 else "Endpoints", style="bold underline")
+            )
         sync_table(self.ep_table, endpoint_rows(self.shown_endpoints))
         self._show_endpoint()
 
-    def selected_endpoint(self) -> Optional[Endpoint]:
+    def selected_endpoint(self) -> Endpoint | None:
         key = selected_key(self.ep_table)
         if key is None:
             return None
@@ -217,6 +221,8 @@ class ServicesScreen(ViewScreen):
         if "*" in endpoint.subject.split(".") or endpoint.subject.endswith(">"):
             self.app.notify(
                 f"The endpoint listens on {escape_line(endpoint.subject)}: replace the wildcard with a value.",
-                severity="information", timeout=6, markup=False,
+                severity="information",
+                timeout=6,
+                markup=False,
             )
         open_request(self.app, endpoint.subject, about=about)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -15,12 +15,13 @@ from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
 from natstui.model.jetstream import age, stream_details, stream_row
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.screens.dialog import after
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
-from natstui.ui.palette import palette
 
 REFRESH_SECONDS = 3.0
 # identity first, then the numbers that matter, then the configuration
@@ -60,7 +61,7 @@ class StreamsScreen(ViewScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#streams-table", Table)
-        self.streams: Dict[str, Dict[str, Any]] = {}
+        self.streams: dict[str, dict[str, Any]] = {}
         self.error = ""
         self.ready = True
         table.focus()
@@ -69,7 +70,7 @@ class StreamsScreen(ViewScreen):
 
     # -- data --------------------------------------------------------------------------
     @property
-    def selected(self) -> Optional[str]:
+    def selected(self) -> str | None:
         return cursor_key(self.query_one("#streams-table", DataTable))
 
     def action_refresh(self) -> None:
@@ -81,11 +82,11 @@ class StreamsScreen(ViewScreen):
             self._show_title("not connected")
             return
         try:
-            infos = await self.app.jetstream().list_streams()  # type: ignore[attr-defined]
+            infos = await self.app.jetstream().list_streams()
         except Exception as exc:
             from natstui.client.session import describe_error
 
-            self.error = self.app.session.safe(describe_error(exc))  # type: ignore[attr-defined]
+            self.error = self.app.session.safe(describe_error(exc))
             self._show_title(self.error, error=True)
             return
         self.error = ""
@@ -98,38 +99,44 @@ class StreamsScreen(ViewScreen):
             text.append(f"  {note}", style=palette.error if error else "dim")
         self.query_one("#streams-title", TextLine).set_text(text)
 
-    def _fill(self, infos: List[Dict[str, Any]]) -> None:
+    def _fill(self, infos: list[dict[str, Any]]) -> None:
         table = self.query_one("#streams-table", Table)
-        keep = self.selected or self.app.selected_stream  # type: ignore[attr-defined]
+        keep = self.selected or self.app.selected_stream
         self.streams = {i["config"]["name"]: i for i in infos}
         rows = []
         for info in infos:
             row = stream_row(info)
-            rows.append((row.name, (
-                Text(escape_line(row.name), style=palette.name),
-                Text(escape_line(row.subjects)),
-                Text(row.retention),
-                Text(row.storage),
-                Text(str(row.replicas)),
-                Text(f"{row.messages:,}", justify="right"),
-                Text(human_size(row.bytes), justify="right"),
-                Text(f"{row.first_seq:,}", justify="right"),
-                Text(f"{row.last_seq:,}", justify="right"),
-                Text(str(row.consumers), justify="right"),
-                Text(age(row.last_ts), justify="right"),
-            )))
+            rows.append(
+                (
+                    row.name,
+                    (
+                        Text(escape_line(row.name), style=palette.name),
+                        Text(escape_line(row.subjects)),
+                        Text(row.retention),
+                        Text(row.storage),
+                        Text(str(row.replicas)),
+                        Text(f"{row.messages:,}", justify="right"),
+                        Text(human_size(row.bytes), justify="right"),
+                        Text(f"{row.first_seq:,}", justify="right"),
+                        Text(f"{row.last_seq:,}", justify="right"),
+                        Text(str(row.consumers), justify="right"),
+                        Text(age(row.last_ts), justify="right"),
+                    ),
+                )
+            )
         table.set_rows(rows)
         if keep in self.streams:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._show_title()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None and event.row_key.value in getattr(self, "streams", {}):
-            changed = self.app.selected_stream != event.row_key.value  # type: ignore[attr-defined]
-            self.app.selected_stream = event.row_key.value  # type: ignore[attr-defined]
+        name = event.row_key.value if event.row_key is not None else None
+        if name is not None and name in getattr(self, "streams", {}):
+            changed = self.app.selected_stream != name
+            self.app.selected_stream = name
             self._show_detail()
-            if changed or "subjects" not in self.streams[event.row_key.value].get("state", {}):
-                self.load_detail(event.row_key.value)
+            if changed or "subjects" not in self.streams[name].get("state", {}):
+                self.load_detail(name)
 
     def _show_detail(self) -> None:
         name = self.selected
@@ -144,7 +151,7 @@ class StreamsScreen(ViewScreen):
     async def load_detail(self, name: str) -> None:
         """Subjects with counts come from a fuller stream info than the list gives."""
         try:
-            info = await self.app.jetstream().stream_info(name, subjects=True)  # type: ignore[attr-defined]
+            info = await self.app.jetstream().stream_info(name, subjects=True)
         except Exception:
             return
         if name == self.selected:
@@ -165,50 +172,54 @@ class StreamsScreen(ViewScreen):
 
     def action_consumers(self) -> None:
         if self.selected:
-            self.app.selected_stream = self.selected  # type: ignore[attr-defined]
-        self.app.action_show_view("consumers")  # type: ignore[attr-defined]
+            self.app.selected_stream = self.selected
+        self.app.action_show_view("consumers")
 
     def action_create(self) -> None:
-        if not self.app.allow_change("creating a stream"):  # type: ignore[attr-defined]
+        if not self.app.allow_change("creating a stream"):
             return
         from natstui.ui.screens.jetstream_forms import StreamCreateScreen
 
-        def done(config: Optional[Dict[str, Any]]) -> None:
+        def done(config: dict[str, Any] | None) -> None:
             if config is not None:
-                self.app.selected_stream = config["name"]  # type: ignore[attr-defined]
+                self.app.selected_stream = config["name"]
                 self.refresh_streams()
 
         self.app.push_screen(StreamCreateScreen(), done)
 
     def action_purge(self) -> None:
         name = self.selected
-        if name is None or not self.app.allow_change(f"purging stream {name}"):  # type: ignore[attr-defined]
+        if name is None or not self.app.allow_change(f"purging stream {name}"):
             return
         from natstui.ui.screens.jetstream_forms import PurgeScreen
 
-        self.app.push_screen(PurgeScreen(name), lambda _: self.refresh_streams())
+        self.app.push_screen(PurgeScreen(name), after(self.refresh_streams))
 
     def action_delete(self) -> None:
         name = self.selected
-        if name is None or not self.app.allow_change(f"deleting stream {name}"):  # type: ignore[attr-defined]
+        if name is None or not self.app.allow_change(f"deleting stream {name}"):
             return
         info = self.streams.get(name, {})
         count = int(info.get("state", {}).get("messages", 0))
         question = f"Delete stream {escape_line(name)} and its {count:,} messages? This cannot be undone."
 
-        def done(confirmed: Optional[bool]) -> None:
+        def done(confirmed: bool | None) -> None:
             if confirmed:
                 self.delete_stream(name)
 
-        self.app.push_screen(ConfirmScreen(question, type_to_confirm=name, confirm_label="Delete stream",
-                                           not_done=f"Not deleted: stream {name}."), done)
+        self.app.push_screen(
+            ConfirmScreen(
+                question, type_to_confirm=name, confirm_label="Delete stream", not_done=f"Not deleted: stream {name}."
+            ),
+            done,
+        )
 
     @work(group="streams-admin", exit_on_error=False)
     async def delete_stream(self, name: str) -> None:
         try:
-            await self.app.jetstream().delete_stream(name)  # type: ignore[attr-defined]
+            await self.app.jetstream().delete_stream(name)
         except Exception as exc:
-            self.app.report_error(f"deleting stream {name} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"deleting stream {name} failed", exc)
             return
         self.app.notify(f"Stream {name} deleted.", markup=False)
         self.refresh_streams()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -20,22 +20,22 @@ from natstui.client.workbench import (
     PENDING,
     TERMED,
     DeadLetter,
+    Workbench,
     WorkError,
     WorkItem,
-    Workbench,
 )
 from natstui.model.columns import ColumnSpec
 from natstui.model.decode import preview
 from natstui.model.jetstream import consumer_row, format_duration, ns_to_seconds
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, DIM, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.screens.messages import stored_record
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import PartsLine, TextLine
 from natstui.ui.widgets.stream import format_time
-from natstui.ui.palette import BOLD, DIM, palette
 from natstui.ui.widgets.table import Table
 
 # the state and its deadline first, then which message, then what was done and the payload
@@ -57,10 +57,17 @@ DEAD_COLUMNS = (
     ColumnSpec("Reason", "Reason", priority=4, min_width=8),
 )
 
+
 def state_style(state: str) -> Style:
     """The style of a work item's state, in the theme's colours (the palette)."""
-    return {PENDING: palette.warning + BOLD, IN_PROGRESS: palette.name, ACKED: palette.ok + BOLD,
-            NAKED: palette.accent + BOLD, TERMED: palette.error + BOLD, EXPIRED: palette.error + DIM}[state]
+    return {
+        PENDING: palette.warning + BOLD,
+        IN_PROGRESS: palette.name,
+        ACKED: palette.ok + BOLD,
+        NAKED: palette.accent + BOLD,
+        TERMED: palette.error + BOLD,
+        EXPIRED: palette.error + DIM,
+    }[state]
 
 
 def work_record(item: WorkItem) -> Record:
@@ -90,7 +97,7 @@ class WorkbenchScreen(ViewScreen):
         super().__init__()
         self.stream = stream
         self.consumer = consumer
-        self.bench: Optional[Workbench] = None
+        self.bench: Workbench | None = None
         self._shown_version = -1
         self._shown_letters = 0
         self._busy = False
@@ -125,18 +132,18 @@ class WorkbenchScreen(ViewScreen):
     @work(exclusive=True, group="workbench-start", exit_on_error=False)
     async def start(self) -> None:
         app = self.app
-        self.bench = Workbench(app.session.nc, app.jetstream(), self.stream, self.consumer)  # type: ignore[attr-defined]
+        self.bench = Workbench(app.session.nc, app.jetstream(), self.stream, self.consumer)
         try:
             await self.bench.refresh()
             await self.bench.follow_dead_letters()
-            if app.settings.read_only:  # type: ignore[attr-defined]
+            if app.settings.read_only:
                 self.push_state = "" if self.bench.is_pull else "read-only"
             elif self.bench.is_pull:
                 await self.bench.bind()  # a pull subscription receives nothing until a fetch
             else:
                 self._ask_to_bind()
         except Exception as exc:
-            app.report_error(f"opening consumer {self.consumer} failed", exc)  # type: ignore[attr-defined]
+            app.report_error(f"opening consumer {self.consumer} failed", exc)
         self._title()
         self._numbers()
 
@@ -148,17 +155,24 @@ class WorkbenchScreen(ViewScreen):
         self.push_state = "asking"
         config = bench.config
         backoff = config.get("backoff") or []
-        wait = (f"backoff {' '.join(format_duration(ns_to_seconds(b) or 0) for b in backoff)}" if backoff
-                else format_duration(ns_to_seconds(config.get("ack_wait")) or 30.0))
-        question = (f"Bind to push consumer {escape_line(self.consumer)} of stream {escape_line(self.stream)}?\n\n"
-                    f"Binding makes the server deliver this consumer's messages to natstui; messages you do "
-                    f"not ack will be redelivered after ack wait ({wait}).")
+        wait = (
+            f"backoff {' '.join(format_duration(ns_to_seconds(b) or 0) for b in backoff)}"
+            if backoff
+            else format_duration(ns_to_seconds(config.get("ack_wait")) or 30.0)
+        )
+        question = (
+            f"Bind to push consumer {escape_line(self.consumer)} of stream {escape_line(self.stream)}?\n\n"
+            f"Binding makes the server deliver this consumer's messages to natstui; messages you do "
+            f"not ack will be redelivered after ack wait ({wait})."
+        )
         group = config.get("deliver_group")
         if group:
-            question += (f" natstui joins its queue group {escape_line(str(group))} and takes a share of the "
-                         "deliveries from the other members.")
+            question += (
+                f" natstui joins its queue group {escape_line(str(group))} and takes a share of the "
+                "deliveries from the other members."
+            )
 
-        def done(confirmed: Optional[bool]) -> None:
+        def done(confirmed: bool | None) -> None:
             if confirmed:
                 self.bind_push()
             else:
@@ -166,8 +180,15 @@ class WorkbenchScreen(ViewScreen):
                 self._title()
                 self.refresh_bindings()
 
-        self.app.push_screen(ConfirmScreen(question, danger=False, confirm_label="Bind",
-                                           not_done="Not bound: nothing is delivered to natstui (b binds)."), done)
+        self.app.push_screen(
+            ConfirmScreen(
+                question,
+                danger=False,
+                confirm_label="Bind",
+                not_done="Not bound: nothing is delivered to natstui (b binds).",
+            ),
+            done,
+        )
 
     @work(exclusive=True, group="workbench-start", exit_on_error=False)
     async def bind_push(self) -> None:
@@ -177,13 +198,13 @@ class WorkbenchScreen(ViewScreen):
             await self.bench.bind()
         except Exception as exc:
             self.push_state = "declined"
-            self.app.report_error(f"binding consumer {self.consumer} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"binding consumer {self.consumer} failed", exc)
         else:
             self.push_state = ""
         self._title()
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple) -> Optional[bool]:
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "bind":  # only for a push consumer not bound yet
             return self.bench is not None and bool(self.bench.info) and not self.bench.is_pull and not self.bench.bound
         return super().check_action(action, parameters)
@@ -191,7 +212,7 @@ class WorkbenchScreen(ViewScreen):
     def action_bind(self) -> None:
         if self.bench is None or self.bench.is_pull or self.bench.bound or self.push_state == "asking":
             return
-        if not self.app.allow_change(f"binding push consumer {self.consumer} (the server delivers to natstui)"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"binding push consumer {self.consumer} (the server delivers to natstui)"):
             return
         self._ask_to_bind()
 
@@ -206,8 +227,13 @@ class WorkbenchScreen(ViewScreen):
         self._numbers()
 
     def _title(self) -> None:
-        text = Text.assemble(("Workbench ", "bold"), ("stream ", ""), (escape_line(self.stream), palette.name),
-                             ("  consumer ", ""), (escape_line(self.consumer), palette.name))
+        text = Text.assemble(
+            ("Workbench ", "bold"),
+            ("stream ", ""),
+            (escape_line(self.stream), palette.name),
+            ("  consumer ", ""),
+            (escape_line(self.consumer), palette.name),
+        )
         if self.bench is not None and self.bench.info:
             row = consumer_row(self.bench.info)
             # a push consumer's binding first: it is what a narrow terminal must not cut off
@@ -218,8 +244,11 @@ class WorkbenchScreen(ViewScreen):
             else:
                 why = {"read-only": " (read-only)", "declined": " (b to bind)"}.get(self.push_state, "")
                 text.append(f"  push consumer: not bound{why};", style=palette.warning + BOLD)
-            text.append(f" ack {row.ack_policy}, ack wait {format_duration(row.ack_wait)}, "
-                        f"max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}", style="dim")
+            text.append(
+                f" ack {row.ack_policy}, ack wait {format_duration(row.ack_wait)}, "
+                f"max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}",
+                style="dim",
+            )
         self.query_one("#workbench-title", TextLine).set_text(text)
 
     def _numbers(self) -> None:
@@ -232,15 +261,27 @@ class WorkbenchScreen(ViewScreen):
         parts = [
             (0, Text.assemble(("Consumer: ", "bold"), ("pending ", ""), (f"{row.pending:,}", "bold"))),
             (1, Text.assemble(("ack pending ", ""), (f"{row.ack_pending:,}", palette.warning + BOLD))),
-            (2, Text.assemble(("redelivered ", ""), (f"{row.redelivered:,}", palette.error + BOLD if row.redelivered else "bold"))),
-            (3, Text.assemble(("ack floor ", ""), (f"stream {floor.get('stream_seq', 0)} / consumer "
-                                                   f"{floor.get('consumer_seq', 0)}", "bold"))),
+            (
+                2,
+                Text.assemble(
+                    ("redelivered ", ""), (f"{row.redelivered:,}", palette.error + BOLD if row.redelivered else "bold")
+                ),
+            ),
+            (
+                3,
+                Text.assemble(
+                    ("ack floor ", ""),
+                    (f"stream {floor.get('stream_seq', 0)} / consumer {floor.get('consumer_seq', 0)}", "bold"),
+                ),
+            ),
             (4, Text.assemble(("last delivered ", ""), (f"{row.delivered_stream}/{row.delivered_consumer}", "bold"))),
         ]
         if row.pull:
             parts.append((5, Text.assemble(("waiting pulls ", ""), (f"{row.waiting}", "bold"))))
         else:  # the server's push_bound: natstui's or another subscriber's interest
-            parts.append((5, Text.assemble(("active interest ", ""), ("yes" if info.get("push_bound") else "no", "bold"))))
+            parts.append(
+                (5, Text.assemble(("active interest ", ""), ("yes" if info.get("push_bound") else "no", "bold")))
+            )
         self.query_one("#workbench-numbers", PartsLine).set_parts(parts)
 
     # -- the work list, redrawn on the app's timer ------------------------------------------------
@@ -291,7 +332,7 @@ class WorkbenchScreen(ViewScreen):
     def _fill_dead_letters(self) -> None:
         dead = self.dead
         letters = self.bench.dead_letters if self.bench else []
-        for letter in letters[self._shown_letters:]:
+        for letter in letters[self._shown_letters :]:
             dead.add_row(
                 Text(format_time(letter.time.timestamp()) if letter.time else "—"),
                 Text(letter.kind, style=palette.error + BOLD),
@@ -310,7 +351,7 @@ class WorkbenchScreen(ViewScreen):
             self.action_open_dead_letter()
 
     @property
-    def selected(self) -> Optional[WorkItem]:
+    def selected(self) -> WorkItem | None:
         if self.bench is None:
             return None
         row = self.query_one("#workbench-table", DataTable).cursor_row
@@ -328,12 +369,12 @@ class WorkbenchScreen(ViewScreen):
             when = "" if self.bench.bound else " once bound (b)"
             self.app.notify(f"Push consumer: nothing to fetch, its messages arrive by themselves{when}.", markup=False)
             return
-        if not self.app.allow_change(f"fetching from consumer {self.consumer} (it starts the ack timer)"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"fetching from consumer {self.consumer} (it starts the ack timer)"):
             return
         self.fetch(count)
 
     def action_fetch_batch(self) -> None:
-        def done(value: Optional[str]) -> None:
+        def done(value: str | None) -> None:
             if value is None or not value.strip():
                 return
             try:
@@ -345,7 +386,12 @@ class WorkbenchScreen(ViewScreen):
                 return
             self.action_fetch(count)
 
-        self.app.push_screen(PromptScreen("How many messages to fetch?", value="10", not_done="Not fetched: nothing was asked of the server."), done)
+        self.app.push_screen(
+            PromptScreen(
+                "How many messages to fetch?", value="10", not_done="Not fetched: nothing was asked of the server."
+            ),
+            done,
+        )
 
     @work(exclusive=True, group="workbench-fetch", exit_on_error=False)
     async def fetch(self, count: int) -> None:
@@ -357,7 +403,7 @@ class WorkbenchScreen(ViewScreen):
             self.app.notify(str(exc), severity="warning", markup=False)
             return
         except Exception as exc:
-            self.app.report_error("fetch failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error("fetch failed", exc)
             return
         if not got:
             self.app.notify("No message waiting for this consumer.", markup=False)
@@ -372,19 +418,19 @@ class WorkbenchScreen(ViewScreen):
         if item is None:
             self.app.notify("Fetch a message first (f).", severity="warning", markup=False)
             return
-        if not self.app.allow_change(f"{label} a message"):  # type: ignore[attr-defined]
+        if not self.app.allow_change(f"{label} a message"):
             return
-        self.run_action(label, action, item, *args)
+        self.settle(label, action, item, *args)
 
     @work(group="workbench-action", exit_on_error=False)
-    async def run_action(self, label: str, action, item: WorkItem, *args) -> None:
+    async def settle(self, label: str, action: Any, item: WorkItem, *args: Any) -> None:
         try:
             await action(item, *args)
         except WorkError as exc:
             self.app.notify(str(exc), title="Not done", severity="warning", markup=False)
             return
         except Exception as exc:
-            self.app.report_error(f"{label} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"{label} failed", exc)
             return
         self.app.notify(f"Message {item.msg.metadata.sequence.stream}: {item.state} ({item.note}).", markup=False)
         await self._after_action()
@@ -395,7 +441,7 @@ class WorkbenchScreen(ViewScreen):
         try:
             await self.bench.refresh()
         except Exception as exc:
-            self.app.report_error("reading the consumer failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error("reading the consumer failed", exc)
         self._numbers()
 
     def _selected_seq(self) -> str:
@@ -415,10 +461,10 @@ class WorkbenchScreen(ViewScreen):
             self._act("naking", None)
             return
 
-        def done(value: Optional[str]) -> None:
+        def done(value: str | None) -> None:
             if value is None:
                 return
-            delay: Optional[float] = None
+            delay: float | None = None
             if value.strip():
                 try:
                     from natstui.model.jetstream import parse_duration
@@ -429,20 +475,30 @@ class WorkbenchScreen(ViewScreen):
                     return
             self._act("naking", self.bench.nak, delay)  # type: ignore[union-attr]
 
-        self.app.push_screen(PromptScreen("Redeliver after a delay? (e.g. 10s, 2m; empty: now)",
-                                          not_done=f"Not naked: message {self._selected_seq()} stays as it was."), done)
+        self.app.push_screen(
+            PromptScreen(
+                "Redeliver after a delay? (e.g. 10s, 2m; empty: now)",
+                not_done=f"Not naked: message {self._selected_seq()} stays as it was.",
+            ),
+            done,
+        )
 
     def action_term(self) -> None:
         if self.bench is None or self.selected is None:
             self._act("terminating", None)
             return
 
-        def done(value: Optional[str]) -> None:
+        def done(value: str | None) -> None:
             if value is not None:
                 self._act("terminating", self.bench.term, value.strip())  # type: ignore[union-attr]
 
-        self.app.push_screen(PromptScreen("Terminate: no more deliveries. Reason (optional):",
-                                          not_done=f"Not terminated: message {self._selected_seq()} stays as it was."), done)
+        self.app.push_screen(
+            PromptScreen(
+                "Terminate: no more deliveries. Reason (optional):",
+                not_done=f"Not terminated: message {self._selected_seq()} stays as it was.",
+            ),
+            done,
+        )
 
     def action_open_dead_letter(self) -> None:
         if self.bench is None or not self.bench.dead_letters:
@@ -457,10 +513,14 @@ class WorkbenchScreen(ViewScreen):
         try:
             message = await self.bench.stream_message(letter.stream_seq)  # type: ignore[union-attr]
         except Exception as exc:
-            self.app.report_error(f"reading message {letter.stream_seq} failed", exc)  # type: ignore[attr-defined]
+            self.app.report_error(f"reading message {letter.stream_seq} failed", exc)
             return
         if message is None:
-            self.app.notify(f"Message {letter.stream_seq} is no longer in stream {self.stream} "
-                            "(work-queue streams remove terminated messages).", severity="warning", markup=False)
+            self.app.notify(
+                f"Message {letter.stream_seq} is no longer in stream {self.stream} "
+                "(work-queue streams remove terminated messages).",
+                severity="warning",
+                markup=False,
+            )
             return
         self.query_one(Inspector).show(stored_record(message))

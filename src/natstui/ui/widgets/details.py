@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from collections.abc import Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -10,7 +10,7 @@ from rich.text import Text
 from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, UNDERLINE, palette
 
-Section = Tuple[str, List[Tuple[str, str]]]
+Section = tuple[str, list[tuple[str, str]]]
 
 
 def render_sections(sections: Sequence[Section]) -> Table:
@@ -27,7 +27,7 @@ def render_sections(sections: Sequence[Section]) -> Table:
     return table
 
 
-def cursor_key(table) -> "str | None":
+def cursor_key(table) -> str | None:
     """The row key under a DataTable's cursor, or None when the table is empty."""
     if table.row_count == 0:
         return None

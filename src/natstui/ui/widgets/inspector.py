@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -68,7 +67,7 @@ def summary(record: Record) -> Table:
     return table
 
 
-def headers_table(headers: Optional[dict]) -> RenderableType:
+def headers_table(headers: dict | None) -> RenderableType:
     if not headers:
         return Text("no headers", style="dim")
     table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
@@ -108,11 +107,11 @@ class Inspector(VerticalScroll, can_focus=True):
 
     mode: reactive[str] = reactive("auto", init=False)
 
-    def __init__(self, *, id: Optional[str] = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.record: Optional[Record] = None
-        self.rendered: Optional[Rendered] = None
-        self.diff_with: Optional[Record] = None  # show the payload's difference from this record
+        self.record: Record | None = None
+        self.rendered: Rendered | None = None
+        self.diff_with: Record | None = None  # show the payload's difference from this record
 
     def compose(self):
         # Two blocks, so that showing a message costs two updates (each asks for a layout pass).
@@ -123,12 +122,12 @@ class Inspector(VerticalScroll, can_focus=True):
         # Drawn again in a new theme's colours (the palette is recomputed before this signal).
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._render_all())
 
-    def show(self, record: Optional[Record]) -> None:
+    def show(self, record: Record | None) -> None:
         self.record = record
         self.diff_with = None
         self._render_all()
 
-    def show_diff(self, previous: Optional[Record]) -> None:
+    def show_diff(self, previous: Record | None) -> None:
         """Show how the current payload differs from ``previous`` (None: back to the payload)."""
         self.diff_with = previous
         self._render_payload()
@@ -146,12 +145,14 @@ class Inspector(VerticalScroll, can_focus=True):
             self.query_one("#inspector-payload", Static).update("")
             return
         headers = record.msg.headers
-        self.query_one("#inspector-info", Static).update(Group(
-            summary(record),
-            Text(""),
-            Text(f"Headers ({len(headers) if headers else 0})", style="bold underline"),
-            headers_table(headers),
-        ))
+        self.query_one("#inspector-info", Static).update(
+            Group(
+                summary(record),
+                Text(""),
+                Text(f"Headers ({len(headers) if headers else 0})", style="bold underline"),
+                headers_table(headers),
+            )
+        )
         self._render_payload()
         self.scroll_home(animate=False)
 
@@ -201,8 +202,11 @@ def diff_payloads(old: Record, new: Record, mode: str) -> Rendered:
 
     a = render_payload(old.msg.data or b"", mode)
     b = render_payload(new.msg.data or b"", mode)
-    lines = list(difflib.unified_diff(a.text.splitlines(), b.text.splitlines(),
-                                      f"previous (#{old.seq})", f"this (#{new.seq})", lineterm="", n=2))
+    lines = list(
+        difflib.unified_diff(
+            a.text.splitlines(), b.text.splitlines(), f"previous (#{old.seq})", f"this (#{new.seq})", lineterm="", n=2
+        )
+    )
     if not lines:
         return Rendered("text", "", f"identical to the previous message on this subject (#{old.seq})")
     return Rendered("text", "\n".join(lines), f"difference from the previous message on this subject (#{old.seq})")
@@ -211,6 +215,14 @@ def diff_payloads(old: Record, new: Record, mode: str) -> Rendered:
 def diff_renderable(text: str) -> Text:
     out = Text()
     for line in text.splitlines():
-        style = palette.ok if line.startswith("+") else palette.error if line.startswith("-") else palette.subject if line.startswith("@@") else ""
+        style = (
+            palette.ok
+            if line.startswith("+")
+            else palette.error
+            if line.startswith("-")
+            else palette.subject
+            if line.startswith("@@")
+            else ""
+        )
         out.append(line + "\n", style=style)
     return out

@@ -9,14 +9,12 @@ and runs a key's action when it is clicked, as the footer does.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
-
 from rich.text import Text
 from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
 
-Spans = List[Tuple[int, int, str, bool]]  # start, end, key, enabled
+Spans = list[tuple[int, int, str, bool]]  # start, end, key, enabled
 
 
 class KeyBar(Widget, can_focus=False):
@@ -35,11 +33,11 @@ class KeyBar(Widget, can_focus=False):
     }
     """
 
-    def __init__(self, *, id: Optional[str] = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._signature: Optional[tuple] = None
-        self._keys: List[Tuple[str, str, str, bool]] = []  # key, key display, description, enabled
-        self._palette: Optional[Tuple[str, str]] = None  # key, key display
+        self._signature: tuple | None = None
+        self._keys: list[tuple[str, str, str, bool]] = []  # key, key display, description, enabled
+        self._palette: tuple[str, str] | None = None  # key, key display
         self._spans: Spans = []
 
     def on_mount(self) -> None:
@@ -54,9 +52,9 @@ class KeyBar(Widget, can_focus=False):
             return
         app = self.app
         active = screen.active_bindings
-        keys: List[Tuple[str, str, str, bool]] = []
+        keys: list[tuple[str, str, str, bool]] = []
         seen_actions = set()
-        for node, binding, enabled, _tooltip in active.values():
+        for _node, binding, enabled, _tooltip in active.values():
             if not binding.show or binding.action in seen_actions:
                 continue  # one entry an action, as the footer shows it
             seen_actions.add(binding.action)
@@ -77,7 +75,7 @@ class KeyBar(Widget, can_focus=False):
         """The keys as text (what the bar shows, at any width)."""
         return self._line(10_000)[0].plain
 
-    def _line(self, width: int) -> Tuple[Text, Spans]:
+    def _line(self, width: int) -> tuple[Text, Spans]:
         key_style = self.get_component_rich_style("keybar--key", partial=True)
         desc_style = self.get_component_rich_style("keybar--description", partial=True)
         text = Text(no_wrap=True, overflow="crop", end="")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Callable, List, Optional, Tuple
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,14 +18,14 @@ from natstui.client.kv import BucketConfig, key_is_valid
 from natstui.model.decode import human_size
 from natstui.model.kv import parse_duration
 from natstui.model.sanitize import escape_line
+from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.screens.dialog import Dialog
-from natstui.ui.palette import BOLD, palette
 
 _JSON_LOOK = ("{", "[")
 
 
-Confirm = Optional[Callable[[Any], Optional[ConfirmScreen]]]
+Confirm = Callable[[Any], ConfirmScreen | None] | None
 
 
 def json_problem(text: str) -> str:
@@ -41,7 +42,7 @@ def json_problem(text: str) -> str:
     return ""
 
 
-class PutScreen(Dialog[Optional[Tuple[str, bytes]]]):
+class PutScreen(Dialog[tuple[str, bytes] | None]):
     """Edit a value: dismisses with (key, value bytes), or None when cancelled.
 
     A value that looks like JSON (starts with ``{`` or ``[``) is checked; an
@@ -65,15 +66,19 @@ class PutScreen(Dialog[Optional[Tuple[str, bytes]]]):
             self.text = ""
             self._binary = True
         self._value_size = len(value)
-        self._accepted_invalid: Optional[str] = None
+        self._accepted_invalid: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="kv-put-box", classes="dialog"):
             yield Static(Text.assemble("Put a value in bucket ", (escape_line(self.bucket), "bold")))
             yield Input(self.key, placeholder="key, e.g. app.settings.timeout", id="kv-put-key")
             if self._binary:
-                yield Static(Text(f"The current value is binary ({human_size(self._value_size)}); saving replaces it.",
-                                  style=palette.warning))
+                yield Static(
+                    Text(
+                        f"The current value is binary ({human_size(self._value_size)}); saving replaces it.",
+                        style=palette.warning,
+                    )
+                )
             yield TextArea(self.text, id="kv-put-value", soft_wrap=True, show_line_numbers=True)
             yield Static(Text(""), id="kv-put-error")
             with Horizontal(classes="dialog-buttons"):
@@ -118,10 +123,8 @@ class PutScreen(Dialog[Optional[Tuple[str, bytes]]]):
             self.action_cancel()
 
 
-
-class CreateBucketScreen(Dialog[Optional[BucketConfig]]):
+class CreateBucketScreen(Dialog[BucketConfig | None]):
     """The settings of a new key-value bucket."""
-
 
     def __init__(self, *, confirm: Confirm = None) -> None:
         super().__init__(confirm=confirm)
@@ -141,8 +144,12 @@ class CreateBucketScreen(Dialog[Optional[BucketConfig]]):
             with Horizontal(classes="kv-form-row"):
                 with Vertical():
                     yield Label("Storage")
-                    yield Select([("file", "file"), ("memory", "memory")], value="file", allow_blank=False,
-                                 id="kv-create-storage")
+                    yield Select(
+                        [("file", "file"), ("memory", "memory")],
+                        value="file",
+                        allow_blank=False,
+                        id="kv-create-storage",
+                    )
                 with Vertical():
                     yield Label("Replicas")
                     yield Input("1", id="kv-create-replicas")
@@ -174,8 +181,9 @@ class CreateBucketScreen(Dialog[Optional[BucketConfig]]):
             raise ValueError("replicas must be between 1 and 5")
         ttl = parse_duration(self._value("ttl"))
         storage = str(self.query_one("#kv-create-storage", Select).value)
-        return BucketConfig(name, history=history, ttl=ttl, storage=storage, replicas=replicas,
-                            description=self._value("description"))
+        return BucketConfig(
+            name, history=history, ttl=ttl, storage=storage, replicas=replicas, description=self._value("description")
+        )
 
     def _submit(self) -> None:
         try:
@@ -195,11 +203,10 @@ class CreateBucketScreen(Dialog[Optional[BucketConfig]]):
             self.action_cancel()
 
 
-
 DIFF_ROLE = {"-": "error", "+": "ok", "@": "subject"}  # palette names: the colours follow the theme
 
 
-def diff_text(rows: List[Tuple[str, str]]) -> Text:
+def diff_text(rows: list[tuple[str, str]]) -> Text:
     text = Text(no_wrap=False)
     for tag, line in rows:
         prefix = {"-": "- ", "+": "+ ", "@": "", " ": "  "}[tag]
@@ -212,7 +219,7 @@ class DiffScreen(Dialog[None]):
 
     BINDINGS = [Binding("q", "cancel", "Close", id="kv.diff.close")]
 
-    def __init__(self, title: str, rows: List[Tuple[str, str]], kind: str) -> None:
+    def __init__(self, title: str, rows: list[tuple[str, str]], kind: str) -> None:
         super().__init__()
         self.title_text = title
         self.rows = rows
@@ -221,10 +228,14 @@ class DiffScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="kv-diff-box", classes="dialog"):
             yield Static(Text(escape_line(self.title_text), style="bold"), id="kv-diff-title")
-            legend = Text.assemble(("- older", palette.error), "  ", ("+ newer", palette.ok), f"  compared as {self.kind}", style="dim")
+            legend = Text.assemble(
+                ("- older", palette.error), "  ", ("+ newer", palette.ok), f"  compared as {self.kind}", style="dim"
+            )
             yield Static(legend)
             with VerticalScroll(id="kv-diff-scroll"):
-                body = diff_text(self.rows) if self.rows else Text("The two revisions hold the same value.", style="dim")
+                body = (
+                    diff_text(self.rows) if self.rows else Text("The two revisions hold the same value.", style="dim")
+                )
                 yield Static(body, id="kv-diff-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="kv-diff-close")
@@ -236,10 +247,8 @@ class DiffScreen(Dialog[None]):
         self.action_cancel()
 
 
-
-class UploadScreen(Dialog[Optional[Tuple[str, str, str]]]):
+class UploadScreen(Dialog[tuple[str, str, str] | None]):
     """A file to upload: dismisses with (path, object name, description)."""
-
 
     def __init__(self, bucket: str, path: str = "", *, confirm: Confirm = None) -> None:
         super().__init__(confirm=confirm)
@@ -279,4 +288,3 @@ class UploadScreen(Dialog[Optional[Tuple[str, str, str]]]):
             self._submit()
         else:
             self.action_cancel()
-

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
-
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,12 +10,12 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from natstui.client.kv import Revision
+from natstui.model import kv as kvmodel
 from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size, preview
-from natstui.model import kv as kvmodel
 from natstui.model.sanitize import escape_line
-from natstui.ui.widgets.line import TextLine
 from natstui.ui.palette import BOLD, palette
+from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
 
 COLUMNS = (
@@ -55,11 +53,11 @@ class HistoryPane(Vertical):
             super().__init__()
             self.revision = revision
 
-    def __init__(self, *, id: Optional[str] = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.key: Optional[str] = None
-        self.revisions: List[Revision] = []  # oldest first
-        self.marked: Optional[int] = None
+        self.key: str | None = None
+        self.revisions: list[Revision] = []  # oldest first
+        self.marked: int | None = None
 
     def compose(self) -> ComposeResult:
         yield TextLine(id="kv-history-title", classes="view-title")
@@ -80,14 +78,14 @@ class HistoryPane(Vertical):
     def close(self) -> None:
         self.remove_class("-open")
 
-    def show(self, key: Optional[str], revisions: List[Revision]) -> None:
+    def show(self, key: str | None, revisions: list[Revision]) -> None:
         if key != self.key:
             self.marked = None
         self.key = key
         self.revisions = revisions
         self._fill()
 
-    def holds(self, key: Optional[str]) -> bool:
+    def holds(self, key: str | None) -> bool:
         return bool(self.revisions) and self.key == key
 
     def _fill(self) -> None:
@@ -112,7 +110,7 @@ class HistoryPane(Vertical):
             title.append("   m marks one, d compares with the mark (or the one before)", style="dim")
         self.query_one("#kv-history-title", TextLine).set_text(title)
 
-    def highlighted(self) -> Optional[Revision]:
+    def highlighted(self) -> Revision | None:
         if not self.revisions:
             return None
         ordered = list(reversed(self.revisions))
@@ -125,7 +123,7 @@ class HistoryPane(Vertical):
             self.marked = None if self.marked == rev.revision else rev.revision
             self._fill()
 
-    def pair(self) -> Optional[Tuple[Revision, Revision]]:
+    def pair(self) -> tuple[Revision, Revision] | None:
         """(older, newer): the highlighted revision and the marked one, or the one before it."""
         current = self.highlighted()
         if current is None:

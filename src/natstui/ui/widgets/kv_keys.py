@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Optional
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -18,8 +17,8 @@ from textual.strip import Strip
 from natstui.model import kv as kvmodel
 from natstui.model.kv import KeyIndex
 from natstui.model.sanitize import escape_line
-from natstui.ui.widgets.rowtable import Column, fit_widths
 from natstui.ui.palette import BOLD, palette
+from natstui.ui.widgets.rowtable import Column, fit_widths
 
 REV_W = 9
 OP_W = 6
@@ -27,9 +26,13 @@ SIZE_W = 9
 TIME_W = 19
 
 # the key takes the rest of the width; narrow, the creation time goes first, then the operation
-COLUMNS = (Column("Key", None, priority=0, min_width=12), Column("Revision", REV_W, "right", priority=1),
-           Column("Op", OP_W, priority=3), Column("Size", SIZE_W, "right", priority=2),
-           Column("Created", TIME_W, priority=4))
+COLUMNS = (
+    Column("Key", None, priority=0, min_width=12),
+    Column("Revision", REV_W, "right", priority=1),
+    Column("Op", OP_W, priority=3),
+    Column("Size", SIZE_W, "right", priority=2),
+    Column("Created", TIME_W, priority=4),
+)
 
 STYLE_HEADER = Style(bold=True, underline=True)
 STRUCK = Style(strike=True, dim=True)
@@ -62,18 +65,18 @@ class KeyList(ScrollView, can_focus=True):
     class Selected(Message):
         """The cursor moved to another key (None: no key)."""
 
-        def __init__(self, key: Optional[str]) -> None:
+        def __init__(self, key: str | None) -> None:
             super().__init__()
             self.key = key
 
-    def __init__(self, *, id: Optional[str] = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.index = KeyIndex()
-        self.cursor_key: Optional[str] = None
+        self.cursor_key: str | None = None
         self._version = -1
         self._cache: LRUCache[tuple, Strip] = LRUCache(256)
         self._fresh_shown = False
-        self._cursor_pos: Optional[int] = None
+        self._cursor_pos: int | None = None
         self._layout: tuple = (-1, [])
 
     # -- updates from the screen's timer --------------------------------------------------------
@@ -126,7 +129,7 @@ class KeyList(ScrollView, can_focus=True):
         return self._layout[1]
 
     @staticmethod
-    def _cell(text: str, width: int, right: bool, style: Optional[Style]) -> Segment:
+    def _cell(text: str, width: int, right: bool, style: Style | None) -> Segment:
         if cell_len(text) > width:
             text = set_cell_size(text, width - 1) + "…"
         return Segment(text.rjust(width) if right else set_cell_size(text, width), style)
@@ -165,7 +168,12 @@ class KeyList(ScrollView, can_focus=True):
         cells = (
             (escape_line(entry.key), key_style),
             (f"{entry.revision:,}", palette.number),
-            (entry.op, {"PUT": palette.ok, "DEL": palette.error + BOLD, "PURGE": palette.accent + BOLD}.get(entry.op, palette.muted)),
+            (
+                entry.op,
+                {"PUT": palette.ok, "DEL": palette.error + BOLD, "PURGE": palette.accent + BOLD}.get(
+                    entry.op, palette.muted
+                ),
+            ),
             (size_text(entry.size), None),
             (kvmodel.fmt_time(entry.created), palette.muted),
         )
@@ -184,7 +192,7 @@ class KeyList(ScrollView, can_focus=True):
 
     # -- cursor ----------------------------------------------------------------------------------
     @property
-    def cursor_index(self) -> Optional[int]:
+    def cursor_index(self) -> int | None:
         return self.index.index_of(self.cursor_key)
 
     def select_key(self, key: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widget import Widget
@@ -18,7 +18,7 @@ class TextLine(Widget):
     TextLine { height: 1; width: 1fr; }
     """
 
-    def __init__(self, text: Optional[Text] = None, *, id: Optional[str] = None, classes: Optional[str] = None) -> None:
+    def __init__(self, text: Text | None = None, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._text = text or Text()
 
@@ -39,11 +39,11 @@ class PartsLine(TextLine):
     """A summary line of parts, each with a priority: at any width it shows the parts that fit whole
     (the most useful first, in their order), instead of cutting the line at the right edge."""
 
-    def __init__(self, *, id: Optional[str] = None, classes: Optional[str] = None) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._parts: List[Tuple[int, Text]] = []
+        self._parts: list[tuple[int, Text]] = []
 
-    def set_parts(self, parts: Sequence[Tuple[int, Text]]) -> None:
+    def set_parts(self, parts: Sequence[tuple[int, Text]]) -> None:
         parts = list(parts)
         if parts != self._parts:
             self._parts = parts

@@ -10,8 +10,8 @@ rows change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -28,13 +28,13 @@ from natstui.model.columns import ColumnSpec, fit_columns
 @dataclass(frozen=True)
 class Column:
     label: str
-    width: Optional[int] = None  # None: the rest of the width
+    width: int | None = None  # None: the rest of the width
     justify: str = "left"
     priority: int = 50  # lower is kept first when the table is too narrow for every column
-    min_width: Optional[int] = None  # the narrowest it may be cut to (None: shown at its width or left out)
+    min_width: int | None = None  # the narrowest it may be cut to (None: shown at its width or left out)
 
 
-def fit_widths(columns: Sequence[Column], width: int) -> List[Tuple[int, int]]:
+def fit_widths(columns: Sequence[Column], width: int) -> list[tuple[int, int]]:
     """(column index, width) of the columns that fit ``width`` cells with one space between them.
 
     Fixed columns keep their width unless they have a ``min_width``; the rest column (width None)
@@ -45,8 +45,16 @@ def fit_widths(columns: Sequence[Column], width: int) -> List[Tuple[int, int]]:
     for i, column in enumerate(columns):
         rest = column.width is None
         minimum = column.min_width if column.min_width is not None else (8 if rest else column.width or 0)
-        specs.append(ColumnSpec(str(i), column.label, priority=column.priority, min_width=minimum,
-                                ellipsis=rest or column.min_width is not None, justify=column.justify))
+        specs.append(
+            ColumnSpec(
+                str(i),
+                column.label,
+                priority=column.priority,
+                min_width=minimum,
+                ellipsis=rest or column.min_width is not None,
+                justify=column.justify,
+            )
+        )
         content[str(i)] = width if rest else (column.width or 0)
     fitted = fit_columns(specs, width + 1, content, gap=1)  # n columns have n-1 gaps
     if not fitted:  # not even the first column fits: show it cut
@@ -81,29 +89,29 @@ class RowTable(ScrollView, can_focus=True):
     class RowHighlighted(Message):
         """The cursor moved to another row (or the rows changed under it)."""
 
-        def __init__(self, table: "RowTable", index: Optional[int]) -> None:
+        def __init__(self, table: RowTable, index: int | None) -> None:
             super().__init__()
             self.table = table
             self.index = index
 
         @property
-        def control(self) -> "RowTable":
+        def control(self) -> RowTable:
             return self.table
 
-    def __init__(self, columns: Sequence[Column], *, id: Optional[str] = None) -> None:
+    def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns = list(columns)
-        self.rows: List[Tuple[Text, ...]] = []
-        self.cursor_row: Optional[int] = None
-        self._cache: Dict[Tuple[int, bool, int], Strip] = {}
-        self._style_key: Optional[tuple] = None
+        self.rows: list[tuple[Text, ...]] = []
+        self.cursor_row: int | None = None
+        self._cache: dict[tuple[int, bool, int], Strip] = {}
+        self._style_key: tuple | None = None
         self._base = Style()
         self._cursor_style = Style()
         self._header_style = Style()
-        self._layout: Tuple[int, List[Tuple[int, int]]] = (-1, [])
+        self._layout: tuple[int, list[tuple[int, int]]] = (-1, [])
 
     # -- content -------------------------------------------------------------------------------
-    def set_rows(self, rows: Sequence[Tuple[Text, ...]], cursor: Optional[int] = 0) -> None:
+    def set_rows(self, rows: Sequence[tuple[Text, ...]], cursor: int | None = 0) -> None:
         """Replace every row; the cursor goes to ``cursor`` (clamped; None for no cursor)."""
         self.rows = list(rows)
         self._cache.clear()
@@ -121,7 +129,7 @@ class RowTable(ScrollView, can_focus=True):
             self.post_message(self.RowHighlighted(self, None))
         self.refresh()
 
-    def shown(self, width: int) -> List[Tuple[int, int]]:
+    def shown(self, width: int) -> list[tuple[int, int]]:
         """(column index, width) of the columns shown at ``width`` cells."""
         if self._layout[0] != width:
             self._layout = (width, fit_widths(self.columns, width))
@@ -155,7 +163,7 @@ class RowTable(ScrollView, can_focus=True):
         return strip
 
     def _strip(self, cells: Sequence[Text], width: int, style: Style) -> Strip:
-        segments: List[Segment] = []
+        segments: list[Segment] = []
         console = self.app.console
         for n, (i, cell_width) in enumerate(self.shown(width)):
             column = self.columns[i]
@@ -165,10 +173,9 @@ class RowTable(ScrollView, can_focus=True):
             cell = cell.copy()
             cell.truncate(cell_width, overflow="ellipsis")
             pad = cell_width - cell.cell_len
-            if pad > 0:
-                if column.justify == "right":
-                    segments.append(Segment(" " * pad, style))
-                    pad = 0
+            if pad > 0 and column.justify == "right":
+                segments.append(Segment(" " * pad, style))
+                pad = 0
             # Text.render leaves out the Text's own style (Rich adds it when printing): add it here
             cell_style = style + console.get_style(cell.style) if cell.style else style
             for segment in cell.render(console, end=""):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rich.segment import Segment
 from textual import events
 from textual.message import Message
@@ -34,22 +32,22 @@ class Splitter(Widget):
     class Resized(Message):
         """The divider was dragged: ``width`` is the pane's wanted width; ``done`` when the drag ended."""
 
-        def __init__(self, splitter: "Splitter", width: int, done: bool) -> None:
+        def __init__(self, splitter: Splitter, width: int, done: bool) -> None:
             super().__init__()
             self.splitter = splitter
             self.width = width
             self.done = done
 
         @property
-        def control(self) -> "Splitter":
+        def control(self) -> Splitter:
             return self.splitter
 
-    def __init__(self, target: Widget, side: str = "left", *, char: str = "▕", id: Optional[str] = None) -> None:
+    def __init__(self, target: Widget, side: str = "left", *, char: str = "▕", id: str | None = None) -> None:
         super().__init__(id=id)
         self.target = target
         self.side = side
         self.char = char
-        self._start: Optional[tuple] = None  # (screen x at mouse down, the pane's width then)
+        self._start: tuple | None = None  # (screen x at mouse down, the pane's width then)
 
     def render_line(self, y: int) -> Strip:
         return Strip([Segment(self.char, self.rich_style)], 1)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rich.style import Style
 from rich.text import Text
-from natstui.ui.widgets.line import TextLine
 
 from natstui.client.session import ConnState
 from natstui.model.timefmt import zone_label
 from natstui.ui.palette import BOLD, REVERSE, palette
+from natstui.ui.widgets.line import TextLine
 
 STATE_ROLE = {
     ConnState.CONNECTED: "ok",
@@ -22,7 +20,7 @@ STATE_ROLE = {
 }  # names in the palette: the colours follow the theme
 
 
-def format_rtt(rtt: Optional[float]) -> str:
+def format_rtt(rtt: float | None) -> str:
     if rtt is None:
         return "rtt —"
     if rtt < 0.001:
@@ -55,7 +53,7 @@ class StatusBar(TextLine):
         state: ConnState,
         url: str,
         server_name: str,
-        rtt: Optional[float],
+        rtt: float | None,
         rate: float,
         total: int,
         dropped: int,

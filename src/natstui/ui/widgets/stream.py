@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.cache import LRUCache
 
 from natstui.model.decode import preview
 from natstui.model.records import Record
@@ -67,19 +67,19 @@ class MessageStream(ScrollView, can_focus=True):
     class Selected(Message):
         """The cursor moved to another record."""
 
-        def __init__(self, record: Optional[Record]) -> None:
+        def __init__(self, record: Record | None) -> None:
             super().__init__()
             self.record = record
 
     following: reactive[bool] = reactive(True, init=False)
 
-    def __init__(self, view: StreamView, *, id: Optional[str] = None) -> None:
+    def __init__(self, view: StreamView, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = view
-        self.cursor_seq: Optional[int] = None
+        self.cursor_seq: int | None = None
         self._cache: LRUCache[tuple, Strip] = LRUCache(512)
         self._time_fmt: Callable[[float], str] = format_time
-        self._style_key: Optional[tuple] = None
+        self._style_key: tuple | None = None
         self._base_style = Style()
         self._style_cache: tuple = ()
 
@@ -128,7 +128,9 @@ class MessageStream(ScrollView, can_focus=True):
         self._set_rows(len(self.view))
         index = self.view.index_of(self.cursor_seq) if self.cursor_seq is not None else None
         if index is not None and not self.following:
-            self.scroll_to(y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True, force=True)
+            self.scroll_to(
+                y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True, force=True
+            )
         else:
             self.following = True
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
@@ -177,8 +179,15 @@ class MessageStream(ScrollView, can_focus=True):
         if self._style_key != key:
             over = base + palette.cursor if selected else base
             self._style_key = key
-            self._style_cache = (over, over + palette.muted, over + palette.subject, over + palette.number,
-                                 over + palette.accent + BOLD, over + palette.ok + BOLD, over + STYLE_PREVIEW)
+            self._style_cache = (
+                over,
+                over + palette.muted,
+                over + palette.subject,
+                over + palette.number,
+                over + palette.accent + BOLD,
+                over + palette.ok + BOLD,
+                over + STYLE_PREVIEW,
+            )
         return self._style_cache
 
     def _render_record(self, record: Record, width: int, selected: bool) -> Strip:
@@ -209,7 +218,7 @@ class MessageStream(ScrollView, can_focus=True):
 
     # -- cursor ------------------------------------------------------------------
     @property
-    def cursor_index(self) -> Optional[int]:
+    def cursor_index(self) -> int | None:
         if self.cursor_seq is None:
             return None
         return self.view.index_of(self.cursor_seq)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, Sequence, Tuple
+from collections.abc import Iterable, Sequence
 
-from rich.table import Table
 from rich.style import StyleType
+from rich.table import Table
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from natstui.client.services import Endpoint, Instance, ServiceGroup, format_ns
 from natstui.model.columns import ColumnSpec
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime, parse_server_time
-from natstui.ui.widgets.table import Table as DataTableView
 from natstui.ui.palette import BOLD, palette
+from natstui.ui.widgets.table import Table as DataTableView
 
-Row = Tuple[str, Sequence[Text]]
+Row = tuple[str, Sequence[Text]]
 
 
 def cell(value: object, style: StyleType = "", *, justify: str = "left") -> Text:
@@ -45,13 +46,13 @@ def sync_table(table: DataTableView, rows: Sequence[Row]) -> None:
     table.set_rows(rows)
 
 
-def selected_key(table: DataTable) -> Optional[str]:
+def selected_key(table: DataTable) -> str | None:
     if not table.row_count:
         return None
     row = table.cursor_row
     if row is None or not (0 <= row < table.row_count):
         return None
-    return table.coordinate_to_cell_key((row, 0)).row_key.value
+    return table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
 
 
 # -- Services -------------------------------------------------------------------------------
@@ -75,39 +76,58 @@ ENDPOINT_COLUMNS = (
 )
 
 
-def service_rows(groups: Iterable[ServiceGroup]) -> List[Row]:
-    rows: List[Row] = []
+def service_rows(groups: Iterable[ServiceGroup]) -> list[Row]:
+    rows: list[Row] = []
     for group in groups:
         versions = ", ".join(group.versions)
         count = len(group.instances)
         label = Text.assemble((escape_line(group.name), palette.name), (f"  ×{count}", "dim"))
-        rows.append((f"svc:{group.name}", [label, cell(versions), number(group.num_requests),
-                                            number(group.num_errors, palette.error + BOLD if group.num_errors else "")]))
+        rows.append(
+            (
+                f"svc:{group.name}",
+                [
+                    label,
+                    cell(versions),
+                    number(group.num_requests),
+                    number(group.num_errors, palette.error + BOLD if group.num_errors else ""),
+                ],
+            )
+        )
         for i, instance in enumerate(group.instances):
             branch = "└" if i == len(group.instances) - 1 else "├"
-            rows.append((f"inst:{instance.id}", [
-                Text.assemble((f"  {branch} ", "dim"), (escape_line(instance.id), "")),
-                cell(instance.version, "dim"),
-                number(instance.num_requests),
-                number(instance.num_errors, palette.error if instance.num_errors else ""),
-            ]))
+            rows.append(
+                (
+                    f"inst:{instance.id}",
+                    [
+                        Text.assemble((f"  {branch} ", "dim"), (escape_line(instance.id), "")),
+                        cell(instance.version, "dim"),
+                        number(instance.num_requests),
+                        number(instance.num_errors, palette.error if instance.num_errors else ""),
+                    ],
+                )
+            )
     return rows
 
 
-def endpoint_rows(endpoints: Iterable[Endpoint]) -> List[Row]:
-    rows: List[Row] = []
+def endpoint_rows(endpoints: Iterable[Endpoint]) -> list[Row]:
+    rows: list[Row] = []
     for ep in endpoints:
         stats = ep.has_stats
-        rows.append((f"ep:{ep.name}\x00{ep.subject}\x00{ep.queue_group}", [
-            cell(ep.name, "bold"),
-            cell(ep.subject, palette.subject),
-            cell(ep.queue_group or "—", "" if ep.queue_group else "dim"),
-            number(ep.num_requests) if stats else cell("—", "dim"),
-            number(ep.num_errors, palette.error + BOLD if ep.num_errors else "") if stats else cell("—", "dim"),
-            Text(format_ns(ep.average_processing_time), justify="right") if stats else cell("—", "dim"),
-            Text(format_ns(ep.processing_time), justify="right") if stats else cell("—", "dim"),
-            cell(ep.last_error, palette.error) if ep.last_error else cell("—", "dim"),
-        ]))
+        rows.append(
+            (
+                f"ep:{ep.name}\x00{ep.subject}\x00{ep.queue_group}",
+                [
+                    cell(ep.name, "bold"),
+                    cell(ep.subject, palette.subject),
+                    cell(ep.queue_group or "—", "" if ep.queue_group else "dim"),
+                    number(ep.num_requests) if stats else cell("—", "dim"),
+                    number(ep.num_errors, palette.error + BOLD if ep.num_errors else "") if stats else cell("—", "dim"),
+                    Text(format_ns(ep.average_processing_time), justify="right") if stats else cell("—", "dim"),
+                    Text(format_ns(ep.processing_time), justify="right") if stats else cell("—", "dim"),
+                    cell(ep.last_error, palette.error) if ep.last_error else cell("—", "dim"),
+                ],
+            )
+        )
     return rows
 
 
@@ -166,13 +186,26 @@ def instance_about(instance: Instance) -> Table:
 def endpoint_about(endpoint: Endpoint) -> Table:
     """The highlighted endpoint in full: what the table's columns may cut."""
     table = _fields()
-    table.add_row("Endpoint", Text.assemble((escape_line(endpoint.name), "bold"), "  on ",
-                                            (escape_line(endpoint.subject), palette.subject),
-                                            f"  queue group {escape_line(endpoint.queue_group)}" if endpoint.queue_group else ""))
+    table.add_row(
+        "Endpoint",
+        Text.assemble(
+            (escape_line(endpoint.name), "bold"),
+            "  on ",
+            (escape_line(endpoint.subject), palette.subject),
+            f"  queue group {escape_line(endpoint.queue_group)}" if endpoint.queue_group else "",
+        ),
+    )
     table.add_row("Metadata", _metadata(endpoint.metadata))
     if endpoint.has_stats:
         average = format_ns(endpoint.average_processing_time)
-        table.add_row("Requests", Text(f"{endpoint.num_requests:,}, {endpoint.num_errors:,} errors, "
-                                       f"{average} on average, {format_ns(endpoint.processing_time)} in all"))
-    table.add_row("Last error", cell(endpoint.last_error, palette.error) if endpoint.last_error else Text("—", style="dim"))
+        table.add_row(
+            "Requests",
+            Text(
+                f"{endpoint.num_requests:,}, {endpoint.num_errors:,} errors, "
+                f"{average} on average, {format_ns(endpoint.processing_time)} in all"
+            ),
+        )
+    table.add_row(
+        "Last error", cell(endpoint.last_error, palette.error) if endpoint.last_error else Text("—", style="dim")
+    )
     return table

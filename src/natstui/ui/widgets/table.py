@@ -12,16 +12,17 @@ Without specs it is a plain DataTable with those keys.
 
 from __future__ import annotations
 
-from typing import Dict, Hashable, List, Optional, Sequence, Tuple
+from collections.abc import Hashable, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellType, ColumnKey, RowKey
 
 from natstui.model.columns import ColumnSpec, fit_columns
 
-Layout = Tuple[Tuple[str, int], ...]
+Layout = tuple[tuple[str, int], ...]
 
 
 def _width(value: object) -> int:
@@ -45,9 +46,9 @@ class Table(DataTable):
     def __init__(self, columns: Sequence[ColumnSpec] = (), **kwargs) -> None:
         kwargs.setdefault("cursor_type", "row")
         super().__init__(**kwargs)
-        self.specs: List[ColumnSpec] = list(columns)
-        self._full: Dict[RowKey, List[object]] = {}
-        self._content: Dict[str, int] = {}
+        self.specs: list[ColumnSpec] = list(columns)
+        self._full: dict[RowKey, list[object]] = {}
+        self._content: dict[str, int] = {}
         self._layout: Layout = ()
         self._refit_pending = False
 
@@ -62,7 +63,7 @@ class Table(DataTable):
             self._refit()
 
     @property
-    def shown_columns(self) -> List[str]:
+    def shown_columns(self) -> list[str]:
         """The keys of the columns shown now."""
         return [key for key, _ in self._layout]
 
@@ -78,7 +79,7 @@ class Table(DataTable):
             fitted = [(first, max(1, self._available() - 2 * self.cell_padding))]
         return tuple((spec.key, width) for spec, width in fitted)
 
-    def _cells(self, full: Sequence[object]) -> List[object]:
+    def _cells(self, full: Sequence[object]) -> list[object]:
         index = {spec.key: i for i, spec in enumerate(self.specs)}
         cells = []
         for key, width in self._layout:
@@ -141,8 +142,9 @@ class Table(DataTable):
         return grew
 
     # -- rows ------------------------------------------------------------------------------------
-    def add_row(self, *cells: CellType, height: Optional[int] = 1, key: Optional[str] = None,
-                label: Optional[object] = None) -> RowKey:
+    def add_row(
+        self, *cells: CellType, height: int | None = 1, key: str | None = None, label: object | None = None
+    ) -> RowKey:
         if not self.specs:
             return super().add_row(*cells, height=height, key=key, label=label)  # type: ignore[arg-type]
         if not self._layout:
@@ -153,9 +155,9 @@ class Table(DataTable):
             self._schedule_refit()
         return row_key
 
-    def set_rows(self, rows: Sequence[Tuple[Hashable, Sequence[object]]]) -> None:
+    def set_rows(self, rows: Sequence[tuple[Hashable, Sequence[object]]]) -> None:
         """Replace every row with ``(key, cells)``, keeping the cursor on the same key."""
-        keep = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value if self.row_count else None
+        keep = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value if self.row_count else None
         self.clear()
         if self.specs:
             for _, cells in rows:
@@ -167,7 +169,7 @@ class Table(DataTable):
         if keep in keys:
             self.move_cursor(row=keys.index(keep), animate=False)
 
-    def clear(self, columns: bool = False) -> "Table":
+    def clear(self, columns: bool = False) -> Table:
         self._full.clear()
         self._content = {}
         if columns:
@@ -184,7 +186,7 @@ class Table(DataTable):
             super().update_cell(row_key, column_key, value, update_width=update_width)
             return
         row_key = row_key if isinstance(row_key, RowKey) else RowKey(row_key)
-        key = column_key.value if isinstance(column_key, ColumnKey) else column_key
+        key = str(column_key.value if isinstance(column_key, ColumnKey) else column_key)
         index = next((i for i, spec in enumerate(self.specs) if spec.key == key), None)
         full = self._full.get(row_key)
         if index is None or full is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect
-from typing import Dict, List, Optional
 
 from rich.cells import cell_len, chop_cells
 from rich.style import Style
@@ -27,13 +26,13 @@ from natstui.ui.palette import palette
 _DIGITS = re.compile(r"(\d+)")
 
 
-
 def natural_key(token: str) -> tuple:
     """Sort ``node2`` before ``node10``."""
     # Numbers compare by length, then digits: no int() (it refuses '²' and runs over 4,300 digits).
     # The token itself breaks ties ('node2' / 'node02'), so the order never depends on arrival order.
-    return tuple((0, len(p.lstrip("0")), p.lstrip("0")) if p.isdecimal() else (1, 0, p)
-                 for p in _DIGITS.split(token) if p) + ((2, 0, token),)
+    return tuple(
+        (0, len(p.lstrip("0")), p.lstrip("0")) if p.isdecimal() else (1, 0, p) for p in _DIGITS.split(token) if p
+    ) + ((2, 0, token),)
 
 
 def format_count(n: int) -> str:
@@ -74,14 +73,14 @@ class SubjectTree(Tree[SubjectNode]):
             super().__init__()
             self.path = path
 
-    def __init__(self, trie: SubjectTrie, *, id: Optional[str] = None) -> None:
+    def __init__(self, trie: SubjectTrie, *, id: str | None = None) -> None:
         super().__init__(Text("all subjects"), data=trie.root, id=id)
         self.trie = trie
         self.auto_expand = False
         self.show_root = True
         # Two columns per level instead of four: a token seven levels down still starts at column 16.
         self.guide_depth = 2
-        self._versions: Dict[int, int] = {}
+        self._versions: dict[int, int] = {}
         self._counted = -1
 
     def on_mount(self) -> None:
@@ -166,7 +165,7 @@ class SubjectTree(Tree[SubjectNode]):
         except IndexError:
             return
         start = tree_line._get_guide_width(self.guide_depth, self.show_root)
-        end = start + 2 + tree_line.node.label.cell_len  # the expand icon (or its blank), then the name
+        end = start + 2 + cell_len(str(tree_line.node.label))  # the expand icon (or its blank), then the name
         width = self.scrollable_content_region.width
         # from the left edge if it fits; else the name's end at the right edge, or, for a name
         # wider than the pane, the name's start (the expand icon gives way first)
@@ -181,7 +180,7 @@ class SubjectTree(Tree[SubjectNode]):
     # -- drawing ---------------------------------------------------------------
     def render_label(self, node: TreeNode[SubjectNode], base_style: Style, style: Style) -> Text:
         data = node.data
-        label = node.label.copy()
+        label = Text(node.label) if isinstance(node.label, str) else node.label.copy()
         label.stylize(style)
         if node.allow_expand:
             prefix = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, base_style)
@@ -212,15 +211,15 @@ class SubjectPath(Widget):
     }
     """
 
-    def __init__(self, *, id: Optional[str] = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._path: Optional[str] = None
+        self._path: str | None = None
 
     @property
-    def path(self) -> Optional[str]:
+    def path(self) -> str | None:
         return self._path
 
-    def show(self, path: Optional[str]) -> None:
+    def show(self, path: str | None) -> None:
         """``path`` is a subject (hostile text: escaped when drawn); '' is the root; None is nothing."""
         if path != self._path:
             self._path = path
@@ -228,7 +227,7 @@ class SubjectPath(Widget):
 
     MAX_LINES = 4
 
-    def lines(self, width: int) -> List[str]:
+    def lines(self, width: int) -> list[str]:
         """The path in lines of at most ``width`` cells, broken after a dot where it can be."""
         if self._path is None:
             return [""]
@@ -236,7 +235,7 @@ class SubjectPath(Widget):
             return ["all subjects"]
         width = max(1, width)
         tokens = escape_line(self._path).split(".")
-        lines: List[str] = []
+        lines: list[str] = []
         current = ""
         for i, token in enumerate(tokens):
             piece = token + ("." if i < len(tokens) - 1 else "")
@@ -249,7 +248,7 @@ class SubjectPath(Widget):
             current += piece
         lines.append(current)
         if len(lines) > self.MAX_LINES:  # the deepest tokens matter most: the start gives way
-            lines = ["…" + lines[-self.MAX_LINES][1:], *lines[-self.MAX_LINES + 1:]]
+            lines = ["…" + lines[-self.MAX_LINES][1:], *lines[-self.MAX_LINES + 1 :]]
         return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
