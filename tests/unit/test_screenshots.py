@@ -19,7 +19,7 @@ VIEWS = {
     "workbench": "Workbench stream",
     "kv": "Buckets",
     "objects": "Object stores",
-    "services": "Service / instance",
+    "services": "every 5 s; u refreshes",
     "server": "JetStream account",
 }
 
