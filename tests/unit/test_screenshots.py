@@ -19,7 +19,7 @@ VIEWS = {
     "workbench": "Workbench stream",
     "kv": "Buckets",
     "objects": "Object stores",
-    "services": "Service / instance",
+    "services": "sends a test request",
     "server": "JetStream account",
 }
 
