@@ -1,6 +1,7 @@
 """Helpers shared by streams.py and startup.py (run_all.py skips files starting with '_').
 
-Child processes, percentiles, versions, the machine note and the report table.
+Child processes, percentiles, versions, the machine note and the report table. Waiting for the app
+to connect and reading its screen are ``natstui.testing``'s (one copy with the tests and scripts).
 """
 
 from __future__ import annotations
@@ -294,19 +295,6 @@ def stop_publisher(proc: subprocess.Popen, timeout: float = 60.0) -> dict:
     return read_result(proc, timeout)
 
 
-async def wait_connected(app, pause, deadline: float = 30.0) -> None:
-    """Until the app is connected and its live subscriptions are confirmed (``pause`` = pilot.pause)."""
-    import time as _time
-
-    end = _time.monotonic() + deadline
-    while _time.monotonic() < end:
-        feed = app.feed
-        if app.session.state.value == "connected" and feed.subscriptions and getattr(feed, "ready", True):
-            return
-        await pause(0.05)
-    raise RuntimeError(f"app did not connect within {deadline:.0f}s (state {app.session.state.value})")
-
-
 def lag_probe(stop, samples: List[float], interval: float = 0.005, active=lambda: True):
     """A coroutine: sleeps ``interval`` in a loop and records how late it wakes (event-loop lag)."""
     import asyncio
@@ -353,11 +341,6 @@ def rss_mb(field: str = "VmRSS") -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # peak, kB on Linux
-
-
-def screen_text(app) -> str:
-    """The current screen as text, as the compositor would paint it now."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 class GcWatch:

@@ -209,21 +209,13 @@ def run_baseline(url: str, args: argparse.Namespace) -> Dict:
 async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
+    from natstui.testing import wait_connected
     from natstui.ui.widgets.status import StatusBar
 
     app = make_app(Settings(connection=ConnectionSettings(servers=[url]), buffer=100_000))
     perf = time.perf_counter
     async with app.run_test(size=(160, 48)) as pilot:
-        deadline = time.monotonic() + CONNECT_DEADLINE
-        while time.monotonic() < deadline:
-            feed = app.feed
-            if (app.session.state.value == "connected" and feed.subscriptions
-                    and getattr(feed, "ready", True)):  # newer LiveFeed: subscriptions confirmed
-                break
-            await pilot.pause(0.05)
-        else:
-            raise RuntimeError(f"app did not connect within {CONNECT_DEADLINE:.0f}s "
-                               f"(state {app.session.state.value})")
+        await wait_connected(app, pilot, timeout=CONNECT_DEADLINE)
         await pilot.pause(0.3)  # let the first frames render before the firehose starts
         screen_name = type(app.screen).__name__
         store = app.store

@@ -92,6 +92,7 @@ async def app_run(url: str, keys: int) -> Dict:
 
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
+    from natstui.testing import wait_connected
     from natstui.ui.screens.kv import KeyValueScreen
     from natstui.ui.widgets.kv_keys import KeyList
 
@@ -108,11 +109,7 @@ async def app_run(url: str, keys: int) -> Dict:
     perf = time.perf_counter
     try:
         async with app.run_test(size=(160, 48)) as pilot:
-            deadline = time.monotonic() + 30
-            while not (app.session.state.value == "connected" and app.feed.ready):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the app did not connect")
-                await pilot.pause(0.05)
+            await wait_connected(app, pilot, timeout=30.0)
             await pilot.pause(0.3)
             lags: List[float] = []
             stop = asyncio.Event()

@@ -42,8 +42,9 @@ from typing import Dict, List, Optional, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     load_average, machine_rows, pause_app_timers, print_kv, print_table, publisher_spec, read_result, reap,
-    reap_all, rss_mb, spawn, start_paced_publisher, versions, wait_connected,
+    reap_all, rss_mb, spawn, start_paced_publisher, versions,
 )
+from natstui.testing import wait_connected  # noqa: E402
 from _common import benchmark_main  # noqa: E402
 
 DEFAULT_TARGET_MB = 300.0
@@ -117,7 +118,7 @@ async def child_app(url: str, buffer: int, count: int, step: int, deadline: floa
 
     app = make_app(Settings(connection=ConnectionSettings(servers=[url]), buffer=buffer))
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_connected(app, pilot.pause)
+        await wait_connected(app, pilot, timeout=30.0)
         await pilot.pause(0.5)  # first frames drawn
         rss_idle = rss_mb()
         print("READY", flush=True)

@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     GcWatch, benchmark_main, hook_frames, load_average, machine_rows, ms, pause_app_timers, percentile, print_kv,
     print_table, publisher_spec, read_result, reap, reap_all, start_paced_publisher, stop_publisher, versions,
-    wait_connected,
 )
+from natstui.testing import wait_connected  # noqa: E402
 from responsiveness import SEQUENCE, KeyNotShown, KeyTimeout, Pending  # noqa: E402
 
 P95_TARGET = 0.200
@@ -90,7 +90,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     out: Dict = {"phases": []}
 
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_connected(app, pilot.pause)
+        await wait_connected(app, pilot, timeout=30.0)
         await pilot.pause(0.3)
         live = app.screen
         stream = live.query_one("#stream")

@@ -50,8 +50,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     GcWatch, gc_setting, hook_frames, load_average, machine_rows, ms, parse_gc_threshold, pause_app_timers,
     percentile, print_kv, print_table, publisher_spec, read_result, reap_all, start_paced_publisher,
-    stop_publisher, versions, wait_connected,
+    stop_publisher, versions,
 )
+from natstui.testing import wait_connected  # noqa: E402
 from _common import benchmark_main  # noqa: E402
 
 P95_TARGET = 0.100  # seconds, key to frame, under load, all keys
@@ -116,7 +117,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     result: Dict = {}
 
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_connected(app, pilot.pause)
+        await wait_connected(app, pilot, timeout=30.0)
         await pilot.pause(0.3)
 
         # -- fill the buffer once, so the stream has rows to move through in both phases

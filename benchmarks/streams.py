@@ -227,6 +227,7 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
 
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
+    from natstui.testing import wait_connected
 
     perf = time.perf_counter
     app = make_app(Settings(connection=ConnectionSettings(servers=[url]), subjects=["none.>"]))
@@ -269,8 +270,8 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
         def record(stream: str, label: str, seconds: float) -> None:
             results[stream].setdefault(label, []).append(seconds)
 
-        await until(lambda: app.session.state.value == "connected", "connect")
-        await pilot.pause(0.3)  # first frames, live feed subscribed
+        await wait_connected(app, pilot, timeout=STEP_DEADLINE)
+        await pilot.pause(0.3)  # first frames
         lag_task = asyncio.create_task(lag_probe())
         try:
             names = (direct["name"], get["name"])

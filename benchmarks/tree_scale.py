@@ -47,9 +47,9 @@ from typing import Dict, List, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     GcWatch, gc_setting, hook_frames, lag_probe, load_average, machine_rows, ms, parse_gc_threshold, pause_app_timers,
-    percentile, print_kv, publisher_spec, read_result, reap_all, screen_text, start_paced_publisher, versions,
-    wait_connected,
+    percentile, print_kv, publisher_spec, read_result, reap_all, start_paced_publisher, versions,
 )
+from natstui.testing import screen_text, wait_connected  # noqa: E402
 from _common import benchmark_main  # noqa: E402
 
 LAG_P95_TARGET = 0.050
@@ -83,7 +83,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     expanded: List[str] = []
 
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_connected(app, pilot.pause)
+        await wait_connected(app, pilot, timeout=30.0)
         await pilot.pause(0.5)
         screen = app.screen
         tree = screen.query_one("#tree")

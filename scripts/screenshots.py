@@ -8,24 +8,21 @@ One SVG per main view: live, streams, messages, consumers, workbench, kv, object
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Callable
 
 from natstui.cli import make_app
 from natstui.config import ConnectionSettings, Settings
 from natstui.demo.runner import demo_environment
+from natstui.testing import wait_until
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (160, 42)
 
 
-async def until(pilot, condition: Callable[[], object], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"screenshots: gave up waiting ({timeout:.0f}s) in {pilot.app.screen!r}")
-        await pilot.pause(0.1)
+async def until(pilot, condition: Callable[[], object]) -> None:
+    """Poll the app every 0.1 s until ``condition`` holds; give up after 15 s (the demo is quick)."""
+    await wait_until(condition, 15.0, pilot, 0.1)
 
 
 async def shoot(app, pilot, name: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import socket
-import time
 import unicodedata
 from typing import Callable, Optional
 
@@ -16,6 +15,8 @@ from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 from natstui.demo.server import EmbeddedServer
+# one copy of the headless helpers for tests, benchmarks and scripts; tests import them from here
+from natstui.testing import screen_text, wait_connected, wait_until  # noqa: F401
 
 
 def _port_taken(host: str, port: int) -> bool:
@@ -119,35 +120,11 @@ async def nc(server_url):
     await client.close()
 
 
-async def wait_until(condition: Callable[[], object], timeout: float = 10.0, pilot=None, interval: float = 0.02):
-    """Poll ``condition`` until it is true or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        if pilot is not None:
-            await pilot.pause(interval)
-        else:
-            await asyncio.sleep(interval)
-
-
-def screen_text(app) -> str:
-    """What the terminal shows now, as plain text lines."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 def make_test_app(url: str, subjects=None, **settings):
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
 
     return make_app(Settings(connection=ConnectionSettings(servers=[url]), subjects=subjects or [">"], **settings))
-
-
-async def wait_connected(app, pilot, timeout: float = 10.0) -> None:
-    await wait_until(lambda: app.session.state.value == "connected" and app.feed.ready, timeout, pilot)
 
 
 async def press_button(pilot, selector: str) -> None:
