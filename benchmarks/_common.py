@@ -14,15 +14,15 @@ import signal
 import statistics
 import subprocess
 import sys
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT / "src"))
 
-_children: List[subprocess.Popen] = []
+_children: list[subprocess.Popen] = []
 
 
 def spawn(argv: Sequence[str], **kwargs) -> subprocess.Popen:
@@ -114,7 +114,7 @@ def server_version(cmd0: str) -> str:
         return f"unknown ({exc.__class__.__name__})"
 
 
-def versions() -> Dict[str, str]:
+def versions() -> dict[str, str]:
     from natstui.demo.server import find_server_binary
 
     return {
@@ -132,14 +132,14 @@ def load_average() -> str:
         return "n/a"
 
 
-def machine_rows(load_start: str, load_end: Optional[str] = None) -> List[tuple]:
+def machine_rows(load_start: str, load_end: str | None = None) -> list[tuple]:
     """Rows that say how busy the machine was: figures on a shared 2-CPU box vary a lot."""
     rows = [("cpus", f"{os.cpu_count()} (shared: the server, the app and any other work on the machine)")]
     rows.append(("load avg 1/5/15 min", f"{load_start} at start" + (f", {load_end} at end" if load_end else "")))
     return rows
 
 
-def print_kv(title: str, rows: List[tuple], width: int = 78) -> None:
+def print_kv(title: str, rows: list[tuple], width: int = 78) -> None:
     key_width = max((len(k) for k, _ in rows if k), default=0)
     print()
     print(title)
@@ -149,7 +149,7 @@ def print_kv(title: str, rows: List[tuple], width: int = 78) -> None:
     print("=" * width)
 
 
-def print_table(headers: Sequence[str], rows: List[Sequence[str]], right: Sequence[int] = ()) -> None:
+def print_table(headers: Sequence[str], rows: list[Sequence[str]], right: Sequence[int] = ()) -> None:
     """A plain text table; columns listed in ``right`` are right-aligned."""
     filled = [r for r in rows if r]  # an empty row prints as a blank line
     widths = [max([len(str(h))] + [len(str(r[i])) for r in filled]) for i, h in enumerate(headers)]
@@ -249,13 +249,29 @@ asyncio.run(main(json.loads(sys.argv[1])))
 """
 
 
-def publisher_spec(url: str, *, rate: float = 0, count: int = 0, duration: float = 0, size: int = 128,
-                   subject_format: str = "bench.s{i}.data", axes: Optional[dict] = None,
-                   shuffle: Optional[int] = None, stdin_stop: bool = False, max_behind: float = 0.2) -> dict:
-    return {"url": url, "rate": rate, "count": count, "duration": duration, "size": size,
-            "stdin_stop": stdin_stop, "max_behind": max_behind,
-            "subjects": {"format": subject_format, "axes": axes if axes is not None else {"i": 100},
-                         "shuffle": shuffle}}
+def publisher_spec(
+    url: str,
+    *,
+    rate: float = 0,
+    count: int = 0,
+    duration: float = 0,
+    size: int = 128,
+    subject_format: str = "bench.s{i}.data",
+    axes: dict | None = None,
+    shuffle: int | None = None,
+    stdin_stop: bool = False,
+    max_behind: float = 0.2,
+) -> dict:
+    return {
+        "url": url,
+        "rate": rate,
+        "count": count,
+        "duration": duration,
+        "size": size,
+        "stdin_stop": stdin_stop,
+        "max_behind": max_behind,
+        "subjects": {"format": subject_format, "axes": axes if axes is not None else {"i": 100}, "shuffle": shuffle},
+    }
 
 
 def start_paced_publisher(spec: dict) -> subprocess.Popen:
@@ -295,7 +311,7 @@ def stop_publisher(proc: subprocess.Popen, timeout: float = 60.0) -> dict:
     return read_result(proc, timeout)
 
 
-def lag_probe(stop, samples: List[float], interval: float = 0.005, active=lambda: True):
+def lag_probe(stop, samples: list[float], interval: float = 0.005, active=lambda: True):
     """A coroutine: sleeps ``interval`` in a loop and records how late it wakes (event-loop lag)."""
     import asyncio
     import time as _time
@@ -352,7 +368,7 @@ class GcWatch:
 
         self._gc = gc
         self._perf = _time.perf_counter
-        self.pauses: List[tuple] = []
+        self.pauses: list[tuple] = []
         self.active = False
         self._t0 = 0.0
         gc.callbacks.append(self._callback)
@@ -373,8 +389,9 @@ class GcWatch:
         for gen in (0, 1, 2):
             times = [t for g, t in self.pauses if g == gen]
             if times:
-                parts.append(f"gen{gen} {len(times)} x (total {sum(times) * 1000:,.0f} ms, "
-                             f"max {max(times) * 1000:,.1f} ms)")
+                parts.append(
+                    f"gen{gen} {len(times)} x (total {sum(times) * 1000:,.0f} ms, max {max(times) * 1000:,.1f} ms)"
+                )
         return ", ".join(parts) or "none"
 
 
@@ -391,7 +408,7 @@ def pause_app_timers(app) -> None:
         timer.pause()
 
 
-def parse_gc_threshold(text: Optional[str]) -> Optional[tuple]:
+def parse_gc_threshold(text: str | None) -> tuple | None:
     """``--gc-threshold 50000,20,100`` -> (50000, 20, 100); None leaves CPython's default (700, 10, 10)."""
     if not text:
         return None

@@ -31,7 +31,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
@@ -142,7 +141,8 @@ async def main(url, count, idle_end, deadline, lag_interval):
 asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])))
 """
 
-def finish(proc: subprocess.Popen, timeout: float) -> Dict:
+
+def finish(proc: subprocess.Popen, timeout: float) -> dict:
     """Wait for a child to print its one JSON line; kill it if it overruns."""
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -162,7 +162,7 @@ def start_publisher(url: str, count: int, args: argparse.Namespace) -> subproces
     return spawn_script(PUBLISHER, url, count, args.subjects, args.size, FLUSH_EVERY)
 
 
-def percentile(samples: List[float], p: float) -> float:
+def percentile(samples: list[float], p: float) -> float:
     if not samples:
         return float("nan")
     ordered = sorted(samples)
@@ -174,7 +174,8 @@ def percentile(samples: List[float], p: float) -> float:
 
 # -- phase 1: baseline ----------------------------------------------------------------------
 
-def run_baseline(url: str, args: argparse.Namespace) -> Dict:
+
+def run_baseline(url: str, args: argparse.Namespace) -> dict:
     sub = spawn_script(SUBSCRIBER, url, args.count, IDLE_END, PHASE_DEADLINE, LAG_INTERVAL)
     try:
         assert sub.stdout is not None and sub.stderr is not None
@@ -206,7 +207,8 @@ def run_baseline(url: str, args: argparse.Namespace) -> Dict:
 
 # -- phase 2: the app ------------------------------------------------------------------------
 
-async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
+
+async def run_app_async(url: str, args: argparse.Namespace) -> dict:
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
     from natstui.testing import wait_connected
@@ -221,7 +223,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
         store = app.store
         stop = asyncio.Event()
 
-        lags: List[float] = []
+        lags: list[float] = []
 
         async def lag_probe() -> None:
             sleep = asyncio.sleep
@@ -245,7 +247,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                     pass
                 await asyncio.sleep(0.1)
 
-        intake: Dict = {"first": None, "last": None, "timed_out": False}
+        intake: dict = {"first": None, "last": None, "timed_out": False}
 
         async def intake_probe() -> None:
             end = time.monotonic() + PHASE_DEADLINE
@@ -319,7 +321,7 @@ class _Capture(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
-        self.records: List[str] = []
+        self.records: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
@@ -329,7 +331,7 @@ class _Capture(logging.Handler):
         self.records.append(text)
 
 
-def run_app(url: str, args: argparse.Namespace) -> Dict:
+def run_app(url: str, args: argparse.Namespace) -> dict:
     capture = _Capture()
     logger = logging.getLogger("nats")
     logger.addHandler(capture)
@@ -346,17 +348,18 @@ def run_app(url: str, args: argparse.Namespace) -> Dict:
 
 # -- report ----------------------------------------------------------------------------------
 
+
 def fmt_rate(v: float) -> str:
     return f"{v:,.0f} msgs/s"
 
 
-def spread(values: List[float], fmt: str) -> str:
+def spread(values: list[float], fmt: str) -> str:
     if len(values) < 2:
         return ""
     return f"  [rounds: {', '.join(format(v, fmt) for v in values)}]"
 
 
-def report(args, versions: Dict[str, str], bases: List[Dict], apps: List[Dict]) -> None:
+def report(args, versions: dict[str, str], bases: list[dict], apps: list[dict]) -> None:
     med = statistics.median
     base_rates = [b["rate"] for b in bases]
     app_rates = [a["rate"] for a in apps]
@@ -372,7 +375,7 @@ def report(args, versions: Dict[str, str], bases: List[Dict], apps: List[Dict]) 
     alive = [a["after_burst"] >= LIVENESS_COUNT for a in apps]
     nats_errors = [e for a in apps for e in a["nats_errors"]]
 
-    def ms(samples: List[float], p: float) -> str:
+    def ms(samples: list[float], p: float) -> str:
         return f"{percentile(samples, p) * 1000:.1f} ms"
 
     rows = [
@@ -381,35 +384,65 @@ def report(args, versions: Dict[str, str], bases: List[Dict], apps: List[Dict]) 
         ("nats-py", versions["nats-py"]),
         ("nats-server", versions["nats-server"]),
         ("cpus", str(os.cpu_count())),
-        ("workload", f"{args.count:,} msgs x {args.size} B over {args.subjects} subjects, "
-                     f"{n} round{'s' if n > 1 else ''}"),
+        (
+            "workload",
+            f"{args.count:,} msgs x {args.size} B over {args.subjects} subjects, {n} round{'s' if n > 1 else ''}",
+        ),
         ("", ""),
         ("baseline rate", f"{label}{fmt_rate(med(base_rates))}" + spread(base_rates, ",.0f")),
-        ("baseline dropped", ", ".join(f"{b['dropped']:,}" for b in bases)
-                             + f"  (of {args.count:,}; slow-consumer errors "
-                             + ", ".join(str(b["slow_consumer"]) for b in bases) + ")"),
-        ("baseline loop lag", f"p50 {ms(base_lags, 50)}, p95 {ms(base_lags, 95)}, "
-                              f"max {ms(base_lags, 100)}  (bare nats-py, for reference)"),
+        (
+            "baseline dropped",
+            ", ".join(f"{b['dropped']:,}" for b in bases)
+            + f"  (of {args.count:,}; slow-consumer errors "
+            + ", ".join(str(b["slow_consumer"]) for b in bases)
+            + ")",
+        ),
+        (
+            "baseline loop lag",
+            f"p50 {ms(base_lags, 50)}, p95 {ms(base_lags, 95)}, "
+            f"max {ms(base_lags, 100)}  (bare nats-py, for reference)",
+        ),
         ("app rate", f"{label}{fmt_rate(med(app_rates))}" + spread(app_rates, ",.0f")),
-        ("app dropped", ", ".join(f"{a['dropped']:,}" for a in apps)
-                        + "  (slow-consumer " + ", ".join(f"{a['slow_consumer']:,}" for a in apps)
-                        + " + missing " + ", ".join(f"{args.count - a['received']:,}" for a in apps) + ")"),
-        ("ratio app/baseline", f"{label}{ratio:.2f}   target >= {RATIO_TARGET}   "
-                               f"{'PASS' if ratio_ok else 'FAIL'}" + spread(ratios, ".2f")),
+        (
+            "app dropped",
+            ", ".join(f"{a['dropped']:,}" for a in apps)
+            + "  (slow-consumer "
+            + ", ".join(f"{a['slow_consumer']:,}" for a in apps)
+            + " + missing "
+            + ", ".join(f"{args.count - a['received']:,}" for a in apps)
+            + ")",
+        ),
+        (
+            "ratio app/baseline",
+            f"{label}{ratio:.2f}   target >= {RATIO_TARGET}   {'PASS' if ratio_ok else 'FAIL'}" + spread(ratios, ".2f"),
+        ),
         ("app loop lag p50", ms(app_lags, 50)),
-        ("app loop lag p95", f"{lag_p95:.1f} ms   target < {LAG_P95_TARGET_MS:.0f} ms   "
-                             f"{'PASS' if lag_ok else 'FAIL'}"),
+        (
+            "app loop lag p95",
+            f"{lag_p95:.1f} ms   target < {LAG_P95_TARGET_MS:.0f} ms   {'PASS' if lag_ok else 'FAIL'}",
+        ),
         ("app loop lag max", f"{ms(app_lags, 100)}  ({len(app_lags):,} samples)"),
-        ("publisher rate", f"baseline {fmt_rate(med([b['pub_rate'] for b in bases]))}, "
-                           f"app {fmt_rate(med([a['pub_rate'] for a in apps]))}"),
-        ("app after burst", ", ".join(f"{a['after_burst']}/{LIVENESS_COUNT}" for a in apps)
-                            + f" later messages received (state {apps[-1]['state_after']})"
-                            + ("" if all(alive) else "   <- STOPPED RECEIVING")),
-        ("nats-py errors", f"{len(nats_errors)} logged in the app"
-                           + (f" (first: {nats_errors[0]})" if nats_errors else "")),
-        ("app view", f"{apps[-1]['screen']}: "
-                     + ", ".join(f"{a['info_updates']}/{a['status_updates']}" for a in apps)
-                     + " distinct stream-header/status-bar texts seen during the run"),
+        (
+            "publisher rate",
+            f"baseline {fmt_rate(med([b['pub_rate'] for b in bases]))}, "
+            f"app {fmt_rate(med([a['pub_rate'] for a in apps]))}",
+        ),
+        (
+            "app after burst",
+            ", ".join(f"{a['after_burst']}/{LIVENESS_COUNT}" for a in apps)
+            + f" later messages received (state {apps[-1]['state_after']})"
+            + ("" if all(alive) else "   <- STOPPED RECEIVING"),
+        ),
+        (
+            "nats-py errors",
+            f"{len(nats_errors)} logged in the app" + (f" (first: {nats_errors[0]})" if nats_errors else ""),
+        ),
+        (
+            "app view",
+            f"{apps[-1]['screen']}: "
+            + ", ".join(f"{a['info_updates']}/{a['status_updates']}" for a in apps)
+            + " distinct stream-header/status-bar texts seen during the run",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
     print()
@@ -426,13 +459,14 @@ def report(args, versions: Dict[str, str], bases: List[Dict], apps: List[Dict]) 
 
 
 @benchmark_main
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=300_000, help="messages to publish (default 300000)")
     parser.add_argument("--subjects", type=int, default=100, help="distinct subjects (default 100)")
     parser.add_argument("--size", type=int, default=128, help="payload bytes (default 128)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="baseline+app rounds; rates are medians over rounds (default 1)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="baseline+app rounds; rates are medians over rounds (default 1)"
+    )
     args = parser.parse_args(argv)
     if args.count < 1 or args.subjects < 1 or args.size < 0 or args.rounds < 1:
         parser.error("--count, --subjects and --rounds must be >= 1, --size >= 0")
@@ -446,8 +480,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         "textual": version("textual"),
         "nats-py": version("nats-py"),
     }
-    bases: List[Dict] = []
-    apps: List[Dict] = []
+    bases: list[dict] = []
+    apps: list[dict] = []
     with EmbeddedServer(jetstream=False) as server:
         versions["nats-server"] = server_version(server.command()[0])
         print(f"nats-server {versions['nats-server']} at {server.url}", flush=True)

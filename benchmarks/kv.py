@@ -30,7 +30,6 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
@@ -43,7 +42,7 @@ FIRST_KEYS_TARGET = 1.0  # seconds from the key press to the first keys drawn
 LAG_P95_TARGET_MS = 50.0
 
 
-def percentile(values: List[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
@@ -59,7 +58,7 @@ async def fill(url: str, keys: int) -> float:
     await js.create_key_value(bucket=BUCKET, history=1)
     start = time.perf_counter()
     stream = f"KV_{BUCKET}"
-    for attempt in range(3):
+    for _attempt in range(3):
         for i in range(keys):
             await nc.publish(f"$KV.{BUCKET}.key.{i % 100:02d}.{i:06d}", b"value %d" % i)
             if i % 5000 == 4999:
@@ -75,7 +74,7 @@ async def fill(url: str, keys: int) -> float:
     return elapsed
 
 
-async def baseline(url: str) -> Dict:
+async def baseline(url: str) -> dict:
     import nats
 
     nc = await nats.connect(url, name="bench-baseline")
@@ -87,7 +86,7 @@ async def baseline(url: str) -> Dict:
     return {"keys": len(keys), "elapsed": elapsed}
 
 
-async def app_run(url: str, keys: int) -> Dict:
+async def app_run(url: str, keys: int) -> dict:
     from textual import events
 
     from natstui.cli import make_app
@@ -96,7 +95,7 @@ async def app_run(url: str, keys: int) -> Dict:
     from natstui.ui.screens.kv import KeyValueScreen
     from natstui.ui.widgets.kv_keys import KeyList
 
-    first_drawn: Dict[str, float] = {}
+    first_drawn: dict[str, float] = {}
     original = KeyList.render_line
 
     def render_line(self, y):  # records when a key row is first drawn
@@ -111,7 +110,7 @@ async def app_run(url: str, keys: int) -> Dict:
         async with app.run_test(size=(160, 48)) as pilot:
             await wait_connected(app, pilot, timeout=30.0)
             await pilot.pause(0.3)
-            lags: List[float] = []
+            lags: list[float] = []
             stop = asyncio.Event()
 
             async def lag_probe() -> None:
@@ -126,9 +125,9 @@ async def app_run(url: str, keys: int) -> Dict:
             while not isinstance(app.screen, KeyValueScreen):
                 await asyncio.sleep(0.002)
             screen = app.screen
-            press_latency: Optional[float] = None
-            full: Optional[float] = None
-            phases: Dict[str, float] = {}
+            press_latency: float | None = None
+            full: float | None = None
+            phases: dict[str, float] = {}
             end = time.monotonic() + DEADLINE
             while time.monotonic() < end:
                 await asyncio.sleep(0.005)
@@ -182,7 +181,7 @@ def version(dist: str) -> str:
         return "not installed"
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keys", type=int, default=100_000, help="keys in the bucket (default 100000)")
     parser.add_argument("--rounds", type=int, default=1, help="app rounds; medians reported (default 1)")
@@ -202,7 +201,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"app round {i + 1}/{args.rounds}: Key-Value view, headless ...", flush=True)
             runs.append(asyncio.run(asyncio.wait_for(app_run(server.url, args.keys), DEADLINE + 60)))
             r = runs[-1]
-            print(f"  first keys drawn after {r['first'] * 1000:.0f} ms, all {r['listed']:,} after {r['full']:.2f} s", flush=True)
+            print(
+                f"  first keys drawn after {r['first'] * 1000:.0f} ms, all {r['listed']:,} after {r['full']:.2f} s",
+                flush=True,
+            )
 
     med = statistics.median
     first = med([r["first"] for r in runs])
@@ -217,15 +219,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         ("workload", f"{args.keys:,} keys in one bucket (history 1), {args.rounds} round(s)"),
         ("", ""),
         ("baseline keys()", f"{base['elapsed']:.2f} s for {base['keys']:,} keys (nothing to show until then)"),
-        ("first keys drawn", f"{first * 1000:.0f} ms after pressing 4   target < {FIRST_KEYS_TARGET * 1000:.0f} ms   "
-                             f"{'PASS' if first < FIRST_KEYS_TARGET else 'FAIL'}"),
+        (
+            "first keys drawn",
+            f"{first * 1000:.0f} ms after pressing 4   target < {FIRST_KEYS_TARGET * 1000:.0f} ms   "
+            f"{'PASS' if first < FIRST_KEYS_TARGET else 'FAIL'}",
+        ),
         ("full list", f"{full:.2f} s ({runs[-1]['listed']:,} keys; {full / base['elapsed']:.2f}x the baseline)"),
         ("loop lag p50", f"{percentile(lags, 50) * 1000:.1f} ms"),
-        ("loop lag p95", f"{p95:.1f} ms   target < {LAG_P95_TARGET_MS:.0f} ms   {'PASS' if p95 < LAG_P95_TARGET_MS else 'FAIL'}"),
+        (
+            "loop lag p95",
+            f"{p95:.1f} ms   target < {LAG_P95_TARGET_MS:.0f} ms   {'PASS' if p95 < LAG_P95_TARGET_MS else 'FAIL'}",
+        ),
         ("loop lag max", f"{percentile(lags, 100) * 1000:.1f} ms ({len(lags):,} samples)"),
         ("first keys, step by step", ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in runs[-1]["phases"].items())),
-        ("key press while listing", f"{med(presses) * 1000:.0f} ms from the key event to the cursor moving" if presses
-         else "not measured (the listing finished first)"),
+        (
+            "key press while listing",
+            f"{med(presses) * 1000:.0f} ms from the key event to the cursor moving"
+            if presses
+            else "not measured (the listing finished first)",
+        ),
         ("max RSS", f"{runs[-1]['rss_mb']:.0f} MiB (whole benchmark process)"),
         ("view info line", runs[-1]["info"]),
     ]

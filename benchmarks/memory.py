@@ -37,15 +37,25 @@ import select
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    load_average, machine_rows, pause_app_timers, print_kv, print_table, publisher_spec, read_result, reap,
-    reap_all, rss_mb, spawn, start_paced_publisher, versions,
+from _common import (
+    benchmark_main,
+    load_average,
+    machine_rows,
+    pause_app_timers,
+    print_kv,
+    print_table,
+    publisher_spec,
+    read_result,
+    reap,
+    reap_all,
+    rss_mb,
+    spawn,
+    start_paced_publisher,
+    versions,
 )
-from natstui.testing import wait_connected  # noqa: E402
-from _common import benchmark_main  # noqa: E402
+from natstui.testing import wait_connected
 
 DEFAULT_TARGET_MB = 300.0
 FLAT_MB_PER_STEP = 1.0  # |slope| below this (MB per 100k msgs) counts as "stopped growing"
@@ -55,14 +65,14 @@ POLL = 0.01
 
 # -- the children ---------------------------------------------------------------------------------------
 
-def sample_record(samples: List[Dict], mark: int, total: int, pending: int, t0: float) -> None:
-    samples.append({"mark": mark, "total": total, "rss": rss_mb(), "pending": pending,
-                    "t": time.monotonic() - t0})
+
+def sample_record(samples: list[dict], mark: int, total: int, pending: int, t0: float) -> None:
+    samples.append({"mark": mark, "total": total, "rss": rss_mb(), "pending": pending, "t": time.monotonic() - t0})
 
 
-async def watch_intake(count: int, step: int, deadline: float, total_fn, pending_fn) -> Dict:
+async def watch_intake(count: int, step: int, deadline: float, total_fn, pending_fn) -> dict:
     """Sample RSS every ``step`` messages until ``count`` arrived or intake went quiet."""
-    samples: List[Dict] = []
+    samples: list[dict] = []
     t0 = time.monotonic()
     end = t0 + deadline
     next_mark = step
@@ -85,12 +95,16 @@ async def watch_intake(count: int, step: int, deadline: float, total_fn, pending
             break
         if first is not None and now - last_change > IDLE_END:
             break
-    return {"samples": samples, "received": total_fn(), "max_pending": max_pending,
-            "span": (last_change - first) if first is not None else 0.0,
-            "timed_out": time.monotonic() >= end}
+    return {
+        "samples": samples,
+        "received": total_fn(),
+        "max_pending": max_pending,
+        "span": (last_change - first) if first is not None else 0.0,
+        "timed_out": time.monotonic() >= end,
+    }
 
 
-def collect_and_count(result: Dict) -> None:
+def collect_and_count(result: dict) -> None:
     """A full collection, timed (what a gen2 pause costs with this heap), then the objects the collector tracks."""
     t = time.perf_counter()
     gc.collect()
@@ -99,7 +113,7 @@ def collect_and_count(result: Dict) -> None:
     result["gc_tracked"] = len(gc.get_objects())
 
 
-def per_message_sizes(msg, record=None) -> Dict[str, int]:
+def per_message_sizes(msg, record=None) -> dict[str, int]:
     """sys.getsizeof of what one buffered message holds (shared objects such as the client left out)."""
     sizes = {}
     if record is not None:
@@ -112,7 +126,7 @@ def per_message_sizes(msg, record=None) -> Dict[str, int]:
     return sizes
 
 
-async def child_app(url: str, buffer: int, count: int, step: int, deadline: float) -> Dict:
+async def child_app(url: str, buffer: int, count: int, step: int, deadline: float) -> dict:
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
 
@@ -143,7 +157,7 @@ async def child_app(url: str, buffer: int, count: int, step: int, deadline: floa
     return result
 
 
-async def child_bare(url: str, keep: int, count: int, step: int, deadline: float) -> Dict:
+async def child_bare(url: str, keep: int, count: int, step: int, deadline: float) -> dict:
     from collections import deque
 
     import nats
@@ -168,6 +182,7 @@ async def child_bare(url: str, keep: int, count: int, step: int, deadline: float
             received += 1
             append(msg)
     else:
+
         async def cb(msg) -> None:
             nonlocal received
             received += 1
@@ -205,10 +220,26 @@ def child_main(args: argparse.Namespace) -> int:
 
 # -- the parent -----------------------------------------------------------------------------------------
 
-def run_config(url: str, label: str, child_args: List[str], args: argparse.Namespace) -> Dict:
+
+def run_config(url: str, label: str, child_args: list[str], args: argparse.Namespace) -> dict:
     deadline = args.count / args.rate * 3 + 120 if args.rate else 600.0
-    child = spawn([sys.executable, str(Path(__file__).resolve()), "--child", *child_args, "--url", url,
-                   "--count", str(args.count), "--step", str(args.step), "--deadline", str(deadline)], text=True)
+    child = spawn(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            *child_args,
+            "--url",
+            url,
+            "--count",
+            str(args.count),
+            "--step",
+            str(args.step),
+            "--deadline",
+            str(deadline),
+        ],
+        text=True,
+    )
     try:
         assert child.stdout is not None
         ready, _, _ = select.select([child.stdout], [], [], READY_DEADLINE)
@@ -216,8 +247,11 @@ def run_config(url: str, label: str, child_args: List[str], args: argparse.Names
         if line.strip() != "READY":
             reap(child)
             raise RuntimeError(f"{label}: child did not start ({line.strip()!r})")
-        pub = start_paced_publisher(publisher_spec(url, rate=args.rate, count=args.count, size=args.size,
-                                                   axes={"i": args.subjects}, max_behind=1.0))
+        pub = start_paced_publisher(
+            publisher_spec(
+                url, rate=args.rate, count=args.count, size=args.size, axes={"i": args.subjects}, max_behind=1.0
+            )
+        )
         result = read_result(child, deadline + 180)
         published = read_result(pub, 120)
     finally:
@@ -227,7 +261,7 @@ def run_config(url: str, label: str, child_args: List[str], args: argparse.Names
     return result
 
 
-def slope(samples: List[Dict], from_mark: int, step: int) -> Tuple[float, int]:
+def slope(samples: list[dict], from_mark: int, step: int) -> tuple[float, int]:
     """Least-squares RSS growth in MB per ``step`` messages over samples with mark >= from_mark."""
     pts = [(s["mark"], s["rss"]) for s in samples if s["mark"] >= from_mark]
     if len(pts) < 3:
@@ -240,7 +274,7 @@ def slope(samples: List[Dict], from_mark: int, step: int) -> Tuple[float, int]:
     return (sxy / sxx) * step if sxx else float("nan"), n
 
 
-def rss_at(samples: List[Dict], mark: int) -> float:
+def rss_at(samples: list[dict], mark: int) -> float:
     for s in samples:
         if s["mark"] == mark:
             return s["rss"]
@@ -251,7 +285,7 @@ def mb(v: float) -> str:
     return "—" if v != v else f"{v:,.1f}"
 
 
-def report(args, vers: Dict[str, str], load_start: str, results: List[Dict]) -> None:
+def report(args, vers: dict[str, str], load_start: str, results: list[dict]) -> None:
     by = {r["label"]: r for r in results}
     pubs = [r["published"] for r in results]
     rows = [
@@ -261,11 +295,17 @@ def report(args, vers: Dict[str, str], load_start: str, results: List[Dict]) -> 
         ("nats-server", vers["nats-server"]),
         *machine_rows(load_start, load_average()),
         ("", ""),
-        ("workload", f"{args.count:,} msgs x {args.size} B over {args.subjects} subjects, paced at "
-                     f"{args.rate:,.0f} msgs/s (achieved {min(p['rate'] for p in pubs):,.0f}-"
-                     f"{max(p['rate'] for p in pubs):,.0f}); RSS sampled every {args.step:,} msgs"),
-        ("slope", f"least squares over the samples from buffer + {args.step:,} msgs on, "
-                  f"MB per {args.step:,} msgs; flat if |slope| < {FLAT_MB_PER_STEP:.0f}"),
+        (
+            "workload",
+            f"{args.count:,} msgs x {args.size} B over {args.subjects} subjects, paced at "
+            f"{args.rate:,.0f} msgs/s (achieved {min(p['rate'] for p in pubs):,.0f}-"
+            f"{max(p['rate'] for p in pubs):,.0f}); RSS sampled every {args.step:,} msgs",
+        ),
+        (
+            "slope",
+            f"least squares over the samples from buffer + {args.step:,} msgs on, "
+            f"MB per {args.step:,} msgs; flat if |slope| < {FLAT_MB_PER_STEP:.0f}",
+        ),
     ]
     print_kv("natstui memory benchmark (resident set size, MB)", rows, width=100)
 
@@ -277,50 +317,92 @@ def report(args, vers: Dict[str, str], load_start: str, results: List[Dict]) -> 
         s, n = slope(r["samples"], (cap or 0) + args.step, args.step)
         full = rss_at(r["samples"], cap) if cap else float("nan")
         per_msg = (full - r["rss_idle"]) * 1024 * 1024 / cap if cap and full == full else float("nan")
-        table.append([r["label"], f"{r['received']:,}", mb(r["rss_idle"]),
-                      mb(rss_at(r["samples"], args.step)), mb(full), mb(r["rss_end"]), mb(r["rss_gc"]),
-                      mb(r["rss_peak"]), "—" if s != s else f"{s:+.2f} ({n})",
-                      "—" if per_msg != per_msg else f"{per_msg:,.0f}",
-                      "—" if base_end != base_end else f"{r['rss_end'] / base_end:.1f}x",
-                      f"{r['gc_tracked']:,}", f"{r['gc_full'] * 1000:,.0f}",
-                      f"{r['max_pending']:,}", f"{r['dropped']:,}"])
+        table.append(
+            [
+                r["label"],
+                f"{r['received']:,}",
+                mb(r["rss_idle"]),
+                mb(rss_at(r["samples"], args.step)),
+                mb(full),
+                mb(r["rss_end"]),
+                mb(r["rss_gc"]),
+                mb(r["rss_peak"]),
+                "—" if s != s else f"{s:+.2f} ({n})",
+                "—" if per_msg != per_msg else f"{per_msg:,.0f}",
+                "—" if base_end != base_end else f"{r['rss_end'] / base_end:.1f}x",
+                f"{r['gc_tracked']:,}",
+                f"{r['gc_full'] * 1000:,.0f}",
+                f"{r['max_pending']:,}",
+                f"{r['dropped']:,}",
+            ]
+        )
         if r["kind"] == "app":
             flat = s == s and abs(s) < FLAT_MB_PER_STEP
             verdicts.append((r, s, flat))
     print()
-    print_table(["configuration", "received", "idle", f"@{args.step // 1000}k", "@buffer full",
-                 f"@{args.count // 1000}k", "after gc", "peak", "slope (n)", "B/msg to fill", "vs bare",
-                 "gc objects", "full gc ms", "max pending", "dropped"],
-                table, right=tuple(range(1, 15)))
-    print("(idle = connected, before the first message; B/msg to fill = (RSS when the buffer first filled - idle) "
-          "/ buffer; vs bare = final RSS / the counting subscriber's; gc objects = objects the cyclic garbage "
-          "collector tracks at the end, full gc ms = one gc.collect() then, i.e. what every generation-2 pause "
-          "costs; pending = most messages seen waiting in nats-py)")
+    print_table(
+        [
+            "configuration",
+            "received",
+            "idle",
+            f"@{args.step // 1000}k",
+            "@buffer full",
+            f"@{args.count // 1000}k",
+            "after gc",
+            "peak",
+            "slope (n)",
+            "B/msg to fill",
+            "vs bare",
+            "gc objects",
+            "full gc ms",
+            "max pending",
+            "dropped",
+        ],
+        table,
+        right=tuple(range(1, 15)),
+    )
+    print(
+        "(idle = connected, before the first message; B/msg to fill = (RSS when the buffer first filled - idle) "
+        "/ buffer; vs bare = final RSS / the counting subscriber's; gc objects = objects the cyclic garbage "
+        "collector tracks at the end, full gc ms = one gc.collect() then, i.e. what every generation-2 pause "
+        "costs; pending = most messages seen waiting in nats-py)"
+    )
 
     # what one buffered message holds
     for r in results:
         if r["kind"] == "app" and r.get("sizes"):
             sizes = r["sizes"]
             print()
-            print("one buffered message in the app (sys.getsizeof, shared objects left out): "
-                  + ", ".join(f"{k} {v}" for k, v in sizes.items()) + f"; sum {sum(sizes.values())} B")
+            print(
+                "one buffered message in the app (sys.getsizeof, shared objects left out): "
+                + ", ".join(f"{k} {v}" for k, v in sizes.items())
+                + f"; sum {sum(sizes.values())} B"
+            )
             break
     print()
     for r in results:
         if r["kind"] == "app":
-            print(f"{r['label']}: screen {r['screen']}, stream header '{r['stream_info']}', "
-                  f"intake {r['received'] / r['span']:,.0f} msgs/s" if r["span"] else "")
+            print(
+                f"{r['label']}: screen {r['screen']}, stream header '{r['stream_info']}', "
+                f"intake {r['received'] / r['span']:,.0f} msgs/s"
+                if r["span"]
+                else ""
+            )
     print()
     overall = True
     for r, s, flat in verdicts:
         if r["capacity"] == 100_000:
             ok = r["rss_end"] < DEFAULT_TARGET_MB
             overall &= ok
-            print(f"default buffer: {mb(r['rss_end'])} MB after {r['received']:,} msgs, target < "
-                  f"{DEFAULT_TARGET_MB:.0f} MB: {'PASS' if ok else 'FAIL'}")
+            print(
+                f"default buffer: {mb(r['rss_end'])} MB after {r['received']:,} msgs, target < "
+                f"{DEFAULT_TARGET_MB:.0f} MB: {'PASS' if ok else 'FAIL'}"
+            )
         overall &= flat
-        print(f"{r['label']}: slope once full {'—' if s != s else f'{s:+.2f}'} MB per {args.step:,} msgs: "
-              f"{'PASS (flat)' if flat else 'FAIL (still growing)' if s == s else 'no samples'}")
+        print(
+            f"{r['label']}: slope once full {'—' if s != s else f'{s:+.2f}'} MB per {args.step:,} msgs: "
+            f"{'PASS (flat)' if flat else 'FAIL (still growing)' if s == s else 'no samples'}"
+        )
     incomplete = [r["label"] for r in results if r["received"] < args.count or r["timed_out"]]
     if incomplete:
         print(f"note: fewer than {args.count:,} messages arrived in: {', '.join(incomplete)}")
@@ -328,18 +410,24 @@ def report(args, vers: Dict[str, str], load_start: str, results: List[Dict]) -> 
 
 
 @benchmark_main
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=2_000_000, help="messages per configuration (default 2000000)")
-    parser.add_argument("--rate", type=float, default=50_000,
-                        help="publisher pace, msgs/s; 0 = as fast as it can (default 50000)")
-    parser.add_argument("--step", type=int, default=100_000,
-                        help="RSS sample every this many messages (default 100000)")
+    parser.add_argument(
+        "--rate", type=float, default=50_000, help="publisher pace, msgs/s; 0 = as fast as it can (default 50000)"
+    )
+    parser.add_argument(
+        "--step", type=int, default=100_000, help="RSS sample every this many messages (default 100000)"
+    )
     parser.add_argument("--subjects", type=int, default=100, help="distinct subjects (default 100)")
     parser.add_argument("--size", type=int, default=128, help="payload bytes (default 128)")
     parser.add_argument("--big-buffer", type=int, default=1_000_000, help="the raised buffer size (default 1000000)")
-    parser.add_argument("--no-keep-baselines", dest="keep_baselines", action="store_false",
-                        help="skip the bare subscribers that keep the last N messages")
+    parser.add_argument(
+        "--no-keep-baselines",
+        dest="keep_baselines",
+        action="store_false",
+        help="skip the bare subscribers that keep the last N messages",
+    )
     # child mode (internal)
     parser.add_argument("--child", choices=("app", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -352,7 +440,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.count < args.step or args.step < 1 or args.rate < 0:
         parser.error("--count >= --step >= 1 and --rate >= 0")
 
-
     from natstui.demo.server import EmbeddedServer
 
     configs = [("bare subscriber (counts only)", "bare", 0, ["bare", "--keep", "0"])]
@@ -360,14 +447,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         configs.append(("bare + deque(maxlen=100,000)", "bare", 100_000, ["bare", "--keep", "100000"]))
     configs.append(("app, buffer 100,000 (default)", "app", 100_000, ["app", "--buffer", "100000"]))
     if args.keep_baselines:
-        configs.append((f"bare + deque(maxlen={args.big_buffer:,})", "bare", args.big_buffer,
-                        ["bare", "--keep", str(args.big_buffer)]))
-    configs.append((f"app, buffer {args.big_buffer:,}", "app", args.big_buffer,
-                    ["app", "--buffer", str(args.big_buffer)]))
+        configs.append(
+            (
+                f"bare + deque(maxlen={args.big_buffer:,})",
+                "bare",
+                args.big_buffer,
+                ["bare", "--keep", str(args.big_buffer)],
+            )
+        )
+    configs.append(
+        (f"app, buffer {args.big_buffer:,}", "app", args.big_buffer, ["app", "--buffer", str(args.big_buffer)])
+    )
 
     load_start = load_average()
     vers = versions()
-    results: List[Dict] = []
+    results: list[dict] = []
     with EmbeddedServer(jetstream=False) as server:
         print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
         for label, kind, capacity, child_args in configs:

@@ -32,15 +32,29 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    GcWatch, benchmark_main, hook_frames, load_average, machine_rows, ms, pause_app_timers, percentile, print_kv,
-    print_table, publisher_spec, read_result, reap, reap_all, start_paced_publisher, stop_publisher, versions,
+from _common import (
+    GcWatch,
+    benchmark_main,
+    hook_frames,
+    load_average,
+    machine_rows,
+    ms,
+    pause_app_timers,
+    percentile,
+    print_kv,
+    print_table,
+    publisher_spec,
+    read_result,
+    reap,
+    reap_all,
+    start_paced_publisher,
+    stop_publisher,
+    versions,
 )
-from natstui.testing import wait_connected  # noqa: E402
-from responsiveness import SEQUENCE, KeyNotShown, KeyTimeout, Pending  # noqa: E402
+from natstui.testing import wait_connected
+from responsiveness import SEQUENCE, KeyNotShown, KeyTimeout, Pending
 
 P95_TARGET = 0.200
 KEY_TIMEOUT = 5.0
@@ -50,20 +64,31 @@ LAG_INTERVAL = 0.005
 GAP = (0.05, 0.25)
 
 
-def start_publishers(url: str, rate: float, per: float, size: int, subjects: int, duration: float = 0,
-                     stdin_stop: bool = True) -> List:
+def start_publishers(
+    url: str, rate: float, per: float, size: int, subjects: int, duration: float = 0, stdin_stop: bool = True
+) -> list:
     """Enough paced publisher processes for ``rate`` msgs/s (0: ``per`` is the number of flat-out ones)."""
     if rate <= 0:
         n, each = int(per), 0.0
     else:
         n = max(1, math.ceil(rate / per))
         each = rate / n
-    return [start_paced_publisher(publisher_spec(url, rate=each, size=size, axes={"i": subjects},
-                                                 stdin_stop=stdin_stop, duration=duration or APP_DEADLINE))
-            for _ in range(n)]
+    return [
+        start_paced_publisher(
+            publisher_spec(
+                url,
+                rate=each,
+                size=size,
+                axes={"i": subjects},
+                stdin_stop=stdin_stop,
+                duration=duration or APP_DEADLINE,
+            )
+        )
+        for _ in range(n)
+    ]
 
 
-def stop_all(procs: List) -> Dict:
+def stop_all(procs: list) -> dict:
     sent, rate = 0, 0.0
     for proc in procs:
         try:
@@ -75,7 +100,7 @@ def stop_all(procs: List) -> Dict:
     return {"sent": sent, "rate": rate, "n": len(procs)}
 
 
-async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
+async def run_app_async(url: str, args: argparse.Namespace) -> dict:
     from textual._compositor import CompositorUpdate
 
     from natstui.cli import make_app
@@ -85,9 +110,9 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     perf = time.perf_counter
     rng = random.Random(args.seed)
     app = make_app(Settings(connection=ConnectionSettings(servers=[url])))
-    pending: List[Optional[Pending]] = [None]
+    pending: list[Pending | None] = [None]
     frames = {"count": 0}
-    out: Dict = {"phases": []}
+    out: dict = {"phases": []}
 
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_connected(app, pilot, timeout=30.0)
@@ -129,8 +154,11 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             if p is not None and p.kind == "cursor" and p.t_paint is None:
                 now = perf()
                 p.check(now)
-                if p.t_effect is not None and stream.cursor_seq is not None \
-                        and stream.view.seq_at(int(stream.scroll_y) + y) == stream.cursor_seq:
+                if (
+                    p.t_effect is not None
+                    and stream.cursor_seq is not None
+                    and stream.view.seq_at(int(stream.scroll_y) + y) == stream.cursor_seq
+                ):
                     p.t_paint = now
             return strip
 
@@ -139,18 +167,28 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
         def make_pending(key: str, kind: str) -> Pending:
             if kind == "cursor":
                 before = stream.cursor_seq
-                return Pending(key, kind, lambda: stream.cursor_seq != before,
-                               lambda screen: screen is live and pending[0].t_paint is not None)
+                return Pending(
+                    key,
+                    kind,
+                    lambda: stream.cursor_seq != before,
+                    lambda screen: screen is live and pending[0].t_paint is not None,
+                )
             if kind == "streams":
-                return Pending(key, kind, lambda: app.current_mode == "streams",
-                               lambda screen: screen is app.screen and type(screen).__name__ == "StreamsScreen")
+                return Pending(
+                    key,
+                    kind,
+                    lambda: app.current_mode == "streams",
+                    lambda screen: screen is app.screen and type(screen).__name__ == "StreamsScreen",
+                )
             if kind == "help":
-                return Pending(key, kind, lambda: isinstance(app.screen, HelpScreen),
-                               lambda screen: isinstance(screen, HelpScreen))
-            return Pending(key, kind, lambda: app.current_mode == "live" and app.screen is live,
-                           lambda screen: screen is live)
+                return Pending(
+                    key, kind, lambda: isinstance(app.screen, HelpScreen), lambda screen: isinstance(screen, HelpScreen)
+                )
+            return Pending(
+                key, kind, lambda: app.current_mode == "live" and app.screen is live, lambda screen: screen is live
+            )
 
-        async def press(key: str, kind: str) -> Dict:
+        async def press(key: str, kind: str) -> dict:
             if kind == "cursor" and app.focused is not stream:
                 stream.focus()
                 await asyncio.sleep(0.05)
@@ -163,15 +201,23 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                 while not p.done.done():
                     remaining = end - perf()
                     if remaining <= 0:
-                        raise KeyTimeout(f"{key}: no frame within {KEY_TIMEOUT:.0f}s (effect "
-                                         f"{'seen' if p.t_effect is not None else 'not seen'})")
+                        raise KeyTimeout(
+                            f"{key}: no frame within {KEY_TIMEOUT:.0f}s (effect "
+                            f"{'seen' if p.t_effect is not None else 'not seen'})"
+                        )
                     try:
                         await asyncio.wait_for(asyncio.shield(p.done), min(EFFECT_POLL, remaining))
                     except asyncio.TimeoutError:
                         p.check(perf())
-                        if kind == "cursor" and p.t_effect is not None and p.t_paint is None \
-                                and stream.cursor_index is None:
-                            raise KeyNotShown(f"{key}: the selected row left the buffer before a frame showed it")
+                        if (
+                            kind == "cursor"
+                            and p.t_effect is not None
+                            and p.t_paint is None
+                            and stream.cursor_index is None
+                        ):
+                            raise KeyNotShown(
+                                f"{key}: the selected row left the buffer before a frame showed it"
+                            ) from None
             finally:
                 pending[0] = None
             return {"key": key, "effect": p.t_effect - p.t0, "frame": p.t_frame - p.t0}
@@ -196,7 +242,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                     break
             await asyncio.sleep(0.5)
 
-        lag: List[float] = []
+        lag: list[float] = []
         lag_on = [False]
         stop = asyncio.Event()
 
@@ -210,7 +256,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                     lag.append(perf() - t - LAG_INTERVAL)
                     queued[0] = max(queued[0], app.feed.pending_msgs)
 
-        async def phase(name: str, rate: float, reps: int, profile: bool = False) -> Dict:
+        async def phase(name: str, rate: float, reps: int, profile: bool = False) -> dict:
             procs = start_publishers(url, rate, args.per_publisher, args.size, args.subjects) if rate else []
             if procs:
                 await asyncio.sleep(args.settle)
@@ -227,9 +273,9 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             queued[0] = 0
             lag.clear()
             lag_on[0] = True
-            samples: List[Dict] = []
-            timeouts: List[str] = []
-            not_shown: List[str] = []
+            samples: list[dict] = []
+            timeouts: list[str] = []
+            not_shown: list[str] = []
             t0 = perf()
             try:
                 for _ in range(reps):
@@ -251,11 +297,21 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                 if prof is not None:
                     prof.disable()
                     prof.dump_stats(args.profile)
-                res = {"name": name, "rate": rate, "samples": samples, "timeouts": timeouts, "not_shown": not_shown,
-                       "span": span, "frames": frames["count"], "lag": list(lag),
-                       "received": app.store.total - total0, "dropped": app.session.total_dropped - dropped0,
-                       "reconnects": app.session.reconnects - reconnects0, "queued": queued[0],
-                       "gc": gcw.summary()}
+                res = {
+                    "name": name,
+                    "rate": rate,
+                    "samples": samples,
+                    "timeouts": timeouts,
+                    "not_shown": not_shown,
+                    "span": span,
+                    "frames": frames["count"],
+                    "lag": list(lag),
+                    "received": app.store.total - total0,
+                    "dropped": app.session.total_dropped - dropped0,
+                    "reconnects": app.session.reconnects - reconnects0,
+                    "queued": queued[0],
+                    "gc": gcw.summary(),
+                }
                 res["published"] = await asyncio.to_thread(stop_all, procs) if procs else None
                 res["state"] = app.session.state.value
             # let the backlog go before the next phase
@@ -269,8 +325,15 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                 out["capacity"] = {"rate": args.capacity, "measured": False}
             else:
                 total0, dropped0, reconnects0 = app.store.total, app.session.total_dropped, app.session.reconnects
-                procs = start_publishers(url, 0, args.capacity_publishers, args.size, args.subjects,
-                                         duration=args.capacity_seconds, stdin_stop=False)
+                procs = start_publishers(
+                    url,
+                    0,
+                    args.capacity_publishers,
+                    args.size,
+                    args.subjects,
+                    duration=args.capacity_seconds,
+                    stdin_stop=False,
+                )
                 t_start = perf()
                 while app.store.total == total0 and perf() - t_start < 30:
                     await asyncio.sleep(0.005)
@@ -287,9 +350,14 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                 rate = (b_total - a_total) / (b_t - a_t) if b_t > a_t else 0.0
                 if rate <= 0:
                     raise RuntimeError("the app took nothing in while the publishers sent: no capacity to measure")
-                out["capacity"] = {"rate": rate, "measured": True, "dropped": app.session.total_dropped - dropped0,
-                                   "published": sum(r["rate"] for r in published), "n": len(procs),
-                                   "reconnects": app.session.reconnects - reconnects0}
+                out["capacity"] = {
+                    "rate": rate,
+                    "measured": True,
+                    "dropped": app.session.total_dropped - dropped0,
+                    "published": sum(r["rate"] for r in published),
+                    "n": len(procs),
+                    "reconnects": app.session.reconnects - reconnects0,
+                }
                 await asyncio.sleep(2.0)
             capacity = out["capacity"]["rate"]
 
@@ -297,8 +365,14 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             await phase("warm-up", 0, 1)
             out["phases"].append(await phase("baseline", 0, args.reps))
             for factor in args.factors:
-                out["phases"].append(await phase(f"{factor:g}x", factor * capacity, args.reps,
-                                                 profile=bool(args.profile) and factor == args.factors[-1]))
+                out["phases"].append(
+                    await phase(
+                        f"{factor:g}x",
+                        factor * capacity,
+                        args.reps,
+                        profile=bool(args.profile) and factor == args.factors[-1],
+                    )
+                )
         finally:
             stop.set()
             await probe
@@ -307,41 +381,68 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     return out
 
 
-def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
+def report(args, vers: dict[str, str], load_start: str, res: dict) -> None:
     cap = res["capacity"]
     rows = [
-        ("python", vers["python"]), ("textual", vers["textual"]), ("nats-py", vers["nats-py"]),
-        ("nats-server", vers["nats-server"]), *machine_rows(load_start, load_average()),
+        ("python", vers["python"]),
+        ("textual", vers["textual"]),
+        ("nats-py", vers["nats-py"]),
+        ("nats-server", vers["nats-server"]),
+        *machine_rows(load_start, load_average()),
         ("", ""),
-        ("workload", f"{args.size} B payloads on {args.subjects} subjects; app buffer 100,000; "
-                     f"{args.reps} reps of {len(SEQUENCE)} keys per phase, after {args.settle:g} s of traffic"),
+        (
+            "workload",
+            f"{args.size} B payloads on {args.subjects} subjects; app buffer 100,000; "
+            f"{args.reps} reps of {len(SEQUENCE)} keys per phase, after {args.settle:g} s of traffic",
+        ),
     ]
     if cap["measured"]:
-        rows.append(("intake capacity", f"{cap['rate']:,.0f} msgs/s (the store's growth while {cap['n']} publishers "
-                                        f"sent {cap['published']:,.0f} msgs/s flat out; {cap['dropped']:,} dropped, "
-                                        f"{cap['reconnects']} reconnections)"))
+        rows.append(
+            (
+                "intake capacity",
+                f"{cap['rate']:,.0f} msgs/s (the store's growth while {cap['n']} publishers "
+                f"sent {cap['published']:,.0f} msgs/s flat out; {cap['dropped']:,} dropped, "
+                f"{cap['reconnects']} reconnections)",
+            )
+        )
     else:
         rows.append(("intake capacity", f"{cap['rate']:,.0f} msgs/s (given with --capacity)"))
     for ph in res["phases"]:
         lag = ph["lag"]
         pub = ph["published"]
-        what = "no traffic" if pub is None else (f"{pub['n']} publishers, target {ph['rate']:,.0f}, achieved "
-                                                 f"{pub['rate']:,.0f} msgs/s")
-        rows.append((ph["name"], f"{what}; app took in {ph['received'] / ph['span']:,.0f} msgs/s, dropped "
-                                 f"{ph['dropped'] / ph['span']:,.0f}/s ({ph['dropped']:,}), reconnections "
-                                 f"{ph['reconnects']}, state after: {ph['state']}; most queued in nats-py "
-                                 f"{ph['queued']:,}"))
-        rows.append(("  loop lag, frames", f"lag p50 {ms(percentile(lag, 50))} ms, p95 "
-                                           f"{ms(percentile(lag, 95))} ms, max {ms(percentile(lag, 100))} ms; "
-                                           f"{ph['frames'] / ph['span']:.1f} frames/s"))
+        what = (
+            "no traffic"
+            if pub is None
+            else (f"{pub['n']} publishers, target {ph['rate']:,.0f}, achieved {pub['rate']:,.0f} msgs/s")
+        )
+        rows.append(
+            (
+                ph["name"],
+                f"{what}; app took in {ph['received'] / ph['span']:,.0f} msgs/s, dropped "
+                f"{ph['dropped'] / ph['span']:,.0f}/s ({ph['dropped']:,}), reconnections "
+                f"{ph['reconnects']}, state after: {ph['state']}; most queued in nats-py "
+                f"{ph['queued']:,}",
+            )
+        )
+        rows.append(
+            (
+                "  loop lag, frames",
+                f"lag p50 {ms(percentile(lag, 50))} ms, p95 "
+                f"{ms(percentile(lag, 95))} ms, max {ms(percentile(lag, 100))} ms; "
+                f"{ph['frames'] / ph['span']:.1f} frames/s",
+            )
+        )
         rows.append(("  gc pauses", ph["gc"]))
-    print_kv("natstui overload benchmark (key to screen while the server sends more than the app takes in)",
-             rows, width=110)
+    print_kv(
+        "natstui overload benchmark (key to screen while the server sends more than the app takes in)", rows, width=110
+    )
     base = next(p for p in res["phases"] if p["name"] == "baseline")
     base_f = [s["frame"] for s in base["samples"]]
     print()
-    print(f"Key to frame in ms (all keys; view switch = 2 and 1). Target: p95 under overload < "
-          f"{P95_TARGET * 1000:.0f} ms.")
+    print(
+        f"Key to frame in ms (all keys; view switch = 2 and 1). Target: p95 under overload < "
+        f"{P95_TARGET * 1000:.0f} ms."
+    )
     table = []
     for ph in res["phases"]:
         f = [s["frame"] for s in ph["samples"]]
@@ -349,19 +450,46 @@ def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
         views = [s["frame"] for s in ph["samples"] if s["key"] in ("1", "2")]
         ratio = percentile(f, 95) / percentile(base_f, 95) if f and base_f else float("nan")
         ok = bool(f) and percentile(f, 95) < P95_TARGET and not ph["timeouts"]
-        table.append([ph["name"], str(len(f)), ms(percentile(e, 95)), ms(percentile(f, 50)), ms(percentile(f, 95)),
-                      ms(percentile(f, 100)),
-                      ms(percentile(views, 95)), ms(percentile(views, 100)), f"{ratio:.1f}x",
-                      str(len(ph["timeouts"])), str(len(ph["not_shown"])),
-                      "—" if ph["name"] == "baseline" else ("PASS" if ok else "FAIL")])
-    print_table(["phase", "n", "effect p95", "p50", "p95", "max", "views p95", "views max", "p95/base", "timeouts",
-                 "not shown", "< 200 ms"], table, right=tuple(range(1, 11)))
+        table.append(
+            [
+                ph["name"],
+                str(len(f)),
+                ms(percentile(e, 95)),
+                ms(percentile(f, 50)),
+                ms(percentile(f, 95)),
+                ms(percentile(f, 100)),
+                ms(percentile(views, 95)),
+                ms(percentile(views, 100)),
+                f"{ratio:.1f}x",
+                str(len(ph["timeouts"])),
+                str(len(ph["not_shown"])),
+                "—" if ph["name"] == "baseline" else ("PASS" if ok else "FAIL"),
+            ]
+        )
+    print_table(
+        [
+            "phase",
+            "n",
+            "effect p95",
+            "p50",
+            "p95",
+            "max",
+            "views p95",
+            "views max",
+            "p95/base",
+            "timeouts",
+            "not shown",
+            "< 200 ms",
+        ],
+        table,
+        right=tuple(range(1, 11)),
+    )
     for ph in res["phases"]:
         if ph["timeouts"]:
             print(f"{ph['name']}: {len(ph['timeouts'])} key(s) timed out: {ph['timeouts'][0]}")
 
 
-def run_app(url: str, args: argparse.Namespace) -> Dict:
+def run_app(url: str, args: argparse.Namespace) -> dict:
     try:
         return asyncio.run(asyncio.wait_for(run_app_async(url, args), APP_DEADLINE))
     finally:
@@ -369,15 +497,20 @@ def run_app(url: str, args: argparse.Namespace) -> Dict:
 
 
 @benchmark_main
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--factors", default="2,4", help="multiples of the intake capacity (default 2,4)")
-    parser.add_argument("--capacity", type=float, default=0,
-                        help="use this intake capacity (msgs/s) instead of measuring it")
+    parser.add_argument(
+        "--capacity", type=float, default=0, help="use this intake capacity (msgs/s) instead of measuring it"
+    )
     parser.add_argument("--capacity-seconds", type=float, default=5.0, help="flat-out traffic to measure (default 5)")
     parser.add_argument("--capacity-publishers", type=int, default=2, help="flat-out publishers (default 2)")
-    parser.add_argument("--per-publisher", type=float, default=150_000,
-                        help="msgs/s one paced publisher process is asked for at most (default 150000)")
+    parser.add_argument(
+        "--per-publisher",
+        type=float,
+        default=150_000,
+        help="msgs/s one paced publisher process is asked for at most (default 150000)",
+    )
     parser.add_argument("--subjects", type=int, default=100)
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--reps", type=int, default=6, help="repetitions of the key sequence per phase (default 6)")

@@ -43,17 +43,31 @@ import asyncio
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    GcWatch, gc_setting, hook_frames, load_average, machine_rows, ms, parse_gc_threshold, pause_app_timers,
-    percentile, print_kv, print_table, publisher_spec, read_result, reap_all, start_paced_publisher,
-    stop_publisher, versions,
+from _common import (
+    GcWatch,
+    benchmark_main,
+    gc_setting,
+    hook_frames,
+    load_average,
+    machine_rows,
+    ms,
+    parse_gc_threshold,
+    pause_app_timers,
+    percentile,
+    print_kv,
+    print_table,
+    publisher_spec,
+    read_result,
+    reap_all,
+    start_paced_publisher,
+    stop_publisher,
+    versions,
 )
-from natstui.testing import wait_connected  # noqa: E402
-from _common import benchmark_main  # noqa: E402
+from natstui.testing import wait_connected
 
 P95_TARGET = 0.100  # seconds, key to frame, under load, all keys
 KEY_TIMEOUT = 5.0  # one key to its frame
@@ -65,13 +79,27 @@ GAP = (0.05, 0.25)  # random pause between keys: keys land at any phase of the a
 
 # (key, kind): kind says what the effect is and which frame shows it
 SEQUENCE = [
-    ("up", "cursor"), ("down", "cursor"), ("up", "cursor"), ("pageup", "cursor"), ("pagedown", "cursor"),
-    ("2", "streams"), ("1", "live"), ("question_mark", "help"), ("escape", "live"),
+    ("up", "cursor"),
+    ("down", "cursor"),
+    ("up", "cursor"),
+    ("pageup", "cursor"),
+    ("pagedown", "cursor"),
+    ("2", "streams"),
+    ("1", "live"),
+    ("question_mark", "help"),
+    ("escape", "live"),
 ]
 KEY_ORDER = ["up", "down", "pageup", "pagedown", "2", "1", "question_mark", "escape"]
-KEY_LABEL = {"up": "up (stream)", "down": "down (stream)", "pageup": "pageup (stream)",
-             "pagedown": "pagedown (stream)", "2": "2 (Streams view)", "1": "1 (back to Live)",
-             "question_mark": "question_mark (help)", "escape": "escape (close help)"}
+KEY_LABEL = {
+    "up": "up (stream)",
+    "down": "down (stream)",
+    "pageup": "pageup (stream)",
+    "pagedown": "pagedown (stream)",
+    "2": "2 (Streams view)",
+    "1": "1 (back to Live)",
+    "question_mark": "question_mark (help)",
+    "escape": "escape (close help)",
+}
 
 
 class KeyTimeout(Exception):
@@ -91,9 +119,9 @@ class Pending:
         self.effect = effect
         self.frame_ok = frame_ok
         self.t0 = 0.0
-        self.t_effect: Optional[float] = None
-        self.t_paint: Optional[float] = None
-        self.t_frame: Optional[float] = None
+        self.t_effect: float | None = None
+        self.t_paint: float | None = None
+        self.t_frame: float | None = None
         self.done = asyncio.get_running_loop().create_future()
 
     def check(self, now: float) -> None:
@@ -101,7 +129,7 @@ class Pending:
             self.t_effect = now
 
 
-async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
+async def run_app_async(url: str, args: argparse.Namespace) -> dict:
     from textual._compositor import CompositorUpdate
 
     from natstui.cli import make_app
@@ -112,17 +140,18 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     rng = random.Random(args.seed)
     app = make_app(Settings(connection=ConnectionSettings(servers=[url])))
     subjects_axes = {"i": args.subjects}
-    pending: List[Optional[Pending]] = [None]
+    pending: list[Pending | None] = [None]
     frames = {"count": 0, "encode": 0.0}
-    result: Dict = {}
+    result: dict = {}
 
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_connected(app, pilot, timeout=30.0)
         await pilot.pause(0.3)
 
         # -- fill the buffer once, so the stream has rows to move through in both phases
-        fill = start_paced_publisher(publisher_spec(url, rate=0, count=args.prefill, size=args.size,
-                                                    axes=subjects_axes))
+        fill = start_paced_publisher(
+            publisher_spec(url, rate=0, count=args.prefill, size=args.size, axes=subjects_axes)
+        )
         end = time.monotonic() + PREFILL_DEADLINE
         while app.store.total < args.prefill and time.monotonic() < end:
             await asyncio.sleep(0.05)
@@ -173,8 +202,11 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             if p is not None and p.kind == "cursor" and p.t_paint is None:
                 now = perf()
                 p.check(now)
-                if p.t_effect is not None and stream.cursor_seq is not None \
-                        and stream.view.seq_at(int(stream.scroll_y) + y) == stream.cursor_seq:
+                if (
+                    p.t_effect is not None
+                    and stream.cursor_seq is not None
+                    and stream.view.seq_at(int(stream.scroll_y) + y) == stream.cursor_seq
+                ):
                     p.t_paint = now
             return strip
 
@@ -183,18 +215,28 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
         def make_pending(key: str, kind: str) -> Pending:
             if kind == "cursor":
                 before = stream.cursor_seq
-                return Pending(key, kind, lambda: stream.cursor_seq != before,
-                               lambda screen: screen is live and pending[0].t_paint is not None)
+                return Pending(
+                    key,
+                    kind,
+                    lambda: stream.cursor_seq != before,
+                    lambda screen: screen is live and pending[0].t_paint is not None,
+                )
             if kind == "streams":
-                return Pending(key, kind, lambda: app.current_mode == "streams",
-                               lambda screen: screen is app.screen and type(screen).__name__ == "StreamsScreen")
+                return Pending(
+                    key,
+                    kind,
+                    lambda: app.current_mode == "streams",
+                    lambda screen: screen is app.screen and type(screen).__name__ == "StreamsScreen",
+                )
             if kind == "help":
-                return Pending(key, kind, lambda: isinstance(app.screen, HelpScreen),
-                               lambda screen: isinstance(screen, HelpScreen))
-            return Pending(key, kind, lambda: app.current_mode == "live" and app.screen is live,
-                           lambda screen: screen is live)
+                return Pending(
+                    key, kind, lambda: isinstance(app.screen, HelpScreen), lambda screen: isinstance(screen, HelpScreen)
+                )
+            return Pending(
+                key, kind, lambda: app.current_mode == "live" and app.screen is live, lambda screen: screen is live
+            )
 
-        async def press(key: str, kind: str) -> Dict:
+        async def press(key: str, kind: str) -> dict:
             if kind == "cursor" and app.focused is not stream:
                 stream.focus()  # (not timed) the stream keys need the stream focused
                 await pilot.pause(0.05)
@@ -207,19 +249,32 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                 while not p.done.done():
                     remaining = end - perf()
                     if remaining <= 0:
-                        raise KeyTimeout(f"{key}: no frame within {KEY_TIMEOUT:.0f}s "
-                                         f"(effect {'seen' if p.t_effect is not None else 'not seen'}, "
-                                         f"screen {type(app.screen).__name__}"
-                                         + (f", cursor row {stream.cursor_index}, scroll_y {stream.scroll_y:.0f}, "
-                                            f"rows {len(stream.view):,}" if kind == "cursor" else "") + ")")
+                        raise KeyTimeout(
+                            f"{key}: no frame within {KEY_TIMEOUT:.0f}s "
+                            f"(effect {'seen' if p.t_effect is not None else 'not seen'}, "
+                            f"screen {type(app.screen).__name__}"
+                            + (
+                                f", cursor row {stream.cursor_index}, scroll_y {stream.scroll_y:.0f}, "
+                                f"rows {len(stream.view):,}"
+                                if kind == "cursor"
+                                else ""
+                            )
+                            + ")"
+                        )
                     try:
                         await asyncio.wait_for(asyncio.shield(p.done), min(EFFECT_POLL, remaining))
                     except asyncio.TimeoutError:
                         p.check(perf())
-                        if kind == "cursor" and p.t_effect is not None and p.t_paint is None \
-                                and stream.cursor_index is None:
-                            raise KeyNotShown(f"{key}: the selected row left the buffer before a frame showed it "
-                                              f"({(perf() - p.t0) * 1000:.0f} ms after the key)")
+                        if (
+                            kind == "cursor"
+                            and p.t_effect is not None
+                            and p.t_paint is None
+                            and stream.cursor_index is None
+                        ):
+                            raise KeyNotShown(
+                                f"{key}: the selected row left the buffer before a frame showed it "
+                                f"({(perf() - p.t0) * 1000:.0f} ms after the key)"
+                            ) from None
             finally:
                 pending[0] = None
             return {"key": key, "effect": p.t_effect - p.t0, "frame": p.t_frame - p.t0}
@@ -248,7 +303,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                     break
             await asyncio.sleep(0.5)
 
-        async def run_sequence(reps: int, record: List[Dict], timeouts: List[str], not_shown: List[str]) -> None:
+        async def run_sequence(reps: int, record: list[dict], timeouts: list[str], not_shown: list[str]) -> None:
             for _ in range(reps):
                 await to_newest()
                 for key, kind in SEQUENCE:
@@ -276,8 +331,8 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
 
         profiler = None
         stop = asyncio.Event()
-        lag_phase: List[Optional[str]] = [None]
-        lags: Dict[str, List[float]] = {"baseline": [], "load": []}
+        lag_phase: list[str | None] = [None]
+        lags: dict[str, list[float]] = {"baseline": [], "load": []}
 
         async def lag_task_body() -> None:
             # one probe, its samples sorted into the phase that is running
@@ -295,9 +350,9 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             await pilot.pause(0.3)
 
             # -- baseline: no traffic
-            base: List[Dict] = []
-            base_timeouts: List[str] = []
-            base_not_shown: List[str] = []
+            base: list[dict] = []
+            base_timeouts: list[str] = []
+            base_not_shown: list[str] = []
             frames["count"] = 0
             frames["encode"] = 0.0
             gcw = {"baseline": GcWatch(), "load": GcWatch()}
@@ -314,8 +369,11 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             base_encode = frames["encode"]
 
             # -- load: the paced publisher runs until its stdin is closed
-            pub = start_paced_publisher(publisher_spec(url, rate=args.rate, size=args.size, axes=subjects_axes,
-                                                       stdin_stop=True, duration=APP_DEADLINE))
+            pub = start_paced_publisher(
+                publisher_spec(
+                    url, rate=args.rate, size=args.size, axes=subjects_axes, stdin_stop=True, duration=APP_DEADLINE
+                )
+            )
             await asyncio.sleep(args.settle)
             profiler = start_profile(args.profile_phase == "load") or profiler
             total0, dropped0 = app.store.total, app.session.total_dropped
@@ -324,9 +382,9 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             lag_phase[0] = "load"
             gcw["load"].active = True
             t_load = perf()
-            load: List[Dict] = []
-            load_timeouts: List[str] = []
-            load_not_shown: List[str] = []
+            load: list[dict] = []
+            load_timeouts: list[str] = []
+            load_not_shown: list[str] = []
             try:
                 await run_sequence(args.reps, load, load_timeouts, load_not_shown)
             finally:
@@ -359,19 +417,33 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
         print(f"profile of the {args.profile_phase} phase written to {args.profile}", flush=True)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
 
-    result.update({
-        "base": base, "base_timeouts": base_timeouts, "base_not_shown": base_not_shown, "base_span": base_span,
-        "base_frames": base_frames, "base_encode": base_encode,
-        "load": load, "load_timeouts": load_timeouts, "load_not_shown": load_not_shown, "load_span": load_span,
-        "load_frames": load_frames, "load_encode": load_encode,
-        "received": received, "dropped": dropped, "published": published, "lags": lags,
-        "state_after": state_after, "color_system": app.console.color_system,
-        "gc": {phase: w.summary() for phase, w in gcw.items()},
-    })
+    result.update(
+        {
+            "base": base,
+            "base_timeouts": base_timeouts,
+            "base_not_shown": base_not_shown,
+            "base_span": base_span,
+            "base_frames": base_frames,
+            "base_encode": base_encode,
+            "load": load,
+            "load_timeouts": load_timeouts,
+            "load_not_shown": load_not_shown,
+            "load_span": load_span,
+            "load_frames": load_frames,
+            "load_encode": load_encode,
+            "received": received,
+            "dropped": dropped,
+            "published": published,
+            "lags": lags,
+            "state_after": state_after,
+            "color_system": app.console.color_system,
+            "gc": {phase: w.summary() for phase, w in gcw.items()},
+        }
+    )
     return result
 
 
-def run_app(url: str, args: argparse.Namespace) -> Dict:
+def run_app(url: str, args: argparse.Namespace) -> dict:
     try:
         return asyncio.run(asyncio.wait_for(run_app_async(url, args), APP_DEADLINE))
     finally:
@@ -380,7 +452,8 @@ def run_app(url: str, args: argparse.Namespace) -> Dict:
 
 # -- report ---------------------------------------------------------------------------------------------
 
-def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
+
+def report(args, vers: dict[str, str], load_start: str, res: dict) -> None:
     pub = res["published"]
     load_rate = res["received"] / res["load_span"] if res["load_span"] > 0 else 0.0
     rows = [
@@ -391,32 +464,56 @@ def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
         *machine_rows(load_start, load_average()),
         ("garbage collector", gc_setting() + ("  (what-if: --gc-threshold)" if args.gc_threshold else "")),
         ("", ""),
-        ("workload", f"{args.size} B payloads on {args.subjects} subjects; buffer pre-filled with "
-                     f"{args.prefill:,} msgs; load phase after {args.settle:.0f} s of traffic"),
-        ("publisher", f"target {args.rate:,.0f} msgs/s, achieved {pub['rate']:,.0f} msgs/s "
-                      f"({pub['sent']:,} msgs in {pub['elapsed']:.1f} s)"),
-        ("app intake (load)", f"{load_rate:,.0f} msgs/s while the keys were pressed "
-                              f"({res['received']:,} msgs in {res['load_span']:.1f} s); "
-                              f"slow-consumer drops {res['dropped']:,}"),
-        ("keys", f"{args.reps} reps of: (end, not timed) " + " ".join(k for k, _ in SEQUENCE)
-                 + f"; {GAP[0] * 1000:.0f}-{GAP[1] * 1000:.0f} ms random gaps"),
-        ("frames", f"baseline {res['base_frames'] / res['base_span']:.1f}/s, "
-                   f"load {res['load_frames'] / res['load_span']:.1f}/s"
-                   + (f"; encoding to terminal bytes ({res['color_system']}) took "
-                      f"{res['base_encode'] * 1000 / max(1, res['base_frames']):.2f} / "
-                      f"{res['load_encode'] * 1000 / max(1, res['load_frames']):.2f} ms per frame"
-                      if args.encode else "; not encoded (--no-encode)")),
+        (
+            "workload",
+            f"{args.size} B payloads on {args.subjects} subjects; buffer pre-filled with "
+            f"{args.prefill:,} msgs; load phase after {args.settle:.0f} s of traffic",
+        ),
+        (
+            "publisher",
+            f"target {args.rate:,.0f} msgs/s, achieved {pub['rate']:,.0f} msgs/s "
+            f"({pub['sent']:,} msgs in {pub['elapsed']:.1f} s)",
+        ),
+        (
+            "app intake (load)",
+            f"{load_rate:,.0f} msgs/s while the keys were pressed "
+            f"({res['received']:,} msgs in {res['load_span']:.1f} s); "
+            f"slow-consumer drops {res['dropped']:,}",
+        ),
+        (
+            "keys",
+            f"{args.reps} reps of: (end, not timed) "
+            + " ".join(k for k, _ in SEQUENCE)
+            + f"; {GAP[0] * 1000:.0f}-{GAP[1] * 1000:.0f} ms random gaps",
+        ),
+        (
+            "frames",
+            f"baseline {res['base_frames'] / res['base_span']:.1f}/s, "
+            f"load {res['load_frames'] / res['load_span']:.1f}/s"
+            + (
+                f"; encoding to terminal bytes ({res['color_system']}) took "
+                f"{res['base_encode'] * 1000 / max(1, res['base_frames']):.2f} / "
+                f"{res['load_encode'] * 1000 / max(1, res['load_frames']):.2f} ms per frame"
+                if args.encode
+                else "; not encoded (--no-encode)"
+            ),
+        ),
     ]
     for phase in ("baseline", "load"):
         lag = res["lags"][phase]
-        rows.append((f"loop lag ({phase})", f"p50 {ms(percentile(lag, 50))} ms, p95 {ms(percentile(lag, 95))} ms, "
-                                            f"max {ms(percentile(lag, 100))} ms ({len(lag):,} samples)"))
+        rows.append(
+            (
+                f"loop lag ({phase})",
+                f"p50 {ms(percentile(lag, 50))} ms, p95 {ms(percentile(lag, 95))} ms, "
+                f"max {ms(percentile(lag, 100))} ms ({len(lag):,} samples)",
+            )
+        )
     for phase in ("baseline", "load"):
         rows.append((f"gc pauses ({phase})", res["gc"][phase]))
     print_kv("natstui responsiveness benchmark (key to screen)", rows, width=100)
 
-    def by_key(samples: List[Dict], what: str) -> Dict[str, List[float]]:
-        out: Dict[str, List[float]] = {}
+    def by_key(samples: list[dict], what: str) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
         for s in samples:
             out.setdefault(s["key"], []).append(s[what])
         return out
@@ -424,8 +521,10 @@ def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
     base_e, base_f = by_key(res["base"], "effect"), by_key(res["base"], "frame")
     load_e, load_f = by_key(res["load"], "effect"), by_key(res["load"], "frame")
     print()
-    print(f"Latency in ms from the key event: 'effect' = state changed, 'frame' = first frame showing it. "
-          f"Target: frame p95 under load < {P95_TARGET * 1000:.0f} ms.")
+    print(
+        f"Latency in ms from the key event: 'effect' = state changed, 'frame' = first frame showing it. "
+        f"Target: frame p95 under load < {P95_TARGET * 1000:.0f} ms."
+    )
     table = []
     for key in KEY_ORDER + ["all keys"]:
         if key == "all keys":
@@ -440,14 +539,40 @@ def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
             continue
         ratio = percentile(lf, 95) / percentile(bf, 95) if bf and lf and percentile(bf, 95) > 0 else float("nan")
         ok = percentile(lf, 95) < P95_TARGET if lf else False
-        table.append([KEY_LABEL.get(key, key), str(len(lf)),
-                      ms(percentile(be, 50)), ms(percentile(bf, 50)), ms(percentile(bf, 95)),
-                      ms(percentile(le, 50)), ms(percentile(le, 95)),
-                      ms(percentile(lf, 50)), ms(percentile(lf, 95)), ms(percentile(lf, 100)),
-                      "—" if ratio != ratio else f"{ratio:.1f}x", "PASS" if ok else "FAIL"])
-    print_table(["key", "n", "base effect p50", "base frame p50", "base frame p95",
-                 "load effect p50", "load effect p95", "load frame p50", "load frame p95", "load frame max",
-                 "p95 load/base", "< 100 ms"], table, right=tuple(range(1, 11)))
+        table.append(
+            [
+                KEY_LABEL.get(key, key),
+                str(len(lf)),
+                ms(percentile(be, 50)),
+                ms(percentile(bf, 50)),
+                ms(percentile(bf, 95)),
+                ms(percentile(le, 50)),
+                ms(percentile(le, 95)),
+                ms(percentile(lf, 50)),
+                ms(percentile(lf, 95)),
+                ms(percentile(lf, 100)),
+                "—" if ratio != ratio else f"{ratio:.1f}x",
+                "PASS" if ok else "FAIL",
+            ]
+        )
+    print_table(
+        [
+            "key",
+            "n",
+            "base effect p50",
+            "base frame p50",
+            "base frame p95",
+            "load effect p50",
+            "load effect p95",
+            "load frame p50",
+            "load frame p95",
+            "load frame max",
+            "p95 load/base",
+            "< 100 ms",
+        ],
+        table,
+        right=tuple(range(1, 11)),
+    )
     for phase, key in (("baseline", "base_timeouts"), ("load", "load_timeouts")):
         if res[key]:
             print(f"{phase}: {len(res[key])} key(s) timed out (not in the table): {res[key][0]}")
@@ -457,31 +582,49 @@ def report(args, vers: Dict[str, str], load_start: str, res: Dict) -> None:
     all_load = [s["frame"] for s in res["load"]]
     ok = bool(all_load) and percentile(all_load, 95) < P95_TARGET and not res["load_timeouts"]
     print()
-    print(f"overall: key-to-frame p95 under load {ms(percentile(all_load, 95))} ms "
-          f"(baseline {ms(percentile([s['frame'] for s in res['base']], 95))} ms), target < "
-          f"{P95_TARGET * 1000:.0f} ms: {'PASS' if ok else 'FAIL'}")
+    print(
+        f"overall: key-to-frame p95 under load {ms(percentile(all_load, 95))} ms "
+        f"(baseline {ms(percentile([s['frame'] for s in res['base']], 95))} ms), target < "
+        f"{P95_TARGET * 1000:.0f} ms: {'PASS' if ok else 'FAIL'}"
+    )
     print(f"app connection state after the run: {res['state_after']}")
 
 
 @benchmark_main
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=50_000, help="publisher rate, msgs/s (default 50000)")
     parser.add_argument("--subjects", type=int, default=100, help="distinct subjects (default 100)")
     parser.add_argument("--size", type=int, default=128, help="payload bytes (default 128)")
     parser.add_argument("--reps", type=int, default=20, help="repetitions of the key sequence per phase (default 20)")
-    parser.add_argument("--prefill", type=int, default=100_000,
-                        help="messages sent before the baseline, so the stream has rows (default 100000)")
-    parser.add_argument("--settle", type=float, default=3.0,
-                        help="seconds of traffic before the load phase's first key (default 3)")
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=100_000,
+        help="messages sent before the baseline, so the stream has rows (default 100000)",
+    )
+    parser.add_argument(
+        "--settle", type=float, default=3.0, help="seconds of traffic before the load phase's first key (default 3)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the random gaps between keys")
-    parser.add_argument("--no-encode", dest="encode", action="store_false",
-                        help="do not encode frames to terminal bytes (headless Textual does not by itself)")
-    parser.add_argument("--gc-threshold", metavar="G0,G1,G2",
-                        help="what-if: gc.set_threshold(...) in the app's process first (default: CPython's 700,10,10)")
+    parser.add_argument(
+        "--no-encode",
+        dest="encode",
+        action="store_false",
+        help="do not encode frames to terminal bytes (headless Textual does not by itself)",
+    )
+    parser.add_argument(
+        "--gc-threshold",
+        metavar="G0,G1,G2",
+        help="what-if: gc.set_threshold(...) in the app's process first (default: CPython's 700,10,10)",
+    )
     parser.add_argument("--profile", metavar="FILE", help="cProfile one phase (--profile-phase) into FILE")
-    parser.add_argument("--profile-phase", choices=("load", "baseline"), default="load",
-                        help="the phase --profile records (default load)")
+    parser.add_argument(
+        "--profile-phase",
+        choices=("load", "baseline"),
+        default="load",
+        help="the phase --profile records (default load)",
+    )
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.reps < 1 or args.subjects < 1 or args.prefill < 1000:
         parser.error("--rate > 0, --reps >= 1, --subjects >= 1 and --prefill >= 1000")
@@ -501,8 +644,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     vers = versions()
     with EmbeddedServer(jetstream=True) as server:
         print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
-        print(f"app: natstui headless, Live view; baseline then {args.rate:,.0f} msgs/s, "
-              f"{args.reps} reps of {len(SEQUENCE)} keys each ...", flush=True)
+        print(
+            f"app: natstui headless, Live view; baseline then {args.rate:,.0f} msgs/s, "
+            f"{args.reps} reps of {len(SEQUENCE)} keys each ...",
+            flush=True,
+        )
         res = run_app(server.url, args)
     report(args, vers, load_start, res)
     return 0

@@ -20,12 +20,12 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--timeout", type=float, default=1800.0,
-                        help="seconds allowed per script (default 1800)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per script (default 1800)")
     args = parser.parse_args()
 
-    scripts = sorted(p for p in HERE.glob("*.py") if p.resolve() != Path(__file__).resolve()
-                     and not p.name.startswith("_"))
+    scripts = sorted(
+        p for p in HERE.glob("*.py") if p.resolve() != Path(__file__).resolve() and not p.name.startswith("_")
+    )
     results = []
     for script in scripts:
         print(f"\n### {script.name}", flush=True)

@@ -32,13 +32,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    ROOT, load_average, machine_rows, median, ms, print_kv, print_table, reap, spawn, versions,
+from _common import (
+    ROOT,
+    benchmark_main,
+    load_average,
+    machine_rows,
+    median,
+    ms,
+    print_kv,
+    print_table,
+    reap,
+    spawn,
+    versions,
 )
-from _common import benchmark_main  # noqa: E402
 
 RATIO_TARGET = 1.5
 RUN_DEADLINE = 60.0  # seconds per child process
@@ -120,7 +128,7 @@ print(json.dumps({"python up": time.time() - float(os.environ["BENCH_T0"])}), fl
 """
 
 
-def child_env() -> Dict[str, str]:
+def child_env() -> dict[str, str]:
     env = dict(os.environ)
     src = str(ROOT / "src")
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -133,8 +141,9 @@ def child_env() -> Dict[str, str]:
     return env
 
 
-def run_once(script: str, args: List[str], extra: Optional[List[str]] = None,
-             env_extra: Optional[Dict[str, str]] = None) -> Dict:
+def run_once(
+    script: str, args: list[str], extra: list[str] | None = None, env_extra: dict[str, str] | None = None
+) -> dict:
     env = child_env()
     env.update(env_extra or {})
     t0 = time.time()
@@ -156,7 +165,7 @@ def run_once(script: str, args: List[str], extra: Optional[List[str]] = None,
     raise RuntimeError(f"start-up run exited {proc.returncode} without a result:\n{err.strip()[-2000:]}")
 
 
-def import_times(url: str, top: int = 15) -> List[tuple]:
+def import_times(url: str, top: int = 15) -> list[tuple]:
     """The slowest imports (cumulative) of one natstui start, from ``python -X importtime``."""
     marks = run_once(NATSTUI_DRIVER, [url, str(SIZE[0]), str(SIZE[1])], ["-X", "importtime"])
     rows = []
@@ -174,23 +183,25 @@ def import_times(url: str, top: int = 15) -> List[tuple]:
 
 
 @benchmark_main
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs of each (default 5)")
-    parser.add_argument("--importtime", action="store_true",
-                        help="also list natstui's slowest top-level imports (python -X importtime, one run)")
+    parser.add_argument(
+        "--importtime",
+        action="store_true",
+        help="also list natstui's slowest top-level imports (python -X importtime, one run)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be >= 1")
-
 
     from natstui.demo.server import EmbeddedServer
 
     load_start = load_average()
     vers = versions()
     size = [str(SIZE[0]), str(SIZE[1])]
-    results: Dict[str, List[Dict]] = {"natstui": [], "minimal": [], "python": []}
-    imports: List[tuple] = []
+    results: dict[str, list[dict]] = {"natstui": [], "minimal": [], "python": []}
+    imports: list[tuple] = []
     with EmbeddedServer(jetstream=False) as server:
         print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
         kinds = {
@@ -206,8 +217,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             for kind, (script, extra, env) in kinds.items():
                 marks = run_once(script, extra, env_extra=env)
                 results[kind].append(marks)
-                key = "first frame" if kind == "minimal" else \
-                    "python up" if kind == "python" else "first frame connected"
+                key = (
+                    "first frame" if kind == "minimal" else "python up" if kind == "python" else "first frame connected"
+                )
                 line.append(f"{kind} {marks[key] * 1000:.0f} ms")
             print(f"[{i + 1}/{args.runs}] " + ", ".join(line), flush=True)
         if args.importtime:
@@ -238,16 +250,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         table.append([])
     print_table(["program", "mark", "median", "min", "max"], table[:-1], right=(2, 3, 4))
     print()
-    print(f"natstui first frame connected / minimal first frame: {ms(nat, 0)} / {ms(mini, 0)} ms = "
-          f"{ratio:.2f}   target < {RATIO_TARGET}   {'PASS' if ratio < RATIO_TARGET else 'FAIL'}")
+    print(
+        f"natstui first frame connected / minimal first frame: {ms(nat, 0)} / {ms(mini, 0)} ms = "
+        f"{ratio:.2f}   target < {RATIO_TARGET}   {'PASS' if ratio < RATIO_TARGET else 'FAIL'}"
+    )
     with_aiohttp = sum(1 for m in results["natstui"] if m.get("_aiohttp"))
-    print(f"runs of natstui that imported aiohttp before the first frame: {with_aiohttp} of {len(results['natstui'])} "
-          f"(nats-py's websocket transport; natstui loads it only for ws:// URLs)")
+    print(
+        f"runs of natstui that imported aiohttp before the first frame: {with_aiohttp} of {len(results['natstui'])} "
+        f"(nats-py's websocket transport; natstui loads it only for ws:// URLs)"
+    )
     if imports:
         print()
         print("natstui's slowest top-level imports, cumulative (one run, python -X importtime):")
-        print_table(["cumulative ms", "self ms", "module"],
-                    [[f"{c / 1000:.1f}", f"{s / 1000:.1f}", n.strip()] for c, s, n in imports], right=(0, 1))
+        print_table(
+            ["cumulative ms", "self ms", "module"],
+            [[f"{c / 1000:.1f}", f"{s / 1000:.1f}", n.strip()] for c, s, n in imports],
+            right=(0, 1),
+        )
     return 0
 
 

@@ -36,15 +36,23 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    load_average, machine_rows, median, ms, percentile, print_kv, print_table, reap,
-    spawn_script, versions,
+from _common import (
+    benchmark_main,
+    load_average,
+    machine_rows,
+    median,
+    ms,
+    percentile,
+    print_kv,
+    print_table,
+    reap,
+    spawn_script,
+    versions,
 )
-from _common import benchmark_main  # noqa: E402
 
 STEP_TARGET = 0.300  # seconds, every step
 PAGE = 50  # the app's page size (natstui.ui.screens.messages.PAGE_SIZE)
@@ -88,25 +96,34 @@ asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), i
 """
 
 
-async def api(nc, suffix: str, payload: Optional[Dict] = None, timeout: float = 10.0) -> Dict:
-    msg = await nc.request(f"$JS.API.{suffix}", json.dumps(payload).encode() if payload is not None else b"",
-                           timeout=timeout)
+async def api(nc, suffix: str, payload: dict | None = None, timeout: float = 10.0) -> dict:
+    msg = await nc.request(
+        f"$JS.API.{suffix}", json.dumps(payload).encode() if payload is not None else b"", timeout=timeout
+    )
     body = json.loads(msg.data or b"{}")
     if body.get("error"):
         raise RuntimeError(f"{suffix}: {body['error']}")
     return body
 
 
-async def stream_count(nc, name: str) -> Tuple[int, int]:
+async def stream_count(nc, name: str) -> tuple[int, int]:
     state = (await api(nc, f"STREAM.INFO.{name}"))["state"]
     return int(state["messages"]), int(state["last_seq"])
 
 
-async def fill(nc, url: str, name: str, prefix: str, target: int, subjects: int, allow_direct: bool) -> Dict:
-    await api(nc, f"STREAM.CREATE.{name}", {
-        "name": name, "subjects": [f"{prefix}.>"], "storage": "file", "retention": "limits",
-        "allow_direct": allow_direct, "num_replicas": 1,
-    })
+async def fill(nc, url: str, name: str, prefix: str, target: int, subjects: int, allow_direct: bool) -> dict:
+    await api(
+        nc,
+        f"STREAM.CREATE.{name}",
+        {
+            "name": name,
+            "subjects": [f"{prefix}.>"],
+            "storage": "file",
+            "retention": "limits",
+            "allow_direct": allow_direct,
+            "num_replicas": 1,
+        },
+    )
     t0 = time.perf_counter()
     deadline = time.monotonic() + FILL_DEADLINE
     published = 0
@@ -140,12 +157,20 @@ async def fill(nc, url: str, name: str, prefix: str, target: int, subjects: int,
             top_ups += 1
     elapsed = time.perf_counter() - t0
     info = await api(nc, f"STREAM.INFO.{name}")
-    return {"name": name, "messages": count, "elapsed": elapsed, "top_ups": top_ups,
-            "bytes": int(info["state"]["bytes"]), "first_seq": int(info["state"]["first_seq"]),
-            "last_seq": int(info["state"]["last_seq"]), "direct": allow_direct}
+    return {
+        "name": name,
+        "messages": count,
+        "elapsed": elapsed,
+        "top_ups": top_ups,
+        "bytes": int(info["state"]["bytes"]),
+        "first_seq": int(info["state"]["first_seq"]),
+        "last_seq": int(info["state"]["last_seq"]),
+        "direct": allow_direct,
+    }
 
 
 # -- baseline: raw nats-py ----------------------------------------------------------------------------
+
 
 async def direct_page(nc, stream: str, seq: int, batch: int = PAGE) -> float:
     """One DIRECT.GET batch request; seconds until all ``batch`` replies arrived."""
@@ -166,8 +191,7 @@ async def direct_page(nc, stream: str, seq: int, batch: int = PAGE) -> float:
     sub = await nc.subscribe(inbox, cb=cb)
     try:
         t0 = time.perf_counter()
-        await nc.publish(f"$JS.API.DIRECT.GET.{stream}", json.dumps({"seq": seq, "batch": batch}).encode(),
-                         reply=inbox)
+        await nc.publish(f"$JS.API.DIRECT.GET.{stream}", json.dumps({"seq": seq, "batch": batch}).encode(), reply=inbox)
         n = await asyncio.wait_for(done, 10)
         elapsed = time.perf_counter() - t0
     finally:
@@ -185,7 +209,7 @@ async def msg_get_page(nc, stream: str, seq: int, count: int = PAGE) -> float:
     return time.perf_counter() - t0
 
 
-def page_starts(first: int, last: int, pages: int) -> List[int]:
+def page_starts(first: int, last: int, pages: int) -> list[int]:
     """Page starts like the app's paging: forward from the start, back from the end, and the middle."""
     starts = [first + PAGE * k for k in range(pages)]
     starts += [last + 1 - PAGE * (k + 1) for k in range(pages)]
@@ -194,7 +218,7 @@ def page_starts(first: int, last: int, pages: int) -> List[int]:
     return [s for s in starts if first <= s <= last - PAGE + 1]
 
 
-async def run_baseline(url: str, direct: Dict, get: Dict, pages: int) -> Dict:
+async def run_baseline(url: str, direct: dict, get: dict, pages: int) -> dict:
     import nats
 
     nc = await nats.connect(url, name="bench-baseline", allow_reconnect=False)
@@ -202,10 +226,14 @@ async def run_baseline(url: str, direct: Dict, get: Dict, pages: int) -> Dict:
         for _ in range(3):  # warm up (first requests set up the reply path)
             await direct_page(nc, direct["name"], direct["first_seq"])
             await msg_get_page(nc, get["name"], get["first_seq"], 5)
-        direct_times = [await direct_page(nc, direct["name"], s)
-                        for s in page_starts(direct["first_seq"], direct["last_seq"], pages)]
-        get_times = [await msg_get_page(nc, get["name"], s)
-                     for s in page_starts(get["first_seq"], get["last_seq"], max(3, pages // 4))]
+        direct_times = [
+            await direct_page(nc, direct["name"], s)
+            for s in page_starts(direct["first_seq"], direct["last_seq"], pages)
+        ]
+        get_times = [
+            await msg_get_page(nc, get["name"], s)
+            for s in page_starts(get["first_seq"], get["last_seq"], max(3, pages // 4))
+        ]
         info_times = []
         for _ in range(20):
             t0 = time.perf_counter()
@@ -218,11 +246,12 @@ async def run_baseline(url: str, direct: Dict, get: Dict, pages: int) -> Dict:
 
 # -- the app -----------------------------------------------------------------------------------------
 
+
 class StepTimeout(Exception):
     pass
 
 
-async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namespace) -> Dict:
+async def run_app_async(url: str, direct: dict, get: dict, args: argparse.Namespace) -> dict:
     from textual.widgets import DataTable
 
     from natstui.cli import make_app
@@ -231,9 +260,9 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
 
     perf = time.perf_counter
     app = make_app(Settings(connection=ConnectionSettings(servers=[url]), subjects=["none.>"]))
-    results: Dict[str, Dict[str, List[float]]] = {direct["name"]: {}, get["name"]: {}}
-    lags: Dict[str, List[float]] = {direct["name"]: [], get["name"]: []}
-    recording: List[Optional[str]] = [None]  # the stream whose paging the lag probe records
+    results: dict[str, dict[str, list[float]]] = {direct["name"]: {}, get["name"]: {}}
+    lags: dict[str, list[float]] = {direct["name"]: [], get["name"]: []}
+    recording: list[str | None] = [None]  # the stream whose paging the lag probe records
     stop = asyncio.Event()
 
     async def lag_probe() -> None:
@@ -250,7 +279,7 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
 
     async with app.run_test(size=(160, 45)) as pilot:
 
-        async def until(cond: Callable[[], bool], what: str, t0: Optional[float] = None) -> float:
+        async def until(cond: Callable[[], bool], what: str, t0: float | None = None) -> float:
             t0 = perf() if t0 is None else t0
             while not cond():
                 if perf() - t0 > STEP_DEADLINE:
@@ -258,7 +287,7 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
                 await pilot.pause(POLL)
             return perf() - t0
 
-        async def step(keys: Tuple[str, ...], cond: Callable[[], bool], what: str) -> float:
+        async def step(keys: tuple[str, ...], cond: Callable[[], bool], what: str) -> float:
             t0 = perf()
             if args.pilot_press:
                 await pilot.press(*keys)  # waits for the process to look idle (up to 1 s) after each key
@@ -276,8 +305,13 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
         try:
             names = (direct["name"], get["name"])
             # -- list the streams: the Streams view's first open (its screen is built once per app)
-            listed = await step(("2",), lambda: screen_name() == "StreamsScreen"
-                                and all(n in getattr(app.screen, "streams", {}) for n in names), "list streams")
+            listed = await step(
+                ("2",),
+                lambda: (
+                    screen_name() == "StreamsScreen" and all(n in getattr(app.screen, "streams", {}) for n in names)
+                ),
+                "list streams",
+            )
             streams_screen = app.screen
             table = streams_screen.query_one("#streams-table", DataTable)
             record(direct["name"], "list streams (2)", listed)  # one open lists both streams
@@ -293,13 +327,13 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
                     return getattr(app.screen, "page", None) or []
 
                 def at(seq: int, index: int = 0) -> Callable[[], bool]:
-                    return lambda: screen_name() == "StreamMessagesScreen" and bool(page()) \
-                        and page()[index].seq == seq
+                    return lambda: screen_name() == "StreamMessagesScreen" and bool(page()) and page()[index].seq == seq
 
                 # first page: open the browser (a new screen each time), then back
                 for r in range(args.reps):
-                    t = await step(("enter",), lambda: screen_name() == "StreamMessagesScreen" and bool(page()),
-                                   "first page")
+                    t = await step(
+                        ("enter",), lambda: screen_name() == "StreamMessagesScreen" and bool(page()), "first page"
+                    )
                     record(name, "first page (enter)", t)
                     if r < args.reps - 1:
                         await pilot.press("escape")
@@ -320,7 +354,7 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
                 recording[0] = None
                 await step(("G",), at(last_seq, -1), "G")
                 recording[0] = name
-                for k in range(args.pages):
+                for _ in range(args.pages):
                     start = browser.page[0].seq
                     record(name, "previous page (b)", await step(("b",), at(start - PAGE), "b"))
                 recording[0] = None
@@ -328,8 +362,7 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
                 span = last_seq - first_seq
                 for r in range(args.reps):
                     target = first_seq + span // 2 + (r - args.reps // 2) * (span // (4 * args.reps)) + 7 * r
-                    record(name, "seek prompt (s)", await step(("s",), lambda: screen_name() == "PromptScreen",
-                                                                "s"))
+                    record(name, "seek prompt (s)", await step(("s",), lambda: screen_name() == "PromptScreen", "s"))
                     await pilot.press(*str(target))
                     record(name, "jump to seq (enter)", await step(("enter",), at(target), "jump"))
                     await pilot.pause(0.05)
@@ -344,7 +377,7 @@ async def run_app_async(url: str, direct: Dict, get: Dict, args: argparse.Namesp
     return {"steps": results, "lags": lags, "state_after": state_after}
 
 
-def run_app(url: str, direct: Dict, get: Dict, args: argparse.Namespace) -> Dict:
+def run_app(url: str, direct: dict, get: dict, args: argparse.Namespace) -> dict:
     coro = asyncio.wait_for(run_app_async(url, direct, get, args), APP_DEADLINE)
     if not args.profile:
         return asyncio.run(coro)
@@ -364,11 +397,19 @@ def run_app(url: str, direct: Dict, get: Dict, args: argparse.Namespace) -> Dict
 
 # -- report ------------------------------------------------------------------------------------------
 
-STEP_ORDER = ["list streams (2)", "first page (enter)", "last page (G)", "first page (g)", "next page (n)",
-              "previous page (b)", "seek prompt (s)", "jump to seq (enter)"]
+STEP_ORDER = [
+    "list streams (2)",
+    "first page (enter)",
+    "last page (G)",
+    "first page (g)",
+    "next page (n)",
+    "previous page (b)",
+    "seek prompt (s)",
+    "jump to seq (enter)",
+]
 
 
-def report(args, vers: Dict[str, str], load_start: str, fills: List[Dict], base: Dict, app: Dict) -> None:
+def report(args, vers: dict[str, str], load_start: str, fills: list[dict], base: dict, app: dict) -> None:
     direct, get = fills
     per_page_direct = median(base["direct"])
     per_page_get = median(base["get"])
@@ -381,31 +422,56 @@ def report(args, vers: Dict[str, str], load_start: str, fills: List[Dict], base:
         ("", ""),
     ]
     for f in fills:
-        rows.append((f"stream {f['name']}",
-                     f"{f['messages']:,} msgs, {f['bytes'] / 1e6:,.0f} MB, file storage, "
-                     f"allow_direct {str(f['direct']).lower()}; filled in {f['elapsed']:.1f} s "
-                     f"({f['messages'] / f['elapsed']:,.0f} msgs/s, {f['top_ups']} top-ups)"))
-    rows.append(("workload", f"{args.subjects} subjects, ~100 B JSON payloads, page = {PAGE} messages, "
-                             f"{args.reps} reps, {args.pages} pages each way"))
-    rows.append(("baseline DIRECT.GET", f"batch {PAGE}: median {ms(per_page_direct, 2)} ms/page "
-                                        f"(min {ms(min(base['direct']), 2)}, max {ms(max(base['direct']), 2)}, "
-                                        f"{len(base['direct'])} pages)"))
-    rows.append(("baseline MSG.GET", f"{PAGE} sequential requests: median {ms(per_page_get, 2)} ms/page "
-                                     f"(min {ms(min(base['get']), 2)}, max {ms(max(base['get']), 2)}, "
-                                     f"{len(base['get'])} pages)"))
-    rows.append(("baseline STREAM.INFO", f"median {ms(median(base['info']), 2)} ms "
-                                         f"(the app asks for it before every page)"))
+        rows.append(
+            (
+                f"stream {f['name']}",
+                f"{f['messages']:,} msgs, {f['bytes'] / 1e6:,.0f} MB, file storage, "
+                f"allow_direct {str(f['direct']).lower()}; filled in {f['elapsed']:.1f} s "
+                f"({f['messages'] / f['elapsed']:,.0f} msgs/s, {f['top_ups']} top-ups)",
+            )
+        )
+    rows.append(
+        (
+            "workload",
+            f"{args.subjects} subjects, ~100 B JSON payloads, page = {PAGE} messages, "
+            f"{args.reps} reps, {args.pages} pages each way",
+        )
+    )
+    rows.append(
+        (
+            "baseline DIRECT.GET",
+            f"batch {PAGE}: median {ms(per_page_direct, 2)} ms/page "
+            f"(min {ms(min(base['direct']), 2)}, max {ms(max(base['direct']), 2)}, "
+            f"{len(base['direct'])} pages)",
+        )
+    )
+    rows.append(
+        (
+            "baseline MSG.GET",
+            f"{PAGE} sequential requests: median {ms(per_page_get, 2)} ms/page "
+            f"(min {ms(min(base['get']), 2)}, max {ms(max(base['get']), 2)}, "
+            f"{len(base['get'])} pages)",
+        )
+    )
+    rows.append(
+        ("baseline STREAM.INFO", f"median {ms(median(base['info']), 2)} ms (the app asks for it before every page)")
+    )
     print_kv("natstui stream browsing benchmark", rows, width=100)
 
-    overall: Dict[str, bool] = {}
+    overall: dict[str, bool] = {}
     for f, baseline in ((direct, per_page_direct), (get, per_page_get)):
         name = f["name"]
         steps = app["steps"][name]
         print()
-        print(f"{name}: {f['messages']:,} messages, "
-              + ("direct gets (one batched request per page)" if f["direct"]
-                 else "no direct gets (the app reads 50 x STREAM.MSG.GET per page)")
-              + f"; times in ms, key press to condition; target every step < {STEP_TARGET * 1000:.0f} ms")
+        print(
+            f"{name}: {f['messages']:,} messages, "
+            + (
+                "direct gets (one batched request per page)"
+                if f["direct"]
+                else "no direct gets (the app reads 50 x STREAM.MSG.GET per page)"
+            )
+            + f"; times in ms, key press to condition; target every step < {STEP_TARGET * 1000:.0f} ms"
+        )
         table = []
         ok_all = True
         for label in STEP_ORDER:
@@ -414,38 +480,59 @@ def report(args, vers: Dict[str, str], load_start: str, fills: List[Dict], base:
                 continue
             ok = max(values) < STEP_TARGET
             ok_all &= ok
-            table.append([label, str(len(values)), ms(min(values)), ms(median(values)), ms(max(values)),
-                          "PASS" if ok else "FAIL"])
+            table.append(
+                [
+                    label,
+                    str(len(values)),
+                    ms(min(values)),
+                    ms(median(values)),
+                    ms(max(values)),
+                    "PASS" if ok else "FAIL",
+                ]
+            )
         print_table(["step", "n", "min", "median", "max", "< 300 ms"], table, right=(1, 2, 3, 4))
         pages = steps.get("next page (n)", []) + steps.get("previous page (b)", [])
         app_page = median(pages)
         lag = app["lags"][name]
         what = "DIRECT.GET batch" if f["direct"] else f"{PAGE} x MSG.GET"
-        print(f"per page (n and b): app median {ms(app_page)} ms, raw {what} {ms(baseline, 2)} ms, "
-              f"ratio app/baseline {app_page / baseline:.1f}x")
-        print(f"event-loop lag while paging: p50 {ms(percentile(lag, 50))} ms, p95 {ms(percentile(lag, 95))} ms, "
-              f"max {ms(percentile(lag, 100))} ms ({len(lag):,} samples)")
+        print(
+            f"per page (n and b): app median {ms(app_page)} ms, raw {what} {ms(baseline, 2)} ms, "
+            f"ratio app/baseline {app_page / baseline:.1f}x"
+        )
+        print(
+            f"event-loop lag while paging: p50 {ms(percentile(lag, 50))} ms, p95 {ms(percentile(lag, 95))} ms, "
+            f"max {ms(percentile(lag, 100))} ms ({len(lag):,} samples)"
+        )
         overall[name] = ok_all
     print()
-    print(f"overall ({direct['name']}, {direct['messages']:,} msgs, direct gets): "
-          f"{'PASS' if overall[direct['name']] else 'FAIL'}")
-    print(f"overall ({get['name']}, {get['messages']:,} msgs, message gets, for comparison): "
-          f"{'PASS' if overall[get['name']] else 'FAIL'}")
+    print(
+        f"overall ({direct['name']}, {direct['messages']:,} msgs, direct gets): "
+        f"{'PASS' if overall[direct['name']] else 'FAIL'}"
+    )
+    print(
+        f"overall ({get['name']}, {get['messages']:,} msgs, message gets, for comparison): "
+        f"{'PASS' if overall[get['name']] else 'FAIL'}"
+    )
     print(f"app connection state after the run: {app['state_after']}")
 
 
 @benchmark_main
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=1_000_000,
-                        help="messages in the direct-get stream (default 1000000)")
-    parser.add_argument("--get-messages", type=int, default=100_000,
-                        help="messages in the stream without direct gets (default 100000)")
+    parser.add_argument(
+        "--messages", type=int, default=1_000_000, help="messages in the direct-get stream (default 1000000)"
+    )
+    parser.add_argument(
+        "--get-messages", type=int, default=100_000, help="messages in the stream without direct gets (default 100000)"
+    )
     parser.add_argument("--subjects", type=int, default=50, help="distinct subjects (default 50)")
     parser.add_argument("--reps", type=int, default=5, help="repetitions of open/jump steps (default 5)")
     parser.add_argument("--pages", type=int, default=20, help="pages forward and back (default 20)")
-    parser.add_argument("--pilot-press", action="store_true",
-                        help="send keys with Pilot.press (adds Textual's wait-for-idle) instead of App.simulate_key")
+    parser.add_argument(
+        "--pilot-press",
+        action="store_true",
+        help="send keys with Pilot.press (adds Textual's wait-for-idle) instead of App.simulate_key",
+    )
     parser.add_argument("--profile", metavar="FILE", help="profile the app phase with cProfile into FILE")
     args = parser.parse_args(argv)
     if args.subjects < 1 or args.reps < 1 or args.pages < 1:
@@ -453,7 +540,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     for n in (args.messages, args.get_messages):
         if n < PAGE * (2 * args.pages + 4):
             parser.error(f"streams need at least {PAGE * (2 * args.pages + 4)} messages for {args.pages} pages")
-
 
     import nats
 
@@ -464,14 +550,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     with EmbeddedServer(jetstream=True) as server:
         print(f"nats-server {vers['nats-server']} at {server.url} (store {server.store_dir})", flush=True)
 
-        async def prepare() -> Tuple[List[Dict], Dict]:
+        async def prepare() -> tuple[list[dict], dict]:
             nc = await nats.connect(server.url, name="bench-admin", allow_reconnect=False)
             try:
                 fills = []
-                for name, prefix, count, allow_direct in ((DIRECT_STREAM, "bench", args.messages, True),
-                                                          (GET_STREAM, "benchget", args.get_messages, False)):
-                    print(f"filling {name} with {count:,} messages (allow_direct {str(allow_direct).lower()}) ...",
-                          flush=True)
+                for name, prefix, count, allow_direct in (
+                    (DIRECT_STREAM, "bench", args.messages, True),
+                    (GET_STREAM, "benchget", args.get_messages, False),
+                ):
+                    print(
+                        f"filling {name} with {count:,} messages (allow_direct {str(allow_direct).lower()}) ...",
+                        flush=True,
+                    )
                     f = await fill(nc, server.url, name, prefix, count, args.subjects, allow_direct)
                     print(f"  {f['messages']:,} in {f['elapsed']:.1f} s", flush=True)
                     fills.append(f)

@@ -42,15 +42,28 @@ import asyncio
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    GcWatch, gc_setting, hook_frames, lag_probe, load_average, machine_rows, ms, parse_gc_threshold, pause_app_timers,
-    percentile, print_kv, publisher_spec, read_result, reap_all, start_paced_publisher, versions,
+from _common import (
+    GcWatch,
+    benchmark_main,
+    gc_setting,
+    hook_frames,
+    lag_probe,
+    load_average,
+    machine_rows,
+    ms,
+    parse_gc_threshold,
+    pause_app_timers,
+    percentile,
+    print_kv,
+    publisher_spec,
+    read_result,
+    reap_all,
+    start_paced_publisher,
+    versions,
 )
-from natstui.testing import screen_text, wait_connected  # noqa: E402
-from _common import benchmark_main  # noqa: E402
+from natstui.testing import screen_text, wait_connected
 
 LAG_P95_TARGET = 0.050
 TREE_TARGET = 1.0  # seconds from the last publish to the tree on screen
@@ -67,7 +80,7 @@ def expected_nodes(tenants: int, devices: int, metrics: int) -> int:
     return 1 + tenants + tenants + tenants * devices + tenants * devices * metrics
 
 
-async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
+async def run_app_async(url: str, args: argparse.Namespace) -> dict:
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
     from natstui.ui.widgets.tree import format_count
@@ -76,11 +89,11 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     nodes_expected = expected_nodes(args.tenants, args.devices, args.metrics)
     mono, perf = time.monotonic, time.perf_counter
     app = make_app(Settings(connection=ConnectionSettings(servers=[url])))
-    ev: Dict[str, Optional[float]] = {"arrived": None, "trie": None, "synced": None, "painted": None, "frame": None}
-    pump_times: List[float] = []
-    sync_times: List[float] = []
+    ev: dict[str, float | None] = {"arrived": None, "trie": None, "synced": None, "painted": None, "frame": None}
+    pump_times: list[float] = []
+    sync_times: list[float] = []
     frames = [0]
-    expanded: List[str] = []
+    expanded: list[str] = []
 
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_connected(app, pilot, timeout=30.0)
@@ -111,8 +124,12 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
             t = perf()
             original_sync()
             sync_times.append(perf() - t)
-            if ev["trie"] is not None and ev["synced"] is None and tree._counted >= count \
-                    and tree._versions.get(-1) == trie.version:
+            if (
+                ev["trie"] is not None
+                and ev["synced"] is None
+                and tree._counted >= count
+                and tree._versions.get(-1) == trie.version
+            ):
                 ev["synced"] = mono()
 
         tree.sync = sync
@@ -135,7 +152,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
         hook_frames(app, on_frame)
 
         # -- the run -----------------------------------------------------------------------------
-        lags: List[float] = []
+        lags: list[float] = []
         stop = asyncio.Event()
 
         async def expander() -> None:
@@ -152,10 +169,16 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
                     if node is not None and node.data is not None:
                         expanded.append((node.data.path or "(root)") + ("" if node.is_expanded else " (not expanded)"))
 
-        spec = publisher_spec(url, rate=args.rate, count=count, size=args.size,
-                              subject_format="tenant.t{t}.device.d{d}.{m}",
-                              axes={"t": args.tenants, "d": args.devices, "m": METRICS[:args.metrics]},
-                              shuffle=args.seed, max_behind=1.0)
+        spec = publisher_spec(
+            url,
+            rate=args.rate,
+            count=count,
+            size=args.size,
+            subject_format="tenant.t{t}.device.d{d}.{m}",
+            axes={"t": args.tenants, "d": args.devices, "m": METRICS[: args.metrics]},
+            shuffle=args.seed,
+            max_behind=1.0,
+        )
         total0, frames0 = app.store.total, frames[0]
         profiler = None
         if args.profile:
@@ -168,7 +191,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
         t_start = mono()
         pub = start_paced_publisher(spec)
         tasks = [asyncio.create_task(lag_probe(stop, lags, LAG_INTERVAL)), asyncio.create_task(expander())]
-        published: Optional[Dict] = None
+        published: dict | None = None
         try:
             end = mono() + count / args.rate * 3 + 60
             while mono() < end:
@@ -196,15 +219,36 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
         text = screen_text(app)
         label = f"all subjects {format_count(count)}"
         result = {
-            "count": count, "nodes_expected": nodes_expected, "published": published, "events": ev,
-            "t_start": t_start, "t_end": t_end, "lags": lags, "pump": pump_times, "sync": sync_times,
-            "frames": frames[0] - frames0, "received": app.store.total - total0,
-            "dropped": app.session.total_dropped, "node_count": trie.node_count, "root_count": trie.root.count,
-            "tree_nodes": len(tree._tree_nodes), "tree_lines": len(tree._tree_lines), "expanded": expanded,
-            "label": label, "label_on_screen": label in text,
-            "root_line": next((line[tree.region.x:tree.region.right].strip(" ▕▏") for line in text.splitlines()
-                               if "all subjects" in line), ""),
-            "missed": app.monitor.missed, "gc": gcw.summary(), "state_after": app.session.state.value,
+            "count": count,
+            "nodes_expected": nodes_expected,
+            "published": published,
+            "events": ev,
+            "t_start": t_start,
+            "t_end": t_end,
+            "lags": lags,
+            "pump": pump_times,
+            "sync": sync_times,
+            "frames": frames[0] - frames0,
+            "received": app.store.total - total0,
+            "dropped": app.session.total_dropped,
+            "node_count": trie.node_count,
+            "root_count": trie.root.count,
+            "tree_nodes": len(tree._tree_nodes),
+            "tree_lines": len(tree._tree_lines),
+            "expanded": expanded,
+            "label": label,
+            "label_on_screen": label in text,
+            "root_line": next(
+                (
+                    line[tree.region.x : tree.region.right].strip(" ▕▏")
+                    for line in text.splitlines()
+                    if "all subjects" in line
+                ),
+                "",
+            ),
+            "missed": app.monitor.missed,
+            "gc": gcw.summary(),
+            "state_after": app.session.state.value,
         }
         await pilot.pause(0.05)
         pause_app_timers(app)  # see _common.pause_app_timers: a tick during shutdown raises
@@ -217,14 +261,14 @@ async def run_app_async(url: str, args: argparse.Namespace) -> Dict:
     return result
 
 
-def run_app(url: str, args: argparse.Namespace) -> Dict:
+def run_app(url: str, args: argparse.Namespace) -> dict:
     try:
         return asyncio.run(asyncio.wait_for(run_app_async(url, args), APP_DEADLINE))
     finally:
         reap_all()
 
 
-def report(args, vers: Dict[str, str], load_start: str, r: Dict) -> None:
+def report(args, vers: dict[str, str], load_start: str, r: dict) -> None:
     pub = r["published"]
     last = pub["last_publish"]
     ev = r["events"]
@@ -247,47 +291,77 @@ def report(args, vers: Dict[str, str], load_start: str, r: Dict) -> None:
         *machine_rows(load_start, load_average()),
         ("garbage collector", gc_setting() + ("  (what-if: --gc-threshold)" if args.gc_threshold else "")),
         ("", ""),
-        ("workload", f"{r['count']:,} distinct subjects tenant.t{{0..{args.tenants - 1}}}"
-                     f".device.d{{0..{args.devices - 1}}}.{{{','.join(METRICS[:args.metrics])}}}, "
-                     f"one {args.size} B message each, shuffled"),
-        ("publisher", f"target {args.rate:,.0f} msgs/s, achieved {pub['rate']:,.0f} msgs/s "
-                      f"({pub['sent']:,} msgs in {pub['elapsed']:.1f} s)"),
-        ("app received", f"{r['received']:,} (slow-consumer drops {r['dropped']:,}; "
-                         f"evicted before counted in the trie {r['missed']:,})"),
+        (
+            "workload",
+            f"{r['count']:,} distinct subjects tenant.t{{0..{args.tenants - 1}}}"
+            f".device.d{{0..{args.devices - 1}}}.{{{','.join(METRICS[: args.metrics])}}}, "
+            f"one {args.size} B message each, shuffled",
+        ),
+        (
+            "publisher",
+            f"target {args.rate:,.0f} msgs/s, achieved {pub['rate']:,.0f} msgs/s "
+            f"({pub['sent']:,} msgs in {pub['elapsed']:.1f} s)",
+        ),
+        (
+            "app received",
+            f"{r['received']:,} (slow-consumer drops {r['dropped']:,}; "
+            f"evicted before counted in the trie {r['missed']:,})",
+        ),
         ("trie", f"{r['node_count']:,} nodes (expected {r['nodes_expected']:,}), root count {r['root_count']:,}"),
-        ("tree widget", f"{r['tree_nodes']:,} TreeNodes created, {r['tree_lines']:,} lines; expanded during the run: "
-                        + (", ".join(r["expanded"]) or "none")),
+        (
+            "tree widget",
+            f"{r['tree_nodes']:,} TreeNodes created, {r['tree_lines']:,} lines; expanded during the run: "
+            + (", ".join(r["expanded"]) or "none"),
+        ),
         ("", ""),
         ("last arrival", f"{since('arrived', last)} after the last publish"),
-        ("trie current", f"{since('trie', last)} after the last publish "
-                         f"({since('trie', ev['arrived']) if ev['arrived'] else '—'} after the last arrival)"),
+        (
+            "trie current",
+            f"{since('trie', last)} after the last publish "
+            f"({since('trie', ev['arrived']) if ev['arrived'] else '—'} after the last arrival)",
+        ),
         ("tree synced", f"{since('synced', last)} after the last publish"),
-        ("tree on screen", f"{since('frame', last)} after the last publish   target < {TREE_TARGET * 1000:.0f} ms   "
-                           f"{'PASS' if tree_ok else 'FAIL'}"),
-        ("screen text", f"'{r['label']}' {'found' if r['label_on_screen'] else 'NOT found'} "
-                        f"(root line: '{r['root_line']}')"),
+        (
+            "tree on screen",
+            f"{since('frame', last)} after the last publish   target < {TREE_TARGET * 1000:.0f} ms   "
+            f"{'PASS' if tree_ok else 'FAIL'}",
+        ),
+        (
+            "screen text",
+            f"'{r['label']}' {'found' if r['label_on_screen'] else 'NOT found'} (root line: '{r['root_line']}')",
+        ),
         ("", ""),
         ("loop lag p50", f"{ms(percentile(lag, 50))} ms"),
-        ("loop lag p95", f"{ms(lag_p95)} ms   target < {LAG_P95_TARGET * 1000:.0f} ms   "
-                         f"{'PASS' if lag_ok else 'FAIL'}"),
+        (
+            "loop lag p95",
+            f"{ms(lag_p95)} ms   target < {LAG_P95_TARGET * 1000:.0f} ms   {'PASS' if lag_ok else 'FAIL'}",
+        ),
         ("loop lag max", f"{ms(percentile(lag, 100))} ms ({len(lag):,} samples over {span:.1f} s)"),
-        ("Monitor.pump", f"{len(r['pump'])} calls, p50 {ms(percentile(r['pump'], 50), 2)} ms, "
-                         f"p95 {ms(percentile(r['pump'], 95), 2)} ms, max {ms(percentile(r['pump'], 100), 2)} ms, "
-                         f"total {sum(r['pump']) * 1000:,.0f} ms"),
-        ("SubjectTree.sync", f"{len(r['sync'])} calls, p50 {ms(percentile(r['sync'], 50), 2)} ms, "
-                             f"p95 {ms(percentile(r['sync'], 95), 2)} ms, max {ms(percentile(r['sync'], 100), 2)} ms, "
-                             f"total {sum(r['sync']) * 1000:,.0f} ms"),
+        (
+            "Monitor.pump",
+            f"{len(r['pump'])} calls, p50 {ms(percentile(r['pump'], 50), 2)} ms, "
+            f"p95 {ms(percentile(r['pump'], 95), 2)} ms, max {ms(percentile(r['pump'], 100), 2)} ms, "
+            f"total {sum(r['pump']) * 1000:,.0f} ms",
+        ),
+        (
+            "SubjectTree.sync",
+            f"{len(r['sync'])} calls, p50 {ms(percentile(r['sync'], 50), 2)} ms, "
+            f"p95 {ms(percentile(r['sync'], 95), 2)} ms, max {ms(percentile(r['sync'], 100), 2)} ms, "
+            f"total {sum(r['sync']) * 1000:,.0f} ms",
+        ),
         ("frames", f"{r['frames']:,} in {span:.1f} s ({r['frames'] / span:.1f}/s)"),
         ("gc pauses", r["gc"]),
     ]
     print_kv("natstui subject tree scale benchmark", rows, width=100)
-    print(f"overall: {'PASS' if lag_ok and tree_ok else 'FAIL'} (lag p95 {'PASS' if lag_ok else 'FAIL'}, "
-          f"tree current {'PASS' if tree_ok else 'FAIL'})")
+    print(
+        f"overall: {'PASS' if lag_ok and tree_ok else 'FAIL'} (lag p95 {'PASS' if lag_ok else 'FAIL'}, "
+        f"tree current {'PASS' if tree_ok else 'FAIL'})"
+    )
     print(f"app connection state after the run: {r['state_after']}")
 
 
 @benchmark_main
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=100, help="tenants (default 100)")
     parser.add_argument("--devices", type=int, default=200, help="devices per tenant (default 200)")
@@ -296,8 +370,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--size", type=int, default=128, help="payload bytes (default 128)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the subjects' shuffled order")
     parser.add_argument("--expand-every", type=float, default=1.0, help="seconds between tree keys (default 1)")
-    parser.add_argument("--gc-threshold", metavar="G0,G1,G2",
-                        help="what-if: gc.set_threshold(...) in the app's process first (default: CPython's 700,10,10)")
+    parser.add_argument(
+        "--gc-threshold",
+        metavar="G0,G1,G2",
+        help="what-if: gc.set_threshold(...) in the app's process first (default: CPython's 700,10,10)",
+    )
     parser.add_argument("--profile", metavar="FILE", help="cProfile the run into FILE")
     args = parser.parse_args(argv)
     if min(args.tenants, args.devices, args.metrics) < 1 or args.metrics > len(METRICS) or args.rate <= 0:
@@ -319,8 +396,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     count = args.tenants * args.devices * args.metrics
     with EmbeddedServer(jetstream=False) as server:
         print(f"nats-server {vers['nats-server']} at {server.url}", flush=True)
-        print(f"app: natstui headless, Live view, {count:,} distinct subjects at {args.rate:,.0f} msgs/s ...",
-              flush=True)
+        print(
+            f"app: natstui headless, Live view, {count:,} distinct subjects at {args.rate:,.0f} msgs/s ...", flush=True
+        )
         r = run_app(server.url, args)
     report(args, vers, load_start, r)
     return 0

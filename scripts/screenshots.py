@@ -8,8 +8,8 @@ One SVG per main view: live, streams, messages, consumers, workbench, kv, object
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from natstui.cli import make_app
 from natstui.config import ConnectionSettings, Settings
@@ -77,7 +77,7 @@ async def take(url: str) -> None:
         await shoot(app, pilot, "workbench")
         await pilot.press("escape")
 
-        for key, name, ready in (
+        for key, name, _ready in (
             ("4", "kv", lambda: True),
             ("5", "objects", lambda: True),
             ("6", "services", lambda: True),

@@ -6,7 +6,7 @@ import asyncio
 import concurrent.futures
 import socket
 import unicodedata
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import nats
 import nats.js.errors
@@ -15,6 +15,7 @@ from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 from natstui.demo.server import EmbeddedServer
+
 # one copy of the headless helpers for tests, benchmarks and scripts; tests import them from here
 from natstui.testing import screen_text, wait_connected, wait_until  # noqa: F401
 
@@ -134,7 +135,7 @@ async def press_button(pilot, selector: str) -> None:
     await pilot.click(selector)
 
 
-async def press_keys(pilot, *keys: str, pause: Optional[float] = None) -> None:
+async def press_keys(pilot, *keys: str, pause: float | None = None) -> None:
     """Send keys the way the terminal driver does, each followed by a pause for the screen.
 
     ``Pilot.press`` also waits, twice per key, for the process to look idle: on a
@@ -156,8 +157,10 @@ async def press_keys(pilot, *keys: str, pause: Optional[float] = None) -> None:
 
 def table_cells(table, row_key) -> dict:
     """One DataTable row as the user reads it: each column's label -> the cell's text, stripped."""
-    return {str(column.label).strip(): str(getattr(value, "plain", value)).strip()
-            for column, value in zip(table.columns.values(), table.get_row(row_key))}
+    return {
+        str(column.label).strip(): str(getattr(value, "plain", value)).strip()
+        for column, value in zip(table.columns.values(), table.get_row(row_key))
+    }
 
 
 def table_rows(table) -> list:
@@ -165,8 +168,9 @@ def table_rows(table) -> list:
     return [table_cells(table, table.coordinate_to_cell_key((index, 0)).row_key) for index in range(table.row_count)]
 
 
-async def send_sentinel(publisher, subject: str, arrived: Callable[[bytes], object], pilot=None,
-                        timeout: float = 10.0) -> bytes:
+async def send_sentinel(
+    publisher, subject: str, arrived: Callable[[bytes], object], pilot=None, timeout: float = 10.0
+) -> bytes:
     """Publish a unique message after the traffic and wait until ``arrived(data)`` says it is in.
 
     Messages from one publisher reach a subscriber in order: once the sentinel is in, nothing
