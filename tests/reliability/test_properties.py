@@ -253,6 +253,7 @@ def test_url_user_info_never_shown(user, password, encode):
     settings_ = ConnectionSettings(servers=[url], password=None)
     assert settings_.display_servers == "nats://127.0.0.1:4222"
     shown = Session(settings_).safe(f"cannot connect to {url}: authorization violation for {user}:{password}")
+    assume("***" not in password)  # a password made of the mask itself cannot be told from the mask
     assert password not in shown and f":{password}@" not in shown
     if not any(
         secret in "cannot connect to nats://127.0.0.1:4222: authorization violation for" for secret in (user, password)
