@@ -199,8 +199,9 @@ class ScanningView(ViewScreen):
     ``bucket_cells``, ``list_buckets``, the ``info`` line's bucket part (``describe_bucket``
     and ``info_state``), its scan in ``start_scan`` (a worker of group ``scan``, through
     :meth:`replace_scan`), and ``_open_bucket(name, force)`` / ``_close_bucket()``. Its own
-    ``on_mount`` sets ``bucket_table``, ``info`` and ``contents`` (what Enter on a bucket
-    focuses); this class's ``on_mount`` runs after it (Textual calls each class's handler).
+    ``compose_body`` yields :meth:`compose_buckets`; its ``on_mount`` sets ``contents`` (what
+    Enter on a bucket focuses); this class's ``on_mount`` runs after it (Textual calls each
+    class's handler).
     """
 
     BUCKET_POLL = 5.0  # seconds between bucket status refreshes
@@ -248,6 +249,14 @@ class ScanningView(ViewScreen):
             self.restart_scan()  # a running scan recovers on its own
 
     # -- the bucket table -------------------------------------------------------------------------
+    def compose_buckets(self, title: str, prefix: str) -> ComposeResult:
+        """The view's title, the bucket table (``#{prefix}-buckets``) and the info line (``#{prefix}-info``)."""
+        yield TextLine(Text(title, style="bold"), classes="view-title")
+        self.bucket_table = Table(self.BUCKET_COLUMNS, id=f"{prefix}-buckets", zebra_stripes=True)
+        yield self.bucket_table
+        self.info = TextLine(id=f"{prefix}-info")
+        yield self.info
+
     async def list_buckets(self) -> list[Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -27,8 +27,6 @@ from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import CreateBucketScreen, DiffScreen, PutScreen
 from natstui.ui.widgets.kv_history import HistoryPane
 from natstui.ui.widgets.kv_keys import KeyList
-from natstui.ui.widgets.line import TextLine
-from natstui.ui.widgets.table import Table
 
 BUCKET_COLUMNS = (
     ColumnSpec("bucket", "Bucket", priority=0, min_width=12, max_width=32),
@@ -90,19 +88,15 @@ class KeyValueScreen(ScanningView):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="kv-body"):
             with Vertical(id="kv-left"):
-                yield TextLine(Text("Buckets", style="bold"), classes="view-title")
-                yield Table(BUCKET_COLUMNS, id="kv-buckets", zebra_stripes=True)
-                yield TextLine(id="kv-info")
+                yield from self.compose_buckets("Buckets", "kv")
                 yield KeyList(id="kv-keys")
             with Vertical(id="kv-right"):
                 yield Inspector(id="kv-inspector")
                 yield HistoryPane(id="kv-history-pane")
 
     def on_mount(self) -> None:
-        self.bucket_table = self.query_one("#kv-buckets", Table)
         self.keys = self.query_one(KeyList)
         self.inspector = self.query_one("#kv-inspector", Inspector)
-        self.info = self.query_one("#kv-info", TextLine)
         self.history = self.query_one(HistoryPane)
         self.contents = self.keys  # then ScanningView.on_mount starts the polling
 

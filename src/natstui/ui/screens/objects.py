@@ -126,9 +126,7 @@ class ObjectStoreScreen(ScanningView):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="obj-body"):
             with Vertical(id="obj-left"):
-                yield TextLine(Text("Object stores", style="bold"), classes="view-title")
-                yield Table(BUCKET_COLUMNS, id="obj-buckets", zebra_stripes=True)
-                yield TextLine(id="obj-info")
+                yield from self.compose_buckets("Object stores", "obj")
                 yield Table(OBJECT_COLUMNS, id="obj-objects")
                 with Vertical(id="obj-transfer"):
                     yield TextLine(id="obj-transfer-label")
@@ -137,10 +135,8 @@ class ObjectStoreScreen(ScanningView):
                 yield Inspector(id="obj-inspector")
 
     def on_mount(self) -> None:
-        self.bucket_table = self.query_one("#obj-buckets", Table)
         self.object_table = self.query_one("#obj-objects", Table)
         self.inspector = self.query_one("#obj-inspector", Inspector)
-        self.info = self.query_one("#obj-info", TextLine)
         self.transfer_bar = self.query_one("#obj-transfer", Vertical)
         self.progress = self.query_one("#obj-progress", ProgressBar)
         self.transfer_label = self.query_one("#obj-transfer-label", TextLine)
