@@ -347,7 +347,12 @@ class NatsTuiApp(App):
                 continue
             seen.add(cls)
             name = cls.__dict__.get("BINDING_GROUP_TITLE") or (title if node is screen else cls.__name__)
-            sections.append((name, [b for b in cls.BINDINGS if isinstance(b, Binding)]))
+            # a widget's keys include those of its natstui bases (a CursorList's arrows and pages)
+            owners = (
+                [cls] if node is screen else [c for c in reversed(cls.__mro__) if c.__module__.startswith("natstui.")]
+            )
+            bindings = [b for c in owners for b in c.__dict__.get("BINDINGS", ()) if isinstance(b, Binding)]
+            sections.append((name, bindings))
         # the keys every table shares come after the view's own
         sections.sort(key=lambda section: section[0] == "Every table")
         self.push_screen(HelpScreen(sections))

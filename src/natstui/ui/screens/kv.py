@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -10,10 +11,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable
 
 from natstui.client import kv as kvc
-from natstui.client.session import describe_error
 from natstui.model import kv as kvmodel
 from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
@@ -28,8 +27,6 @@ from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.kv_dialogs import CreateBucketScreen, DiffScreen, PutScreen
 from natstui.ui.widgets.kv_history import HistoryPane
 from natstui.ui.widgets.kv_keys import KeyList
-from natstui.ui.widgets.line import TextLine
-from natstui.ui.widgets.table import Table
 
 BUCKET_COLUMNS = (
     ColumnSpec("bucket", "Bucket", priority=0, min_width=12, max_width=32),
@@ -72,106 +69,45 @@ class KeyValueScreen(ScanningView):
         Binding("D", "delete_bucket", "Delete bucket", id="kv.delete_bucket"),
     ]
 
+    # what ScanningView needs to know
+    BUCKET_COLUMNS = BUCKET_COLUMNS
+    NO_BUCKETS = "No key-value bucket (c creates one)."
+    buckets: dict[str, kvc.BucketStatus]
+    scan: kvc.KeyScan | None
+
     def __init__(self) -> None:
         super().__init__()
-        self.buckets: dict[str, kvc.BucketStatus] = {}
-        self._bucket_names: list[str] = []
-        self.bucket: str | None = None
         self.pattern = ">"
-        self.scan: kvc.KeyScan | None = None
         self.index = KeyIndex()
         self.selected_key: str | None = None
         self.current: kvc.Revision | None = None  # the selected key's latest revision, as shown
-        self.error = ""
-        self._want_bucket: str | None = None
-        self._js: Any = None
         self._next_apply = 0.0
         self._diff_when_loaded = False
-        self._value_timer: Any = None
-        self._info_key: Any = None
         self._pending_select: str | None = None
-        self._bucket_timer: Any = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="kv-body"):
             with Vertical(id="kv-left"):
-                yield TextLine(Text("Buckets", style="bold"), classes="view-title")
-                yield Table(BUCKET_COLUMNS, id="kv-buckets", zebra_stripes=True)
-                yield TextLine(id="kv-info")
+                yield from self.compose_buckets("Buckets", "kv")
                 yield KeyList(id="kv-keys")
             with Vertical(id="kv-right"):
                 yield Inspector(id="kv-inspector")
                 yield HistoryPane(id="kv-history-pane")
 
     def on_mount(self) -> None:
-        self.bucket_table = self.query_one("#kv-buckets", Table)
         self.keys = self.query_one(KeyList)
         self.inspector = self.query_one("#kv-inspector", Inspector)
-        self.info = self.query_one("#kv-info", TextLine)
         self.history = self.query_one(HistoryPane)
-        self.bucket_table.focus()
-        self._update_info()
-        self.ready = True
-        self.start_polling()
-        self.slow_tick()
+        self.contents = self.keys  # then ScanningView.on_mount starts the polling
 
-    # -- connection and polling -------------------------------------------------------------------
-    def slow_tick(self) -> None:
-        super().slow_tick()  # the bucket list, and the open bucket after a reconnection
-        self._update_info()
+    async def list_buckets(self) -> list[kvc.BucketStatus]:
+        return await kvc.list_buckets(self.js())
 
-    @work(exclusive=True, group="kv-buckets", exit_on_error=False)
-    async def poll_buckets(self) -> None:
-        try:
-            buckets = await kvc.list_buckets(self.js())
-        except Exception as exc:
-            self.error = self.app.session.safe(f"cannot list buckets: {describe_error(exc)}")
-            self._update_info()
-            return
-        self.error = ""
-        self._show_buckets(buckets)
-
-    def _show_buckets(self, buckets: list[kvc.BucketStatus]) -> None:
-        table = self.bucket_table
-        names = [b.name for b in buckets]
-        self.buckets = {b.name: b for b in buckets}
-        want = self._want_bucket or self.bucket
-        if names != self._bucket_names:
-            self._bucket_names = names
-            table.clear()
-            for b in buckets:
-                table.add_row(*bucket_cells(b), key=b.name)
-            if want in self.buckets:
-                table.move_cursor(row=names.index(want))
-            if self.bucket is not None and self.bucket not in self.buckets:
-                self._close_bucket()
-            if names and self.bucket is None:
-                self._open_bucket(names[table.cursor_row] if 0 <= table.cursor_row < len(names) else names[0])
-        else:
-            for b in buckets:
-                for spec, cell in zip(BUCKET_COLUMNS, bucket_cells(b)):
-                    table.update_cell(b.name, spec.key, cell)
-        self._want_bucket = None
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.bucket_table:
-            # Rebuilding the table moves its cursor more than once: open what it settles on.
-            if self._bucket_timer is not None:
-                self._bucket_timer.stop()
-            self._bucket_timer = self.set_timer(0.12, self._open_highlighted_bucket)
+    def bucket_cells(self, status: kvc.BucketStatus) -> list[Text]:
+        return bucket_cells(status)
 
     def on_history_pane_highlighted(self, event: HistoryPane.Highlighted) -> None:
         self.inspector.show(self._record(event.revision))
-
-    def _open_highlighted_bucket(self) -> None:
-        self._bucket_timer = None
-        row = self.bucket_table.cursor_row
-        if 0 <= row < len(self._bucket_names):
-            self._open_bucket(self._bucket_names[row])
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table is self.bucket_table:
-            self.keys.focus()
 
     # -- keys ---------------------------------------------------------------------------------------
     def _open_bucket(self, name: str, force: bool = False) -> None:
@@ -236,16 +172,14 @@ class KeyValueScreen(ScanningView):
 
     def _select_key(self, key: str | None) -> None:
         self.selected_key = key
-        if self._value_timer is not None:
-            self._value_timer.stop()
-            self._value_timer = None
+        self.cancel_debounce("value")
         if key is None:
             self.current = None
             self.inspector.show(None)
             self.history.show(None, [])
             return
         # moving quickly through keys loads only the one the cursor stops on
-        self._value_timer = self.set_timer(0.08, lambda: self.load_value(self.bucket, key))
+        self.debounce("value", 0.08, lambda: self.load_value(self.bucket, key))
 
     @work(exclusive=True, group="kv-value", exit_on_error=False)
     async def load_value(self, bucket: str | None, key: str) -> None:
@@ -330,72 +264,42 @@ class KeyValueScreen(ScanningView):
         self.app.push_screen(DiffScreen(title, rows, kind))
 
     # -- info line -------------------------------------------------------------------------------
-    def _update_info(self) -> None:
-        scan = self.scan
-        index = self.index
-        key = (
-            self.bucket,
+    def info_state(self) -> tuple:
+        scan, index = self.scan, self.index
+        return (
             self.pattern,
             len(index),
             index.live_changes,
             index.deleted_hidden,
-            self.error,
             scan is not None and scan.listed,
             scan.received if scan else -1,
-            self.connected,
         )
-        if key == self._info_key:
-            return
-        self._info_key = key
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if not self.connected:
-            text.append("Not connected: the Key-Value view needs a server.", style=palette.warning)
-        elif self.error:
-            text.append(self.error, style=palette.error + BOLD)
-        elif not self.bucket:
-            text.append("No key-value bucket (c creates one)." if not self.buckets else "Select a bucket.", style="dim")
-        else:
-            text.append(escape_line(self.bucket), style=palette.name)
-            text.append(f"  {len(index):,} keys", style="bold")
-            if self.pattern != ">":
-                text.append(f"  filter {escape_line(self.pattern)}", style=palette.warning)
-            if scan is None:
-                text.append("  opening…", style="dim")
-            elif not scan.listed:
-                expected = scan.expected or 0
-                share = f" {min(99, scan.received * 100 // expected)}%" if expected else ""
-                text.append(f"  listing{share}…", style=palette.warning + BOLD)
-            else:
-                text.append("  ◉ watching", style=palette.ok)
-            if index.live_changes:
-                text.append(f"  {index.live_changes:,} change(s)", style=palette.warning + BOLD)
-                last = index.last_change
-                if last is not None:
-                    text.append(f", last {last.op} {escape_line(last.key)} rev {last.revision}", style=palette.warning)
-            if index.deleted_hidden:
-                text.append(f"  ({index.deleted_hidden:,} deleted not shown)", style="dim")
-        self.info.set_text(text)
+
+    def describe_bucket(self, text: Text, bucket: str) -> None:
+        scan, index = self.scan, self.index
+        text.append(escape_line(bucket), style=palette.name)
+        text.append(f"  {len(index):,} keys", style="bold")
+        if self.pattern != ">":
+            text.append(f"  filter {escape_line(self.pattern)}", style=palette.warning)
+        expected = (scan.expected or 0) if scan is not None else 0
+        share = f" {min(99, scan.received * 100 // expected)}%" if scan is not None and expected else ""
+        self.scan_state(text, scan, share)
+        if index.live_changes:
+            text.append(f"  {index.live_changes:,} change(s)", style=palette.warning + BOLD)
+            last = index.last_change
+            if last is not None:
+                text.append(f", last {last.op} {escape_line(last.key)} rev {last.revision}", style=palette.warning)
+        if index.deleted_hidden:
+            text.append(f"  ({index.deleted_hidden:,} deleted not shown)", style="dim")
 
     # -- actions ---------------------------------------------------------------------------------
-    def _need_bucket(self) -> bool:
-        if not self.connected:
-            self.notify("Not connected.", severity="warning", markup=False)
-            return False
-        if not self.bucket:
-            self.notify("Select a bucket first.", severity="warning", markup=False)
-            return False
-        return True
-
     def _need_key(self) -> bool:
-        if not self._need_bucket():
+        if not self.need_bucket():
             return False
         if not self.selected_key:
             self.notify("Select a key first.", severity="warning", markup=False)
             return False
         return True
-
-    def action_cycle_view(self) -> None:
-        self.inspector.action_cycle_view()
 
     def action_filter(self) -> None:
         def done(value: str | None) -> None:
@@ -432,10 +336,8 @@ class KeyValueScreen(ScanningView):
             self._open_bucket(self.bucket, force=True)
 
     def action_put(self) -> None:
-        if not self._need_bucket():
-            return
-        bucket = self.bucket or ""
-        if not self.app.allow_change(f"putting a value in bucket {bucket}"):
+        bucket = self.bucket_to_change("putting a value in bucket")
+        if bucket is None:
             return
         key = self.selected_key or ""
         current = self.current
@@ -453,38 +355,43 @@ class KeyValueScreen(ScanningView):
         def edited(result) -> None:
             if result is not None:
                 new_key, data = result
-                self.change("put", bucket, new_key, data)
+                self.put_value(bucket, new_key, data)
 
         self.app.push_screen(PutScreen(bucket, key, value, confirm=confirm), edited)
 
     def action_delete_key(self) -> None:
-        if not self._need_key():
-            return
-        bucket, key = self.bucket or "", self.selected_key or ""
-        if self.app.allow_change(f"deleting key {key}"):
-            self._confirm(
-                f"Delete key {key} from bucket {bucket}? A delete marker becomes its latest revision; "
-                "older revisions stay in the history.",
-                "Delete",
-                lambda: self.change("delete", bucket, key),
-                not_done=f"Not deleted: key {key} in bucket {bucket}.",
-            )
+        self._change_key(
+            "Delete",
+            "deleting",
+            "A delete marker becomes its latest revision; older revisions stay in the history.",
+            "Not deleted",
+            self.delete_key,
+        )
 
     def action_purge_key(self) -> None:
+        self._change_key(
+            "Purge", "purging", "Every revision is removed; only a purge marker stays.", "Not purged", self.purge_key
+        )
+
+    def _change_key(
+        self, verb: str, doing: str, consequence: str, not_done: str, worker: Callable[[str, str], object]
+    ) -> None:
+        """Delete or purge the selected key, once confirmed."""
         if not self._need_key():
             return
         bucket, key = self.bucket or "", self.selected_key or ""
-        if self.app.allow_change(f"purging key {key}"):
-            self._confirm(
-                f"Purge key {key} from bucket {bucket}? Every revision is removed; only a purge marker stays.",
-                "Purge",
-                lambda: self.change("purge", bucket, key),
-                not_done=f"Not purged: key {key} in bucket {bucket}.",
+        if self.app.allow_change(f"{doing} key {key}"):
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"{verb} key {key} from bucket {bucket}? {consequence}",
+                    confirm_label=verb,
+                    not_done=f"{not_done}: key {key} in bucket {bucket}.",
+                ),
+                when_confirmed(lambda: worker(bucket, key)),
             )
 
     def action_create_bucket(self) -> None:
-        if not self.connected:
-            self.notify("Not connected.", severity="warning", markup=False)
+        if not self.need_connection():
             return
         if not self.app.allow_change("creating a bucket"):
             return
@@ -503,15 +410,13 @@ class KeyValueScreen(ScanningView):
 
         def configured(config: kvc.BucketConfig | None) -> None:
             if config is not None:
-                self.change("create", config.name, config=config)
+                self.create_bucket(config)
 
         self.app.push_screen(CreateBucketScreen(confirm=confirm), configured)
 
     def action_delete_bucket(self) -> None:
-        if not self._need_bucket():
-            return
-        bucket = self.bucket or ""
-        if not self.app.allow_change(f"deleting bucket {bucket}"):
+        bucket = self.bucket_to_change("deleting bucket")
+        if bucket is None:
             return
         status = self.buckets.get(bucket)
         values = f" and its {status.values:,} stored values" if status else ""
@@ -521,51 +426,47 @@ class KeyValueScreen(ScanningView):
             confirm_label="Delete bucket",
             not_done=f"Not deleted: bucket {bucket}.",
         )
-        self.app.push_screen(screen, when_confirmed(lambda: self.change("delete-bucket", bucket)))
+        self.app.push_screen(screen, when_confirmed(lambda: self.delete_bucket(bucket)))
 
-    def _confirm(self, question: str, label: str, then, *, not_done: str, danger: bool = True) -> None:
-        self.app.push_screen(
-            ConfirmScreen(question, danger=danger, confirm_label=label, not_done=not_done),
-            lambda ok: then() if ok else None,
+    # -- changes: one worker each; ScanningView.run_change checks, reports and tells --------------
+    @work(group="kv-change", exit_on_error=False)
+    async def put_value(self, bucket: str, key: str, data: bytes) -> None:
+        async def put(js: Any) -> int:
+            if key != self.selected_key:
+                self._pending_select = key  # the cursor goes to the new key once it is listed
+            return await kvc.put(js, bucket, key, data)
+
+        await self.run_change(
+            f"putting key {key}", put, lambda revision: f"Put {key} in {bucket}: revision {revision}."
         )
 
     @work(group="kv-change", exit_on_error=False)
-    async def change(
-        self, what: str, bucket: str, key: str = "", data: bytes = b"", config: kvc.BucketConfig | None = None
-    ) -> None:
-        describe = {
-            "put": f"putting key {key}",
-            "delete": f"deleting key {key}",
-            "purge": f"purging key {key}",
-            "create": f"creating bucket {bucket}",
-            "delete-bucket": f"deleting bucket {bucket}",
-        }[what]
-        if not self.app.allow_change(describe):
-            return
-        js = self.js()
-        try:
-            if what == "put":
-                if key != self.selected_key:
-                    self._pending_select = key
-                revision = await kvc.put(js, bucket, key, data)
-                done = f"Put {key} in {bucket}: revision {revision}."
-            elif what == "delete":
-                await kvc.delete(js, bucket, key)
-                done = f"Deleted {key} from {bucket}."
-            elif what == "purge":
-                await kvc.purge(js, bucket, key)
-                done = f"Purged {key} from {bucket}."
-            elif what == "create":
-                assert config is not None
-                await kvc.create_bucket(js, config)
-                self._want_bucket = bucket
-                done = f"Created bucket {bucket}."
-            else:
-                await kvc.delete_bucket(js, bucket)
-                done = f"Deleted bucket {bucket}."
-        except Exception as exc:
-            self.app.report_error(f"{describe} failed", exc)
-            return
-        self.notify(done, markup=False)
-        if what in ("create", "delete-bucket"):
-            self.poll_buckets()
+    async def delete_key(self, bucket: str, key: str) -> None:
+        await self.run_change(
+            f"deleting key {key}", lambda js: kvc.delete(js, bucket, key), lambda _: f"Deleted {key} from {bucket}."
+        )
+
+    @work(group="kv-change", exit_on_error=False)
+    async def purge_key(self, bucket: str, key: str) -> None:
+        await self.run_change(
+            f"purging key {key}", lambda js: kvc.purge(js, bucket, key), lambda _: f"Purged {key} from {bucket}."
+        )
+
+    @work(group="kv-change", exit_on_error=False)
+    async def create_bucket(self, config: kvc.BucketConfig) -> None:
+        async def create(js: Any) -> None:
+            await kvc.create_bucket(js, config)
+            self._want_bucket = config.name  # the cursor goes to it once listed
+
+        await self.run_change(
+            f"creating bucket {config.name}", create, lambda _: f"Created bucket {config.name}.", relist=True
+        )
+
+    @work(group="kv-change", exit_on_error=False)
+    async def delete_bucket(self, bucket: str) -> None:
+        await self.run_change(
+            f"deleting bucket {bucket}",
+            lambda js: kvc.delete_bucket(js, bucket),
+            lambda _: f"Deleted bucket {bucket}.",
+            relist=True,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rich.style import Style
@@ -15,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, ProgressBar
 
 from natstui.client import objects as obc
-from natstui.client.session import describe_error
 from natstui.model import kv as kvmodel
 from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
@@ -105,21 +105,20 @@ class ObjectStoreScreen(ScanningView):
         Binding("v", "cycle_view", "Preview view", id="objects.cycle_view"),
     ]
 
+    # what ScanningView needs to know
+    BUCKET_COLUMNS = BUCKET_COLUMNS
+    BUCKETS_WHAT, NO_BUCKETS = "object stores", "No object store in this account."
+    SELECT_BUCKET = "Select an object store first."
+    buckets: dict[str, obc.ObjectBucketStatus]
+    scan: obc.ObjectScan | None
+
     def __init__(self) -> None:
         super().__init__()
-        self.buckets: dict[str, obc.ObjectBucketStatus] = {}
-        self._bucket_names: list[str] = []
-        self.bucket: str | None = None
-        self.scan: obc.ObjectScan | None = None
         self.index = KeyIndex(show_deleted=True)
         self.selected: str | None = None
         self.transfer: obc.Transfer | None = None
-        self.error = ""
         self._rows: list[str] = []  # object names in table order
         self._fresh_rows: set = set()
-        self._js: Any = None
-        self._debounce_timers: dict[str, Any] = {}
-        self._info_key: Any = None
         self._transfer_done_at = 0.0
         self._table_version = -1  # the index version the objects table shows
         self._next_rebuild = 0.0
@@ -127,9 +126,7 @@ class ObjectStoreScreen(ScanningView):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="obj-body"):
             with Vertical(id="obj-left"):
-                yield TextLine(Text("Object stores", style="bold"), classes="view-title")
-                yield Table(BUCKET_COLUMNS, id="obj-buckets", zebra_stripes=True)
-                yield TextLine(id="obj-info")
+                yield from self.compose_buckets("Object stores", "obj")
                 yield Table(OBJECT_COLUMNS, id="obj-objects")
                 with Vertical(id="obj-transfer"):
                     yield TextLine(id="obj-transfer-label")
@@ -138,78 +135,31 @@ class ObjectStoreScreen(ScanningView):
                 yield Inspector(id="obj-inspector")
 
     def on_mount(self) -> None:
-        self.bucket_table = self.query_one("#obj-buckets", Table)
         self.object_table = self.query_one("#obj-objects", Table)
         self.inspector = self.query_one("#obj-inspector", Inspector)
-        self.info = self.query_one("#obj-info", TextLine)
         self.transfer_bar = self.query_one("#obj-transfer", Vertical)
         self.progress = self.query_one("#obj-progress", ProgressBar)
         self.transfer_label = self.query_one("#obj-transfer-label", TextLine)
-        self.bucket_table.focus()
-        self._update_info()
-        self.ready = True
-        self.start_polling()
-        self.slow_tick()
+        self.contents = self.object_table  # then ScanningView.on_mount starts the polling
 
-    # -- connection and polling -------------------------------------------------------------------
-    def _debounce(self, name: str, delay: float, callback) -> None:
-        timer = self._debounce_timers.pop(name, None)
-        if timer is not None:
-            timer.stop()
-        self._debounce_timers[name] = self.set_timer(delay, callback)
+    async def list_buckets(self) -> list[obc.ObjectBucketStatus]:
+        return await obc.list_buckets(self.js())
+
+    def bucket_cells(self, status: obc.ObjectBucketStatus) -> list[Text]:
+        return bucket_cells(status)
 
     def slow_tick(self) -> None:
-        super().slow_tick()  # the bucket list, and the open bucket after a reconnection
+        super().slow_tick()  # the bucket list, the open bucket after a reconnection, the info line
         faded = {name for name in self._fresh_rows if not self.index.fresh(name)}
         if faded:
             self._render_rows(faded)  # the highlight of a live change fades after a few seconds
         if self.transfer is not None and self.transfer.finished and time.monotonic() - self._transfer_done_at > 4:
             self.transfer = None
             self.transfer_bar.remove_class("-active")
-        self._update_info()
-
-    @work(exclusive=True, group="obj-buckets", exit_on_error=False)
-    async def poll_buckets(self) -> None:
-        try:
-            buckets = await obc.list_buckets(self.js())
-        except Exception as exc:
-            self.error = self.app.session.safe(f"cannot list object stores: {describe_error(exc)}")
-            self._update_info()
-            return
-        self.error = ""
-        table = self.bucket_table
-        names = [b.name for b in buckets]
-        self.buckets = {b.name: b for b in buckets}
-        if names != self._bucket_names:
-            self._bucket_names = names
-            table.clear()
-            for b in buckets:
-                table.add_row(*bucket_cells(b), key=b.name)
-            if self.bucket in self.buckets:
-                table.move_cursor(row=names.index(self.bucket))
-            elif self.bucket is not None:
-                self._open_bucket(None)
-            if names and self.bucket is None:
-                self._open_bucket(names[0])
-        else:
-            for b in buckets:
-                for spec, cell in zip(BUCKET_COLUMNS, bucket_cells(b)):
-                    table.update_cell(b.name, spec.key, cell)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.bucket_table:
-            self._debounce("bucket", 0.12, self._open_highlighted_bucket)
-        elif event.data_table is self.object_table:
-            self._debounce("object", 0.08, self._select_highlighted_object)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table is self.bucket_table:
-            self.object_table.focus()
-
-    def _open_highlighted_bucket(self) -> None:
-        row = self.bucket_table.cursor_row
-        if 0 <= row < len(self._bucket_names):
-            self._open_bucket(self._bucket_names[row])
+        if event.data_table is self.object_table:  # the bucket table: ScanningView
+            self.debounce("object", 0.08, self._select_highlighted_object)
 
     def _open_bucket(self, name: str | None, force: bool = False) -> None:
         if name == self.bucket and not force:
@@ -227,6 +177,9 @@ class ObjectStoreScreen(ScanningView):
         else:
             self.start_scan(name)
         self._update_info()
+
+    def _close_bucket(self) -> None:
+        self._open_bucket(None)
 
     def restart_scan(self) -> None:
         self.start_scan(self.bucket)
@@ -258,7 +211,7 @@ class ObjectStoreScreen(ScanningView):
             self._render_rows(touched)
         if items:
             if self.selected in touched:
-                self._debounce("object", 0.08, self._select_highlighted_object)
+                self.debounce("object", 0.08, self._select_highlighted_object)
             self._update_info()
 
     def _rebuild_rows(self) -> None:
@@ -327,45 +280,24 @@ class ObjectStoreScreen(ScanningView):
         return Record.stored(obc.meta_subject(e.bucket, e.name), data, e.headers, e.mtime, sections=[("Object", rows)])
 
     # -- info and transfer --------------------------------------------------------------------------
-    def _update_info(self) -> None:
+    def info_state(self) -> tuple:
         scan, index = self.scan, self.index
-        key = (
-            self.bucket,
-            len(index),
-            index.live_changes,
-            self.error,
-            scan is not None and scan.listed,
-            self.connected,
-        )
-        if key == self._info_key:
-            return
-        self._info_key = key
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if not self.connected:
-            text.append("Not connected: the Object Store view needs a server.", style=palette.warning)
-        elif self.error:
-            text.append(self.error, style=palette.error + BOLD)
-        elif not self.bucket:
-            text.append("No object store in this account." if not self.buckets else "Select a bucket.", style="dim")
-        else:
-            deleted = sum(1 for e in index.entries.values() if e.deleted)
-            text.append(escape_line(self.bucket), style=palette.name)
-            text.append(f"  {len(index) - deleted:,} objects", style="bold")
-            if deleted:
-                text.append(f" ({deleted:,} deleted)", style="dim")
-            if scan is None:
-                text.append("  opening…", style="dim")
-            elif not scan.listed:
-                text.append("  listing…", style=palette.warning + BOLD)
-            else:
-                text.append("  ◉ watching", style=palette.ok)
-            if index.live_changes:
-                last = index.last_change
-                text.append(f"  {index.live_changes:,} change(s)", style=palette.warning + BOLD)
-                if last is not None:
-                    verb = "deleted" if last.deleted else "stored"
-                    text.append(f", last {verb} {escape_line(last.name)}", style=palette.warning)
-        self.info.set_text(text)
+        return (len(index), index.live_changes, scan is not None and scan.listed)
+
+    def describe_bucket(self, text: Text, bucket: str) -> None:
+        index = self.index
+        deleted = sum(1 for e in index.entries.values() if e.deleted)
+        text.append(escape_line(bucket), style=palette.name)
+        text.append(f"  {len(index) - deleted:,} objects", style="bold")
+        if deleted:
+            text.append(f" ({deleted:,} deleted)", style="dim")
+        self.scan_state(text, self.scan)
+        if index.live_changes:
+            last = index.last_change
+            text.append(f"  {index.live_changes:,} change(s)", style=palette.warning + BOLD)
+            if last is not None:
+                verb = "deleted" if last.deleted else "stored"
+                text.append(f", last {verb} {escape_line(last.name)}", style=palette.warning)
 
     def _show_transfer(self) -> None:
         t = self.transfer
@@ -391,8 +323,7 @@ class ObjectStoreScreen(ScanningView):
 
     # -- actions ----------------------------------------------------------------------------------
     def _need_object(self, live: bool = True) -> obc.ObjectEntry | None:
-        if not self.connected:
-            self.notify("Not connected.", severity="warning", markup=False)
+        if not self.need_connection():
             return None
         entry = self.index.entries.get(self.selected or "")
         if entry is None or self.bucket is None:
@@ -408,9 +339,6 @@ class ObjectStoreScreen(ScanningView):
             self.notify("A transfer is running; wait for it to finish.", severity="warning", markup=False)
             return True
         return False
-
-    def action_cycle_view(self) -> None:
-        self.inspector.action_cycle_view()
 
     def action_download(self) -> None:
         entry = self._need_object()
@@ -451,26 +379,28 @@ class ObjectStoreScreen(ScanningView):
     @work(group="obj-transfer", exit_on_error=False)
     async def download(self, bucket: str, name: str, path: str) -> None:
         transfer = obc.Transfer("download", name, path)
+        if await self._run_transfer(transfer, lambda js: obc.download(js, bucket, name, path, transfer)):
+            self.notify(f"Downloaded {name} to {path} ({human_size(transfer.total)}, digest verified).", markup=False)
+
+    async def _run_transfer(self, transfer: obc.Transfer, run: Callable[[Any], Awaitable[object]]) -> bool:
+        """Show ``transfer``'s progress while ``run(js)`` moves the data; False (reported) if it failed."""
         self._start_transfer(transfer)
         try:
-            await obc.download(self.js(), bucket, name, path, transfer)
+            await run(self.js())
         except Exception as exc:
             self.transfer = None
             self.transfer_bar.remove_class("-active")
-            self.app.report_error(f"download of {name} failed", exc)
-            return
+            self.app.report_error(f"{transfer.kind} of {transfer.name} failed", exc)
+            return False
         self._transfer_done_at = time.monotonic()
         self._show_transfer()
-        self.notify(f"Downloaded {name} to {path} ({human_size(transfer.total)}, digest verified).", markup=False)
+        return True
 
     def action_upload(self) -> None:
-        if not self.connected or self.bucket is None:
-            self.notify("Select an object store first.", severity="warning", markup=False)
-            return
         if self._busy():
             return
-        bucket = self.bucket
-        if not self.app.allow_change(f"uploading to object store {bucket}"):
+        bucket = self.bucket_to_change("uploading to object store")
+        if bucket is None:
             return
 
         def confirm(result) -> ConfirmScreen:
@@ -501,17 +431,8 @@ class ObjectStoreScreen(ScanningView):
         if not self.app.allow_change(f"uploading {name}"):
             return
         transfer = obc.Transfer("upload", name, path)
-        self._start_transfer(transfer)
-        try:
-            await obc.upload(self.js(), bucket, path, name, transfer, description)
-        except Exception as exc:
-            self.transfer = None
-            self.transfer_bar.remove_class("-active")
-            self.app.report_error(f"upload of {name} failed", exc)
-            return
-        self._transfer_done_at = time.monotonic()
-        self._show_transfer()
-        self.notify(f"Uploaded {name} to {bucket} ({human_size(transfer.total)}).", markup=False)
+        if await self._run_transfer(transfer, lambda js: obc.upload(js, bucket, path, name, transfer, description)):
+            self.notify(f"Uploaded {name} to {bucket} ({human_size(transfer.total)}).", markup=False)
 
     def action_delete(self) -> None:
         entry = self._need_object()
@@ -529,11 +450,8 @@ class ObjectStoreScreen(ScanningView):
 
     @work(group="obj-change", exit_on_error=False)
     async def delete_object(self, bucket: str, name: str) -> None:
-        if not self.app.allow_change(f"deleting object {name}"):
-            return
-        try:
-            await obc.delete(self.js(), bucket, name)
-        except Exception as exc:
-            self.app.report_error(f"deleting {name} failed", exc)
-            return
-        self.notify(f"Deleted {name} from {bucket}.", markup=False)
+        await self.run_change(
+            f"deleting object {name}",
+            lambda js: obc.delete(js, bucket, name),
+            lambda _: f"Deleted {name} from {bucket}.",
+        )

@@ -9,15 +9,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from natstui.model import kv as kvmodel
 from natstui.model.kv import KeyIndex
 from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, palette
+from natstui.ui.widgets.cursorlist import CursorList
 from natstui.ui.widgets.rowtable import Column, fit_widths
 
 REV_W = 9
@@ -44,20 +43,17 @@ def size_text(n: int) -> str:
     return kvmodel.fmt_bytes(n)
 
 
-class KeyList(ScrollView, can_focus=True):
+class KeyList(CursorList):
     """Rows of a :class:`KeyIndex`; the cursor is a key, so it stays put while keys are inserted."""
 
     BINDING_GROUP_TITLE = "Keys"
+    HEADER = 1
 
     DEFAULT_CSS = """
     KeyList { scrollbar-gutter: stable; height: 1fr; }
     """
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="kv.keys.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="kv.keys.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="kv.keys.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="kv.keys.page_down"),
         Binding("home,g", "first", "First key", show=False, id="kv.keys.first"),
         Binding("end,G", "last", "Last key", show=False, id="kv.keys.last"),
     ]
@@ -99,7 +95,7 @@ class KeyList(ScrollView, can_focus=True):
                 # keep the cursor's key on the same screen row while keys are inserted above it
                 old_row = self._cursor_pos - int(self.scroll_y) if self._cursor_pos is not None else None
             self._version = index.version
-            self._set_rows(len(index) + 1)
+            self.set_virtual_rows(len(index) + 1)
             pos = index.index_of(self.cursor_key)
             self._cursor_pos = pos
             if pos is not None and old_row is not None:
@@ -111,15 +107,9 @@ class KeyList(ScrollView, can_focus=True):
             self.refresh()
         self._fresh_shown = fresh
 
-    def _set_rows(self, rows: int) -> None:
-        size = Size(self.scrollable_content_region.width, rows)
-        if size != self.virtual_size:
-            self.set_reactive(KeyList.virtual_size, size)
-            self._scroll_update(size)
-
     def on_resize(self) -> None:
         self._cache.clear()
-        self._set_rows(len(self.index) + 1)
+        self.set_virtual_rows(len(self.index) + 1)
 
     # -- drawing ---------------------------------------------------------------------------------
     def _columns(self, width: int) -> list:
@@ -209,11 +199,7 @@ class KeyList(ScrollView, can_focus=True):
         row = max(0, min(len(keys) - 1, row))
         key = keys[row]
         self._cursor_pos = row
-        height = max(1, self.scrollable_content_region.height - 1)  # one line is the header
-        if row < self.scroll_y:
-            self.scroll_to(y=row, animate=False, immediate=True, force=True)
-        elif row >= self.scroll_y + height:
-            self.scroll_to(y=row - height + 1, animate=False, immediate=True, force=True)
+        self.scroll_to_row(row)
         if key != self.cursor_key:
             self.cursor_key = key
             self.post_message(self.Selected(key))
@@ -225,8 +211,7 @@ class KeyList(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         pos = self.cursor_index
-        step = max(1, self.scrollable_content_region.height - 2)
-        self.select_index((int(self.scroll_y) if pos is None else pos) + direction * step)
+        self.select_index((int(self.scroll_y) if pos is None else pos) + direction * self.page_step)
 
     def action_first(self) -> None:
         self.select_index(0)
@@ -235,7 +220,7 @@ class KeyList(ScrollView, can_focus=True):
         self.select_index(len(self.index) - 1)
 
     def on_click(self, event) -> None:
-        row = int(self.scroll_y) + event.y - 1
+        row = self.row_at(event.y)
         self.focus()
         if 0 <= row < len(self.index):
             self.select_index(row)

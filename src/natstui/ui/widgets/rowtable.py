@@ -19,10 +19,10 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from natstui.model.columns import ColumnSpec, fit_columns
+from natstui.ui.widgets.cursorlist import CursorList
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,10 @@ def fit_widths(columns: Sequence[Column], width: int) -> list[tuple[int, int]]:
     return [(int(spec.key), w) for spec, w in fitted]
 
 
-class RowTable(ScrollView, can_focus=True):
+class RowTable(CursorList):
     """A header line, then rows; the cursor is a row index."""
 
+    HEADER = 1
     COMPONENT_CLASSES = {"rowtable--header", "rowtable--cursor"}
     DEFAULT_CSS = """
     RowTable {
@@ -78,10 +79,6 @@ class RowTable(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="rowtable.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="rowtable.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="rowtable.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="rowtable.page_down"),
         Binding("home", "to(0)", "First row", show=False, id="rowtable.home"),
         Binding("end", "to(-1)", "Last row", show=False, id="rowtable.end"),
     ]
@@ -115,11 +112,7 @@ class RowTable(ScrollView, can_focus=True):
         """Replace every row; the cursor goes to ``cursor`` (clamped; None for no cursor)."""
         self.rows = list(rows)
         self._cache.clear()
-        size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
-        if size != self.virtual_size:
-            # no layout of the screen: only this widget's scrollbars depend on its height
-            self.set_reactive(RowTable.virtual_size, size)
-            self._scroll_update(size)
+        if self.set_virtual_rows(len(self.rows) + 1):
             # the scroll position was clamped to the new height; the target of the next wheel step too
             self.scroll_target_y = self.scroll_y
         self.cursor_row = None
@@ -197,14 +190,8 @@ class RowTable(ScrollView, can_focus=True):
             self.post_message(self.RowHighlighted(self, index))
 
     def _show_cursor(self) -> None:
-        index = self.cursor_row
-        if index is None:
-            return
-        height = max(1, self.scrollable_content_region.height - 1)  # rows below the header
-        if index < self.scroll_y:
-            self.scroll_to(y=index, animate=False, immediate=True, force=True)
-        elif index >= self.scroll_y + height:
-            self.scroll_to(y=index - height + 1, animate=False, immediate=True, force=True)
+        if self.cursor_row is not None:
+            self.scroll_to_row(self.cursor_row)
 
     def move_cursor(self, index: int) -> None:
         self._move(index)
@@ -213,8 +200,7 @@ class RowTable(ScrollView, can_focus=True):
         self._move((self.cursor_row if self.cursor_row is not None else -delta) + delta)
 
     def action_page(self, direction: int) -> None:
-        step = max(1, self.scrollable_content_region.height - 2)
-        self._move((self.cursor_row or 0) + direction * step)
+        self._move((self.cursor_row or 0) + direction * self.page_step)
 
     def action_to(self, index: int) -> None:
         self._move(index if index >= 0 else len(self.rows) - 1)
@@ -229,7 +215,7 @@ class RowTable(ScrollView, can_focus=True):
     def on_click(self, event) -> None:
         if event.y < 1:
             return
-        index = int(self.scroll_y) + event.y - 1
+        index = self.row_at(event.y)
         if 0 <= index < len(self.rows):
             self.focus()
             self._move(index)

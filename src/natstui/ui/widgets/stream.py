@@ -9,10 +9,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from natstui.model.decode import preview
@@ -21,6 +19,7 @@ from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_clock
 from natstui.model.view import StreamView
 from natstui.ui.palette import BOLD, palette
+from natstui.ui.widgets.cursorlist import CursorList
 
 TIME_W = 12
 SUBJECT_W_MIN = 16
@@ -46,7 +45,7 @@ def subject_width(width: int) -> int:
     return max(SUBJECT_W_MIN, min(SUBJECT_W_MAX, (width - TIME_W - SIZE_W - MARK_W - 4) // 2))
 
 
-class MessageStream(ScrollView, can_focus=True):
+class MessageStream(CursorList):
     """Rows of the :class:`StreamView`; the cursor is a store sequence, so it survives eviction."""
 
     BINDING_GROUP_TITLE = "Live stream"
@@ -56,10 +55,6 @@ class MessageStream(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="stream.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="stream.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="stream.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="stream.page_down"),
         Binding("home,g", "first", "First", show=False, id="stream.first"),
         Binding("end,G", "last", "Last (follow)", show=False, id="stream.last"),
     ]
@@ -90,7 +85,7 @@ class MessageStream(ScrollView, can_focus=True):
         if not added and not dropped:
             return
         at_end = self.following
-        self._set_rows(len(self.view))
+        self.set_virtual_rows(len(self.view))
         if at_end:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         else:
@@ -111,21 +106,10 @@ class MessageStream(ScrollView, can_focus=True):
     def watch_following(self, following: bool) -> None:
         self.view.count_new(not following)
 
-    def _set_rows(self, rows: int) -> None:
-        """Change the virtual height without a layout of the screen.
-
-        Assigning ``virtual_size`` asks Textual for a full layout; rows arriving
-        30 times a second only need the scrollbar and this widget updated.
-        """
-        size = Size(self.scrollable_content_region.width, rows)
-        if size != self.virtual_size:
-            self.set_reactive(MessageStream.virtual_size, size)
-            self._scroll_update(size)
-
     def reset(self) -> None:
         """The view's rows changed wholesale (a new filter)."""
         self._cache.clear()
-        self._set_rows(len(self.view))
+        self.set_virtual_rows(len(self.view))
         index = self.view.index_of(self.cursor_seq) if self.cursor_seq is not None else None
         if index is not None and not self.following:
             self.scroll_to(
@@ -138,7 +122,7 @@ class MessageStream(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self._set_rows(len(self.view))
+        self.set_virtual_rows(len(self.view))
         if self.following:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
@@ -232,11 +216,7 @@ class MessageStream(ScrollView, can_focus=True):
         if seq == self.cursor_seq:
             return
         self.cursor_seq = seq
-        height = self.scrollable_content_region.height
-        if index < self.scroll_y:
-            self.scroll_to(y=index, animate=False, immediate=True, force=True)
-        elif index >= self.scroll_y + height:
-            self.scroll_to(y=index - height + 1, animate=False, immediate=True, force=True)
+        self.scroll_to_row(index)
         self.refresh()
         self.post_message(self.Selected(self.view.store.get(seq) if seq is not None else None))
 
@@ -268,7 +248,7 @@ class MessageStream(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         self.following = False if direction < 0 else self.following
-        self.select_index(self._current_or_visible() + direction * max(1, self.scrollable_content_region.height - 1))
+        self.select_index(self._current_or_visible() + direction * self.page_step)
 
     def action_first(self) -> None:
         self.following = False
@@ -280,7 +260,7 @@ class MessageStream(ScrollView, can_focus=True):
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def on_click(self, event) -> None:
-        index = int(self.scroll_y) + event.y
+        index = self.row_at(event.y)
         if 0 <= index < len(self.view):
             self.focus()
             if index < len(self.view) - 1:
