@@ -16,7 +16,7 @@ from nats.js import api
 from nats.js.errors import NotFoundError
 from nats.js.kv import KV_DEL, KV_MARKER_REASON, KV_OP, KV_PURGE, KeyValue, _is_key_valid
 
-from natstui.client.scan import StreamScan, list_streams
+from natstui.client.scan import StreamScan, bucket_basics, list_streams
 
 KV_STREAM_PREFIX = "KV_"
 OPS = ("PUT", "DEL", "PURGE")
@@ -90,17 +90,11 @@ class BucketStatus:
     @classmethod
     def from_stream_info(cls, info: Any, prefix: str = KV_STREAM_PREFIX) -> BucketStatus:
         config, state = info.config, info.state
-        storage = config.storage.value if hasattr(config.storage, "value") else str(config.storage or "file")
         return cls(
-            name=config.name[len(prefix) :],
+            **bucket_basics(info, prefix),
             values=state.messages or 0,
-            bytes=state.bytes or 0,
             history=config.max_msgs_per_subject or 0,
-            ttl=config.max_age or 0.0,
-            storage=storage,
-            replicas=config.num_replicas or 1,
             direct=bool(config.allow_direct),
-            description=config.description or "",
             stream=config.name,
         )
 

@@ -17,7 +17,7 @@ from nats.js import api
 from nats.js.errors import NotFoundError
 from nats.js.object_store import ObjectStore
 
-from natstui.client.scan import StreamScan, list_streams
+from natstui.client.scan import StreamScan, bucket_basics, list_streams
 
 OBJ_STREAM_PREFIX = "OBJ_"
 PREVIEW_LIMIT = 64 * 1024  # bytes of an object read for the inspector
@@ -37,16 +37,10 @@ class ObjectBucketStatus:
     @classmethod
     def from_stream_info(cls, info: Any) -> ObjectBucketStatus:
         config, state = info.config, info.state
-        storage = config.storage.value if hasattr(config.storage, "value") else str(config.storage or "file")
         return cls(
-            name=config.name[len(OBJ_STREAM_PREFIX) :],
-            bytes=state.bytes or 0,
+            **bucket_basics(info, OBJ_STREAM_PREFIX),
             messages=state.messages or 0,
-            ttl=config.max_age or 0.0,
-            storage=storage,
-            replicas=config.num_replicas or 1,
             sealed=bool(config.sealed),
-            description=config.description or "",
         )
 
 

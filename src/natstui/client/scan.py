@@ -220,3 +220,16 @@ class StreamScan:
             self._task.cancel()
         await self._unsubscribe()
         await self._delete_consumer()
+
+
+def bucket_basics(info: Any, prefix: str) -> dict[str, Any]:
+    """What every bucket (Key-Value or Object Store) shows, from its stream's info."""
+    config, state = info.config, info.state
+    return {
+        "name": config.name[len(prefix) :],
+        "bytes": state.bytes or 0,
+        "ttl": config.max_age or 0.0,
+        "storage": config.storage.value if hasattr(config.storage, "value") else str(config.storage or "file"),
+        "replicas": config.num_replicas or 1,
+        "description": config.description or "",
+    }

@@ -130,6 +130,24 @@ def _tls_reason(exc: ssl.SSLError) -> str:
     return f"TLS error: {(reason or str(exc)).replace('_', ' ').lower()}"
 
 
+# nats-py's errors that need no detail, in plain words
+_PLAIN_ERRORS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+    (nats_errors.NoServersError, "no server could be reached"),
+    (nats_errors.NoRespondersError, "no responders: nothing is subscribed to that subject"),
+    (nats_errors.BadSubjectError, "invalid subject"),
+    (nats_errors.UnexpectedEOF, "the server closed the connection"),
+    (nats_errors.StaleConnectionError, "the server stopped answering (stale connection)"),
+    ((nats_errors.ConnectionClosedError, nats_errors.ConnectionDrainingError), "the connection is closed"),
+    (nats_errors.ConnectionReconnectingError, "not connected at the moment (reconnecting)"),
+    (nats_errors.OutboundBufferLimitError, "too much waiting to be sent while disconnected"),
+    (nats_errors.SecureConnRequiredError, "the server requires TLS: connect with a tls:// URL or give --tls-ca"),
+    (
+        nats_errors.SecureConnWantedError,
+        "TLS was asked for (a tls:// URL or a CA) but the server does not offer it: not logging in without it",
+    ),
+)
+
+
 def describe_error(exc: BaseException) -> str:
     """A plain-words description of a connection or server error (one line, no protocol jargon)."""
     text = str(exc).strip()
@@ -145,31 +163,14 @@ def describe_error(exc: BaseException) -> str:
         verb = "subscribe to" if permission.group(1).lower() == "subscription" else "publish to"
         subject = permission.group(2).strip().strip("'")
         return f"permission denied: this user may not {verb} {escape_line(subject)}"
-    if isinstance(exc, nats_errors.NoServersError):
-        return "no server could be reached"
-    if isinstance(exc, nats_errors.NoRespondersError):
-        return "no responders: nothing is subscribed to that subject"
     if isinstance(exc, nats_errors.MaxPayloadError):
         detail = text[6:] if text.startswith("nats: ") else text
         if not detail or detail == "maximum payload exceeded":
             return "payload too large for the server: the message is bigger than the largest it accepts (max_payload)"
         return f"payload too large for the server: {detail}"
-    if isinstance(exc, nats_errors.BadSubjectError):
-        return "invalid subject"
-    if isinstance(exc, nats_errors.UnexpectedEOF):
-        return "the server closed the connection"
-    if isinstance(exc, nats_errors.StaleConnectionError):
-        return "the server stopped answering (stale connection)"
-    if isinstance(exc, (nats_errors.ConnectionClosedError, nats_errors.ConnectionDrainingError)):
-        return "the connection is closed"
-    if isinstance(exc, nats_errors.ConnectionReconnectingError):
-        return "not connected at the moment (reconnecting)"
-    if isinstance(exc, nats_errors.OutboundBufferLimitError):
-        return "too much waiting to be sent while disconnected"
-    if isinstance(exc, nats_errors.SecureConnRequiredError):
-        return "the server requires TLS: connect with a tls:// URL or give --tls-ca"
-    if isinstance(exc, nats_errors.SecureConnWantedError):
-        return "TLS was asked for (a tls:// URL or a CA) but the server does not offer it: not logging in without it"
+    for kinds, words in _PLAIN_ERRORS:
+        if isinstance(exc, kinds):
+            return words
     description = getattr(exc, "description", None)
     if description:  # JetStream API errors carry the server's own words
         code = getattr(exc, "err_code", None)
