@@ -75,6 +75,8 @@ class FormScreen(Dialog[dict[str, Any] | None]):
         for widget in self._fields():
             if widget.id in kept:
                 widget.value = kept[widget.id]
+        if self.FIELDS:
+            self.query_one(f"#{next(iter(self.FIELDS.values()))}").focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "form-submit":
@@ -97,9 +99,12 @@ class FormScreen(Dialog[dict[str, Any] | None]):
             return
         self.send(payload)
 
-    def build(self) -> Any:  # pragma: no cover - abstract
+    FORM: Any = None  # a model form (StreamForm, ConsumerForm) whose to_config() builds the request
+    FIELDS: dict[str, str] = {}  # its fields -> the ids of the inputs that fill them; the first has the focus
+
+    def build(self) -> Any:
         """What to send, from the fields; ValueError names the first bad one."""
-        raise NotImplementedError
+        return self.FORM(**{name: self.value(id) for name, id in self.FIELDS.items()}).to_config()
 
     async def apply(self, payload: Any) -> tuple[Any, str]:  # pragma: no cover - abstract
         """Send it; returns what the dialog dismisses with and the notice to show."""
@@ -144,21 +149,18 @@ class StreamCreateScreen(FormScreen):
         yield Label("Discard")
         yield _select(DISCARDS, "old", "f-discard")
 
-    def on_mount(self) -> None:
-        self.query_one("#f-name", Input).focus()
-
-    def build(self) -> dict[str, Any]:
-        return StreamForm(
-            name=self.value("f-name"),
-            subjects=self.value("f-subjects"),
-            retention=self.value("f-retention"),
-            storage=self.value("f-storage"),
-            replicas=self.value("f-replicas"),
-            max_msgs=self.value("f-max-msgs"),
-            max_bytes=self.value("f-max-bytes"),
-            max_age=self.value("f-max-age"),
-            discard=self.value("f-discard"),
-        ).to_config()
+    FORM = StreamForm
+    FIELDS = {
+        "name": "f-name",
+        "subjects": "f-subjects",
+        "retention": "f-retention",
+        "storage": "f-storage",
+        "replicas": "f-replicas",
+        "max_msgs": "f-max-msgs",
+        "max_bytes": "f-max-bytes",
+        "max_age": "f-max-age",
+        "discard": "f-discard",
+    }
 
     async def apply(self, config: dict[str, Any]) -> tuple[Any, str]:
         await self.app.jetstream().create_stream(config)
@@ -252,21 +254,18 @@ class ConsumerCreateScreen(FormScreen):
         yield Label("Inactive threshold")
         yield Input("5m", placeholder="ephemeral only", id="f-inactive")
 
-    def on_mount(self) -> None:
-        self.query_one("#f-name", Input).focus()
-
-    def build(self) -> dict[str, Any]:
-        return ConsumerForm(
-            name=self.value("f-name"),
-            filters=self.value("f-filters"),
-            deliver_policy=self.value("f-deliver"),
-            start=self.value("f-start"),
-            ack_policy=self.value("f-ack"),
-            ack_wait=self.value("f-ack-wait"),
-            max_deliver=self.value("f-max-deliver"),
-            backoff=self.value("f-backoff"),
-            inactive_threshold=self.value("f-inactive"),
-        ).to_config()
+    FORM = ConsumerForm
+    FIELDS = {
+        "name": "f-name",
+        "filters": "f-filters",
+        "deliver_policy": "f-deliver",
+        "start": "f-start",
+        "ack_policy": "f-ack",
+        "ack_wait": "f-ack-wait",
+        "max_deliver": "f-max-deliver",
+        "backoff": "f-backoff",
+        "inactive_threshold": "f-inactive",
+    }
 
     async def apply(self, config: dict[str, Any]) -> tuple[Any, str]:
         info = await self.app.jetstream().create_consumer(self.stream, config)
