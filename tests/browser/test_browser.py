@@ -23,6 +23,7 @@ import nats
 import pyte
 import pytest
 
+from natstui.client.session import confirm
 from natstui.demo.server import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -175,7 +176,7 @@ class Subscriber:
             self.received.append(msg.data)
 
         await nc.subscribe(self.subject, cb=got)
-        await nc.flush()
+        await confirm(nc)  # the subscription is on the server before anything is sent to it
         self.ready.set()
         while not self.stop.is_set():
             await asyncio.sleep(0.05)

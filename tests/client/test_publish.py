@@ -8,7 +8,7 @@ import pytest
 from nats import errors as nats_errors
 
 from natstui.client import publish as pub
-from natstui.client.session import describe_error
+from natstui.client.session import confirm, describe_error
 from natstui.model.compose import (
     ComposeError,
     group_headers,
@@ -132,7 +132,7 @@ async def test_publish_with_headers_arrives_intact_even_a_repeated_name(server_u
         got.append(msg)
 
     await nc.subscribe(f"{p}.>", cb=cb)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     async with RawSubscriber(server_url, f"{p}.>") as raw:
         headers = parse_headers(
             "Content-Type: application/json\nAccept: text/plain\nAccept: application/json\nX-Trace: ünï"
@@ -166,7 +166,7 @@ async def test_publish_refuses_bad_subjects_before_sending(nc):
         got.append(msg)
 
     await nc.subscribe(">", cb=cb)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     before = nc.stats["out_msgs"]
     for subject in (f"{p}.*", f"{p} x", f"{p}..x", ""):
         with pytest.raises(ComposeError):
@@ -185,7 +185,7 @@ async def test_request_gets_the_reply_with_round_trip_and_headers(nc):
         await nc.publish(msg.reply, b'{"ok": true}', headers={"X-Served-By": "test"})
 
     await nc.subscribe(f"{p}.svc", cb=responder)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     reply = await pub.request(nc, f"{p}.svc", b"ping", [("Accept", "a"), ("Accept", "b")], timeout=5)
     assert reply.msg.data == b'{"ok": true}'
     assert reply.msg.headers == {"X-Served-By": "test"}
@@ -205,7 +205,7 @@ async def test_no_responders_and_timeout_in_plain_words(nc):
         pass
 
     await nc.subscribe(f"{p}.silent", cb=silent)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     with pytest.raises(nats_errors.TimeoutError) as info:
         await pub.request(nc, f"{p}.silent", b"", timeout=0.2)
     assert describe_error(info.value) == "timed out"

@@ -9,6 +9,7 @@ import nats
 import pytest
 
 from natstui.client.jetstream import JetStream
+from natstui.client.session import confirm
 from natstui.ui.screens.confirm import PromptScreen
 from natstui.ui.screens.messages import StreamMessagesScreen
 from tests.conftest import make_test_app, screen_text, wait_until
@@ -57,7 +58,7 @@ class GetCounter:
 
         await self.spy.subscribe(f"$JS.API.STREAM.MSG.GET.{self.name}", cb=seen)
         await self.spy.subscribe(f"sentinel.{self.name}", cb=seen)
-        await self.spy.flush()
+        await confirm(self.spy)  # the subscription is on the server before anything is sent to it
         return self
 
     async def count(self) -> int:

@@ -9,7 +9,7 @@ import pytest
 from nats import errors as nats_errors
 from textual.widgets import Input, Static, TextArea
 
-from natstui.client.session import describe_error
+from natstui.client.session import confirm, describe_error
 from natstui.config import ConnectionSettings
 from natstui.demo.server import EmbeddedServer
 from natstui.ui.screens.compose import ComposeScreen
@@ -134,7 +134,7 @@ async def test_max_payload_no_responders_and_timeout_from_the_compose_screen():
             pass
 
         await nc.subscribe(f"{p}.silent", cb=silent)
-        await nc.flush()
+        await confirm(nc)  # the subscription is on the server before anything is sent to it
         app = app_on([server.url], [f"{p}.live.>"])
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await wait_connected(app, pilot)
@@ -192,7 +192,7 @@ async def test_every_error_message_is_plain_words_from_real_errors():
         texts["no responders"] = describe_error(info.value)
         await nc.subscribe("secret.>")
         await nc.publish("secret.x", b"")
-        await nc.flush()
+        await confirm(nc)  # the subscription is on the server before anything is sent to it
         await wait_until(lambda: len(seen) >= 2)
         texts["permissions"] = " / ".join(describe_error(e) for e in seen)
         await nc.close()

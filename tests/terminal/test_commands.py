@@ -8,6 +8,7 @@ import uuid
 
 from nats.aio.msg import Msg
 
+from natstui.client.session import confirm
 from natstui.model.recording import to_line
 from natstui.model.records import Record
 from tests.conftest import wait_until
@@ -39,7 +40,7 @@ async def test_replay_command_sends_every_message_at_the_rate(nc, server_url, tm
         got.append((time.monotonic(), msg.subject, msg.data, msg.headers))
 
     await nc.subscribe(f"again.{p}.>", cb=collect)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     proc = await asyncio.create_subprocess_exec(
         natstui_command(),
         "replay",

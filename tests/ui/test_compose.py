@@ -6,6 +6,7 @@ import uuid
 
 from textual.widgets import Input, Static, TextArea
 
+from natstui.client.session import confirm
 from natstui.ui.screens.compose import REPLY, REPUBLISH, ComposeScreen, open_request
 from natstui.ui.widgets.stream import MessageStream
 from tests.conftest import make_test_app, screen_text, wait_connected, wait_until
@@ -24,7 +25,7 @@ async def collect(nc, subject):
         got.append(msg)
 
     await nc.subscribe(subject, cb=cb)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     return got
 
 
@@ -117,7 +118,7 @@ async def test_request_shows_the_reply_in_the_inspector(server_url, nc):
         await nc.publish(msg.reply, json.dumps({"echo": msg.data.decode()}).encode(), headers={"X-Served-By": "pytest"})
 
     await nc.subscribe(f"{p}.echo", cb=responder)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     app = make_test_app(server_url, [f"{p}.>"])
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)
@@ -140,7 +141,7 @@ async def test_no_responders_and_timeout_are_shown_in_plain_words(server_url, nc
         pass
 
     await nc.subscribe(f"{p}.silent", cb=silent)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     app = make_test_app(server_url, [f"{p}.>"])
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)

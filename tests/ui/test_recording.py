@@ -5,6 +5,7 @@ import uuid
 
 from natstui.cli import make_app
 from natstui.client.replay import replay_file
+from natstui.client.session import confirm
 from natstui.config import ConnectionSettings, Settings
 from natstui.model.recording import load
 from natstui.model.store import RingStore
@@ -66,7 +67,7 @@ async def test_record_open_and_replay_round_trip(server_url, nc, tmp_path):
         got.append(msg)
 
     sub = await nc.subscribe(f"again.{p}.>", cb=collect)
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     sent = await replay_file(ConnectionSettings(servers=[server_url]), str(path), prefix="again", rate=100)
     assert sent == 3
     await wait_until(lambda: len(got) == 3)

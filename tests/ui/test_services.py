@@ -8,6 +8,7 @@ from nats import micro
 from nats.micro.request import ServiceError
 from textual.widgets import DataTable, Input
 
+from natstui.client.session import confirm
 from natstui.ui.screens.compose import REQUEST, ComposeScreen
 from natstui.ui.screens.services import ServicesScreen
 from tests.conftest import make_test_app, screen_text, table_rows, wait_connected, wait_until
@@ -149,7 +150,7 @@ async def test_what_services_say_about_themselves_is_shown_as_data(server_url, n
         await msg.respond(json.dumps(answer).encode())
 
     subs = [await nc.subscribe(f"$SRV.{verb}", cb=respond) for verb in ("PING", "INFO", "STATS")]
-    await nc.flush()
+    await confirm(nc)  # the subscription is on the server before anything is sent to it
     app = make_test_app(server_url, [f"evil{tag}.>"])
     try:
         async with app.run_test(size=SIZE) as pilot:
