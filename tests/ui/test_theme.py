@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
 from natstui import cli
 from natstui.cli import make_app
@@ -30,12 +30,20 @@ def offline_app(**settings):
     return make_app(Settings(**settings), store=demo_store(), clock=lambda: FROZEN, connect=False)
 
 
+def palette_first_match(app) -> str:
+    """The command palette's highlighted entry, as text ('' while it is still searching)."""
+    results = app.screen.query_one(CommandList)
+    if not results.option_count:
+        return ""
+    return str(results.get_option_at_index(results.highlighted or 0).prompt).strip().lower()
+
+
 async def choose_theme_in_palette(app, pilot, name: str) -> None:
     """ctrl+p, the "Theme" command, then the theme's name: as a user picks one."""
     await pilot.press("ctrl+p")
     await wait_until(lambda: isinstance(app.screen, CommandPalette), pilot=pilot)
     await pilot.press(*"theme")
-    await pilot.pause(0.5)
+    await wait_until(lambda: palette_first_match(app).startswith("theme"), pilot=pilot)
     await pilot.press("enter")
     await wait_until(
         lambda: (
@@ -44,7 +52,7 @@ async def choose_theme_in_palette(app, pilot, name: str) -> None:
         pilot=pilot,
     )
     await pilot.press(*name)
-    await pilot.pause(0.5)
+    await wait_until(lambda: palette_first_match(app) == name, pilot=pilot)
     await pilot.press("enter")
     await wait_until(lambda: app.theme == name, pilot=pilot)
 
@@ -67,7 +75,7 @@ async def test_theme_chosen_in_palette_is_saved_and_used_at_next_start(config_di
         dark_subject = subject_colour(app)
         await choose_theme_in_palette(app, pilot, "textual-light")
         await wait_until(lambda: load_config().get("theme") == "textual-light", pilot=pilot)
-        await pilot.pause(0.1)
+        await wait_until(lambda: subject_colour(app) != dark_subject, pilot=pilot)  # drawn again
         light_subject = subject_colour(app)
     # the rest of the file stays as it was
     assert path.read_text() == '# mine\nutc = false\ntheme = "textual-light"\n\n[layout]\ntree_width = 40\n'
@@ -76,7 +84,7 @@ async def test_theme_chosen_in_palette_is_saved_and_used_at_next_start(config_di
 
     again = offline_app()
     async with again.run_test(size=(120, 30)) as pilot:
-        await pilot.pause(0.1)
+        await wait_until(lambda: again.screen.query(MessageStream), pilot=pilot)
         assert again.theme == "textual-light"
         assert again.current_theme.dark is False
         assert subject_colour(again) == light_subject
@@ -89,13 +97,13 @@ async def test_theme_flag_overrides_the_saved_theme_and_is_not_saved(config_dir)
     path.write_text('theme = "nord"\n')
     app = offline_app(theme="textual-light")
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.screen.query(MessageStream), pilot=pilot)
         assert app.theme == "textual-light"
     assert path.read_text() == 'theme = "nord"\n'  # --theme is for this run only
 
     saved = offline_app()
     async with saved.run_test(size=(120, 30)) as pilot:
-        await pilot.pause(0.1)
+        await wait_until(lambda: saved.screen.query(MessageStream), pilot=pilot)
         assert saved.theme == "nord"
 
 
