@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     GcWatch,
     benchmark_main,
-    hook_frames,
     load_average,
     machine_rows,
     ms,
@@ -54,7 +53,7 @@ from _common import (
     versions,
 )
 from natstui.testing import wait_connected
-from responsiveness import SEQUENCE, KeyNotShown, KeyTimeout, Pending
+from responsiveness import SEQUENCE, KeyNotShown, KeyProbe, KeyTimeout
 
 P95_TARGET = 0.200
 KEY_TIMEOUT = 5.0
@@ -101,16 +100,13 @@ def stop_all(procs: list) -> dict:
 
 
 async def run_app_async(url: str, args: argparse.Namespace) -> dict:
-    from textual._compositor import CompositorUpdate
 
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
-    from natstui.ui.screens.help import HelpScreen
 
     perf = time.perf_counter
     rng = random.Random(args.seed)
     app = make_app(Settings(connection=ConnectionSettings(servers=[url])))
-    pending: list[Pending | None] = [None]
     frames = {"count": 0}
     out: dict = {"phases": []}
 
@@ -121,126 +117,8 @@ async def run_app_async(url: str, args: argparse.Namespace) -> dict:
         stream = live.query_one("#stream")
         stream.focus()
 
-        def on_frame(screen, update) -> None:
-            if isinstance(update, CompositorUpdate):
-                update.render_segments(app.console)  # what the terminal driver does before writing
-            now = perf()
-            frames["count"] += 1
-            p = pending[0]
-            if p is None or p.t_frame is not None:
-                return
-            p.check(now)
-            if p.t_effect is not None and p.frame_ok(screen):
-                p.t_frame = now
-                if not p.done.done():
-                    p.done.set_result(None)
-
-        hook_frames(app, on_frame)
-        original_dispatch = app._dispatch_action
-
-        async def dispatch_action(*a, **k):
-            try:
-                return await original_dispatch(*a, **k)
-            finally:
-                if pending[0] is not None:
-                    pending[0].check(perf())
-
-        app._dispatch_action = dispatch_action
-        original_render_line = stream.render_line
-
-        def render_line(y: int):
-            strip = original_render_line(y)
-            p = pending[0]
-            if p is not None and p.kind == "cursor" and p.t_paint is None:
-                now = perf()
-                p.check(now)
-                if (
-                    p.t_effect is not None
-                    and stream.cursor_seq is not None
-                    and stream.view.seq_at(int(stream.scroll_y) + y) == stream.cursor_seq
-                ):
-                    p.t_paint = now
-            return strip
-
-        stream.render_line = render_line
-
-        def make_pending(key: str, kind: str) -> Pending:
-            if kind == "cursor":
-                before = stream.cursor_seq
-                return Pending(
-                    key,
-                    kind,
-                    lambda: stream.cursor_seq != before,
-                    lambda screen: screen is live and pending[0].t_paint is not None,
-                )
-            if kind == "streams":
-                return Pending(
-                    key,
-                    kind,
-                    lambda: app.current_mode == "streams",
-                    lambda screen: screen is app.screen and type(screen).__name__ == "StreamsScreen",
-                )
-            if kind == "help":
-                return Pending(
-                    key, kind, lambda: isinstance(app.screen, HelpScreen), lambda screen: isinstance(screen, HelpScreen)
-                )
-            return Pending(
-                key, kind, lambda: app.current_mode == "live" and app.screen is live, lambda screen: screen is live
-            )
-
-        async def press(key: str, kind: str) -> dict:
-            if kind == "cursor" and app.focused is not stream:
-                stream.focus()
-                await asyncio.sleep(0.05)
-            p = make_pending(key, kind)
-            pending[0] = p
-            p.t0 = perf()
-            app.simulate_key(key)
-            try:
-                end = p.t0 + KEY_TIMEOUT
-                while not p.done.done():
-                    remaining = end - perf()
-                    if remaining <= 0:
-                        raise KeyTimeout(
-                            f"{key}: no frame within {KEY_TIMEOUT:.0f}s (effect "
-                            f"{'seen' if p.t_effect is not None else 'not seen'})"
-                        )
-                    try:
-                        await asyncio.wait_for(asyncio.shield(p.done), min(EFFECT_POLL, remaining))
-                    except asyncio.TimeoutError:
-                        p.check(perf())
-                        if (
-                            kind == "cursor"
-                            and p.t_effect is not None
-                            and p.t_paint is None
-                            and stream.cursor_index is None
-                        ):
-                            raise KeyNotShown(
-                                f"{key}: the selected row left the buffer before a frame showed it"
-                            ) from None
-            finally:
-                pending[0] = None
-            return {"key": key, "effect": p.t_effect - p.t0, "frame": p.t_frame - p.t0}
-
-        async def to_newest() -> None:
-            if app.focused is not stream:
-                stream.focus()
-            app.simulate_key("end")
-            end = perf() + KEY_TIMEOUT
-            while perf() < end and not (stream.following and stream.cursor_index == len(stream.view) - 1):
-                await asyncio.sleep(EFFECT_POLL)
-            await asyncio.sleep(0.1)
-
-        async def recover() -> None:
-            for _ in range(3):
-                await asyncio.sleep(1.0)
-                if isinstance(app.screen, HelpScreen):
-                    app.simulate_key("escape")
-                elif app.current_mode != "live":
-                    app.simulate_key("1")
-                else:
-                    break
-            await asyncio.sleep(0.5)
+        probe = KeyProbe(app, live, stream, frames, encode=True)
+        press, to_newest, recover = probe.press, probe.to_newest, probe.recover
 
         lag: list[float] = []
         lag_on = [False]

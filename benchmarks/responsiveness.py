@@ -129,18 +129,176 @@ class Pending:
             self.t_effect = now
 
 
+class KeyProbe:
+    """Times keys from the press to the frame that shows their effect, in a running app's Live view.
+
+    It hooks the app's frames (``hook_frames``), its action dispatch and the stream's row painting;
+    ``press`` sends one key and returns its effect and frame times. ``frames`` counts frames (and, with
+    ``encode``, the time spent turning them into what the terminal driver writes).
+    """
+
+    def __init__(self, app, live, stream, frames: dict, *, encode: bool, timed_encode: bool = False) -> None:
+        from textual._compositor import CompositorUpdate
+
+        self.app, self.live, self.stream, self.frames = app, live, stream, frames
+        self.pending: Pending | None = None
+        perf = time.perf_counter
+
+        def on_frame(screen, update) -> None:
+            if encode and isinstance(update, CompositorUpdate):
+                t = perf()
+                update.render_segments(app.console)  # what the terminal driver does before writing
+                if timed_encode:
+                    frames["encode"] += perf() - t
+            now = perf()
+            frames["count"] += 1
+            p = self.pending
+            if p is None or p.t_frame is not None:
+                return
+            p.check(now)
+            if p.t_effect is not None and p.frame_ok(screen):
+                p.t_frame = now
+                if not p.done.done():
+                    p.done.set_result(None)
+
+        hook_frames(app, on_frame)
+        original_dispatch = app._dispatch_action
+
+        async def dispatch_action(*a, **k):
+            try:
+                return await original_dispatch(*a, **k)
+            finally:
+                if self.pending is not None:
+                    self.pending.check(perf())
+
+        app._dispatch_action = dispatch_action
+        original_render_line = stream.render_line
+
+        def render_line(y: int):
+            strip = original_render_line(y)
+            p = self.pending
+            if p is not None and p.kind == "cursor" and p.t_paint is None:
+                now = perf()
+                p.check(now)
+                if (
+                    p.t_effect is not None
+                    and stream.cursor_seq is not None
+                    and stream.view.seq_at(int(stream.scroll_y) + y) == stream.cursor_seq
+                ):
+                    p.t_paint = now
+            return strip
+
+        stream.render_line = render_line
+
+    def make_pending(self, key: str, kind: str) -> Pending:
+        from natstui.ui.screens.help import HelpScreen
+
+        app, live, stream = self.app, self.live, self.stream
+        if kind == "cursor":
+            before = stream.cursor_seq
+            return Pending(
+                key,
+                kind,
+                lambda: stream.cursor_seq != before,
+                lambda screen: screen is live and self.pending is not None and self.pending.t_paint is not None,
+            )
+        if kind == "streams":
+            return Pending(
+                key,
+                kind,
+                lambda: app.current_mode == "streams",
+                lambda screen: screen is app.screen and type(screen).__name__ == "StreamsScreen",
+            )
+        if kind == "help":
+            return Pending(
+                key, kind, lambda: isinstance(app.screen, HelpScreen), lambda screen: isinstance(screen, HelpScreen)
+            )
+        return Pending(
+            key, kind, lambda: app.current_mode == "live" and app.screen is live, lambda screen: screen is live
+        )
+
+    async def press(self, key: str, kind: str) -> dict:
+        app, stream, perf = self.app, self.stream, time.perf_counter
+        if kind == "cursor" and app.focused is not stream:
+            stream.focus()  # (not timed) the stream keys need the stream focused
+            await asyncio.sleep(0.05)
+        p = self.pending = self.make_pending(key, kind)
+        p.t0 = perf()
+        app.simulate_key(key)
+        try:
+            end = p.t0 + KEY_TIMEOUT
+            while not p.done.done():
+                remaining = end - perf()
+                if remaining <= 0:
+                    raise KeyTimeout(
+                        f"{key}: no frame within {KEY_TIMEOUT:.0f}s "
+                        f"(effect {'seen' if p.t_effect is not None else 'not seen'}, "
+                        f"screen {type(app.screen).__name__}"
+                        + (
+                            f", cursor row {stream.cursor_index}, scroll_y {stream.scroll_y:.0f}, "
+                            f"rows {len(stream.view):,}"
+                            if kind == "cursor"
+                            else ""
+                        )
+                        + ")"
+                    )
+                try:
+                    await asyncio.wait_for(asyncio.shield(p.done), min(EFFECT_POLL, remaining))
+                except asyncio.TimeoutError:
+                    p.check(perf())
+                    if (
+                        kind == "cursor"
+                        and p.t_effect is not None
+                        and p.t_paint is None
+                        and stream.cursor_index is None
+                    ):
+                        raise KeyNotShown(
+                            f"{key}: the selected row left the buffer before a frame showed it "
+                            f"({(perf() - p.t0) * 1000:.0f} ms after the key)"
+                        ) from None
+        finally:
+            self.pending = None
+        assert p.t_effect is not None and p.t_frame is not None
+        return {"key": key, "effect": p.t_effect - p.t0, "frame": p.t_frame - p.t0}
+
+    async def to_newest(self) -> None:
+        """(not timed) ``end``: the cursor on the newest row, following, so the stream keys that follow
+        work on rows that stay in the buffer for a while (at 50,000 msgs/s a 100,000 buffer turns over
+        in 2 s; a row selected near the oldest end is evicted before a frame can show it)."""
+        app, stream = self.app, self.stream
+        if app.focused is not stream:
+            stream.focus()
+        app.simulate_key("end")
+        end = time.perf_counter() + KEY_TIMEOUT
+        while time.perf_counter() < end and not (stream.following and stream.cursor_index == len(stream.view) - 1):
+            await asyncio.sleep(EFFECT_POLL)
+        await asyncio.sleep(0.1)
+
+    async def recover(self) -> None:
+        """After a timeout: back to the Live view with no help on top, through the app's own keys."""
+        from natstui.ui.screens.help import HelpScreen
+
+        app = self.app
+        for _ in range(3):
+            await asyncio.sleep(1.0)  # a late key may still be on its way
+            if isinstance(app.screen, HelpScreen):
+                app.simulate_key("escape")
+            elif app.current_mode != "live":
+                app.simulate_key("1")
+            else:
+                break
+        await asyncio.sleep(0.5)
+
+
 async def run_app_async(url: str, args: argparse.Namespace) -> dict:
-    from textual._compositor import CompositorUpdate
 
     from natstui.cli import make_app
     from natstui.config import ConnectionSettings, Settings
-    from natstui.ui.screens.help import HelpScreen
 
     perf = time.perf_counter
     rng = random.Random(args.seed)
     app = make_app(Settings(connection=ConnectionSettings(servers=[url])))
     subjects_axes = {"i": args.subjects}
-    pending: list[Pending | None] = [None]
     frames = {"count": 0, "encode": 0.0}
     result: dict = {}
 
@@ -163,145 +321,8 @@ async def run_app_async(url: str, args: argparse.Namespace) -> dict:
         stream.focus()
         await pilot.pause(0.2)
 
-        # -- instrumentation ---------------------------------------------------------------
-        def on_frame(screen, update) -> None:
-            if args.encode and isinstance(update, CompositorUpdate):
-                t = perf()
-                update.render_segments(app.console)  # what the terminal driver does before writing
-                frames["encode"] += perf() - t
-            now = perf()
-            frames["count"] += 1
-            p = pending[0]
-            if p is None or p.t_frame is not None:
-                return
-            p.check(now)
-            if p.t_effect is not None and p.frame_ok(screen):
-                p.t_frame = now
-                if not p.done.done():
-                    p.done.set_result(None)
-
-        hook_frames(app, on_frame)
-
-        original_dispatch = app._dispatch_action
-
-        async def dispatch_action(*a, **k):
-            try:
-                return await original_dispatch(*a, **k)
-            finally:
-                p = pending[0]
-                if p is not None:
-                    p.check(perf())
-
-        app._dispatch_action = dispatch_action
-
-        original_render_line = stream.render_line
-
-        def render_line(y: int):
-            strip = original_render_line(y)
-            p = pending[0]
-            if p is not None and p.kind == "cursor" and p.t_paint is None:
-                now = perf()
-                p.check(now)
-                if (
-                    p.t_effect is not None
-                    and stream.cursor_seq is not None
-                    and stream.view.seq_at(int(stream.scroll_y) + y) == stream.cursor_seq
-                ):
-                    p.t_paint = now
-            return strip
-
-        stream.render_line = render_line
-
-        def make_pending(key: str, kind: str) -> Pending:
-            if kind == "cursor":
-                before = stream.cursor_seq
-                return Pending(
-                    key,
-                    kind,
-                    lambda: stream.cursor_seq != before,
-                    lambda screen: screen is live and pending[0].t_paint is not None,
-                )
-            if kind == "streams":
-                return Pending(
-                    key,
-                    kind,
-                    lambda: app.current_mode == "streams",
-                    lambda screen: screen is app.screen and type(screen).__name__ == "StreamsScreen",
-                )
-            if kind == "help":
-                return Pending(
-                    key, kind, lambda: isinstance(app.screen, HelpScreen), lambda screen: isinstance(screen, HelpScreen)
-                )
-            return Pending(
-                key, kind, lambda: app.current_mode == "live" and app.screen is live, lambda screen: screen is live
-            )
-
-        async def press(key: str, kind: str) -> dict:
-            if kind == "cursor" and app.focused is not stream:
-                stream.focus()  # (not timed) the stream keys need the stream focused
-                await pilot.pause(0.05)
-            p = make_pending(key, kind)
-            pending[0] = p
-            p.t0 = perf()
-            app.simulate_key(key)
-            try:
-                end = p.t0 + KEY_TIMEOUT
-                while not p.done.done():
-                    remaining = end - perf()
-                    if remaining <= 0:
-                        raise KeyTimeout(
-                            f"{key}: no frame within {KEY_TIMEOUT:.0f}s "
-                            f"(effect {'seen' if p.t_effect is not None else 'not seen'}, "
-                            f"screen {type(app.screen).__name__}"
-                            + (
-                                f", cursor row {stream.cursor_index}, scroll_y {stream.scroll_y:.0f}, "
-                                f"rows {len(stream.view):,}"
-                                if kind == "cursor"
-                                else ""
-                            )
-                            + ")"
-                        )
-                    try:
-                        await asyncio.wait_for(asyncio.shield(p.done), min(EFFECT_POLL, remaining))
-                    except asyncio.TimeoutError:
-                        p.check(perf())
-                        if (
-                            kind == "cursor"
-                            and p.t_effect is not None
-                            and p.t_paint is None
-                            and stream.cursor_index is None
-                        ):
-                            raise KeyNotShown(
-                                f"{key}: the selected row left the buffer before a frame showed it "
-                                f"({(perf() - p.t0) * 1000:.0f} ms after the key)"
-                            ) from None
-            finally:
-                pending[0] = None
-            return {"key": key, "effect": p.t_effect - p.t0, "frame": p.t_frame - p.t0}
-
-        async def to_newest() -> None:
-            """(not timed) ``end``: the cursor on the newest row, following, so the stream keys that follow
-            work on rows that stay in the buffer for a while (at 50,000 msgs/s a 100,000 buffer turns over
-            in 2 s; a row selected near the oldest end is evicted before a frame can show it)."""
-            if app.focused is not stream:
-                stream.focus()
-            app.simulate_key("end")
-            end = perf() + KEY_TIMEOUT
-            while perf() < end and not (stream.following and stream.cursor_index == len(stream.view) - 1):
-                await asyncio.sleep(EFFECT_POLL)
-            await asyncio.sleep(0.1)
-
-        async def recover() -> None:
-            """After a timeout: back to the Live view with no help on top, through the app's own keys."""
-            for _ in range(3):
-                await asyncio.sleep(1.0)  # a late key may still be on its way
-                if isinstance(app.screen, HelpScreen):
-                    app.simulate_key("escape")
-                elif app.current_mode != "live":
-                    app.simulate_key("1")
-                else:
-                    break
-            await asyncio.sleep(0.5)
+        probe = KeyProbe(app, live, stream, frames, encode=args.encode, timed_encode=True)
+        press, to_newest, recover = probe.press, probe.to_newest, probe.recover
 
         async def run_sequence(reps: int, record: list[dict], timeouts: list[str], not_shown: list[str]) -> None:
             for _ in range(reps):
