@@ -52,7 +52,7 @@ class NatsTuiApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
-        *[Binding(v.key, f"show_view('{v.mode}')", v.footer, id=f"app.view.{v.mode}") for v in VIEWS],
+        *[Binding(v.key, f"show_view('{v.mode}')", v.footer, id=f"app.view.{v.mode}") for v in VIEWS if v.key],
         *[Binding(a.key, f"run_global('{a.name}')", a.footer, id=f"app.{a.name}") for a in ACTIONS],
         Binding("r", "reconnect", "Reconnect", show=False, id="app.reconnect"),
     ]

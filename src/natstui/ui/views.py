@@ -17,7 +17,7 @@ from textual.screen import Screen
 class ViewSpec:
     mode: str  # Textual mode name
     title: str  # plain name, as typed in the command palette
-    key: str  # key shown in the footer
+    key: str  # key shown in the footer; "" for a view reached from the command palette only
     footer: str  # short label for the footer
     target: str  # "module:Class" of the screen, imported when first shown
     description: str
