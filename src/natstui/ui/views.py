@@ -88,6 +88,22 @@ VIEWS: list[ViewSpec] = [
         "natstui.ui.screens.server:ServerScreen",
         "The connected server, the account's JetStream usage, the live subscription",
     ),
+    ViewSpec(
+        "accounts",
+        "Accounts",
+        "9",
+        "Accounts",
+        "natstui.ui.screens.accounts:AccountsScreen",
+        "Every account: connections, messages, JetStream usage against its limits (system account)",
+    ),
+    ViewSpec(
+        "jscluster",
+        "JetStream cluster",
+        "",
+        "JS cluster",
+        "natstui.ui.screens.jscluster:JetStreamClusterScreen",
+        "The meta group, every stream's and consumer's leader and replicas, leader step-down (system account)",
+    ),
 ]
 
 
