@@ -104,6 +104,14 @@ VIEWS: list[ViewSpec] = [
         "natstui.ui.screens.jscluster:JetStreamClusterScreen",
         "The meta group, every stream's and consumer's leader and replicas, leader step-down (system account)",
     ),
+    ViewSpec(
+        "latency",
+        "Latency",
+        "",
+        "Latency",
+        "natstui.ui.screens.latency:LatencyScreen",
+        "Requests paired with their replies: answered, unanswered, p50/p90/p99 per request subject",
+    ),
 ]
 
 
