@@ -113,11 +113,13 @@ def clean_shared_server(request):
 def topology(retry_busy_ports):
     """The system views' topology: clusters ``east`` and ``west`` of three servers each joined by a
     gateway, a leaf node (``leaf-1``) on ``east-1``, a system account (``topology.system_settings()``);
-    plain clients land in the ``APP`` account. Shared by the session: a test that stops a server
+    plain clients land in the ``APP`` account; user ``limited`` (password ``limited``) of ``APP`` may not
+    receive ``secret.>``. Shared by the session: a test that stops a server
     starts it again, and removes what it creates."""
     from natstui.demo.topology import Topology
 
-    with Topology([("east", 3), ("west", 3)], leaf=True) as topo:
+    limited = '{user: limited, password: limited, permissions: {subscribe: {deny: ["secret.>"]}}}'
+    with Topology([("east", 3), ("west", 3)], leaf=True, app_users=limited) as topo:
         yield topo
 
 

@@ -70,6 +70,7 @@ class Topology:
     jetstream: bool = True
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="natstui-topology-")))
     system_password: str = field(default_factory=lambda: secrets.token_hex(12))
+    app_users: str = ""  # more users of the APP account, in the server's config syntax (tests: permissions)
     nodes: list[TopologyNode] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -96,7 +97,7 @@ class Topology:
         return (
             "accounts {\n"
             f"  {APP_ACCOUNT} {{ {'jetstream: enabled, ' if self.jetstream else ''}"
-            f'users: [{{user: app, password: "{secrets.token_hex(12)}"}}] }}\n'
+            f'users: [{{user: app, password: "{secrets.token_hex(12)}"}}{", " + self.app_users if self.app_users else ""}] }}\n'
             f'  {SYSTEM_ACCOUNT} {{ users: [{{user: {SYSTEM_USER}, password: "{self.system_password}"}}] }}\n'
             "}\n"
             f"system_account: {SYSTEM_ACCOUNT}\n"

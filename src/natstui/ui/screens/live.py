@@ -35,6 +35,7 @@ class LiveScreen(ViewScreen):
         Binding("x", "export", "Export", show=False, id="live.export"),
         Binding("D", "diff", "Diff with previous", show=False, id="live.diff"),
         Binding("J", "jump_pair", "Jump to the reply or request", show=False, id="live.jump_pair"),
+        Binding("T", "trace", "Trace", show=False, id="live.trace"),
         Binding("less_than_sign", "resize_pane('tree', -2)", "Narrower tree", show=False, id="live.tree_narrower"),
         Binding("greater_than_sign", "resize_pane('tree', 2)", "Wider tree", show=False, id="live.tree_wider"),
         Binding(
@@ -257,6 +258,39 @@ class LiveScreen(ViewScreen):
 
     def action_follow(self) -> None:
         self.stream.action_last()
+
+    def action_trace(self) -> None:
+        """Trace the selected message (a trace-only copy); on the subject tree, a sample of the
+        highlighted subject: its newest message seen, else an empty one (a wildcard node: its subtree's)."""
+        from natstui.ui.screens.trace import open_trace
+
+        record = None
+        if self.focused is self.subject_tree:
+            node = self.subject_tree.cursor_node
+            data = node.data if node is not None else None
+            path = data.path if data is not None else ""
+            if not path:
+                open_trace(self.app, None)
+                return
+            store = self.app.store
+            for back in range(store.last_seq, max(store.first_seq, store.last_seq - 50_000) - 1, -1):
+                candidate = store.get(back)
+                if candidate is not None and (
+                    candidate.msg.subject == path or candidate.msg.subject.startswith(path + ".")
+                ):
+                    record = candidate
+                    break
+            if record is None:
+                open_trace(self.app, path)
+                return
+        else:
+            cursor = self.stream.cursor_seq
+            record = self.app.store.get(cursor) if cursor is not None else None
+        if record is None:
+            open_trace(self.app, None)
+            return
+        msg = record.msg
+        open_trace(self.app, msg.subject, msg.data or b"", msg.headers)
 
     def action_jump_pair(self) -> None:
         """From a request to its reply, or back (the pair the latency tracker made)."""

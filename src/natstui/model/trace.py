@@ -1,0 +1,231 @@
+"""Message traces (nats-server 2.11+, ADR-41): every server's trace event, joined into the path.
+
+A traced message carries ``Nats-Trace-Dest``; each server it reaches sends one event to that subject:
+``{"server": {...}, "request": {"header": {...}}, "events": [...]}``. Events are ``in`` (ingress: from
+a client, a route, a gateway or a leaf node), ``eg`` (egress: delivered to a client, or passed to the
+next server with a ``hop`` id that the next server's ``Nats-Trace-Hop`` header repeats), ``js``
+(stored in a stream), ``sm`` (subject mapping), ``se`` (stream export), ``si`` (service import).
+Anything else, or anything of the wrong shape, is kept and shown raw: never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = {0: "client", 1: "route", 2: "gateway", 3: "system", 4: "leaf node", 5: "JetStream", 6: "account"}
+MIN_VERSION = (2, 11)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _header(request: dict[str, Any], name: str) -> str:
+    value = _dict(request.get("header")).get(name)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value or "")
+
+
+def kind_name(kind: Any) -> str:
+    return KINDS.get(kind, f"kind {kind}") if isinstance(kind, int) else "?"
+
+
+@dataclass
+class Step:
+    """One thing a server did with the message, in words."""
+
+    kind: str  # deliver, forward, stream, mapping, export, import, ingress, unknown
+    text: str
+    error: str = ""
+    hop: str = ""  # for a forward: the next server's hop id
+    raw: Any = None
+
+
+@dataclass
+class Hop:
+    server: str
+    cluster: str
+    hop: str  # "" for the first server
+    ingress: str = ""
+    steps: list[Step] = field(default_factory=list)
+    children: list[Hop] = field(default_factory=list)
+    raw: Any = None
+
+
+@dataclass
+class Trace:
+    roots: list[Hop] = field(default_factory=list)
+    orphans: list[Hop] = field(default_factory=list)  # a server whose parent did not report (late, lost)
+    raw: list[Any] = field(default_factory=list)  # every event as it came (parsed, or text)
+    malformed: list[str] = field(default_factory=list)
+
+    def walk(self) -> list[Hop]:
+        found: list[Hop] = []
+        stack = list(self.roots) + list(self.orphans)
+        while stack:
+            hop = stack.pop()
+            found.append(hop)
+            stack.extend(hop.children)
+        return found
+
+    @property
+    def deliveries(self) -> list[Step]:
+        return [s for h in self.walk() for s in h.steps if s.kind == "deliver" and not s.error]
+
+    @property
+    def streams(self) -> list[str]:
+        return sorted(
+            {s.text.split("stream ", 1)[-1] for h in self.walk() for s in h.steps if s.kind == "stream" and not s.error}
+        )
+
+    @property
+    def errors(self) -> list[Step]:
+        return [s for h in self.walk() for s in h.steps if s.error]
+
+    @property
+    def servers(self) -> list[str]:
+        return sorted({h.server for h in self.walk()})
+
+    @property
+    def no_interest(self) -> bool:
+        """Nobody receives it and no stream stores it."""
+        return bool(self.roots or self.orphans) and not self.deliveries and not self.streams
+
+    def summary(self) -> str:
+        if not self.roots and not self.orphans:
+            return "no trace event arrived"
+        if self.no_interest:
+            return "no interest: no client receives it and no stream stores it"
+        parts = []
+        clients = self.deliveries
+        if clients:
+            parts.append(f"{len(clients)} client{'s' if len(clients) != 1 else ''}")
+        if self.streams:
+            parts.append(f"stream{'s' if len(self.streams) != 1 else ''} {', '.join(self.streams)}")
+        servers = self.servers
+        parts.append(f"through {len(servers)} server{'s' if len(servers) != 1 else ''} ({', '.join(servers)})")
+        errors = self.errors
+        if errors:
+            parts.append(f"{len(errors)} refused or dropped")
+        return "; ".join(parts)
+
+
+def _step(event: dict[str, Any]) -> Step:
+    kind = event.get("type")
+    error = str(event.get("error") or "")
+    if kind == "eg":
+        name = str(event.get("name") or "?")
+        cid = event.get("cid")
+        where = kind_name(event.get("kind"))
+        hop = str(event.get("hop") or "")
+        if event.get("kind") == 0 or not hop:
+            sub = event.get("sub")
+            queue = event.get("queue")
+            text = f"delivered to {where} {name}" + (f" [cid {cid}]" if cid is not None else "")
+            if sub:
+                text += f" (subscription {sub}" + (f", queue group {queue}" if queue else "") + ")"
+            if error:
+                text = f"not delivered to {where} {name}"
+            return Step("deliver", text, error, raw=event)
+        text = f"passed over a {where} to {name}"
+        return Step("forward", text, error, hop=hop, raw=event)
+    if kind == "js":
+        stream = str(event.get("stream") or "?")
+        if error:
+            return Step("stream", f"not stored in stream {stream}", error, raw=event)
+        if event.get("nointerest"):
+            return Step("stream", f"stream {stream}: no interest (nothing stored)", raw=event)
+        return Step("stream", f"stored in stream {stream}", raw=event)
+    if kind == "sm":
+        return Step("mapping", f"subject mapped to {event.get('to')}", error, raw=event)
+    if kind == "se":
+        return Step("export", f"stream export to account {event.get('acc')} as {event.get('to')}", error, raw=event)
+    if kind == "si":
+        return Step(
+            "import",
+            f"service import from account {event.get('acc')}: {event.get('from')} → {event.get('to')}",
+            error,
+            raw=event,
+        )
+    if kind == "in":
+        return Step("ingress", "", error, raw=event)
+    return Step("unknown", f"unknown event: {json.dumps(event, default=str)[:200]}", error, raw=event)
+
+
+def _hop(body: dict[str, Any]) -> Hop:
+    server = _dict(body.get("server"))
+    request = _dict(body.get("request"))
+    hop = Hop(
+        server=str(server.get("name") or server.get("id") or "?"),
+        cluster=str(server.get("cluster") or ""),
+        hop=_header(request, "Nats-Trace-Hop"),
+        raw=body,
+    )
+    for event in _list(body.get("events")):
+        if not isinstance(event, dict):
+            hop.steps.append(Step("unknown", f"unknown event: {str(event)[:200]}", raw=event))
+            continue
+        step = _step(event)
+        if step.kind == "ingress":
+            source = kind_name(event.get("kind"))
+            cid = event.get("cid")
+            hop.ingress = (
+                f"from {source} {event.get('name') or '?'}"
+                + (f" [cid {cid}]" if cid is not None else "")
+                + f", account {event.get('acc') or '?'}, subject {event.get('subj') or '?'}"
+            )
+            if step.error:
+                hop.steps.append(Step("deliver", "refused on the way in", step.error, raw=event))
+            continue
+        hop.steps.append(step)
+    return hop
+
+
+def build_trace(payloads: list[bytes]) -> Trace:
+    """The path from every event received (in any order)."""
+    trace = Trace()
+    hops: list[Hop] = []
+    for payload in payloads:
+        try:
+            body = json.loads(payload)
+        except (ValueError, UnicodeDecodeError):
+            text = payload.decode("utf-8", "replace")[:500]
+            trace.malformed.append(text)
+            trace.raw.append(text)
+            continue
+        trace.raw.append(body)
+        if not isinstance(body, dict):
+            trace.malformed.append(str(body)[:500])
+            continue
+        hops.append(_hop(body))
+    for hop in hops:
+        if not hop.hop:
+            trace.roots.append(hop)
+            continue
+        parent = next(
+            (h for h in hops if h is not hop and any(s.hop == hop.hop for s in h.steps if s.kind == "forward")), None
+        )
+        if parent is None:
+            trace.orphans.append(hop)
+        else:
+            parent.children.append(hop)
+    return trace
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    try:
+        major, minor = text.lstrip("v").split(".")[:2]
+        return int(major), int(minor)
+    except (ValueError, AttributeError):
+        return (0, 0)
+
+
+def supports_tracing(version: str) -> bool:
+    return parse_version(version) >= MIN_VERSION
