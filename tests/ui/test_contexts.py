@@ -276,3 +276,32 @@ async def test_a_context_is_created_and_edited_in_the_nats_cli_format(systems, x
         assert saved["ca"] == str(creds_ca)
         assert saved["password"] == "kept-secret" and saved["color_scheme"] == "red"
         assert "kept-secret" not in screen_text(app)
+
+
+async def test_the_form_never_shows_the_urls_user_info_and_keeps_it_unless_the_url_changes(systems, xdg):
+    beta_file = xdg / "nats" / "context" / "beta.json"
+    host = systems["beta"].url.split("://", 1)[1]
+    beta_file.write_text(json.dumps({"url": f"nats://bob:pw-in-url-secret@{host}"}))
+    app = app_on_context("alpha")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await press_keys(pilot, "C")
+        await wait_until(lambda: isinstance(app.screen, ContextsScreen), pilot=pilot)
+        screen = app.screen
+        screen.table.move_cursor(row=[c.name for c in screen.contexts].index("beta"))
+        await press_keys(pilot, "e")
+        await wait_until(lambda: isinstance(app.screen, ContextFormScreen), pilot=pilot)
+        form = app.screen
+        assert form.query_one("#ctx-url").value == f"nats://{host}"
+        form.query_one("#ctx-description").value = "only the description"
+        form.submit()
+        await wait_until(lambda: isinstance(app.screen, ContextsScreen), pilot=pilot)
+        assert json.loads(beta_file.read_text())["url"] == f"nats://bob:pw-in-url-secret@{host}"
+        # A URL typed anew replaces it.
+        await press_keys(pilot, "e")
+        await wait_until(lambda: isinstance(app.screen, ContextFormScreen), pilot=pilot)
+        form = app.screen
+        form.query_one("#ctx-url").value = f"nats://{host},nats://127.0.0.1:4999"
+        form.submit()
+        await wait_until(lambda: isinstance(app.screen, ContextsScreen), pilot=pilot)
+        assert json.loads(beta_file.read_text())["url"] == f"nats://{host},nats://127.0.0.1:4999"

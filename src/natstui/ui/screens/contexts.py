@@ -30,7 +30,7 @@ from natstui.contexts import (
 )
 from natstui.contexts import selected as selected_context
 from natstui.model.columns import ColumnSpec
-from natstui.model.sanitize import escape_line
+from natstui.model.sanitize import escape_line, redact_url
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.dialog import Dialog
@@ -387,8 +387,16 @@ class ContextFormScreen(FormScreen):
         )
         for key, label in EDITABLE.items():
             value = self.raw.get(key)
+            text = "" if value is None else str(value)
+            if key == "url":
+                text = self.shown_url  # never a password: the URL's user info is kept unless the URL is changed
             yield Label(label)
-            yield Input("" if value is None else str(value), id=f"ctx-{key}", compact=True)
+            yield Input(text, id=f"ctx-{key}", compact=True)
+
+    @property
+    def shown_url(self) -> str:
+        url = str(self.raw.get("url") or "")
+        return ",".join(redact_url(u.strip()) for u in url.split(",")) if url else ""
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -405,6 +413,8 @@ class ContextFormScreen(FormScreen):
         if not valid_name(name):
             raise ValueError("a name is needed: no '..', no '/', not starting with '.'")
         values = {key: self.value(f"ctx-{key}").strip() for key in EDITABLE}
+        if self.raw.get("url") and values["url"] == self.shown_url:
+            del values["url"]  # unchanged: the file keeps the URL as it was, user info included
         for key in ("creds", "nkey", "cert", "key", "ca"):
             path = values[key]
             if path and not Path(path).expanduser().is_file():
