@@ -22,8 +22,8 @@ from natstui.model.sanitize import escape_line, redact_url
 # The fields the context form edits, in the nats CLI's JSON names, with their labels.
 EDITABLE = {
     "description": "Description",
-    "url": "Server URLs (comma-separated)",
-    "creds": "Credentials file (.creds)",
+    "url": "Server URLs",
+    "creds": "Creds file",
     "nkey": "NKey seed file",
     "cert": "TLS client certificate",
     "key": "TLS client key",

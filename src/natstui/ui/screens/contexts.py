@@ -153,7 +153,6 @@ class SwitchScreen(ViewScreen):
     """
     BINDINGS = [
         Binding("b", "back", "Back to previous", id="context_switch.back"),
-        Binding("C", "app.contexts", "Contexts", id="context_switch.contexts"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -403,6 +402,7 @@ class ContextFormScreen(FormScreen):
         for label in self.query(".form-grid Label"):
             label.styles.padding = (0, 0, 0, 0)  # the forms' labels line up with three-line inputs
         self.query_one(".form-grid").styles.grid_gutter_vertical = 1
+        self.query_one(".form-dialog").styles.max_width = "96%"  # an 80-column terminal holds it whole
         if self.context_name:
             self.query_one("#ctx-url", Input).focus()
 
