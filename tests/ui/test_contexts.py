@@ -142,6 +142,9 @@ async def test_switching_moves_every_view_and_nothing_of_the_first_server_remain
             shown["2"] = await show_and_read(pilot, "2", "BETA_ORDERS")
             shown["3"] = await show_and_read(pilot, "3", "BETA_ORDERS")
             shown["4"] = await show_and_read(pilot, "4", "beta_settings")
+            kv = await nc_b.jetstream().key_value("beta_settings")
+            await kv.put("put-after-switch", b"v")  # the bucket's watch runs on the new connection
+            shown["4"] = await show_and_read(pilot, "4", "put-after-switch")
             shown["5"] = await show_and_read(pilot, "5", "No object store")
             shown["6"] = await show_and_read(pilot, "6", "beta-svc")
             for key, text in shown.items():
@@ -200,6 +203,12 @@ async def test_the_list_marks_current_and_selected_and_s_selects_for_the_nats_cl
     app = app_on_context("alpha")
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)
+        # In the command palette as "Contexts"; C opens the same list.
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Contexts")
+        command.callback()
+        await wait_until(lambda: isinstance(app.screen, ContextsScreen), pilot=pilot)
+        await press_keys(pilot, "escape")
+        await wait_until(lambda: not isinstance(app.screen, ContextsScreen), pilot=pilot)
         await press_keys(pilot, "C")
         await wait_until(lambda: isinstance(app.screen, ContextsScreen), pilot=pilot)
         await wait_until(lambda: "The beta system" in screen_text(app), pilot=pilot)
@@ -305,3 +314,25 @@ async def test_the_form_never_shows_the_urls_user_info_and_keeps_it_unless_the_u
         form.submit()
         await wait_until(lambda: isinstance(app.screen, ContextsScreen), pilot=pilot)
         assert json.loads(beta_file.read_text())["url"] == f"nats://{host},nats://127.0.0.1:4999"
+
+
+async def test_r_after_a_failed_switch_connects_and_returns_to_the_view(systems, xdg):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (xdg / "nats" / "context" / "late.json").write_text(json.dumps({"url": f"nats://127.0.0.1:{port}"}))
+    app = app_on_context("alpha")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await show_and_read(pilot, "7", systems["alpha"].name)
+        await switch_with_the_list(pilot, "late")
+        await wait_until(lambda: "Cannot connect to late" in screen_text(app), timeout=15, pilot=pilot)
+        late = EmbeddedServer(port=port, name="srv-late-" + uuid.uuid4().hex[:6]).start()
+        try:
+            await press_keys(pilot, "r")
+            await wait_until(
+                lambda: app.current_mode == "server" and late.name in screen_text(app), timeout=15, pilot=pilot
+            )
+            assert "● connected  ctx late" in screen_text(app).split("\n", 1)[0]
+        finally:
+            late.stop()
