@@ -185,3 +185,85 @@ async def seed_content(server: EmbeddedServer, creds: Path) -> None:
         await kv.put("key", b"value")
     finally:
         await nc.close()
+
+
+async def test_the_context_list_the_context_form_and_a_switch_show_no_secret(env, caplog, monkeypatch):
+    """Contexts holding every kind of credential: the list (C), the edit form (e), a switch that
+    connects and one that is refused show the kind of credentials, never one."""
+    import json
+
+    from natstui.config import Settings, resolve_connection
+    from natstui.ui.screens.contexts import ContextFormScreen, ContextsScreen, SwitchScreen
+
+    for var in ("NATS_URL", "NATS_CONTEXT", "NATS_USER", "NATS_PASSWORD", "NATS_CREDS", "NATS_NKEY"):
+        monkeypatch.delenv(var, raising=False)
+    xdg = env["dir"] / "xdg-contexts"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
+    s, d = env["servers"], env["dir"]
+    users, token, creds = (f"127.0.0.1:{s[kind].port}" for kind in ("users", "token", "creds"))
+    contexts = {
+        "a-url-user-info": {"url": f"nats://alice:{PASSWORD}@{users}", "description": "user info in the URL"},
+        "b-password": {"url": f"nats://{users}", "user": "alice", "password": PASSWORD},
+        "c-token": {"url": f"nats://{token}", "token": TOKEN},
+        "d-nkey": {"url": f"nats://{users}", "nkey": str(d / "user.nk")},
+        "e-creds": {"url": f"nats://{creds}", "creds": str(d / "user.creds")},
+        "f-wrong": {"url": f"nats://alice:{PASSWORD}x@{users}"},
+    }
+    directory = xdg / "nats" / "context"
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, values in contexts.items():
+        (directory / f"{name}.json").write_text(json.dumps(values))
+    secrets = [PASSWORD, f"alice:{PASSWORD}", TOKEN, env["seed"], *file_secrets(d / "user.creds")]
+    caplog.set_level(logging.DEBUG)
+    app = make_app(Settings(connection=resolve_connection(context="a-url-user-info"), subjects=["secrets.>"]))
+    shown: list[str] = []
+
+    async def open_list() -> ContextsScreen:
+        await tap(pilot, "C")
+        await wait_until(lambda: isinstance(app.screen, ContextsScreen) and "e-creds" in screen_text(app), pilot=pilot)
+        return app.screen  # type: ignore[return-value]
+
+    async def choose(screen: ContextsScreen, name: str, key: str) -> None:
+        screen.table.move_cursor(row=[c.name for c in screen.contexts].index(name))
+        await tap(pilot, key)
+
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(lambda: app.session.state.value == "connected", timeout=10, pilot=pilot)
+        screen = await open_list()
+        text = screen_text(app)
+        shown.append(text)
+        for kind in ("user info in URL", "user/password", "token", "nkey", "creds file"):
+            assert kind in text  # the kind of credentials is said
+        for name in ("a-url-user-info", "b-password", "c-token"):
+            await choose(screen, name, "e")
+            await wait_until(lambda: isinstance(app.screen, ContextFormScreen), pilot=pilot)
+            await pilot.pause(0.1)
+            shown.append(screen_text(app))
+            shown.extend(str(getattr(w, "value", "")) for w in app.screen.query("Input"))
+            await tap(pilot, "escape")
+            await wait_until(lambda: isinstance(app.screen, ContextsScreen), pilot=pilot)
+        await choose(screen, "c-token", "enter")
+        await wait_until(
+            lambda: app.settings.connection.context == "c-token" and app.session.connected and app.feed.ready,
+            timeout=10,
+            pilot=pilot,
+        )
+        await wait_until(lambda: "ctx c-token" in screen_text(app), pilot=pilot)
+        shown.append(screen_text(app))
+        screen = await open_list()
+        await choose(screen, "f-wrong", "enter")
+        await wait_until(
+            lambda: isinstance(app.screen, SwitchScreen) and "Cannot connect to f-wrong" in screen_text(app),
+            timeout=10,
+            pilot=pilot,
+        )
+        await wait_until(lambda: "authorization" in screen_text(app), pilot=pilot)
+        shown.append(screen_text(app))
+        shown.extend(notifications(app))
+        shown.append(app.session.error)
+        await quit_app(pilot)
+    shown.append(caplog.text)
+    everything = "\n".join(shown)
+    for secret in secrets:
+        for piece in pieces(secret):
+            assert piece not in everything, f"a piece of a secret is shown: {piece!r}"

@@ -32,6 +32,7 @@ from natstui.ui.widgets.status import StatusBar
 
 if TYPE_CHECKING:
     from natstui.client.jetstream import JetStream
+    from natstui.config import ConnectionSettings
 
 FRAME_RATE = 20  # stream redraws per second
 # The live buffer holds ~3 objects the cyclic garbage collector tracks per message; with 100,000
@@ -56,6 +57,7 @@ class NatsTuiApp(App):
         *[Binding(v.key, f"show_view('{v.mode}')", v.footer, id=f"app.view.{v.mode}") for v in VIEWS if v.key],
         *[Binding(a.key, f"run_global('{a.name}')", a.footer, id=f"app.{a.name}") for a in ACTIONS],
         Binding("r", "reconnect", "Reconnect", show=False, id="app.reconnect"),
+        Binding("C", "contexts", "Contexts", show=False, id="app.contexts"),
     ]
 
     MODES = {v.mode: v.factory() for v in VIEWS}
@@ -96,6 +98,12 @@ class NatsTuiApp(App):
         self._saved_pane_widths = dict(self.pane_widths)
         self._theme_chosen = False  # True once started: a theme set after that is the user's choice
         self._start_theme()
+        # Contexts (ui/screens/contexts.py): the connection before the last switch, the view to
+        # return to once the new one is made, why the last switch failed.
+        self.previous_connection: ConnectionSettings | None = None
+        self.return_mode = "live"
+        self.switch_error = ""
+        self.switching = False
 
     # -- lifecycle -----------------------------------------------------------------
     def on_load(self) -> None:
@@ -195,6 +203,7 @@ class NatsTuiApp(App):
             paused=self.view.paused,
             read_only=self.settings.read_only,
             error=session.error,
+            context=self.settings.connection.context or "",
         )
 
     def _measure_rtt(self) -> None:
@@ -343,6 +352,14 @@ class NatsTuiApp(App):
             self.feed.subscriptions = []
             self.connect_to_server()
 
+    def action_contexts(self) -> None:
+        """The nats CLI's contexts: switch to one, select one for the nats CLI, create or edit one."""
+        if is_closing(self):
+            return
+        from natstui.ui.screens.contexts import open_contexts
+
+        open_contexts(self)
+
     def action_help(self) -> None:
         """Every key: the global ones, the current view's, and those of the widgets in it."""
         screen = self.screen
@@ -370,6 +387,7 @@ class NatsTuiApp(App):
             yield SystemCommand(view.title, view.description, partial(self.action_show_view, view.mode))
         for spec in ACTIONS:
             yield SystemCommand(spec.title, spec.description, partial(self.action_run_global, spec.name))
+        yield SystemCommand("Contexts", "nats CLI contexts: switch, select, create, edit", self.action_contexts)
         yield SystemCommand("Help", "Show every key", self.action_help)
         # Textual's "Keys" panel is left out: ? lists every key, and the panel squeezed the views.
         key_panel = (self.action_show_help_panel, self.action_hide_help_panel)

@@ -6,6 +6,7 @@ from rich.style import Style
 from rich.text import Text
 
 from natstui.client.session import ConnState
+from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import zone_label
 from natstui.ui.palette import BOLD, REVERSE, palette
 from natstui.ui.widgets.line import TextLine
@@ -60,9 +61,13 @@ class StatusBar(TextLine):
         paused: bool,
         read_only: bool,
         error: str = "",
+        context: str = "",
     ) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"● {state.value}", style=getattr(palette, STATE_ROLE.get(state, ""), Style()) + BOLD)
+        if context:  # the nats CLI context connected to
+            text.append("  ctx ", style="dim")
+            text.append(escape_line(context), style="bold")
         text.append(f"  {url}")
         if server_name:
             text.append(f" ({server_name})", style="dim")
