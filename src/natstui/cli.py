@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import click
 
 from natstui import __version__
-from natstui.config import ConfigError, Settings, read_utc_setting, resolve_connection
+from natstui.config import ConfigError, Settings, load_subscriptions, read_utc_setting, resolve_connection
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -66,6 +66,13 @@ def view_options(f):
         ),
         click.option("--queue", default="", metavar="GROUP", help="Queue group for the live stream."),
         click.option(
+            "--count",
+            default=0,
+            type=click.IntRange(0, None),
+            metavar="N",
+            help="Stop the live stream after N messages, like nats sub --count (0: never).",
+        ),
+        click.option(
             "--buffer",
             default=100_000,
             show_default=True,
@@ -95,6 +102,7 @@ def build_settings(
     read_only: bool,
     utc: bool | None = None,
     theme: str | None = None,
+    count: int = 0,
     **conn: str | None,
 ) -> Settings:
     connection = resolve_connection(list(servers), context, conn)
@@ -106,6 +114,9 @@ def build_settings(
         read_only=read_only,
         utc=read_utc_setting() if utc is None else utc,
         theme=theme,
+        # the subscriptions saved in the Subscriptions view, unless the command line names its own
+        subscriptions=[] if subjects or queue else load_subscriptions(),
+        count=count,
     )
 
 
@@ -233,6 +244,7 @@ def demo(
     host: str,
     subjects: Sequence[str],
     queue: str,
+    count: int,
     buffer: int,
     read_only: bool,
     utc: bool | None,
@@ -266,6 +278,7 @@ def demo(
                 read_only=read_only,
                 utc=utc_choice(utc),
                 theme=theme,
+                count=count,
             )
             app = make_app(settings)
             app.run()

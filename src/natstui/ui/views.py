@@ -88,6 +88,14 @@ VIEWS: list[ViewSpec] = [
         "natstui.ui.screens.server:ServerScreen",
         "The connected server, the account's JetStream usage, the live subscription",
     ),
+    ViewSpec(
+        "subscriptions",
+        "Subscriptions",
+        "",
+        "Subs",
+        "natstui.ui.screens.subscriptions:SubscriptionsScreen",
+        "The live stream's subscriptions: add, unsubscribe, drain, limits, step mode, save as default",
+    ),
 ]
 
 
@@ -115,5 +123,13 @@ ACTIONS: list[ActionSpec] = [
         "Publish",
         "natstui.ui.screens.compose:open_compose",
         "Publish a message or send a request",
+    ),
+    ActionSpec(
+        "responder",
+        "Responder",
+        "",
+        "Responder",
+        "natstui.ui.screens.subscriptions:open_responder",
+        "Answer requests on a subject: a fixed payload, or the request echoed (refused with --read-only)",
     ),
 ]
