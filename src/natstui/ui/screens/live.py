@@ -34,7 +34,7 @@ class LiveScreen(ViewScreen):
         Binding("ctrl+s", "record", "Record", id="live.record"),
         Binding("x", "export", "Export", show=False, id="live.export"),
         Binding("D", "diff", "Diff with previous", show=False, id="live.diff"),
-        Binding("s", "subscriptions", "Subscriptions", id="live.subscriptions"),
+        Binding("s", "subscriptions", "Subscriptions", show=False, id="live.subscriptions"),
         Binding("n", "step", "Step", show=False, id="live.step"),
         Binding("N", "step_target", "Step another subscription", show=False, id="live.step_target"),
         Binding("less_than_sign", "resize_pane('tree', -2)", "Narrower tree", show=False, id="live.tree_narrower"),
