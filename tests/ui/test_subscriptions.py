@@ -167,7 +167,7 @@ async def test_step_mode_takes_one_message_per_key_and_loses_none(server_url, nc
         await pilot.pause(0.1)
         assert payloads(app, p) == burst[:4] and len(app.view) == 4
         await wait_until(lambda: "s003" in screen_text(app), pilot=pilot)  # the stepped one is selected
-        await wait_until(lambda: "step mode: n takes the next on" in screen_text(app), pilot=pilot)
+        await wait_until(lambda: f"step mode on {p}.>: 296 pending" in screen_text(app), pilot=pilot)
         await pilot.press("space")  # resume: the 296 that waited flow in, in order
         await send_sentinel(nc, f"{p}.end", lambda data: store_has(app.store, data, last=400), pilot=pilot)
         assert payloads(app, f"{p}.busy") == burst

@@ -155,8 +155,8 @@ class LiveScreen(ViewScreen):
             text.append(f"  stopped after {feed.count:,} messages (--count)", style=palette.warning + BOLD)
         if view.paused and stepping is not None:
             text.append(
-                f"  ⏸ step mode: n takes the next on {escape_line(stepping[0])} ({stepping[1]:,} pending; "
-                f"{stepping[2]:,} in all), N another, space resumes",
+                f"  ⏸ step mode on {escape_line(stepping[0])}: {stepping[1]:,} pending "
+                f"({stepping[2]:,} in all; n next, N another, space resumes)",
                 style=palette.warning + BOLD,
             )
         elif view.paused:
