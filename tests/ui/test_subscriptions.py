@@ -380,3 +380,18 @@ async def test_the_feed_on_its_own_steps_and_releases_in_order(server_url):
         await pub.close()
         await feed.stop()
         await session.close()
+
+
+async def test_resuming_while_n_still_waits_keeps_the_order(server_url, nc):
+    p = prefix()
+    app = make_test_app(server_url, [f"{p}.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await pilot.press("n")  # waits for a message that has not come
+        await wait_until(lambda: app.feed.held, pilot=pilot)
+        await pilot.press("space")  # resumed before anything arrived
+        await wait_until(lambda: not app.feed.held and not app.view.paused, pilot=pilot)
+        burst = [f"o{i:02d}".encode() for i in range(60)]
+        await publish(nc, f"{p}.x", *burst)
+        await send_sentinel(nc, f"{p}.end", lambda data: store_has(app.store, data), pilot=pilot)
+        assert payloads(app, f"{p}.x") == burst

@@ -250,6 +250,7 @@ class LiveScreen(ViewScreen):
         view = self.stream.view
         view.paused = not view.paused
         if not view.paused and self.app.feed.held:
+            self.workers.cancel_group(self, "step")  # an n still waiting for a message gives up
             self.release_held()  # step mode ends: what waited in the subscriptions flows in
         self.stream.sync()
         self._update_info()
