@@ -178,11 +178,8 @@ class LiveFeed:
         limit = spec.max_msgs
         if self.count and entry.responder is None:
             limit = min(limit, self.count) if limit else self.count
-        if limit:
-            # The server stops after that many (UNSUB sid N), as nats sub --count does. Not through
-            # nats-py's unsubscribe(limit): its task stops at the Nth message *received*, leaving
-            # those still queued behind it untaken (a burst would end short of N).
-            await nc._send_unsubscribe(entry.sub._id, limit=limit)
+        if limit:  # the server stops after that many (UNSUB sid N), as nats sub --count does
+            await entry.sub.unsubscribe(limit=limit)
 
     def _callback(self, entry: LiveSub) -> Callable[[Msg], Awaitable[None]]:
         append = self.store.append
