@@ -12,7 +12,13 @@ from nats import errors as nats_errors
 from natstui.client.session import confirm
 from natstui.config import load_subscriptions
 from natstui.model.subscriptions import ResponderSpec, SubSpec
-from natstui.ui.screens.subscriptions import FormDialog, ResponderForm, SubscriptionForm, SubscriptionsScreen
+from natstui.ui.screens.subscriptions import (
+    FormDialog,
+    LimitsForm,
+    ResponderForm,
+    SubscriptionForm,
+    SubscriptionsScreen,
+)
 from tests.conftest import make_test_app, screen_text, send_sentinel, store_has, wait_connected, wait_until
 
 SIZE = (140, 36)
@@ -405,3 +411,33 @@ async def test_resuming_while_n_still_waits_keeps_the_order(server_url, nc):
         await publish(nc, f"{p}.x", *burst)
         await send_sentinel(nc, f"{p}.end", lambda data: store_has(app.store, data), pilot=pilot)
         assert payloads(app, f"{p}.x") == burst
+
+
+async def test_the_chosen_subscription_is_the_one_stepped_and_its_limits_change_in_place(server_url, nc):
+    p = prefix()
+    app = make_test_app(server_url, [f"{p}.a.>", f"{p}.b.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await open_subscriptions(app, pilot)
+        table = app.screen.query_one("#subs-table")
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        await wait_until(lambda: f"▶ {p}.b.>" in row_text(app, f"{p}.b.>"), pilot=pilot)
+        await pilot.press("l")
+        await fill_form(app, pilot, LimitsForm, msgs="1000", bytes="1MiB")
+        second = app.feed.entries[1]
+        await wait_until(lambda: " 0/1,000 " in row_text(app, f"{p}.b.>"), pilot=pilot)
+        assert second.sub._pending_queue.maxsize == 1000 and second.sub._pending_bytes_limit == 1024**2
+        assert " 0/256Ki " in row_text(app, f"{p}.a.>")  # the other one keeps its own
+
+        await pilot.press("escape")
+        await pilot.press("n")
+        await wait_until(lambda: app.feed.held, pilot=pilot)
+        await publish(nc, f"{p}.a.x", b"a1", b"a2")
+        await publish(nc, f"{p}.b.x", b"b1", b"b2")
+        await wait_until(lambda: payloads(app, p) == [b"b1"], pilot=pilot)  # from the chosen one only
+        await pilot.press("N")  # now the first one
+        await pilot.press("n")
+        await wait_until(lambda: payloads(app, p) == [b"b1", b"a1"], pilot=pilot)
+        await pilot.press("space")
+        await wait_until(lambda: sorted(payloads(app, p)) == [b"a1", b"a2", b"b1", b"b2"], pilot=pilot)

@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from natstui.client.feed import LiveSub
 from natstui.config import ConfigError, config_path, save_subscriptions
@@ -251,6 +251,9 @@ class SubscriptionsScreen(ViewScreen):
             f"n in the Live view (paused) takes the next message of {escape_line(entry.spec.subject)}.", markup=False
         )
         self.refresh_rows()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_target()  # enter on the table (the table takes the key before the view's binding)
 
     def action_responder(self) -> None:
         open_responder(self.app)
