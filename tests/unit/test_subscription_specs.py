@@ -89,3 +89,19 @@ def test_a_bad_saved_subscription_is_named(tmp_path):
         load_subscriptions(path)
     with pytest.raises(ConfigError, match="does not edit it"):
         save_subscriptions([SubSpec("a")], path)
+
+
+def test_count_and_saved_subscriptions_reach_the_settings(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from natstui.cli import build_settings, main
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    save_subscriptions([SubSpec("saved.>", "grp")])
+    settings = build_settings(["nats://127.0.0.1:1"], None, [], "", 1000, False, count=5)
+    assert settings.count == 5 and settings.subscriptions == [SubSpec("saved.>", "grp")]
+    assert build_settings(["nats://127.0.0.1:1"], None, [], "q", 1000, False).subscriptions == []
+    words = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
+    assert "--count N Stop the live stream after N messages, like nats sub --count" in words
+    result = CliRunner().invoke(main, ["--count", "-1"])
+    assert result.exit_code == 2 and "--count" in result.output
