@@ -13,6 +13,7 @@ from natstui.config import (
     ConfigError,
     ConnectionSettings,
     Settings,
+    load_subscriptions,
     read_utc_setting,
     resolve_connection,
     resolve_system,
@@ -80,6 +81,13 @@ def view_options(f):
         ),
         click.option("--queue", default="", metavar="GROUP", help="Queue group for the live stream."),
         click.option(
+            "--count",
+            default=0,
+            type=click.IntRange(0, None),
+            metavar="N",
+            help="Stop the live stream after N messages, like nats sub --count (0: never).",
+        ),
+        click.option(
             "--buffer",
             default=100_000,
             show_default=True,
@@ -114,6 +122,7 @@ def build_settings(
     theme: str | None = None,
     system_context: str | None = None,
     system_creds: str | None = None,
+    count: int = 0,
     **conn: str | None,
 ) -> Settings:
     connection = resolve_connection(list(servers), context, conn)
@@ -129,6 +138,9 @@ def build_settings(
         read_only=read_only,
         utc=read_utc_setting() if utc is None else utc,
         theme=theme,
+        # the subscriptions saved in the Subscriptions view, unless the command line names its own
+        subscriptions=[] if subjects or queue else load_subscriptions(),
+        count=count,
     )
 
 
@@ -258,6 +270,7 @@ def demo(
     host: str,
     subjects: Sequence[str],
     queue: str,
+    count: int,
     buffer: int,
     read_only: bool,
     utc: bool | None,
@@ -292,6 +305,7 @@ def demo(
                 read_only=read_only,
                 utc=utc_choice(utc),
                 theme=theme,
+                count=count,
             )
             app = make_app(settings)
             app.run()

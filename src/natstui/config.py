@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from natstui.model.sanitize import redact_url
+from natstui.model.subscriptions import SpecError, SubSpec
 
 DEFAULT_URL = "nats://127.0.0.1:4222"
 
@@ -95,6 +96,10 @@ class Settings:
     utc: bool = False  # times in UTC instead of local time (--utc, or utc = true in config.toml)
     theme: str | None = None  # --theme NAME; None: theme = "NAME" in config.toml, else Textual's default
     system: ConnectionSettings | None = None  # the system account's connection (resolve_system), if given
+
+    # the live stream's subscriptions saved in config.toml ([[subscriptions]]), used without --subject
+    subscriptions: list[SubSpec] = field(default_factory=list)
+    count: int = 0  # --count N: the live stream stops after N messages (0: never)
 
 
 def config_home(env: Mapping[str, str] = os.environ) -> Path:
@@ -471,3 +476,56 @@ def _without_userinfo(url: str) -> str:
         return url
     authority, slash, path = rest.partition("/")
     return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+
+
+# -- the live stream's subscriptions saved as the default for the next start ----------------------
+
+
+def load_subscriptions(path: Path | None = None) -> list[SubSpec]:
+    """The ``[[subscriptions]]`` tables of the config file ([] when there are none).
+
+    ConfigError names what is wrong (an invalid subject is refused here, before anything is sent).
+    """
+    data = load_config(path)
+    tables = data.get("subscriptions", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError("subscriptions must be [[subscriptions]] tables")
+    try:
+        return [SubSpec.from_toml(t) for t in tables]
+    except SpecError as exc:
+        raise ConfigError(f"subscriptions: {exc}") from None
+
+
+def save_subscriptions(specs: list[SubSpec], path: Path | None = None) -> None:
+    """Replace the ``[[subscriptions]]`` tables with ``specs``; every other line stays as it was."""
+    import re
+
+    header = re.compile(r"^\s*\[\[\s*subscriptions\s*\]\]\s*(#.*)?$")
+
+    def edit(lines: list[str], data: dict[str, object], path: Path) -> None:
+        if "subscriptions" in data and not (
+            isinstance(data["subscriptions"], list) and any(header.match(line.rstrip("\r\n")) for line in lines)
+        ):
+            raise ConfigError(f"{path} sets subscriptions without [[subscriptions]] tables; natstui does not edit it")
+        i = 0
+        while i < len(lines):  # take the old tables out, each up to the next table's header
+            if header.match(lines[i].rstrip("\r\n")):
+                end = next((j for j in range(i + 1, len(lines)) if lines[j].lstrip().startswith("[")), len(lines))
+                del lines[i:end]
+            else:
+                i += 1
+        while lines and not lines[-1].strip():
+            lines.pop()
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        for spec in specs:
+            if lines:
+                lines.append("\n")
+            lines.append("[[subscriptions]]\n")
+            for key, value in spec.to_toml().items():
+                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}\n")
+
+    def check(data: dict[str, object]) -> bool:
+        return data.get("subscriptions", []) == [spec.to_toml() for spec in specs]
+
+    _edit_config(path or config_path(), edit, check, "the [[subscriptions]] tables")

@@ -55,7 +55,7 @@ class NatsTuiApp(App):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         *[Binding(v.key, f"show_view('{v.mode}')", v.footer, id=f"app.view.{v.mode}") for v in VIEWS if v.key],
-        *[Binding(a.key, f"run_global('{a.name}')", a.footer, id=f"app.{a.name}") for a in ACTIONS],
+        *[Binding(a.key, f"run_global('{a.name}')", a.footer, id=f"app.{a.name}") for a in ACTIONS if a.key],
         Binding("r", "reconnect", "Reconnect", show=False, id="app.reconnect"),
         Binding("C", "contexts", "Contexts", show=False, id="app.contexts"),
     ]
@@ -86,7 +86,14 @@ class NatsTuiApp(App):
         self.session = Session(self.settings.connection)
         self.session.offline = not connect
         self.session.error_listeners.append(self._on_session_error)
-        self.feed = LiveFeed(self.session, self.store, self.settings.subjects, self.settings.queue)
+        self.feed = LiveFeed(
+            self.session,
+            self.store,
+            self.settings.subjects,
+            self.settings.queue,
+            specs=self.settings.subscriptions,
+            count=self.settings.count,
+        )
         self._connect = connect
         self.last_refusal = ""  # the newest read-only refusal, as shown
         self.selected_stream: str | None = None  # shared by the Streams and Consumers views

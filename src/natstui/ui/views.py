@@ -112,6 +112,14 @@ VIEWS: list[ViewSpec] = [
         "natstui.ui.screens.latency:LatencyScreen",
         "Requests paired with their replies: answered, unanswered, p50/p90/p99 per request subject",
     ),
+    ViewSpec(
+        "subscriptions",
+        "Subscriptions",
+        "",
+        "Subs",
+        "natstui.ui.screens.subscriptions:SubscriptionsScreen",
+        "The live stream's subscriptions: add, unsubscribe, drain, limits, step mode, save as default",
+    ),
 ]
 
 
@@ -139,5 +147,13 @@ ACTIONS: list[ActionSpec] = [
         "Publish",
         "natstui.ui.screens.compose:open_compose",
         "Publish a message or send a request",
+    ),
+    ActionSpec(
+        "responder",
+        "Responder",
+        "",
+        "Responder",
+        "natstui.ui.screens.subscriptions:open_responder",
+        "Answer requests on a subject: a fixed payload, or the request echoed (refused with --read-only)",
     ),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -36,6 +36,9 @@ class LiveScreen(ViewScreen):
         Binding("D", "diff", "Diff with previous", show=False, id="live.diff"),
         Binding("J", "jump_pair", "Jump to the reply or request", show=False, id="live.jump_pair"),
         Binding("T", "trace", "Trace", show=False, id="live.trace"),
+        Binding("s", "subscriptions", "Subscriptions", show=False, id="live.subscriptions"),
+        Binding("n", "step", "Step", show=False, id="live.step"),
+        Binding("N", "step_target", "Step another subscription", show=False, id="live.step_target"),
         Binding("less_than_sign", "resize_pane('tree', -2)", "Narrower tree", show=False, id="live.tree_narrower"),
         Binding("greater_than_sign", "resize_pane('tree', 2)", "Wider tree", show=False, id="live.tree_wider"),
         Binding(
@@ -122,8 +125,13 @@ class LiveScreen(ViewScreen):
         stream = self.stream
         view = stream.view
         recording = (self.recorder.path, self.recorder.count) if self.recorder is not None else None
-        refused = tuple(self.app.feed.refused)
+        feed = self.app.feed
+        refused = tuple(feed.refused)
+        target = feed.step_target() if feed.held else None
+        stepping = (target.spec.subject, target.pending_msgs, feed.pending_msgs) if target is not None else None
         key = (
+            stepping,
+            feed.counted_out,
             len(view),
             view.filter.describe(),
             stream.new_count,
@@ -146,7 +154,15 @@ class LiveScreen(ViewScreen):
             )
         if view.filter.active:
             text.append(f"  filter: {view.filter.describe()}", style=palette.warning)
-        if view.paused:
+        if feed.counted_out:
+            text.append(f"  stopped after {feed.count:,} messages (--count)", style=palette.warning + BOLD)
+        if view.paused and stepping is not None:
+            text.append(
+                f"  ⏸ step mode on {escape_line(stepping[0])}: {stepping[1]:,} pending "
+                f"({stepping[2]:,} in all; n next, N another, space resumes)",
+                style=palette.warning + BOLD,
+            )
+        elif view.paused:
             text.append(f"  ⏸ paused, {view.behind:,} waiting (space resumes)", style=palette.warning + BOLD)
         elif not stream.following and (stream.new_count or stream.passed_over):
             # more may have arrived than the buffer holds: the oldest of them left it unseen
@@ -236,9 +252,72 @@ class LiveScreen(ViewScreen):
     def action_pause(self) -> None:
         view = self.stream.view
         view.paused = not view.paused
+        if not view.paused and self.app.feed.held:
+            self.workers.cancel_group(self, "step")  # an n still waiting for a message gives up
+            self.release_held()  # step mode ends: what waited in the subscriptions flows in
         self.stream.sync()
         self._update_info()
         self.app.refresh_status()
+
+    # -- step mode -----------------------------------------------------------------------------
+    def action_subscriptions(self) -> None:
+        self.app.action_show_view("subscriptions")
+
+    def action_step(self) -> None:
+        """Take exactly the next message of the chosen subscription (pausing the stream first).
+
+        Every live subscription then holds its messages (pending in nats-py, within its limits)
+        until space resumes the stream."""
+        feed = self.app.feed
+        view = self.stream.view
+        if feed.step_target() is None:
+            self.app.notify("No open subscription to step through.", severity="warning", markup=False)
+            return
+        if not view.paused:
+            view.paused = True
+            self.app.refresh_status()
+        if not feed.held:
+            feed.hold()
+            self._take_in()  # what had arrived before the hold is shown first
+        self.step_one()
+
+    def action_step_target(self) -> None:
+        target = self.app.feed.next_target()
+        if target is not None:
+            self.app.notify(f"n takes from {escape_line(target.spec.subject)}.", markup=False)
+        self._update_info()
+
+    STEP_WAIT = 5.0  # seconds n waits for a message when none is pending
+
+    @work(exclusive=True, group="step", exit_on_error=False)
+    async def step_one(self) -> None:
+        feed = self.app.feed
+        target = feed.step_target()
+        if target is None:
+            return
+        if not await feed.step_wait(target, self.STEP_WAIT):
+            if feed.held:
+                self.app.notify(
+                    f"Nothing arrived on {escape_line(target.spec.subject)} within {self.STEP_WAIT:g} s.",
+                    markup=False,
+                )
+            return
+        self._take_in()
+        self.stream.select_index(len(self.stream.view) - 1)
+
+    def _take_in(self) -> None:
+        """The paused view takes in what the store holds now (the stepped message)."""
+        view = self.stream.view
+        view.paused = False
+        try:
+            self.stream.sync()
+        finally:
+            view.paused = True
+        self._update_info()
+
+    @work(group="release", exit_on_error=False)
+    async def release_held(self) -> None:
+        await self.app.feed.release()
 
     def action_filter(self) -> None:
         from natstui.ui.screens.filter import FilterScreen  # its form widgets are not needed to start
