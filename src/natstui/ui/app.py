@@ -371,7 +371,7 @@ class NatsTuiApp(App):
 def _load_config(settings: Settings) -> tuple[list, dict[str, str], list[str]]:
     """Decoder rules, the keymap to apply, and one warning line per problem in the config file."""
     from natstui.config import ConfigError, keymap_from, load_config
-    from natstui.decoders import DecoderError, parse_rules
+    from natstui.decoders import DecoderError, check_rules, parse_rules
 
     warnings: list[str] = []
     try:
@@ -383,6 +383,7 @@ def _load_config(settings: Settings) -> tuple[list, dict[str, str], list[str]]:
     except DecoderError as exc:
         rules = []
         warnings.append(f"decoders ignored: {exc}")
+    warnings.extend(check_rules(rules))  # a schema file that cannot be read or parsed: said at start
     keymap = settings.keymap
     if keymap is None:
         try:
