@@ -284,3 +284,61 @@ schema = "{tmp_path / "broken.avsc"}"
         inspector = await show_row(app, pilot, 0)
         await wait_until(lambda: "not a valid descriptor set" in screen_text(app), pilot=pilot)
         assert inspector.rendered.mode == "hex"
+
+
+async def test_json_schema_in_the_inspector_the_stream_marks_and_the_filter(server_url, nc, tmp_path, monkeypatch):
+    p = "js" + uuid.uuid4().hex[:6]
+    (tmp_path / "order.schema.json").write_text(json.dumps(ORDER_SCHEMA))
+    write_config(
+        tmp_path,
+        monkeypatch,
+        f"""
+[[decoders]]
+subject = "{p}.orders.>"
+json_schema = "{tmp_path / "order.schema.json"}"
+""",
+    )
+    app = make_test_app(server_url, [f"{p}.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await nc.publish(f"{p}.orders.a", b'{"id": "A1", "qty": 2}')
+        await nc.publish(f"{p}.orders.b", b'{"id": 5, "qty": 0}')
+        await nc.publish(f"{p}.orders.c", b"not json at all")
+        await nc.publish(f"{p}.other", b'{"id": 5}')  # no schema for this subject
+        await nc.publish(f"{p}.orders.d", b'{"id": "D4", "qty": 1}')
+        await nc.flush()
+        await wait_until(lambda: len(app.view) == 5, pilot=pilot)
+
+        inspector = await show_row(app, pilot, 0)
+        await wait_until(lambda: "✓ schema: valid against order.schema.json" in screen_text(app), pilot=pilot)
+        await show_row(app, pilot, 1)
+        await wait_until(lambda: "✗ schema: 2 violation(s) of order.schema.json:" in screen_text(app), pilot=pilot)
+        text = screen_text(app)
+        assert "$.id: 5 is not of type 'string'" in text and "$.qty: 0 is less than the minimum of 1" in text
+        assert inspector.verdict.valid is False
+        await show_row(app, pilot, 2)
+        await wait_until(lambda: "✗ schema: not JSON: cannot be validated" in screen_text(app), pilot=pilot)
+
+        # the stream marks the rows that fail their schema (the column after H and R)
+        def marked() -> list[str]:
+            return [line.split()[1] for line in screen_text(app).splitlines() if "✗" in line and f"{p}." in line]
+
+        await wait_until(lambda: len(marked()) == 2, pilot=pilot)
+        assert marked() == [f"{p}.orders.b", f"{p}.orders.c"]
+
+        # the filter selects only them
+        app.screen.query_one(MessageStream).focus()
+        await pilot.press("slash")
+        await wait_until(lambda: app.screen.query("#filter-invalid"), pilot=pilot)
+        app.screen.query_one("#filter-invalid").value = True
+        await pilot.click("#filter-apply")
+        await wait_until(lambda: len(app.view) == 2, pilot=pilot)
+        assert [app.view.record_at(i).msg.subject for i in range(2)] == [f"{p}.orders.b", f"{p}.orders.c"]
+        assert "invalid against their JSON Schema" in screen_text(app)
+        # and keeps selecting as messages arrive
+        await nc.publish(f"{p}.orders.e", b'{"qty": 3}')
+        await nc.publish(f"{p}.orders.f", b'{"id": "F", "qty": 3}')
+        await nc.flush()
+        await wait_until(lambda: app.store.last_seq == 7, pilot=pilot)
+        await wait_until(lambda: len(app.view) == 3, pilot=pilot)
+        assert app.view.record_at(2).msg.subject == f"{p}.orders.e"

@@ -32,6 +32,8 @@ class FilterScreen(Dialog[MessageFilter | None]):
             )
             yield Input(self.current.text, placeholder="text to find in the payload", id="filter-text")
             yield Checkbox("regular expression", self.current.regex, id="filter-regex")
+            if self.app.view.validity is not None:  # only with rules that have a json_schema
+                yield Checkbox("only messages that fail their JSON Schema", self.current.invalid, id="filter-invalid")
             yield Static("", id="filter-error")
             with Horizontal(id="filter-buttons"):
                 yield Button("Apply", variant="primary", id="filter-apply")
@@ -45,6 +47,8 @@ class FilterScreen(Dialog[MessageFilter | None]):
                 text=self.query_one("#filter-text", Input).value,
                 regex=self.query_one("#filter-regex", Checkbox).value,
                 scope=self.current.scope,
+                invalid=bool(self.query("#filter-invalid")) and self.query_one("#filter-invalid", Checkbox).value,
+                checker=self.app.view.validity,
             )
         except ValueError as exc:
             error = self.query_one("#filter-error", Static)

@@ -26,6 +26,7 @@ SUBJECT_W_MIN = 16
 SUBJECT_W_MAX = 40
 SIZE_W = 7
 MARK_W = 2
+INVALID_MARK = "✗"  # in the space after the marks: the payload fails its rule's JSON Schema
 
 STYLE_PREVIEW = Style()  # the other columns' colours are the theme's: see _styles
 
@@ -171,13 +172,14 @@ class MessageStream(CursorList):
                 over + palette.accent + BOLD,
                 over + palette.ok + BOLD,
                 over + STYLE_PREVIEW,
+                over + palette.error + BOLD,
             )
         return self._style_cache
 
     def _render_record(self, record: Record, width: int, selected: bool) -> Strip:
         """One row as a single strip of exactly ``width`` cells: no cropping or restyling passes."""
         msg = record.msg
-        plain, s_time, s_subject, s_size, s_h, s_r, s_preview = self._styles(selected)
+        plain, s_time, s_subject, s_size, s_h, s_r, s_preview, s_bad = self._styles(selected)
         subject_w = subject_width(width)
         subject = escape_line(msg.subject)
         if len(subject) > subject_w:
@@ -195,6 +197,9 @@ class MessageStream(CursorList):
             Segment("R" if msg.reply else " ", s_r),
             Segment(" ", plain),
         ]
+        validity = self.view.validity
+        if validity is not None and validity.invalid(record.seq, msg.subject, data):
+            segments[-1] = Segment(INVALID_MARK, s_bad)  # fails its JSON Schema (drawn rows only: bounded)
         if rest > 0:
             segments.append(Segment(set_cell_size(preview(data, limit=max(rest * 4, 16)), rest), s_preview))
             return Strip(segments, width)
