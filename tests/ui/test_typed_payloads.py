@@ -3,6 +3,7 @@ JSON Schema validation in the inspector, the stream's marks and the filter; comp
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import uuid
@@ -69,8 +70,6 @@ ORDER_SCHEMA = {
 
 
 def avro_bytes(record: dict, schema=AVRO_SCHEMA) -> bytes:
-    import io
-
     out = io.BytesIO()
     fastavro.schemaless_writer(out, fastavro.parse_schema(schema), record)
     return out.getvalue()
@@ -342,3 +341,71 @@ json_schema = "{tmp_path / "order.schema.json"}"
         await wait_until(lambda: app.store.last_seq == 7, pilot=pilot)
         await wait_until(lambda: len(app.view) == 3, pilot=pilot)
         assert app.view.record_at(2).msg.subject == f"{p}.orders.e"
+
+
+async def test_compose_encodes_json_as_protobuf_and_avro(server_url, nc, tmp_path, monkeypatch, registry):
+    from textual.widgets import Checkbox
+
+    from natstui.ui.screens.compose import ComposeScreen
+    from tests.ui.test_compose import collect, fill, open_compose, result
+
+    p = "enc" + uuid.uuid4().hex[:6]
+    fds = descriptor_set()
+    (tmp_path / "shop.pb").write_bytes(fds.SerializeToString())
+    write_config(
+        tmp_path,
+        monkeypatch,
+        f"""
+[[decoders]]
+subject = "{p}.orders.>"
+decoder = "protobuf"
+descriptor_set = "{tmp_path / "shop.pb"}"
+message = "shop.Order"
+
+[[decoders]]
+subject = "{p}.readings"
+decoder = "avro"
+registry = "{registry}"
+schema_id = 7
+""",
+    )
+    got = await collect(nc, f"{p}.>")
+    app = make_test_app(server_url, [f"{p}.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        screen = await open_compose(app, pilot)
+        screen.query_one("#compose-encode", Checkbox).value = True
+        order = {"order_id": "Z9", "status": "PAID", "lines": [{"sku": "tea", "qty": 2}]}
+        fill(screen, subject=f"{p}.orders.new", payload=json.dumps(order))
+        await pilot.press("ctrl+s")
+        await wait_until(lambda: len(got) == 1, pilot=pilot)
+        sent = message_classes(fds)["shop.Order"].FromString(got[0].data)
+        assert (sent.order_id, sent.status, sent.lines[0].sku, sent.lines[0].qty) == ("Z9", 1, "tea", 2)
+        await wait_until(lambda: "encoded as protobuf" in result(screen), pilot=pilot)
+
+        # Avro in the registry's wire format, with the schema id of the rule
+        reading = {"sensor": "roof", "celsius": -3.5, "kind": "OUTDOOR", "tags": []}
+        fill(screen, subject=f"{p}.readings", payload=json.dumps(reading))
+        await pilot.press("ctrl+s")
+        await wait_until(lambda: len(got) == 2, pilot=pilot)
+        data = got[1].data
+        assert data[:5] == b"\x00\x00\x00\x00\x07"
+        assert fastavro.schemaless_reader(io.BytesIO(data[5:]), fastavro.parse_schema(AVRO_SCHEMA)) == reading
+
+        # JSON that is not of the type is not sent, and says why
+        fill(screen, subject=f"{p}.orders.new", payload='{"order_id": "Z9", "status": "LOST"}')
+        await pilot.press("ctrl+s")
+        await wait_until(lambda: "cannot encode as protobuf" in result(screen), pilot=pilot)
+        assert "not a shop.Order" in result(screen)
+        # a subject without such a rule
+        fill(screen, subject=f"{p}.other", payload="{}")
+        await pilot.press("ctrl+s")
+        await wait_until(lambda: "no Protobuf or Avro decoder rule" in result(screen), pilot=pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        # the published messages are in the live stream, decoded by the same rules
+        await pilot.press("escape")
+        await wait_until(lambda: len(app.view) == 2, pilot=pilot)
+        inspector = await show_row(app, pilot, 0)
+        await wait_until(lambda: inspector.rendered.mode == "json", pilot=pilot)
+        assert json.loads(inspector.rendered.text) == order
+    assert len(got) == 2
