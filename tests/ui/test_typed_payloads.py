@@ -112,6 +112,11 @@ subject = "{p}.any.>"
 decoder = "protobuf"
 descriptor_set = "{tmp_path / "shop.pb"}"
 type_header = "Nats-Msg-Type"
+
+[[decoders]]
+subject = "{p}.ct.>"
+decoder = "protobuf"
+descriptor_set = "{tmp_path / "shop.pb"}"
 """,
     )
     classes = message_classes(fds)
@@ -128,8 +133,9 @@ type_header = "Nats-Msg-Type"
         line = classes["shop.Line"](sku="pen", qty=7).SerializeToString()
         await nc.publish(f"{p}.any.x", line, headers={"Nats-Msg-Type": "shop.Line"})
         await nc.publish(f"{p}.any.y", b"plain text, no type header")
+        await nc.publish(f"{p}.ct.z", line, headers={"Content-Type": "application/protobuf; proto=shop.Line"})
         await nc.flush()
-        await wait_until(lambda: len(app.view) == 5, pilot=pilot)
+        await wait_until(lambda: len(app.view) == 6, pilot=pilot)
 
         inspector = await show_row(app, pilot, 0)
         await wait_until(lambda: "view: auto → protobuf" in screen_text(app), pilot=pilot)
@@ -163,6 +169,10 @@ type_header = "Nats-Msg-Type"
         await show_row(app, pilot, 4)
         await wait_until(lambda: "plain text, no type header" in screen_text(app), pilot=pilot)
         assert "protobuf" not in screen_text(app)
+        # Content-Type: application/protobuf; proto=shop.Line
+        await show_row(app, pilot, 5)
+        await wait_until(lambda: "decoded from Protobuf shop.Line" in screen_text(app), pilot=pilot)
+        assert json.loads(inspector.rendered.text) == {"sku": "pen", "qty": 7}
 
 
 class Registry(BaseHTTPRequestHandler):
@@ -409,3 +419,32 @@ schema_id = 7
         await wait_until(lambda: inspector.rendered.mode == "json", pilot=pilot)
         assert json.loads(inspector.rendered.text) == order
     assert len(got) == 2
+
+
+async def test_a_missing_library_names_the_extra_to_install(server_url, nc, tmp_path, monkeypatch):
+    import sys
+
+    p = "mis" + uuid.uuid4().hex[:6]
+    (tmp_path / "reading.avsc").write_text(json.dumps(AVRO_SCHEMA))
+    write_config(
+        tmp_path,
+        monkeypatch,
+        f"""
+[[decoders]]
+subject = "{p}.file"
+decoder = "avro"
+schema = "{tmp_path / "reading.avsc"}"
+""",
+    )
+    monkeypatch.setitem(sys.modules, "fastavro", None)  # as if natstui[schemas] were not installed
+    app = make_test_app(server_url, [f"{p}.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        hint = "the avro decoder needs the 'fastavro' package: pip install 'natstui[schemas]'"
+        assert any(hint in n.message for n in app._notifications), [n.message for n in app._notifications]
+        await nc.publish(f"{p}.file", b"\x02")
+        await nc.flush()
+        await wait_until(lambda: len(app.view) == 1, pilot=pilot)
+        inspector = await show_row(app, pilot, 0)
+        await wait_until(lambda: hint in inspector.rendered.note, pilot=pilot)
+        assert inspector.rendered.mode == "hex"
