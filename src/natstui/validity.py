@@ -21,6 +21,7 @@ from typing import Any
 
 from natstui.decoders import Rule, rule_for
 from natstui.model.decode import try_json
+from natstui.model.records import Record
 from natstui.model.store import RingStore
 
 SETTLE_BUDGET = 0.004  # seconds of validation per frame for the filter (20 frames a second: at most 8%)
@@ -120,5 +121,9 @@ class Validity:
             self._invalid = {seq for seq in invalid if seq >= first}
         return done
 
-    def settled_invalid(self, seq: int) -> bool:
-        return seq in self._invalid
+    def is_invalid(self, record: Record) -> bool:
+        """The filter's question: known for what settle() walked; validated now (and kept) for a record
+        past it, which only a recording's filter asks about (the stream takes in settled records only)."""
+        if record.seq < self._cursor:
+            return record.seq in self._invalid
+        return self.invalid(record.seq, record.msg.subject, record.msg.data or b"")

@@ -58,3 +58,10 @@ def test_the_marks_validate_only_the_rows_asked_for_once(tmp_path):
     assert validity.invalid(1, "o.x", store.get(1).msg.data) is True
     assert validity.invalid(2, "plain", store.get(2).msg.data) is False
     assert validity.checked == 2
+
+
+def test_the_filter_judges_records_past_the_walk_when_asked_directly(tmp_path):
+    """A recording's filter sees records as they arrive, before the stream's walk reaches them."""
+    validity, store, view = setup(tmp_path, 8)
+    flt = MessageFilter(invalid=True, checker=validity)
+    assert [r.seq for r in store.range(1, 9) if flt.matches(r)] == [1, 5]

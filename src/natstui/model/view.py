@@ -17,7 +17,7 @@ class InvalidCheck(Protocol):
 
     def settle(self, store: RingStore, upto: int) -> int: ...
 
-    def settled_invalid(self, seq: int) -> bool: ...
+    def is_invalid(self, record: Record) -> bool: ...
 
     def invalid(self, seq: int, subject: str, data: bytes) -> bool: ...
 
@@ -69,7 +69,7 @@ class MessageFilter:
             return False
         if self._patterns and not any(p.matches(subject) for p in self._patterns):
             return False
-        if self.invalid and (self.checker is None or not self.checker.settled_invalid(record.seq)):
+        if self.invalid and (self.checker is None or not self.checker.is_invalid(record)):
             return False
         return not (self._needle is not None and self._needle.search(record.msg.data or b"") is None)
 
