@@ -68,7 +68,8 @@ class Rule:
         return self.decoder in ("protobuf", "avro") or bool(self.json_schema)
 
 
-def parse_rules(data: Mapping[str, Any]) -> list[Rule]:
+def parse_rules(data: Mapping[str, Any], base: Path | None = None) -> list[Rule]:
+    """The rules of a config file; a schema file's relative path is read from ``base`` (the file's directory)."""
     rules = []
     for i, entry in enumerate(data.get("decoders") or [], 1):
         if not isinstance(entry, dict):
@@ -83,11 +84,13 @@ def parse_rules(data: Mapping[str, Any]) -> list[Rule]:
         command = entry.get("command")
         if decoder == "command" and not command:
             raise DecoderError(f"decoders #{i}: a command decoder needs 'command'")
-        rules.append(Rule(pattern, decoder, str(command) if command else None, **_typed_fields(i, decoder, entry)))
+        rules.append(
+            Rule(pattern, decoder, str(command) if command else None, **_typed_fields(i, decoder, entry, base))
+        )
     return rules
 
 
-def _typed_fields(i: int, decoder: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+def _typed_fields(i: int, decoder: str, entry: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
     """The keys of a Protobuf or Avro rule, or of one with a JSON Schema, checked for what each needs."""
     fields: dict[str, Any] = {}
     for key in ("descriptor_set", "message", "type_header", "schema", "registry", "json_schema"):
@@ -96,6 +99,10 @@ def _typed_fields(i: int, decoder: str, entry: Mapping[str, Any]) -> dict[str, A
             if not isinstance(value, str) or not value.strip():
                 raise DecoderError(f"decoders #{i}: {key} must be a non-empty string")
             fields[key] = value.strip()
+            if key in ("descriptor_set", "schema", "json_schema"):
+                path = Path(fields[key]).expanduser()
+                if base is not None and not path.is_absolute():
+                    fields[key] = str(base / path)
     if entry.get("schema_id") is not None:
         if not isinstance(entry["schema_id"], int) or isinstance(entry["schema_id"], bool):
             raise DecoderError(f"decoders #{i}: schema_id must be a number")
@@ -108,13 +115,13 @@ def _typed_fields(i: int, decoder: str, entry: Mapping[str, Any]) -> dict[str, A
 
 
 def load_rules(path: Path | None = None) -> list[Rule]:
-    from natstui.config import ConfigError, load_config
+    from natstui.config import ConfigError, config_path, load_config
 
     try:
         data = load_config(path)
     except ConfigError as exc:
         raise DecoderError(str(exc)) from None
-    return parse_rules(data)
+    return parse_rules(data, (path or config_path()).parent)
 
 
 def rule_for(rules: list[Rule], subject: str, headers: Mapping[str, Any] | None = None) -> Rule | None:

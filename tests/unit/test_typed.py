@@ -56,3 +56,43 @@ def test_a_schema_file_is_read_again_when_it_changes(tmp_path):
     assert verdict.valid is None and verdict.lines[0].startswith(f"JSON Schema {path}: not a valid JSON Schema (")
     path.unlink()
     assert "cannot read it" in typed.validate(str(path), {}).lines[0]
+
+
+def test_schema_paths_are_read_from_the_config_files_directory(tmp_path):
+    (rule,) = parse_rules(
+        {
+            "decoders": [
+                {"subject": "a", "decoder": "protobuf", "descriptor_set": "protos/a.pb", "json_schema": "/s.json"}
+            ]
+        },
+        tmp_path,
+    )
+    assert rule.descriptor_set == str(tmp_path / "protos" / "a.pb") and rule.json_schema == "/s.json"
+
+
+def test_a_decoded_protobuf_message_is_validated_against_the_rules_json_schema(tmp_path):
+    from tests.ui.test_typed_payloads import descriptor_set, message_classes
+
+    fds = descriptor_set()
+    (tmp_path / "shop.pb").write_bytes(fds.SerializeToString())
+    (tmp_path / "order.json").write_text(json.dumps({"properties": {"status": {"enum": ["PAID"]}}}))
+    (rule,) = parse_rules(
+        {
+            "decoders": [
+                {
+                    "subject": "o",
+                    "decoder": "protobuf",
+                    "descriptor_set": "shop.pb",
+                    "message": "shop.Order",
+                    "json_schema": "order.json",
+                }
+            ]
+        },
+        tmp_path,
+    )
+    order = message_classes(fds)["shop.Order"]
+    rendered, verdict = typed.inspect(rule, order(order_id="1", status=2).SerializeToString(), None)
+    assert rendered.mode == "json" and verdict.valid is False
+    assert verdict.lines[1] == "$.status: 'SHIPPED' is not one of ['PAID']"
+    rendered, verdict = typed.inspect(rule, order(order_id="1", status=1).SerializeToString(), None)
+    assert verdict.valid is True

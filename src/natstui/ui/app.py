@@ -373,7 +373,7 @@ class NatsTuiApp(App):
 
 def _load_config(settings: Settings) -> tuple[list, dict[str, str], list[str]]:
     """Decoder rules, the keymap to apply, and one warning line per problem in the config file."""
-    from natstui.config import ConfigError, keymap_from, load_config
+    from natstui.config import ConfigError, config_path, keymap_from, load_config
     from natstui.decoders import DecoderError, check_rules, parse_rules
 
     warnings: list[str] = []
@@ -382,7 +382,7 @@ def _load_config(settings: Settings) -> tuple[list, dict[str, str], list[str]]:
     except ConfigError as exc:
         return [], settings.keymap or {}, [f"config file ignored: {exc}"]
     try:
-        rules = parse_rules(config)
+        rules = parse_rules(config, config_path().parent)  # schema files may be named relative to it
     except DecoderError as exc:
         rules = []
         warnings.append(f"decoders ignored: {exc}")
