@@ -11,15 +11,10 @@ they are imported when a rule needs them, and a missing one is said, never a cra
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import io
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,6 +234,9 @@ def registry_schema(url: str, schema_id: int) -> Any:
         if isinstance(hit[1], SchemaError):
             raise hit[1]
         return hit[1]
+    import urllib.error  # not needed to start: only when a registry is asked
+    import urllib.request
+
     from fastavro import parse_schema
 
     where = f"{key[0]}/schemas/ids/{schema_id}"
@@ -359,7 +357,11 @@ def validate(path: str, value: Any) -> Verdict:
 
 # -- what the inspector shows -------------------------------------------------------------------------
 def _plain(value: Any) -> Any:
-    """Decoded values as JSON can hold them: bytes as hex, dates and decimals as text."""
+    """Decoded values as JSON can hold them: bytes as hex, dates, decimals and UUIDs (Avro) as text."""
+    import datetime
+    import decimal
+    import uuid
+
     if isinstance(value, bytes):
         return {"$bytes": value.hex()}
     if isinstance(value, dict):

@@ -28,7 +28,6 @@ from natstui.ui.screens.help import HelpScreen
 from natstui.ui.textual_internals import is_closing, mode_is_built
 from natstui.ui.views import ACTIONS, VIEWS
 from natstui.ui.widgets.status import StatusBar
-from natstui.validity import Validity
 
 if TYPE_CHECKING:
     from natstui.client.jetstream import JetStream
@@ -90,8 +89,11 @@ class NatsTuiApp(App):
         self.selected_stream: str | None = None  # shared by the Streams and Consumers views
         self._jetstream: JetStream | None = None
         self.decoder_rules, self.keymap, self._config_warnings = _load_config(self.settings)
-        if Validity.wanted(self.decoder_rules):  # rules with a JSON Schema: the stream marks what fails it
-            self.view.validity = Validity(self.decoder_rules)
+        if any(rule.json_schema for rule in self.decoder_rules):  # the stream marks what fails its schema
+            from natstui.validity import Validity
+
+            if Validity.wanted(self.decoder_rules):
+                self.view.validity = Validity(self.decoder_rules)
         # Pane widths the user chose (the config file's [layout] table), changed by the views.
         self.pane_widths = load_layout()
         self._saved_pane_widths = dict(self.pane_widths)

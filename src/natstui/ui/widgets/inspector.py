@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -17,8 +18,10 @@ from natstui.model.decode import VIEW_MODES, Rendered, human_size, render_payloa
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime
-from natstui.typed import Verdict
 from natstui.ui.palette import BOLD, palette
+
+if TYPE_CHECKING:
+    from natstui.typed import Verdict
 
 LABEL_STYLE = "bold"
 
