@@ -40,6 +40,7 @@ class Validity:
         self._invalid: set[int] = set()
         self._cursor = 0  # every sequence below this has been walked by settle()
         self.checked = 0  # payloads validated, for the tests and benchmarks
+        self.spent = False  # a mark was validated since the stream last reset this (once a paint)
 
     @staticmethod
     def wanted(rules: list[Rule]) -> bool:
@@ -82,8 +83,9 @@ class Validity:
         ok, value = try_json(data)
         return not ok or not validator.is_valid(value)
 
-    def invalid(self, seq: int, subject: str, data: bytes) -> bool:
-        """True when the message fails its rule's schema (for the stream's mark)."""
+    def invalid(self, seq: int, subject: str, data: bytes, may_check: bool = True) -> bool | None:
+        """True when the message fails its rule's schema (for the stream's mark); None when that is not
+        known yet and ``may_check`` is false (the frame's time for marks is spent)."""
         rule = self._rule(subject)
         if rule is None:
             return False
@@ -92,6 +94,9 @@ class Validity:
         marks = self._marks
         known = marks.get(seq)
         if known is None:
+            if not may_check:
+                return None
+            self.spent = True
             known = bool(self._check(rule, data))
             marks[seq] = known
             if len(marks) > MARKS_KEPT:
@@ -126,4 +131,4 @@ class Validity:
         past it, which only a recording's filter asks about (the stream takes in settled records only)."""
         if record.seq < self._cursor:
             return record.seq in self._invalid
-        return self.invalid(record.seq, record.msg.subject, record.msg.data or b"")
+        return bool(self.invalid(record.seq, record.msg.subject, record.msg.data or b""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -295,6 +296,35 @@ schema = "{tmp_path / "broken.avsc"}"
         assert inspector.rendered.mode == "hex"
 
 
+def marked(app, p: str) -> list[str]:
+    """The subjects of the stream's rows marked invalid."""
+    rows = (re.search(r"\d\d:\d\d:\d\d\.\d{3} (\S+)", line) for line in screen_text(app).splitlines() if "✗" in line)
+    return [row.group(1) for row in rows if row and row.group(1).startswith(f"{p}.")]
+
+
+async def test_marks_beyond_a_paints_budget_come_in_the_next_frames(server_url, nc, tmp_path, monkeypatch):
+    from natstui.ui.widgets import stream
+
+    monkeypatch.setattr(stream, "MARK_BUDGET", -1.0)  # no time for marks: one row judged per paint
+    p = "jb" + uuid.uuid4().hex[:6]
+    (tmp_path / "order.schema.json").write_text(json.dumps(ORDER_SCHEMA))
+    write_config(
+        tmp_path, monkeypatch, f'[[decoders]]\nsubject = "{p}.>"\njson_schema = "{tmp_path / "order.schema.json"}"\n'
+    )
+    app = make_test_app(server_url, [f"{p}.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        for i in range(12):
+            await nc.publish(f"{p}.o{i}", b'{"id": "x", "qty": 0}' if i % 3 == 0 else b'{"id": "x", "qty": 1}')
+        await nc.flush()
+        await wait_until(lambda: len(app.view) == 12, pilot=pilot)
+        await wait_until(lambda: app.view.validity.checked == 12, pilot=pilot)  # one row a paint, each once
+        await wait_until(lambda: len(marked(app, p)) == 4, pilot=pilot)
+        assert marked(app, p) == [f"{p}.o0", f"{p}.o3", f"{p}.o6", f"{p}.o9"]
+        await pilot.pause()
+        assert app.view.validity.checked == 12
+
+
 async def test_json_schema_in_the_inspector_the_stream_marks_and_the_filter(server_url, nc, tmp_path, monkeypatch):
     p = "js" + uuid.uuid4().hex[:6]
     (tmp_path / "order.schema.json").write_text(json.dumps(ORDER_SCHEMA))
@@ -329,11 +359,8 @@ json_schema = "{tmp_path / "order.schema.json"}"
         await wait_until(lambda: "✗ schema: not JSON: cannot be validated" in screen_text(app), pilot=pilot)
 
         # the stream marks the rows that fail their schema (the column after H and R)
-        def marked() -> list[str]:
-            return [line.split()[1] for line in screen_text(app).splitlines() if "✗" in line and f"{p}." in line]
-
-        await wait_until(lambda: len(marked()) == 2, pilot=pilot)
-        assert marked() == [f"{p}.orders.b", f"{p}.orders.c"]
+        await wait_until(lambda: len(marked(app, p)) == 2, pilot=pilot)
+        assert marked(app, p) == [f"{p}.orders.b", f"{p}.orders.c"]
 
         # the filter selects only them
         app.screen.query_one(MessageStream).focus()

@@ -19,7 +19,9 @@ class InvalidCheck(Protocol):
 
     def is_invalid(self, record: Record) -> bool: ...
 
-    def invalid(self, seq: int, subject: str, data: bytes) -> bool: ...
+    spent: bool
+
+    def invalid(self, seq: int, subject: str, data: bytes, may_check: bool = True) -> bool | None: ...
 
 
 @dataclass
