@@ -5,10 +5,23 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from natstui.model.records import Record
 from natstui.model.store import RingStore
 from natstui.model.subjects import SubjectPattern
+
+
+class InvalidCheck(Protocol):
+    """What finds the messages that fail their JSON Schema (``natstui.validity.Validity``)."""
+
+    def settle(self, store: RingStore, upto: int) -> int: ...
+
+    def is_invalid(self, record: Record) -> bool: ...
+
+    spent: bool
+
+    def invalid(self, seq: int, subject: str, data: bytes, may_check: bool = True) -> bool | None: ...
 
 
 @dataclass
@@ -23,6 +36,8 @@ class MessageFilter:
     text: str = ""
     regex: bool = False
     scope: str = ""  # the subject-tree selection: a subject and everything below it
+    invalid: bool = False  # only messages that fail their rule's JSON Schema (needs ``checker``)
+    checker: InvalidCheck | None = field(default=None, repr=False, compare=False)
     _patterns: list[SubjectPattern] = field(default_factory=list, init=False, repr=False)
     _needle: re.Pattern[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -41,7 +56,13 @@ class MessageFilter:
 
     @property
     def active(self) -> bool:
-        return bool(self._patterns or self.scope or self._needle)
+        return bool(self._patterns or self.scope or self._needle or self.invalid)
+
+    def settled(self, store: RingStore, upto: int) -> int:
+        """The last sequence up to ``upto`` this filter can judge now (validation takes a bounded step a frame)."""
+        if self.invalid and self.checker is not None:
+            return min(upto, self.checker.settle(store, upto))
+        return upto
 
     def matches(self, record: Record) -> bool:
         subject = record.msg.subject
@@ -49,6 +70,8 @@ class MessageFilter:
         if scope and subject != scope and not subject.startswith(self._scope_prefix):
             return False
         if self._patterns and not any(p.matches(subject) for p in self._patterns):
+            return False
+        if self.invalid and (self.checker is None or not self.checker.is_invalid(record)):
             return False
         return not (self._needle is not None and self._needle.search(record.msg.data or b"") is None)
 
@@ -61,6 +84,8 @@ class MessageFilter:
             parts.append(f"subject {self.subject}")
         if self.text:
             parts.append(f"{'regex' if self.regex else 'text'} {self.text!r}")
+        if self.invalid:
+            parts.append("invalid against their JSON Schema")
         return ", ".join(parts)
 
 
@@ -87,6 +112,8 @@ class StreamView:
         self._offset = 0  # index of the first live entry in _matches
         self._new_from: int | None = None  # rows from this sequence on are new (None: not counting)
         self._new_added = 0  # rows added since counting started, held or evicted since
+        self._catch_up = 0  # a filter that judges progressively takes in rows up to here even while paused
+        self.validity: InvalidCheck | None = None  # marks invalid rows (natstui.validity.Validity), if schemas are set
 
     def count_new(self, on: bool) -> None:
         """Start counting the rows that arrive from now on as new (the stream stopped following), or stop."""
@@ -112,25 +139,35 @@ class StreamView:
         self.filter = flt
         self._matches = []
         self._offset = 0
+        target = self._upto = max(self._upto, self._catch_up)
         if self._new_from is not None:  # the rows are another selection now: count afresh
             self.count_new(True)
         if flt.active:
-            self._matches = [r.seq for r in self.store.range(self.store.first_seq, self._upto + 1) if flt.matches(r)]
+            end = flt.settled(self.store, target)  # the rest is taken in by the next updates
+            self._matches = [r.seq for r in self.store.range(self.store.first_seq, end + 1) if flt.matches(r)]
+            self._upto = end
+        self._catch_up = target
 
     def update(self) -> tuple[int, int]:
         """Returns (rows added, rows dropped from the front)."""
         store = self.store
         added = 0
-        if not self.paused and store.last_seq > self._upto:
+        limit = self._catch_up if self.paused else store.last_seq
+        if limit > self._upto:
             start = self._upto + 1
-            self._upto = store.last_seq
             if self.filter.active:
+                self._upto = self.filter.settled(store, limit)
                 matches = self.filter.matches
                 new = [r.seq for r in store.range(start, self._upto + 1) if matches(r)]
                 self._matches.extend(new)
                 added = len(new)
-                arrived = added  # (what the filter would have made of messages evicted meanwhile is unknown)
+                # (what the filter would have made of messages evicted meanwhile is unknown)
+                new_from = self._new_from
+                arrived = (
+                    added if new_from is None or new_from <= start else len(new) - bisect.bisect_left(new, new_from)
+                )
             else:
+                self._upto = limit
                 added = self._upto - max(start, store.first_seq) + 1
                 arrived = self._upto - start + 1  # with those evicted before this update took them in
             if self._new_from is not None:

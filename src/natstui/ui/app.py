@@ -100,6 +100,11 @@ class NatsTuiApp(App):
         self._jetstream: JetStream | None = None
         self.system_link = SystemLink(self.settings.system)
         self.decoder_rules, self.keymap, self._config_warnings = _load_config(self.settings)
+        if any(rule.json_schema for rule in self.decoder_rules):  # the stream marks what fails its schema
+            from natstui.validity import Validity
+
+            if Validity.wanted(self.decoder_rules):
+                self.view.validity = Validity(self.decoder_rules)
         # Pane widths the user chose (the config file's [layout] table), changed by the views.
         self.pane_widths = load_layout()
         self._saved_pane_widths = dict(self.pane_widths)
@@ -403,8 +408,8 @@ class NatsTuiApp(App):
 
 def _load_config(settings: Settings) -> tuple[list, dict[str, str], list[str]]:
     """Decoder rules, the keymap to apply, and one warning line per problem in the config file."""
-    from natstui.config import ConfigError, keymap_from, load_config
-    from natstui.decoders import DecoderError, parse_rules
+    from natstui.config import ConfigError, config_path, keymap_from, load_config
+    from natstui.decoders import DecoderError, check_rules, parse_rules
 
     warnings: list[str] = []
     try:
@@ -412,10 +417,11 @@ def _load_config(settings: Settings) -> tuple[list, dict[str, str], list[str]]:
     except ConfigError as exc:
         return [], settings.keymap or {}, [f"config file ignored: {exc}"]
     try:
-        rules = parse_rules(config)
+        rules = parse_rules(config, config_path().parent)  # schema files may be named relative to it
     except DecoderError as exc:
         rules = []
         warnings.append(f"decoders ignored: {exc}")
+    warnings.extend(check_rules(rules))  # a schema file that cannot be read or parsed: said at start
     keymap = settings.keymap
     if keymap is None:
         try:

@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
 from natstui.client import publish as pub
@@ -182,6 +182,7 @@ class ComposeScreen(Dialog[None]):
         self._tried = False  # a send was attempted: an empty subject is a problem from now on
         self._sent_content: tuple | None = None  # what was shown on opening, then what was last sent
         self._sending: tuple | None = None
+        self._encode_with = None  # the decoder rule the payload is encoded with when sent, if chosen
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -215,6 +216,12 @@ class ComposeScreen(Dialog[None]):
                         read_only=self.too_large,
                     )
                     yield Static("", id="compose-payload-note")
+                    if encoding_rules(self.app):  # rules that decode Protobuf or Avro: compose can encode with them
+                        yield Checkbox(
+                            "encode as Protobuf/Avro (the subject's rule)",
+                            id="compose-encode",
+                            compact=True,
+                        )
                     if not reply:
                         with Horizontal(id="compose-timeout-row"):
                             yield Label("Request timeout (seconds) ", classes="compose-label")
@@ -379,7 +386,35 @@ class ComposeScreen(Dialog[None]):
         problem = payload_problem(text)
         if problem:
             raise ComposeError(problem)
+        self._encode_with = self._encoding_rule(subject, headers)
         return subject, headers, text.encode("utf-8")
+
+    def _encoding_rule(self, subject: str, headers):
+        """The rule the payload is encoded with at send time (None: sent as typed)."""
+        box = self.query("#compose-encode")
+        if not box or not box.first(Checkbox).value:
+            return None
+        from natstui.decoders import rule_for
+
+        rule = rule_for(encoding_rules(self.app), subject, group_headers(headers))
+        if rule is None:
+            raise ComposeError(f"no Protobuf or Avro decoder rule in config.toml for {subject!r} to encode with")
+        return rule
+
+    async def _encoded(self, payload: bytes, headers) -> bytes | None:
+        """The payload encoded with the chosen rule, in a thread (a registry may be asked); None: refused."""
+        rule = self._encode_with
+        if rule is None:
+            return payload
+        import asyncio
+
+        from natstui.typed import encode
+
+        try:
+            return await asyncio.to_thread(encode, rule, payload.decode("utf-8"), group_headers(headers))
+        except ValueError as exc:  # not JSON, not that type, a bad schema file, a missing library
+            self._refuse(f"cannot encode as {rule.decoder}: {exc}")
+            return None
 
     def _refuse(self, problem: str) -> None:
         self._show_problems()
@@ -441,6 +476,10 @@ class ComposeScreen(Dialog[None]):
     async def _publish(self, subject: str, headers, payload: bytes) -> None:
         app = self.app
         nc = app.session.nc
+        encoded = await self._encoded(payload, headers)
+        if encoded is None:
+            return
+        payload = encoded
         try:
             if self.mode == REPLY:
                 await pub.respond(nc, subject, payload, headers)
@@ -455,6 +494,8 @@ class ComposeScreen(Dialog[None]):
         self._sent_content = self._sending
         verb = "Replied" if self.mode == REPLY else "Published"
         extra = f", {len(headers)} header(s)" if headers else ""
+        if self._encode_with is not None:
+            extra += f", encoded as {self._encode_with.decoder}"
         self._set_result(
             Text(
                 f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} at {format_clock(time.time())}",
@@ -466,6 +507,10 @@ class ComposeScreen(Dialog[None]):
     async def _request(self, subject: str, headers, payload: bytes, timeout: float) -> None:
         app = self.app
         inspector = self.query_one("#compose-inspector", Inspector)
+        encoded = await self._encoded(payload, headers)
+        if encoded is None:
+            return
+        payload = encoded
         inspector.display = True
         try:
             reply = await pub.request(app.session.nc, subject, payload, headers, timeout=timeout)
@@ -513,3 +558,8 @@ class ComposeScreen(Dialog[None]):
         self._set_result(
             Text(f"✓ {label} in {format_duration(reply.round_trip)}: {human_size(len(msg.data or b''))}", style=style)
         )
+
+
+def encoding_rules(app) -> list:
+    """The config file's Protobuf and Avro decoder rules, which compose can encode with."""
+    return [r for r in getattr(app, "decoder_rules", None) or () if r.decoder in ("protobuf", "avro")]

@@ -15,6 +15,10 @@ from natstui.ui.screens.dialog import Dialog
 class FilterScreen(Dialog[MessageFilter | None]):
     """Returns the new filter, or None when cancelled."""
 
+    DEFAULT_CSS = """
+    #filter-checks { height: auto; }
+    """
+
     def __init__(self, current: MessageFilter) -> None:
         super().__init__()
         self.current = current
@@ -31,7 +35,12 @@ class FilterScreen(Dialog[MessageFilter | None]):
                 classes="hint",
             )
             yield Input(self.current.text, placeholder="text to find in the payload", id="filter-text")
-            yield Checkbox("regular expression", self.current.regex, id="filter-regex")
+            with Horizontal(id="filter-checks"):
+                regex = Checkbox("regular expression", self.current.regex, id="filter-regex")
+                regex.styles.margin = (0, 2, 1, 0)  # apart from the box beside it
+                yield regex
+                if self.app.view.validity is not None:  # only with rules that have a json_schema
+                    yield Checkbox("only invalid (JSON Schema)", self.current.invalid, id="filter-invalid")
             yield Static("", id="filter-error")
             with Horizontal(id="filter-buttons"):
                 yield Button("Apply", variant="primary", id="filter-apply")
@@ -45,6 +54,8 @@ class FilterScreen(Dialog[MessageFilter | None]):
                 text=self.query_one("#filter-text", Input).value,
                 regex=self.query_one("#filter-regex", Checkbox).value,
                 scope=self.current.scope,
+                invalid=bool(self.query("#filter-invalid")) and self.query_one("#filter-invalid", Checkbox).value,
+                checker=self.app.view.validity,
             )
         except ValueError as exc:
             error = self.query_one("#filter-error", Static)

@@ -241,7 +241,16 @@ class LiveScreen(ViewScreen):
 
     def on_subject_tree_scope_changed(self, event: SubjectTree.ScopeChanged) -> None:
         current = self.stream.view.filter
-        self._apply(MessageFilter(subject=current.subject, text=current.text, regex=current.regex, scope=event.path))
+        self._apply(
+            MessageFilter(
+                subject=current.subject,
+                text=current.text,
+                regex=current.regex,
+                scope=event.path,
+                invalid=current.invalid,
+                checker=current.checker,
+            )
+        )
 
     def _apply(self, flt: MessageFilter) -> None:
         self.stream.view.set_filter(flt)

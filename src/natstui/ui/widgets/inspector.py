@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -19,6 +20,9 @@ from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime
 from natstui.ui.palette import BOLD, palette
+
+if TYPE_CHECKING:
+    from natstui.typed import Verdict
 
 LABEL_STYLE = "bold"
 
@@ -122,6 +126,7 @@ class Inspector(VerticalScroll, can_focus=True):
         self.rendered: Rendered | None = None
         self.diff_with: Record | None = None  # show the payload's difference from this record
         self.latency: LatencyTracker | None = None  # the Live view's: a request's link to its reply
+        self.verdict: Verdict | None = None  # the JSON Schema's verdict on the payload shown, if its rule has one
 
     def compose(self):
         # Two blocks, so that showing a message costs two updates (each asks for a layout pass).
@@ -174,26 +179,36 @@ class Inspector(VerticalScroll, can_focus=True):
             self._show_payload(diff_payloads(self.diff_with, self.record, self.mode), data, "diff")
             return
         rules = getattr(self.app, "decoder_rules", None) or []
-        rule = rule_for(rules, self.record.msg.subject) if self.mode == "auto" and rules else None
-        if rule is not None and rule.decoder == "command":
-            self._show_payload(Rendered("text", "", f"running {rule.command}…"), data, "command")
-            self._run_command(self.record, rule, data)
+        msg = self.record.msg
+        rule = rule_for(rules, msg.subject, msg.headers) if self.mode == "auto" and rules else None
+        if rule is not None and (rule.decoder == "command" or rule.typed):
+            # a command, a schema file or a registry: off the event loop, for the message shown only
+            what = f"running {rule.command}…" if rule.decoder == "command" else f"decoding as {rule.decoder}…"
+            self._show_payload(Rendered("text", "", what), data, rule.decoder)
+            self._run_decoder(self.record, rule, data)
             return
         width = self.scrollable_content_region.width or 80
         rendered = decode(rule, data) if rule is not None else render_payload(data, self.mode, width)
         self._show_payload(rendered, data, rule.decoder if rule is not None else "")
 
     @work(exclusive=True, thread=True, group="inspector-decoder", exit_on_error=False)
-    def _run_command(self, record: Record, rule, data: bytes) -> None:
-        rendered = run_command(rule.command or "", data)
-        self.app.call_from_thread(self._command_done, record, rendered, data)
+    def _run_decoder(self, record: Record, rule, data: bytes) -> None:
+        verdict = None
+        if rule.decoder == "command":
+            rendered = run_command(rule.command or "", data)
+        else:
+            from natstui.typed import inspect
 
-    def _command_done(self, record: Record, rendered: Rendered, data: bytes) -> None:
-        if record is self.record and self.diff_with is None:
-            self._show_payload(rendered, data, "command")
+            rendered, verdict = inspect(rule, data, record.msg.headers)
+        self.app.call_from_thread(self._decoder_done, record, rule.decoder, rendered, data, verdict)
 
-    def _show_payload(self, rendered: Rendered, data: bytes, decoder: str) -> None:
+    def _decoder_done(self, record: Record, decoder: str, rendered: Rendered, data: bytes, verdict) -> None:
+        if record is self.record and self.diff_with is None and self.mode == "auto":
+            self._show_payload(rendered, data, decoder, verdict)
+
+    def _show_payload(self, rendered: Rendered, data: bytes, decoder: str, verdict: Verdict | None = None) -> None:
         self.rendered = rendered
+        self.verdict = verdict
         shown = "diff" if decoder == "diff" else (decoder or rendered.mode)
         title = Text.assemble(
             ("Payload", "bold underline"),
@@ -202,6 +217,9 @@ class Inspector(VerticalScroll, can_focus=True):
         )
         if rendered.note:
             title.append(f"\n{escape_line(rendered.note)}", style=palette.warning)
+        if verdict is not None:
+            title.append("\n")
+            title.append_text(verdict_text(verdict))
         body = diff_renderable(rendered.text) if decoder == "diff" else payload_renderable(rendered)
         self.query_one("#inspector-payload", Static).update(Group(title, body))
 
@@ -236,3 +254,15 @@ def diff_renderable(text: str) -> Text:
         )
         out.append(line + "\n", style=style)
     return out
+
+
+def verdict_text(verdict: Verdict) -> Text:
+    """The JSON Schema's verdict under the payload's title: valid, or each violation with its path."""
+    if verdict.valid:
+        return Text(f"✓ schema: {verdict.lines[0]}", style=palette.ok)
+    style = palette.error if verdict.valid is False else palette.warning
+    first, *rest = verdict.lines or [""]
+    text = Text(f"✗ schema: {first}", style=style + BOLD if verdict.valid is False else style)
+    for line in rest:
+        text.append(f"\n  {line}", style=style)
+    return text

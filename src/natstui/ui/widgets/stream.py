@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from rich.cells import set_cell_size
@@ -26,6 +27,8 @@ SUBJECT_W_MIN = 16
 SUBJECT_W_MAX = 40
 SIZE_W = 7
 MARK_W = 2
+INVALID_MARK = "✗"  # in the space after the marks: the payload fails its rule's JSON Schema
+MARK_BUDGET = 0.003  # seconds of JSON Schema validation for the marks per paint; the rest waits a frame
 
 STYLE_PREVIEW = Style()  # the other columns' colours are the theme's: see _styles
 
@@ -77,10 +80,16 @@ class MessageStream(CursorList):
         self._style_key: tuple | None = None
         self._base_style = Style()
         self._style_cache: tuple = ()
+        self.marks_pending = False
+        self._unjudged = False
+        self._mark_deadline = 0.0
 
     # -- batch update from the timer -----------------------------------------
     def sync(self) -> None:
         """Take in what the view has gained since the last call and redraw once."""
+        if self.marks_pending:  # rows drawn without their mark last paint
+            self.marks_pending = False
+            self.refresh()
         added, dropped = self.view.update()
         if not added and not dropped:
             return
@@ -145,13 +154,20 @@ class MessageStream(CursorList):
         strip = self._cache.get(key)
         if strip is None:
             record = self.view.store.get(seq)
+            self._unjudged = False
             strip = self._render_record(record, width, selected) if record else Strip.blank(width)
-            self._cache[key] = strip
+            if self._unjudged:  # drawn without its mark (no time left this paint): drawn again next frame
+                self.marks_pending = True
+            else:
+                self._cache[key] = strip
         return strip
 
     def render_lines(self, crop):
         # The widget's style is read once per paint, not once per row (it walks the DOM).
         self._base_style = self.rich_style
+        if self.view.validity is not None:
+            self.view.validity.spent = False
+            self._mark_deadline = time.perf_counter() + MARK_BUDGET
         if self._style_key is not None and self._style_key[2] != palette.generation:
             self._cache.clear()  # another theme: the rows drawn in the old one's colours go
         return super().render_lines(crop)
@@ -171,13 +187,14 @@ class MessageStream(CursorList):
                 over + palette.accent + BOLD,
                 over + palette.ok + BOLD,
                 over + STYLE_PREVIEW,
+                over + palette.error + BOLD,
             )
         return self._style_cache
 
     def _render_record(self, record: Record, width: int, selected: bool) -> Strip:
         """One row as a single strip of exactly ``width`` cells: no cropping or restyling passes."""
         msg = record.msg
-        plain, s_time, s_subject, s_size, s_h, s_r, s_preview = self._styles(selected)
+        plain, s_time, s_subject, s_size, s_h, s_r, s_preview, s_bad = self._styles(selected)
         subject_w = subject_width(width)
         subject = escape_line(msg.subject)
         if len(subject) > subject_w:
@@ -195,6 +212,14 @@ class MessageStream(CursorList):
             Segment("R" if msg.reply else " ", s_r),
             Segment(" ", plain),
         ]
+        validity = self.view.validity
+        if validity is not None:  # fails its JSON Schema: judged for the rows drawn only, a few ms a paint
+            may_check = not validity.spent or time.perf_counter() < self._mark_deadline
+            invalid = validity.invalid(record.seq, msg.subject, data, may_check)
+            if invalid:
+                segments[-1] = Segment(INVALID_MARK, s_bad)
+            elif invalid is None:
+                self._unjudged = True
         if rest > 0:
             segments.append(Segment(set_cell_size(preview(data, limit=max(rest * 4, 16)), rest), s_preview))
             return Strip(segments, width)
