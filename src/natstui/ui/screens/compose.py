@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
 from natstui.client import publish as pub
+from natstui.client.features import StreamRefused, publish_to_stream, wants_stream
 from natstui.model import history, templates
 from natstui.model.compose import (
     ComposeError,
@@ -41,6 +42,7 @@ from natstui.model.subjects import subject_matches
 from natstui.model.timefmt import format_clock
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.dialog import Dialog
+from natstui.ui.widgets.compose_features import MessageFeatures
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.keybar import KeyBar
 
@@ -223,6 +225,7 @@ class ComposeScreen(Dialog[None]):
                         with Horizontal(id="compose-timeout-row"):
                             yield Label("Request timeout (seconds) ", classes="compose-label")
                             yield Input(self.draft.timeout, id="compose-timeout")
+                        yield MessageFeatures()
                     yield Static("", id="compose-problems")
                     with Horizontal(id="compose-buttons"):
                         yield Button("Send reply" if reply else "Publish", variant="primary", id="compose-publish")
@@ -381,6 +384,7 @@ class ComposeScreen(Dialog[None]):
         if problem:
             raise ComposeError(problem)
         headers = parse_headers(self._filled(self.query_one("#compose-headers", TextArea).text))
+        headers += self._feature_headers(subject)
         if self.raw_payload is not None:
             return subject, headers, self.raw_payload
         text = self._filled(self.query_one("#compose-payload", TextArea).text)
@@ -450,11 +454,19 @@ class ComposeScreen(Dialog[None]):
         app = self.app
         nc = app.session.nc
         try:
+            stored = ""
             if self.mode == REPLY:
                 await pub.respond(nc, subject, payload, headers)
+            elif wants_stream(headers):
+                stored = self._stored_text(await publish_to_stream(nc, subject, payload, headers), headers)
             else:
                 await pub.publish(nc, subject, payload, headers)
             await nc.flush(timeout=5)
+        except StreamRefused as exc:
+            self.last_error = app.session.safe(f"not stored: {exc}")
+            app.notify(self.last_error, title="Refused by the stream", severity="error", timeout=10, markup=False)
+            self._set_result(Text(f"✗ {self.last_error}", style=palette.error + BOLD))
+            return
         except Exception as exc:
             self.last_error = app.report_error("publish failed", exc)
             self._set_result(Text(f"✗ {self.last_error}", style=palette.error + BOLD))
@@ -466,7 +478,8 @@ class ComposeScreen(Dialog[None]):
         extra = f", {len(headers)} header(s)" if headers else ""
         self._set_result(
             Text(
-                f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} at {format_clock(time.time())}",
+                f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} at {format_clock(time.time())}"
+                + stored,
                 style=palette.ok + BOLD,
             )
         )
@@ -630,3 +643,38 @@ class ComposeScreen(Dialog[None]):
                 timeout=timeout.first(Input).value if timeout else DEFAULT_TIMEOUT,
             )
         )
+
+    # -- newer stream features: TTL and schedule ------------------------------------------
+    def _feature_headers(self, subject: str) -> list[tuple[str, str]]:
+        """The TTL and schedule fields as headers ([] when empty, or for a reply)."""
+        from natstui.model.msgfeatures import FeatureError
+
+        fields = self.query(MessageFeatures)
+        if not fields:
+            return []
+        try:
+            return fields.first().headers(subject)
+        except FeatureError as exc:
+            raise ComposeError(str(exc)) from None
+
+    def _stored_text(self, ack: dict, headers) -> str:
+        """What the stream said it stored: where, and when it expires or what it schedules."""
+        from natstui.model import msgfeatures as mf
+
+        text = f"; stored in {escape_line(str(ack.get('stream', '')))} as #{int(ack.get('seq', 0)):,}"
+        names = {name.lower(): value for name, value in headers}
+        ttl = names.get(mf.TTL.lower())
+        if ttl:
+            try:
+                seconds = mf.parse_ttl(ttl)
+            except mf.FeatureError:
+                text += f", TTL {escape_line(ttl)}"
+            else:
+                text += ", never expires" if seconds == mf.NEVER else f", expires in {mf.ttl_text(seconds)}"
+        schedule = names.get(mf.SCHEDULE.lower())
+        if schedule:
+            target = names.get(mf.SCHEDULE_TARGET.lower(), "")
+            text += f", scheduled {mf.schedule_text(schedule)} to {escape_line(target)}"
+        if "val" in ack:
+            text += f", counter now {ack['val']}"
+        return text
