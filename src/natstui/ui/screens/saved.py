@@ -338,8 +338,6 @@ class LoadTestScreen(Dialog[None]):
     LoadTestScreen #load-summary { height: auto; margin-top: 1; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Stop / close", id="compose.load.cancel")]
-
     def __init__(self, template: templates.Template, *, request: bool = False, timeout: str = "2") -> None:
         super().__init__()
         self.template = template
