@@ -106,6 +106,8 @@ async def test_inspector_shows_ttl_and_expiry_schedule_and_counter_total(server_
         await wait_until(lambda: "Message features" in screen_text(app), pilot=pilot)
         assert "TTL 1h" in flat(app)
         assert f"Expires {expires} (in 59m" in flat(app)  # from the stored timestamp
+        assert "TTL 1h short-lived" in flat(app)  # marked in the list
+        assert "⏲ @every 1h →" in flat(app)
         await jump(app, pilot, 2)
         await wait_until(lambda: "Schedule every 1h (@every 1h)" in flat(app), pilot=pilot)
         assert f"Delivers to {s}.ticks" in flat(app)

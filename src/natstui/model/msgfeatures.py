@@ -252,3 +252,16 @@ def ignored_features(requested: dict[str, Any], answered: dict[str, Any]) -> lis
         for key, label, version in STREAM_FEATURES
         if requested.get(key) and not answered.get(key)
     ]
+
+
+def list_mark(headers: dict[str, Any] | None) -> str:
+    """A short mark before a stream message's payload in a list: its schedule or TTL ('' for neither)."""
+    if not headers:
+        return ""
+    schedule = _one(headers, SCHEDULE)
+    if schedule is not None:
+        return f"⏲ {schedule} → {_one(headers, SCHEDULE_TARGET) or '?'}  "
+    ttl = _one(headers, TTL)
+    if ttl is not None:
+        return f"TTL {ttl}  "
+    return ""
