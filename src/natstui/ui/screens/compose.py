@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
@@ -200,7 +200,7 @@ class ComposeScreen(Dialog[None]):
                     Text.assemble((what, "dim"), (escape_line(self.about), palette.subject)), id="compose-about"
                 )
             with Horizontal(id="compose-main"):
-                with Vertical(id="compose-form"):
+                with VerticalScroll(id="compose-form"):
                     yield Label("Reply subject" if reply else "Subject", classes="compose-label")
                     yield Input(
                         self.draft.subject, placeholder="orders.eu.created", id="compose-subject", disabled=reply
