@@ -10,6 +10,7 @@ from natstui.ui.screens.compose import ComposeScreen
 from natstui.ui.screens.confirm import PromptScreen
 from natstui.ui.screens.jetstream_forms import StreamCreateScreen
 from natstui.ui.screens.messages import StreamMessagesScreen
+from natstui.ui.widgets.compose_features import MessageFeatures
 from tests.conftest import make_test_app, press_button, screen_text, wait_connected, wait_until
 from tests.ui.test_compose import fill, result
 
@@ -133,6 +134,9 @@ async def test_compose_publishes_with_a_ttl_and_a_schedule_and_says_when_the_str
         compose = app.screen
         fill(compose, subject=f"{s}.session", payload="token")
         compose.query_one("#compose-ttl", Input).value = "2h"
+        features = compose.query_one(MessageFeatures)
+        # before sending, what the subject's stream allows
+        await wait_until(lambda: features.note == f"the stream {name} stores {s}.session and allows a TTL", pilot=pilot)
         await pilot.press("ctrl+s")
         await wait_until(lambda: f"stored in {name} as #1, expires in 2h" in result(compose), pilot=pilot)
         first = (await js.read(name, 1, 1))[0]
@@ -161,6 +165,8 @@ async def test_compose_publishes_with_a_ttl_and_a_schedule_and_says_when_the_str
         # a stream that does not allow them: the server's refusal, in words, and nothing stored
         compose.query_one("#compose-ttl", Input).value = "1h"
         fill(compose, subject=f"{p}.x")
+        await wait_until(lambda: features.note == f"the stream {plain} does not allow per-message TTL", pilot=pilot)
+        assert f"⚠ the stream {plain} does not allow per-message TTL" in screen_text(app)
         await pilot.press("ctrl+s")
         await wait_until(
             lambda: (
@@ -180,6 +186,7 @@ async def test_compose_publishes_with_a_ttl_and_a_schedule_and_says_when_the_str
         compose.query_one("#compose-schedule-target", Input).value = ""
         compose.query_one("#compose-ttl", Input).value = "1h"
         fill(compose, subject="nostream.here")
+        await wait_until(lambda: features.note.startswith("no stream stores nostream.here"), pilot=pilot)
         await pilot.press("ctrl+s")
         await wait_until(lambda: "not stored: no stream stores nostream.here" in result(compose), pilot=pilot)
     assert (await js.stream_info(plain))["state"]["messages"] == 0

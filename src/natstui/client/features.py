@@ -56,3 +56,14 @@ async def publish_to_stream(
         )
     answer: dict[str, Any] = ack
     return answer
+
+
+async def stream_for(js: Any, subject: str) -> dict[str, Any] | None:
+    """The configuration of the stream that stores ``subject`` (None when no stream does)."""
+    answer = await js.api("STREAM.NAMES", {"subject": subject})
+    names = answer.get("streams") or []
+    if not names:
+        return None
+    info = await js.stream_info(names[0])
+    config: dict[str, Any] = info.get("config") or {}
+    return config

@@ -265,3 +265,19 @@ def list_mark(headers: dict[str, Any] | None) -> str:
     if ttl is not None:
         return f"TTL {ttl}  "
     return ""
+
+
+def allowance_text(config: dict[str, Any] | None, subject: str, ttl: bool, schedule: bool) -> tuple[str, bool]:
+    """Before sending: does the stream that stores ``subject`` allow what the message asks? (text, all allowed)."""
+    if config is None:
+        return f"no stream stores {subject}: a TTL or a schedule needs one", False
+    name = config.get("name", "?")
+    missing = []
+    if ttl and not config.get("allow_msg_ttl"):
+        missing.append("per-message TTL")
+    if schedule and not config.get("allow_msg_schedules"):
+        missing.append("schedules")
+    if missing:
+        return f"the stream {name} does not allow {' or '.join(missing)}", False
+    wanted = " and ".join(w for w, on in (("a TTL", ttl), ("schedules", schedule)) if on)
+    return f"the stream {name} stores {subject} and allows {wanted}", True

@@ -200,7 +200,7 @@ class ComposeScreen(Dialog[None]):
                     Text.assemble((what, "dim"), (escape_line(self.about), palette.subject)), id="compose-about"
                 )
             with Horizontal(id="compose-main"):
-                with VerticalScroll(id="compose-form"):
+                with VerticalScroll(id="compose-form", can_focus=False):
                     yield Label("Reply subject" if reply else "Subject", classes="compose-label")
                     yield Input(
                         self.draft.subject, placeholder="orders.eu.created", id="compose-subject", disabled=reply
@@ -273,6 +273,8 @@ class ComposeScreen(Dialog[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "compose-subject":
             self._show_problems()
+            for features in self.query(MessageFeatures):
+                features.set_subject(self._subject())
 
     def _check_payload(self) -> None:
         note = self.query_one("#compose-payload-note", Static)
