@@ -200,3 +200,22 @@ async def test_templates_are_saved_to_a_file_loaded_and_filled_when_sent(server_
         assert compose.query_one("#compose-publish", Button)  # still open, nothing sent
         await nc.flush()
         assert len(got) == 2
+
+
+async def test_a_templates_file_that_does_not_parse_is_said_and_never_overwritten(server_url):
+    path = templates.default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[{"name": "kept", "subject": "a.b", }]')  # a hand edit with a stray comma
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        compose = await open_compose(app, pilot)
+        fill(compose, subject="x.y", payload="p")
+        await pilot.press("ctrl+t")
+        await wait_until(lambda: isinstance(app.screen, TemplatesScreen), pilot=pilot)
+        screen = app.screen
+        await wait_until(lambda: "not valid JSON" in str(screen.query_one("#saved-note", Static).content))
+        screen.query_one("#saved-search", Input).value = "new"
+        await press_button(pilot, "#saved-save")
+        await wait_until(lambda: "fix or move the file first" in str(screen.query_one("#saved-note", Static).content))
+    assert path.read_text() == '[{"name": "kept", "subject": "a.b", }]'

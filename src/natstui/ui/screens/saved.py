@@ -280,6 +280,9 @@ class TemplatesScreen(SavedList):
             super().on_button_pressed(event)
 
     def save_current(self) -> None:
+        if self.error:  # the file could not be read: writing it would lose what it holds
+            self.note(f"Not saved: {self.error}; fix or move the file first.", True)
+            return
         name = self.query_one("#saved-search", Input).value.strip()
         if not name:
             self.note("Type a name for the template first.", True)
@@ -299,7 +302,7 @@ class TemplatesScreen(SavedList):
 
     def action_delete(self) -> None:
         template = self.selected()
-        if template is None:
+        if template is None or self.error:
             return
 
         def answered(confirmed: bool | None) -> None:
