@@ -213,3 +213,10 @@ def store_has(store, data: bytes, last: int = 200) -> bool:
     if store.total == 0:
         return False
     return any(r.data == data for r in store.range(max(store.first_seq, store.last_seq - last + 1), store.last_seq + 1))
+
+
+@pytest.fixture(autouse=True)
+def private_config_home(tmp_path_factory, monkeypatch):
+    """Every test has a config directory of its own: compose's history and templates (written next to
+    config.toml) never reach the user's, and a user's config.toml never changes a test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))

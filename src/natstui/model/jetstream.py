@@ -230,6 +230,9 @@ def stream_details(info: dict[str, Any]) -> list[Section]:
         if len(top) > 50:
             rows.append(("…", f"{len(top) - 50:,} more subjects"))
         sections.append(("Subjects (messages)", rows))
+    from natstui.model.msgfeatures import stream_features_text  # that module reads this one's helpers
+
+    sections[0][1].append(("Msg features", stream_features_text(config)))
     return sections
 
 
@@ -413,6 +416,11 @@ class StreamForm:
     max_bytes: str = "-1"
     max_age: str = "0"
     discard: str = "old"
+    # nats-server 2.11+/2.12+ message features, "yes" or "no" (model/msgfeatures.STREAM_FEATURES)
+    allow_msg_ttl: str = "no"
+    allow_msg_schedules: str = "no"
+    allow_msg_counter: str = "no"
+    allow_atomic: str = "no"
     errors: list[str] = field(default_factory=list)
 
     def to_config(self) -> dict[str, Any]:
@@ -441,7 +449,19 @@ class StreamForm:
             discard=self.discard,
             allow_direct=True,
         )
+        config.update(self.feature_config())
         return config
+
+    def feature_config(self) -> dict[str, bool]:
+        """The newer message features switched on (only those: an older server is sent nothing new)."""
+        chosen = {}
+        for key in ("allow_msg_ttl", "allow_msg_schedules", "allow_msg_counter", "allow_atomic"):
+            value = getattr(self, key)
+            if value not in ("yes", "no"):
+                raise ValueError(f"{key} must be yes or no")
+            if value == "yes":
+                chosen[key] = True
+        return chosen
 
 
 @dataclass

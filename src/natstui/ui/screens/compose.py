@@ -17,11 +17,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
 from natstui.client import publish as pub
+from natstui.client.features import StreamRefused, publish_to_stream, wants_stream
+from natstui.model import history, templates
 from natstui.model.compose import (
     ComposeError,
     format_duration,
@@ -40,6 +42,7 @@ from natstui.model.subjects import subject_matches
 from natstui.model.timefmt import format_clock
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.dialog import Dialog
+from natstui.ui.widgets.compose_features import MessageFeatures
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.keybar import KeyBar
 
@@ -132,6 +135,9 @@ class ComposeScreen(Dialog[None]):
     BINDINGS = [
         Binding("ctrl+s", "publish", "Publish", priority=True, id="compose.publish"),
         Binding("ctrl+r", "request", "Request", priority=True, id="compose.request"),
+        Binding("ctrl+o", "history", "History", priority=True, id="compose.history"),
+        Binding("ctrl+t", "templates", "Templates", priority=True, id="compose.templates"),
+        Binding("ctrl+l", "load_test", "Load test", priority=True, id="compose.load_test"),
     ]
 
     TITLES = {
@@ -195,7 +201,7 @@ class ComposeScreen(Dialog[None]):
                     Text.assemble((what, "dim"), (escape_line(self.about), palette.subject)), id="compose-about"
                 )
             with Horizontal(id="compose-main"):
-                with Vertical(id="compose-form"):
+                with VerticalScroll(id="compose-form", can_focus=False):
                     yield Label("Reply subject" if reply else "Subject", classes="compose-label")
                     yield Input(
                         self.draft.subject, placeholder="orders.eu.created", id="compose-subject", disabled=reply
@@ -226,6 +232,7 @@ class ComposeScreen(Dialog[None]):
                         with Horizontal(id="compose-timeout-row"):
                             yield Label("Request timeout (seconds) ", classes="compose-label")
                             yield Input(self.draft.timeout, id="compose-timeout")
+                        yield MessageFeatures()
                     yield Static("", id="compose-problems")
                     with Horizontal(id="compose-buttons"):
                         yield Button("Send reply" if reply else "Publish", variant="primary", id="compose-publish")
@@ -259,7 +266,7 @@ class ComposeScreen(Dialog[None]):
             self.query_one("#compose-subject", Input).focus()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        return not (action == "request" and self.mode == REPLY)
+        return not (action in ("request", "load_test") and self.mode == REPLY)
 
     # -- live checks ----------------------------------------------------------------
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -273,6 +280,8 @@ class ComposeScreen(Dialog[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "compose-subject":
             self._show_problems()
+            for features in self.query(MessageFeatures):
+                features.set_subject(self._subject())
 
     def _check_payload(self) -> None:
         note = self.query_one("#compose-payload-note", Static)
@@ -294,14 +303,18 @@ class ComposeScreen(Dialog[None]):
                 )
             )
             return
-        text = self.query_one("#compose-payload", TextArea).text
+        typed = self.query_one("#compose-payload", TextArea).text
+        text = self._as_sent(typed)
         problem = payload_problem(text)
         if problem:
-            note.update(Text(f"⚠ {problem}", style=palette.error + BOLD))
+            shown = Text(f"⚠ {problem}", style=palette.error + BOLD)
         elif text.lstrip()[:1] in ("{", "["):
-            note.update(Text(f"✓ valid JSON, {human_size(len(text.encode()))}", style=palette.ok))
+            shown = Text(f"✓ valid JSON, {human_size(len(text.encode()))}", style=palette.ok)
         else:
-            note.update(Text(f"{human_size(len(text.encode()))}" if text else "empty payload", style="dim"))
+            shown = Text(f"{human_size(len(text.encode()))}" if text else "empty payload", style="dim")
+        if text != typed:
+            shown.append(" (placeholders filled at send time)", style="dim")
+        note.update(shown)
 
     def _show_problems(self) -> None:
         """What is wrong with the subject and the headers now (the payload has its own note)."""
@@ -375,14 +388,15 @@ class ComposeScreen(Dialog[None]):
     def _build(self):
         """(subject, headers, payload), or raise ComposeError with what is wrong."""
         self._tried = True
-        subject = self._subject()
+        subject = self._filled(self._subject())
         problem = subject_problem(subject)
         if problem:
             raise ComposeError(problem)
-        headers = parse_headers(self.query_one("#compose-headers", TextArea).text)
+        headers = parse_headers(self._filled(self.query_one("#compose-headers", TextArea).text))
+        headers += self._feature_headers(subject)
         if self.raw_payload is not None:
             return subject, headers, self.raw_payload
-        text = self.query_one("#compose-payload", TextArea).text
+        text = self._filled(self.query_one("#compose-payload", TextArea).text)
         problem = payload_problem(text)
         if problem:
             raise ComposeError(problem)
@@ -481,24 +495,34 @@ class ComposeScreen(Dialog[None]):
             return
         payload = encoded
         try:
+            stored = ""
             if self.mode == REPLY:
                 await pub.respond(nc, subject, payload, headers)
+            elif wants_stream(headers):
+                stored = self._stored_text(await publish_to_stream(nc, subject, payload, headers), headers)
             else:
                 await pub.publish(nc, subject, payload, headers)
             await nc.flush(timeout=5)
+        except StreamRefused as exc:
+            self.last_error = app.session.safe(f"not stored: {exc}")
+            app.notify(self.last_error, title="Refused by the stream", severity="error", timeout=10, markup=False)
+            self._set_result(Text(f"✗ {self.last_error}", style=palette.error + BOLD))
+            return
         except Exception as exc:
             self.last_error = app.report_error("publish failed", exc)
             self._set_result(Text(f"✗ {self.last_error}", style=palette.error + BOLD))
             return
         self.sent += 1
         self._sent_content = self._sending
+        self._remember(self.mode, subject, headers, payload)
         verb = "Replied" if self.mode == REPLY else "Published"
         extra = f", {len(headers)} header(s)" if headers else ""
         if self._encode_with is not None:
             extra += f", encoded as {self._encode_with.decoder}"
         self._set_result(
             Text(
-                f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} at {format_clock(time.time())}",
+                f"✓ {verb}: {human_size(len(payload))} to {escape_line(subject)}{extra} at {format_clock(time.time())}"
+                + stored,
                 style=palette.ok + BOLD,
             )
         )
@@ -528,6 +552,7 @@ class ComposeScreen(Dialog[None]):
                 text = app.report_error("request failed", exc)
             self.last_error = text
             self.last_reply = None
+            self._remember(REQUEST, subject, headers, payload, error=text)
             self._set_result(Text(f"✗ {text}", style=palette.error + BOLD))
             inspector.show(
                 Record.stored(
@@ -546,6 +571,13 @@ class ComposeScreen(Dialog[None]):
         self.last_reply = reply
         self.last_error = ""
         msg = reply.msg
+        self._remember(
+            REQUEST,
+            subject,
+            headers,
+            payload,
+            reply=history.reply_fields(msg.subject, msg.headers, msg.data or b"", reply.round_trip),
+        )
         rows = [("Round trip", format_duration(reply.round_trip)), ("Request subject", subject)]
         error = reply.service_error
         if error:
@@ -558,6 +590,141 @@ class ComposeScreen(Dialog[None]):
         self._set_result(
             Text(f"✓ {label} in {format_duration(reply.round_trip)}: {human_size(len(msg.data or b''))}", style=style)
         )
+
+    # -- saved messages: placeholders, history, templates, load test ------------------------
+    def _filled(self, text: str) -> str:
+        """``text`` with its placeholders ({{uuid}}, {{now}}, {{seq}}, {{env:NAME}}) filled for this send."""
+        try:
+            return templates.fill(text, self.sent + 1)
+        except templates.TemplateError as exc:
+            raise ComposeError(str(exc)) from None
+
+    def _as_sent(self, text: str) -> str:
+        """``text`` as the next send would fill it, to check it (an unset variable: left as written)."""
+        try:
+            return templates.fill(text, self.sent + 1)
+        except templates.TemplateError:
+            return text
+
+    def _remember(self, kind: str, subject: str, headers, payload: bytes, reply=None, error: str = "") -> None:
+        """Keep what was sent in the history (history.jsonl next to config.toml)."""
+        lines = "\n".join(f"{name}: {value}" for name, value in headers)
+        entry = history.make_entry(kind, subject, lines, payload, time.time(), reply=reply, error=error)
+        try:
+            history.append(entry)
+        except OSError as exc:
+            self.app.notify(f"The history could not be written: {exc}", severity="warning", timeout=6, markup=False)
+
+    def _form_template(self) -> templates.Template:
+        """The form as it is (placeholders unfilled), as a template."""
+        return templates.Template(
+            "",
+            self.query_one("#compose-subject", Input).value.strip(),
+            self.query_one("#compose-headers", TextArea).text,
+            self.query_one("#compose-payload", TextArea).text,
+        )
+
+    def _load_form(self, subject: str, headers: str, payload: bytes | str) -> None:
+        """Put a saved message in the form (a reply keeps its own subject)."""
+        if self.mode != REPLY:
+            self.query_one("#compose-subject", Input).value = escape_line(subject)
+        self.query_one("#compose-headers", TextArea).text = headers
+        self.too_large = False
+        if isinstance(payload, bytes):
+            try:
+                text = payload.decode("utf-8")
+            except UnicodeDecodeError:
+                text = payload.decode("utf-8", "backslashreplace")
+            shown = escape_block(text)
+            area = self.query_one("#compose-payload", TextArea)
+            area.text = shown
+            self._initial_payload = shown
+            self.raw_payload = payload if shown != text else None
+        else:
+            self.raw_payload = None
+            self.query_one("#compose-payload", TextArea).text = payload
+        self._check_payload()
+        self._show_problems()
+
+    def action_history(self) -> None:
+        from natstui.ui.screens.saved import HistoryScreen
+
+        def chosen(entry) -> None:
+            if entry is not None:
+                self._load_form(entry.subject, entry.headers, entry.payload_bytes())
+                self._set_result(Text("Loaded from the history.", style="dim"))
+
+        self.app.push_screen(HistoryScreen(), chosen)
+
+    def action_templates(self) -> None:
+        from natstui.ui.screens.saved import TemplatesScreen
+
+        def chosen(template) -> None:
+            if template is not None:
+                self._load_form(template.subject, template.headers, template.payload)
+                self._set_result(Text.assemble(("Loaded the template ", "dim"), escape_line(template.name)))
+
+        self.app.push_screen(TemplatesScreen(self._form_template()), chosen)
+
+    def action_load_test(self) -> None:
+        from natstui.ui.screens.saved import LoadTestScreen
+
+        if self.mode == REPLY:
+            return
+        if not self.app.allow_change("a load test"):
+            self._refuse("refused: natstui runs with --read-only")
+            return
+        from natstui.client.loadtest import prepare
+
+        try:
+            prepare(self._form_template(), 1)  # what is wrong with the first message, said here
+        except (ComposeError, templates.TemplateError) as exc:
+            self._tried = True
+            self._refuse(str(exc))
+            return
+        timeout = self.query("#compose-timeout")
+        self.app.push_screen(
+            LoadTestScreen(
+                self._form_template(),
+                request=self.mode == REQUEST,
+                timeout=timeout.first(Input).value if timeout else DEFAULT_TIMEOUT,
+            )
+        )
+
+    # -- newer stream features: TTL and schedule ------------------------------------------
+    def _feature_headers(self, subject: str) -> list[tuple[str, str]]:
+        """The TTL and schedule fields as headers ([] when empty, or for a reply)."""
+        from natstui.model.msgfeatures import FeatureError
+
+        fields = self.query(MessageFeatures)
+        if not fields:
+            return []
+        try:
+            return fields.first().headers(subject)
+        except FeatureError as exc:
+            raise ComposeError(str(exc)) from None
+
+    def _stored_text(self, ack: dict, headers) -> str:
+        """What the stream said it stored: where, and when it expires or what it schedules."""
+        from natstui.model import msgfeatures as mf
+
+        text = f"; stored in {escape_line(str(ack.get('stream', '')))} as #{int(ack.get('seq', 0)):,}"
+        names = {name.lower(): value for name, value in headers}
+        ttl = names.get(mf.TTL.lower())
+        if ttl:
+            try:
+                seconds = mf.parse_ttl(ttl)
+            except mf.FeatureError:
+                text += f", TTL {escape_line(ttl)}"
+            else:
+                text += ", never expires" if seconds == mf.NEVER else f", expires in {mf.ttl_text(seconds)}"
+        schedule = names.get(mf.SCHEDULE.lower())
+        if schedule:
+            target = names.get(mf.SCHEDULE_TARGET.lower(), "")
+            text += f", scheduled {mf.schedule_text(schedule)} to {escape_line(target)}"
+        if "val" in ack:
+            text += f", counter now {ack['val']}"
+        return text
 
 
 def encoding_rules(app) -> list:

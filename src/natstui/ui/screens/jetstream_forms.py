@@ -123,6 +123,38 @@ class FormScreen(Dialog[dict[str, Any] | None]):
         self.dismiss(result)
 
 
+# The newer message features a stream may allow (nats-server 2.11+/2.12+): form field -> input id.
+FEATURE_FIELDS = {
+    "allow_msg_ttl": "f-allow-msg-ttl",
+    "allow_msg_schedules": "f-allow-msg-schedules",
+    "allow_msg_counter": "f-allow-msg-counter",
+    "allow_atomic": "f-allow-atomic",
+}
+
+
+FEATURE_LABELS = {
+    "allow_msg_ttl": "Per-message TTL",
+    "allow_msg_schedules": "Msg schedules",
+    "allow_msg_counter": "Counters",
+    "allow_atomic": "Atomic batches",
+}
+
+
+def feature_fields() -> ComposeResult:
+    """A yes/no choice for each (off by default: an older server is sent nothing it does not know)."""
+    for key, id in FEATURE_FIELDS.items():
+        yield Label(FEATURE_LABELS[key])
+        yield _select(("no", "yes"), "no", id)
+
+
+def features_ignored_note(config: dict[str, Any], info: dict[str, Any]) -> str:
+    """Said after creating when the server left out a feature it does not know (an older server)."""
+    from natstui.model.msgfeatures import ignored_features
+
+    ignored = ignored_features(config, info.get("config") or {})
+    return f" The server does not support: {', '.join(ignored)}." if ignored else ""
+
+
 class StreamCreateScreen(FormScreen):
     TITLE_TEXT = "New stream"
 
@@ -148,6 +180,7 @@ class StreamCreateScreen(FormScreen):
         yield Input("0", placeholder="e.g. 24h, 7d, 0 for unlimited", id="f-max-age")
         yield Label("Discard")
         yield _select(DISCARDS, "old", "f-discard")
+        yield from feature_fields()
 
     FORM = StreamForm
     FIELDS = {
@@ -160,11 +193,12 @@ class StreamCreateScreen(FormScreen):
         "max_bytes": "f-max-bytes",
         "max_age": "f-max-age",
         "discard": "f-discard",
+        **FEATURE_FIELDS,
     }
 
     async def apply(self, config: dict[str, Any]) -> tuple[Any, str]:
-        await self.app.jetstream().create_stream(config)
-        return config, f"Stream {config['name']} created."
+        info = await self.app.jetstream().create_stream(config)
+        return config, f"Stream {config['name']} created." + features_ignored_note(config, info)
 
 
 class PurgeScreen(FormScreen):

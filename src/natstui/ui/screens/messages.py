@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from natstui.client.jetstream import StoredMessage
 from natstui.model.decode import preview
 from natstui.model.jetstream import Gap, parse_ts, stream_row, with_gaps
+from natstui.model.msgfeatures import list_mark
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.subjects import SubjectPattern
@@ -191,7 +192,9 @@ class StreamMessagesScreen(ViewScreen):
                     Text(escape_line(message.subject), style=palette.subject),
                     Text(format_size(len(message.data)).strip(), style=palette.number),
                     Text("H" if message.headers else "", style=palette.accent),
-                    Text(preview(message.data, limit=160)),
+                    Text.assemble(
+                        (escape_line(list_mark(message.headers)), palette.accent), preview(message.data, limit=160)
+                    ),
                 )
             )
         self._title()

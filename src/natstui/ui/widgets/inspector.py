@@ -16,7 +16,8 @@ from textual.widgets import Static
 from natstui.decoders import decode, rule_for, run_command
 from natstui.model.decode import VIEW_MODES, Rendered, human_size, render_payload
 from natstui.model.latency import LatencyTracker, Link
-from natstui.model.records import Record
+from natstui.model.msgfeatures import message_rows
+from natstui.model.records import Record, StoredMsg
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime
 from natstui.ui.palette import BOLD, palette
@@ -77,7 +78,23 @@ def summary(record: Record, link: Link | None = None) -> Table:
         table.add_row("Pending", Text(str(meta.num_pending)))
         table.add_row("Timestamp", Text(_fmt_time(meta.timestamp)))
         table.add_row("Domain", Text(escape_line(meta.domain or "")) if meta.domain else Text("—", style="dim"))
+    feature_rows(table, record, meta)
     return table
+
+
+def feature_rows(table: Table, record: Record, meta) -> None:
+    """A message's TTL and expiry, schedule, counter total and batch (nats-server 2.11+ headers)."""
+    if meta is not None:  # delivered by a consumer: the stream's own timestamp
+        stored_at, approximate = meta.timestamp, False
+    else:  # read from a stream (its stored time), or received live (about when it was stored)
+        stored_at, approximate = record.time, not isinstance(record.msg, StoredMsg)
+    rows = message_rows(record.headers, record.data, stored_at, approximate=approximate)
+    if not rows:
+        return
+    table.add_row("", Text(""))
+    table.add_row(Text("Message features", style=palette.accent + BOLD), Text(""))
+    for label, value in rows:
+        table.add_row(Text(label), Text(escape_line(value)))
 
 
 def headers_table(headers: dict | None) -> RenderableType:
