@@ -265,3 +265,20 @@ def pause_left(info: dict[str, Any]) -> float | None:
     if not info.get("paused"):
         return None
     return max(0.0, (ns_to_seconds(info.get("pause_remaining")) or 0.0))
+
+
+# -- per-message TTL -----------------------------------------------------------------------------
+def ttl_text(header: str, created: float) -> str:
+    """A ``Nats-TTL`` header (``30s``, ``1h``, ``60``, ``never``) with when the value expires."""
+    from natstui.model.timefmt import format_datetime
+
+    value = header.strip()
+    if value.lower() == "never":
+        return "never expires"
+    try:
+        seconds = parse_duration(value)
+    except ValueError:
+        return value
+    if seconds <= 0 or not created:
+        return format_duration(seconds)
+    return f"{format_duration(seconds)}, expires {format_datetime(created + seconds, millis=False)}"
