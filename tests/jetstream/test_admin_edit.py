@@ -38,6 +38,8 @@ async def test_edit_stream_shows_the_change_then_sends_it(server_url, nc, js, na
         text = " ".join(screen_text(app).split())
         assert "Max messages unlimited → 1,000" in text and "Max age unlimited → 2h" in text
         assert "Storage" not in app.screen.question  # only what changes
+        assert "⚠ Lower max messages, max age: stored messages beyond the new limit go at once." in app.screen.question
+        assert app.screen.focused.id == "confirm-no"  # it may remove messages: Enter alone does nothing
         assert (await js.stream_info(name))["config"]["max_msgs"] == -1  # nothing sent before the confirmation
         await press_button(pilot, "#confirm-yes")
         await wait_until(lambda: not isinstance(app.screen, (StreamEditScreen, ConfirmScreen)), pilot=pilot)

@@ -96,8 +96,8 @@ async def test_compact_removes_markers_and_their_history(server_url, nc):
         await open_view(app, pilot, name)
         await press_keys(pilot, "C")
         await wait_screen(app, pilot, ConfirmScreen)
-        assert "Compact bucket" in screen_text(app)
-        await confirm(app, pilot)
+        assert "Compact bucket" in screen_text(app) and app.screen.query_one("#confirm-yes").disabled
+        await confirm(app, pilot, typed=name)
         await wait_until(lambda: any("2 deleted key(s) removed" in n.message for n in app._notifications), pilot=pilot)
     state = (await JetStream(nc).stream_info(f"KV_{name}"))["state"]
     assert state["messages"] == 2  # the two revisions of "kept", nothing of the deleted keys

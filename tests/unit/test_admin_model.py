@@ -15,6 +15,7 @@ from natstui.model.admin import (
     pause_left,
     pause_supported,
     pause_until,
+    shrinks,
     stream_form_values,
 )
 from natstui.model.jetstream import ConsumerForm, StreamForm
@@ -110,3 +111,11 @@ def test_pause_times():
     assert pause_supported(2, 11) and pause_supported(3, 0) and not pause_supported(2, 10)
     assert pause_left({"paused": True, "pause_remaining": 90 * NS}) == 90
     assert pause_left({"paused": False}) is None
+
+
+def test_shrinks_names_lowered_limits():
+    assert shrinks(STREAM, {**STREAM, "max_msgs": 10, "max_age": 60 * NS}) == ["Max messages", "Max age"]
+    assert shrinks({**STREAM, "max_msgs": 10}, {**STREAM, "max_msgs": -1}) == []  # to unlimited: raised
+    assert shrinks({**STREAM, "max_msgs_per_subject": 10}, {**STREAM, "max_msgs_per_subject": 2}) == [
+        "History (per key)"
+    ]

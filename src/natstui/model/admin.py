@@ -114,6 +114,26 @@ def diff_text(changes: list[FieldChange]) -> str:
     return "\n".join(f"{c.label:<{width}}  {c.old} → {c.new}" for c in changes)
 
 
+_LIMITS = ("max_msgs", "max_bytes", "max_age", "max_msgs_per_subject", "max_msg_size")
+
+
+def shrinks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The labels of limits the change lowers (a lower limit may remove stored messages at once)."""
+    lowered = []
+    for field in _LIMITS:
+        before, after = _limit_value(old.get(field)), _limit_value(new.get(field))
+        if after < before:
+            lowered.append(LABELS.get(field, field))
+    return lowered
+
+
+def _limit_value(value: Any) -> float:
+    """A limit as a number to compare: unset, -1 and 0 are unlimited."""
+    if value is None or int(value) <= 0:
+        return float("inf")
+    return float(value)
+
+
 # -- streams -------------------------------------------------------------------------------------
 def _size_text(value: Any) -> str:
     return "-1" if value is None or int(value) < 0 else str(int(value))

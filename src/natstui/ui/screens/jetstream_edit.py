@@ -21,6 +21,7 @@ from natstui.model.admin import (
     edited_bucket,
     edited_consumer,
     edited_stream,
+    shrinks,
     stream_form_values,
 )
 from natstui.model.sanitize import escape_line
@@ -30,6 +31,9 @@ from natstui.ui.screens.jetstream_forms import ConsumerCreateScreen, FormScreen,
 
 def preview_question(what: str, old: dict[str, Any], new: dict[str, Any]) -> str:
     lines = [escape_line(line) for line in diff_text(config_diff(old, new)).splitlines()]
+    lowered = shrinks(old, new)
+    if lowered:
+        lines += ["", f"⚠ Lower {', '.join(lowered).lower()}: stored messages beyond the new limit go at once."]
     return "\n".join([f"Change {escape_line(what)}:", "", *lines])
 
 
@@ -82,7 +86,7 @@ class EditMixin:
         screen.app.push_screen(
             ConfirmScreen(
                 preview_question(self.what, self.current, new),
-                danger=False,
+                danger=bool(shrinks(self.current, new)),  # may remove messages: Cancel has the focus
                 confirm_label="Apply",
                 not_done=f"Not changed: {self.what}. The form keeps your changes.",
             ),

@@ -532,6 +532,7 @@ class KeyValueScreen(ScanningView):
             ConfirmScreen(
                 f"Compact bucket {bucket}? Every deleted or purged key loses its marker and the history "
                 "kept behind it, for good; keys with a value are not touched.",
+                type_to_confirm=bucket,
                 confirm_label="Compact",
                 not_done=f"Not compacted: bucket {bucket}.",
             ),
