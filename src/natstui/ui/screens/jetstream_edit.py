@@ -8,7 +8,6 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from natstui.model.admin import (
@@ -52,18 +51,19 @@ class EditMixin:
         ids = {id: name for name, id in self.FIELDS.items()}  # type: ignore[attr-defined]
         for widget in fields:
             name = ids.get(widget.id or "")
-            if name is not None and isinstance(widget, Input | Select):
-                self._fill(widget, self.values.get(name, ""))
             yield widget
             if name in self.LOCKED:
                 widget.disabled = True
                 yield Label("")
                 yield Static(Text(f"🔒 {self.LOCKED[name]}", style="dim"), classes="form-locked")
 
-    @staticmethod
-    def _fill(widget: Widget, value: str) -> None:
-        if isinstance(widget, Input | Select):
-            widget.value = value
+    def fill(self) -> None:
+        """The current configuration into the fields (once mounted: a Select shows a value set then)."""
+        screen: Any = self
+        for name, id in self.FIELDS.items():  # type: ignore[attr-defined]
+            widget = screen.query_one(f"#{id}")
+            if isinstance(widget, Input | Select):
+                widget.value = self.values.get(name, "")
 
     def new_config(self, form_config: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -112,6 +112,7 @@ class StreamEditScreen(EditMixin, StreamCreateScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.fill()
         self.query_one("#f-subjects").focus()
 
     def new_config(self, form_config: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +144,7 @@ class ConsumerEditScreen(EditMixin, ConsumerCreateScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.fill()
         self.query_one("#f-filters").focus()
 
     def build(self) -> Any:
@@ -188,6 +190,10 @@ class BucketEditScreen(EditMixin, FormScreen):
         yield Input(placeholder="e.g. 512MB, 1GiB, -1", id="f-max-bytes")
         yield Label("Replicas")
         yield Input(id="f-replicas")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.fill()
 
     def build(self) -> Any:
         return {name: self.value(id) for name, id in self.FIELDS.items()}
