@@ -187,3 +187,41 @@ async def test_pause_on_an_old_server_says_it_needs_2_11(server_url, nc, js, nam
         )
         assert not isinstance(app.screen, PromptScreen)
     assert not (await js.consumer_info(name, "worker")).get("paused")
+
+
+async def test_edit_consumer_shows_the_servers_refusal(server_url, nc, js, name):
+    await make_stream(js, nc, name, 3)
+    await js.create_consumer(name, {"durable_name": "worker", "ack_policy": "explicit"})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_consumers(app, pilot, name, "worker")
+        await pilot.press("e")
+        await wait_until(lambda: isinstance(app.screen, ConsumerEditScreen), pilot=pilot)
+        app.screen.query_one("#f-filters").value = f"{name.lower()}.>, {name.lower()}.a"  # they overlap
+        await press_button(pilot, "#form-submit")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+        await press_button(pilot, "#confirm-yes")
+        await wait_until(
+            lambda: "the server refused: consumer subject filters cannot overlap" in screen_text(app), pilot=pilot
+        )
+        assert isinstance(app.screen, ConsumerEditScreen)
+    assert not (await js.consumer_info(name, "worker"))["config"].get("filter_subjects")
+
+
+async def test_pause_from_the_workbench(server_url, nc, js, name):
+    from natstui.ui.screens.workbench import WorkbenchScreen
+
+    await make_stream(js, nc, name, 3)
+    await js.create_consumer(name, {"durable_name": "worker", "ack_policy": "explicit"})
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_consumers(app, pilot, name, "worker")
+        await pilot.press("enter")
+        bench = await wait_until(lambda: isinstance(app.screen, WorkbenchScreen) and app.screen, pilot=pilot)
+        await wait_until(lambda: bench.bench is not None and bench.bench.info, pilot=pilot)
+        await pilot.press("z")
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+        app.screen.query_one("#prompt-input").value = "10m"
+        await pilot.press("enter")
+        await wait_until(lambda: "paused 9m" in screen_text(app) or "paused 10m" in screen_text(app), pilot=pilot)
+    assert (await js.consumer_info(name, "worker"))["paused"]

@@ -41,6 +41,13 @@ async def test_create_a_store(server_url, nc):
         await press_button(pilot, "#form-submit")
         await wait_until(lambda: isinstance(app.screen, ObjectStoreScreen), pilot=pilot)
         await wait_until(lambda: view.bucket == name, pilot=pilot)  # the cursor goes to the new store
+        await press_keys(pilot, "c")  # the same name again: refused, the existing store untouched
+        form = await wait_until(lambda: isinstance(app.screen, ObjectStoreCreateScreen) and app.screen, pilot=pilot)
+        form.query_one("#f-name").value = name
+        await press_button(pilot, "#form-submit")
+        await wait_until(
+            lambda: f"an object store named {name} already exists" in " ".join(screen_text(app).split()), pilot=pilot
+        )
     config = (await JetStream(nc).stream_info(f"OBJ_{name}"))["config"]
     assert config["storage"] == "memory" and config["max_age"] == 7 * 86400 * 10**9
     assert config["description"] == "build artefacts"
