@@ -314,8 +314,11 @@ async def test_read_only_refuses_every_change(server_url, nc):
         for label in ("Filter keys", "History", "Diff", "Put", "Delete key", "Purge key", "New bucket"):
             assert label in footer, label
         await press_keys(pilot, "question_mark")
-        await wait_screen(app, pilot, HelpScreen)
+        help_screen = await wait_screen(app, pilot, HelpScreen)
         text = screen_text(app)
+        help_screen.query_one("#help-box").scroll_end(animate=False)  # the help is longer than the screen
+        await wait_until(lambda: "Last key" in screen_text(app), pilot=pilot)
+        text += screen_text(app)
         for label in ("Key-Value view", "Mark revision for diff", "Delete bucket", "Clear filter", "Last key", "Quit"):
             assert label in text, label
     after = (await js.stream_info(f"KV_{name}")).state

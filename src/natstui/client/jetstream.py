@@ -333,6 +333,33 @@ class JetStream:
                 return found[-count:]
             window *= 4
 
+    # -- changing what exists (the UI asks ``allow_change`` first) ------------------------
+    async def update_stream(self, config: dict[str, Any]) -> dict[str, Any]:
+        """Send a stream's full new configuration; the server refuses what it cannot change."""
+        return await self.api(f"STREAM.UPDATE.{config['name']}", config)
+
+    async def seal_stream(self, name: str) -> dict[str, Any]:
+        """Seal a stream: no more messages, deletes or purges; the server cannot unseal it."""
+        config = (await self.stream_info(name))["config"]
+        return await self.update_stream({**config, "sealed": True})
+
+    async def update_consumer(self, stream: str, config: dict[str, Any]) -> dict[str, Any]:
+        """Send a consumer's full new configuration (an update: never creates one)."""
+        name = config.get("durable_name") or config.get("name")
+        return await self.api(
+            f"CONSUMER.CREATE.{stream}.{name}", {"stream_name": stream, "config": config, "action": "update"}
+        )
+
+    async def pause_consumer(self, stream: str, name: str, until: datetime | None) -> dict[str, Any]:
+        """Pause a consumer until ``until`` (server 2.11+); None resumes it now."""
+        payload = {"pause_until": format_rfc3339(until)} if until is not None else {}
+        return await self.api(f"CONSUMER.PAUSE.{stream}.{name}", payload)
+
+    async def purge_subject_below(self, stream: str, subject: str, seq: int) -> int:
+        """Remove the messages on ``subject`` with a sequence below ``seq`` (later ones stay)."""
+        body = await self.api(f"STREAM.PURGE.{stream}", {"filter": subject, "seq": seq})
+        return int(body.get("purged", 0))
+
 
 def _decode_headers(headers: dict[str, str]) -> dict[str, str] | None:
     kept = {k: v for k, v in headers.items() if k not in DIRECT_HEADERS}

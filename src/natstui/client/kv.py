@@ -118,6 +118,7 @@ class KeyEntry:
     created: float  # epoch seconds
     size: int
     live: bool = False  # a change seen by the watch, not part of the initial listing
+    ttl: str = ""  # a per-message TTL (the Nats-TTL header), '' when none
 
 
 class KeyScan(StreamScan):
@@ -144,7 +145,12 @@ class KeyScan(StreamScan):
         headers = msg.headers
         size = headers.get("Nats-Msg-Size") if headers else None
         return KeyEntry(
-            msg.subject[self._cut :], seq, operation(headers), ts / 1e9, int(size) if size else len(msg.data or b"")
+            msg.subject[self._cut :],
+            seq,
+            operation(headers),
+            ts / 1e9,
+            int(size) if size else len(msg.data or b""),
+            ttl=message_ttl(headers),
         )
 
 
@@ -263,3 +269,48 @@ async def create_bucket(js: Any, config: BucketConfig) -> BucketStatus:
 
 async def delete_bucket(js: Any, bucket: str) -> None:
     await js.delete_key_value(bucket)
+
+
+# -- revert, compact (the UI asks ``allow_change`` and confirms first) -----------------------------
+
+
+async def revert(js: Any, bucket: str, key: str, revision: int) -> int:
+    """Put the value ``key`` had at ``revision`` as its newest; returns the new revision."""
+    old = await get_entry(js, bucket, key, revision=revision)
+    if old.op != "PUT":
+        raise ValueError(f"revision {revision} of {key} is a {old.op.lower()} marker, not a value")
+    return await put(js, bucket, key, old.value)
+
+
+async def deleted_keys(js: Any, bucket: str, timeout: float = 10.0) -> list[KeyEntry]:
+    """The keys whose newest revision is a delete or purge marker."""
+    scan = KeyScan(js, bucket)
+    await scan.start()
+    try:
+        await scan.wait_listed(timeout)
+    finally:
+        await scan.stop()
+    latest: dict[str, KeyEntry] = {}
+    for entry in scan.drain():
+        if entry.key not in latest or entry.revision > latest[entry.key].revision:
+            latest[entry.key] = entry
+    return sorted((e for e in latest.values() if e.op != "PUT"), key=lambda e: e.key)
+
+
+async def compact(js: Any, bucket: str) -> int:
+    """Remove every delete and purge marker and the history kept behind it (``nats kv compact``).
+
+    Each deleted key's messages up to its marker are purged; a value put after the listing
+    (a higher revision) stays. Returns how many keys were compacted.
+    """
+    markers = await deleted_keys(js, bucket)
+    for entry in markers:
+        await js.purge_stream(KV_STREAM_PREFIX + bucket, seq=entry.revision + 1, subject=f"$KV.{bucket}.{entry.key}")
+    return len(markers)
+
+
+def message_ttl(headers: dict[str, str] | None) -> str:
+    """A per-message TTL (the ``Nats-TTL`` header: ``30s``, ``1h`` or seconds; ``never``), or ''."""
+    if not headers:
+        return ""
+    return str(headers.get("Nats-TTL", "") or "")

@@ -257,3 +257,51 @@ async def exists(js: Any, bucket: str, name: str) -> bool:
     except NotFoundError:
         return False
     return not entry.deleted
+
+
+# -- buckets: create, delete (the UI asks ``allow_change`` first; seal goes through client.jetstream) --
+
+
+@dataclass
+class StoreConfig:
+    name: str
+    description: str = ""
+    storage: str = "file"
+    replicas: int = 1
+    ttl: float = 0.0  # seconds; 0: objects never expire
+    max_bytes: int = -1
+
+
+class StoreExistsError(Exception):
+    pass
+
+
+async def create_store(js: Any, config: StoreConfig) -> ObjectBucketStatus:
+    """Create a new object store; an existing one is never reconfigured."""
+    try:
+        await js.stream_info(OBJ_STREAM_PREFIX + config.name)
+    except NotFoundError:
+        pass
+    else:
+        raise StoreExistsError(f"an object store named {config.name} already exists")
+    await js.create_object_store(
+        config.name,
+        config=api.ObjectStoreConfig(
+            description=config.description or None,
+            storage=api.StorageType(config.storage),
+            replicas=config.replicas,
+            ttl=config.ttl or None,
+            max_bytes=config.max_bytes if config.max_bytes >= 0 else None,
+        ),
+    )
+    return ObjectBucketStatus.from_stream_info(await js.stream_info(OBJ_STREAM_PREFIX + config.name))
+
+
+async def delete_store(js: Any, bucket: str) -> None:
+    await js.delete_object_store(bucket)
+
+
+def link_target(link: str) -> tuple[str, str]:
+    """(bucket, object name) of a link's target; the name is '' for a link to a whole bucket."""
+    bucket, _, name = link.partition("/")
+    return bucket, name

@@ -337,7 +337,13 @@ def consumer_details(info: dict[str, Any]) -> list[Section]:
                     f"stream {delivered.get('stream_seq', 0)}, consumer {delivered.get('consumer_seq', 0)}",
                 ),
                 ("Ack floor", f"stream {ack_floor.get('stream_seq', 0)}, consumer {ack_floor.get('consumer_seq', 0)}"),
-                ("Paused", "yes" if row.paused else "no"),
+                (
+                    "Paused",
+                    f"until {_fmt_dt(parse_ts(config.get('pause_until')))}, "
+                    f"{format_duration(ns_to_seconds(info.get('pause_remaining')))} left"
+                    if row.paused
+                    else "no",
+                ),
             ],
         ),
     ]

@@ -18,6 +18,7 @@ from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.screens.consumer_pause import pause_or_resume, pause_text
 from natstui.ui.screens.dialog import after
 from natstui.ui.textual_internals import set_select_blank_allowed
 from natstui.ui.widgets.details import cursor_key, render_sections
@@ -52,6 +53,8 @@ class ConsumersScreen(ViewScreen):
         Binding("D", "delete", "Delete", id="consumers.delete"),
         Binding("s", "pick_stream", "Stream…", id="consumers.pick_stream"),
         Binding("ctrl+r,f5", "refresh", "Refresh", id="consumers.refresh"),
+        Binding("e", "edit", "Edit", id="consumers.edit"),
+        Binding("z", "pause", "Pause/resume", id="consumers.pause"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -176,7 +179,7 @@ class ConsumersScreen(ViewScreen):
                         Text(f"{row.redelivered:,}", justify="right", style=palette.error if row.redelivered else ""),
                         Text(f"{row.waiting:,}", justify="right"),
                         Text(f"{row.delivered_stream:,}/{row.delivered_consumer:,}", justify="right"),
-                        Text("paused" if row.paused else "", style=palette.warning + BOLD),
+                        Text(pause_text(info) if row.paused else "", style=palette.warning + BOLD),
                     ),
                 )
             )
@@ -245,3 +248,27 @@ class ConsumersScreen(ViewScreen):
             return
         self.app.notify(f"Consumer {name} deleted.", markup=False)
         self.refresh_consumers()
+
+    def action_edit(self) -> None:
+        name, stream = self.selected, self.stream
+        if name is None or stream is None or not self.app.allow_change(f"editing consumer {name}"):
+            return
+        self.open_editor(stream, name)
+
+    @work(exclusive=True, group="consumers-edit", exit_on_error=False)
+    async def open_editor(self, stream: str, name: str) -> None:
+        """The edit form, filled from the consumer's configuration as the server holds it now."""
+        from natstui.ui.screens.jetstream_edit import ConsumerEditScreen
+
+        try:
+            config = (await self.app.jetstream().consumer_info(stream, name))["config"]
+        except Exception as exc:
+            self.app.report_error(f"cannot read consumer {name}", exc)
+            return
+        self.app.push_screen(ConsumerEditScreen(stream, config), after(self.refresh_consumers))
+
+    def action_pause(self) -> None:
+        name, stream = self.selected, self.stream
+        if name is None or stream is None:
+            return
+        pause_or_resume(self.app, stream, name, self.consumers.get(name, {}), self.refresh_consumers)

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 
 from natstui.client import kv as kvc
 from natstui.model import kv as kvmodel
+from natstui.model.admin import ttl_text
 from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
 from natstui.model.kv import KeyIndex, fmt_ttl, line_diff
@@ -67,6 +68,9 @@ class KeyValueScreen(ScanningView):
         Binding("P", "purge_key", "Purge key", id="kv.purge_key"),
         Binding("c", "create_bucket", "New bucket", id="kv.create_bucket"),
         Binding("D", "delete_bucket", "Delete bucket", id="kv.delete_bucket"),
+        Binding("E", "edit_bucket", "Edit bucket", id="kv.edit_bucket"),
+        Binding("R", "revert", "Revert to revision", id="kv.revert"),
+        Binding("C", "compact", "Compact bucket", id="kv.compact"),
     ]
 
     # what ScanningView needs to know
@@ -208,6 +212,9 @@ class KeyValueScreen(ScanningView):
             ("Created", kvmodel.fmt_time(rev.created)),
             ("Operation", rev.op),
         ]
+        ttl = kvc.message_ttl(rev.headers)
+        if ttl:  # a per-message TTL (server 2.11+): when this value goes
+            section.append(("TTL", ttl_text(ttl, rev.created)))
         return Record.stored(
             f"$KV.{bucket}.{rev.key}", rev.value, rev.headers, time.time(), sections=[("Key-Value", section)]
         )
@@ -470,3 +477,83 @@ class KeyValueScreen(ScanningView):
             lambda _: f"Deleted bucket {bucket}.",
             relist=True,
         )
+
+    # -- edit a bucket, revert a key, compact ------------------------------------------------------
+    def action_edit_bucket(self) -> None:
+        bucket = self.bucket_to_change("editing bucket")
+        if bucket is not None:
+            self.open_bucket_editor(bucket)
+
+    @work(exclusive=True, group="kv-edit", exit_on_error=False)
+    async def open_bucket_editor(self, bucket: str) -> None:
+        """The bucket's settings as its stream holds them now, in a form that previews the change."""
+        from natstui.ui.screens.dialog import after
+        from natstui.ui.screens.jetstream_edit import BucketEditScreen
+
+        try:
+            config = (await self.app.jetstream().stream_info(kvc.KV_STREAM_PREFIX + bucket))["config"]
+        except Exception as exc:
+            self.app.report_error(f"cannot read bucket {bucket}", exc)
+            return
+        self.app.push_screen(BucketEditScreen(bucket, config), after(self.poll_buckets))
+
+    def action_revert(self) -> None:
+        """Put the value of the revision highlighted in the history as the key's newest (confirmed)."""
+        if not self._need_key():
+            return
+        rev = self.history.highlighted() if self.history.is_open and self.history.holds(self.selected_key) else None
+        if rev is None:
+            self.notify("Open the history (h) and pick the revision to revert to.", severity="warning", markup=False)
+            return
+        bucket, key = self.bucket or "", rev.key
+        if not self.app.allow_change(f"reverting key {key}"):
+            return
+        if rev.op != "PUT":
+            self.notify(f"Revision {rev.revision} is a {rev.op} marker: pick a revision with a value.", markup=False)
+            return
+        if self.current is not None and self.current.key == key and rev.revision == self.current.revision:
+            self.notify(f"Revision {rev.revision} is already the newest of {key}.", markup=False)
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Revert key {key} in bucket {bucket} to revision {rev.revision} ({human_size(rev.size)})? "
+                "Its value is put again as a new revision; the history keeps the others.",
+                confirm_label="Revert",
+                not_done=f"Not reverted: key {key} in bucket {bucket}.",
+            ),
+            when_confirmed(lambda: self.revert_key(bucket, key, rev.revision)),
+        )
+
+    def action_compact(self) -> None:
+        bucket = self.bucket_to_change("compacting bucket")
+        if bucket is None:
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Compact bucket {bucket}? Every deleted or purged key loses its marker and the history "
+                "kept behind it, for good; keys with a value are not touched.",
+                type_to_confirm=bucket,
+                confirm_label="Compact",
+                not_done=f"Not compacted: bucket {bucket}.",
+            ),
+            when_confirmed(lambda: self.compact_bucket(bucket)),
+        )
+
+    @work(group="kv-change", exit_on_error=False)
+    async def revert_key(self, bucket: str, key: str, revision: int) -> None:
+        await self.run_change(
+            f"reverting key {key}",
+            lambda js: kvc.revert(js, bucket, key, revision),
+            lambda new: f"Reverted {key} in {bucket} to revision {revision}: now revision {new}.",
+        )
+
+    @work(group="kv-change", exit_on_error=False)
+    async def compact_bucket(self, bucket: str) -> None:
+        await self.run_change(
+            f"compacting bucket {bucket}",
+            lambda js: kvc.compact(js, bucket),
+            lambda n: f"Compacted bucket {bucket}: {n:,} deleted key(s) removed.",
+            relist=True,
+        )
+        if bucket == self.bucket:
+            self._open_bucket(bucket, force=True)  # a purge is not seen by the watch: list afresh

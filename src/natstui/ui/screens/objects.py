@@ -70,6 +70,22 @@ def header_summary(headers: dict[str, Any] | None) -> str:
     return ", ".join(escape_line(str(name)) for name in headers)
 
 
+def link_words(link: str) -> str:
+    """A link's target in words: ``object NAME in bucket B`` or ``bucket B (all its objects)``."""
+    bucket, name = obc.link_target(link)
+    if name:
+        return f"object {escape_line(name)} in bucket {escape_line(bucket)}"
+    return f"bucket {escape_line(bucket)} (all its objects)"
+
+
+def link_short(link: str, own_bucket: str) -> str:
+    """A link's target for the table: ``name`` (same bucket), ``bucket/name``, or ``bucket B``."""
+    bucket, name = obc.link_target(link)
+    if not name:
+        return f"bucket {escape_line(bucket)}"
+    return escape_line(name) if bucket == own_bucket else f"{escape_line(bucket)}/{escape_line(name)}"
+
+
 def object_cells(e: obc.ObjectEntry, fresh: bool) -> list[Text]:
     extra = palette.highlight if fresh else Style()
     if e.deleted:
@@ -84,9 +100,12 @@ def object_cells(e: obc.ObjectEntry, fresh: bool) -> list[Text]:
         ]
     digest = e.digest.split("=", 1)[-1]
     return [
-        Text(escape_line(e.name) + (f" → {escape_line(e.link)}" if e.link else ""), style=palette.subject + extra),
-        Text(human_size(e.size), justify="right", style=extra),
-        Text(f"{e.chunks:,}", justify="right", style=extra),
+        Text(
+            escape_line(e.name) + (f" → {link_short(e.link, e.bucket)}" if e.link else ""),
+            style=palette.subject + extra,
+        ),
+        Text("link" if e.link else human_size(e.size), justify="right", style=(palette.accent if e.link else extra)),
+        Text("" if e.link else f"{e.chunks:,}", justify="right", style=extra),
         Text(kvmodel.fmt_time(e.mtime), style=DIM + extra),
         Text(escape_line(digest), style=DIM + extra),  # the table cuts what does not fit, with an ellipsis
         Text(escape_line(e.description), style=extra),
@@ -103,6 +122,9 @@ class ObjectStoreScreen(ScanningView):
         Binding("u", "upload", "Upload", id="objects.upload"),
         Binding("x", "delete", "Delete object", id="objects.delete"),
         Binding("v", "cycle_view", "Preview view", id="objects.cycle_view"),
+        Binding("c", "create_store", "New store", id="objects.create_store"),
+        Binding("D", "delete_store", "Delete store", id="objects.delete_store"),
+        Binding("S", "seal_store", "Seal store", id="objects.seal_store"),
     ]
 
     # what ScanningView needs to know
@@ -272,7 +294,7 @@ class ObjectStoreScreen(ScanningView):
             ]
         rows.append(("Description", e.description or "—"))
         if e.link:
-            rows.append(("Link to", e.link))
+            rows.append(("Link to", link_words(e.link)))
         if e.chunk_size:
             rows.append(("Chunk size", human_size(e.chunk_size)))
         if data and len(data) < e.size:
@@ -454,4 +476,69 @@ class ObjectStoreScreen(ScanningView):
             f"deleting object {name}",
             lambda js: obc.delete(js, bucket, name),
             lambda _: f"Deleted {name} from {bucket}.",
+        )
+
+    # -- stores: create, delete, seal --------------------------------------------------------------
+    def action_create_store(self) -> None:
+        if not self.need_connection() or not self.app.allow_change("creating an object store"):
+            return
+        from natstui.ui.screens.object_admin import ObjectStoreCreateScreen
+
+        def created(config: Any) -> None:
+            if config is not None:
+                self._want_bucket = config.name  # the cursor goes to it once listed
+                self.poll_buckets()
+
+        self.app.push_screen(ObjectStoreCreateScreen(), created)
+
+    def action_delete_store(self) -> None:
+        bucket = self.bucket_to_change("deleting object store")
+        if bucket is None:
+            return
+        status = self.buckets.get(bucket)
+        size = f" and its {human_size(status.bytes)} of objects" if status else ""
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete object store {bucket}{size}? This cannot be undone.",
+                type_to_confirm=bucket,
+                confirm_label="Delete store",
+                not_done=f"Not deleted: object store {bucket}.",
+            ),
+            when_confirmed(lambda: self.delete_store(bucket)),
+        )
+
+    def action_seal_store(self) -> None:
+        bucket = self.bucket_to_change("sealing object store")
+        if bucket is None:
+            return
+        status = self.buckets.get(bucket)
+        if status is not None and status.sealed:
+            self.notify(f"Object store {bucket} is already sealed.", markup=False)
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Seal object store {bucket}? No object can be added, changed or deleted afterwards, "
+                "and the server cannot unseal it. Its objects stay readable.",
+                confirm_label="Seal store",
+                not_done=f"Not sealed: object store {bucket}.",
+            ),
+            when_confirmed(lambda: self.seal_store(bucket)),
+        )
+
+    @work(group="obj-change", exit_on_error=False)
+    async def delete_store(self, bucket: str) -> None:
+        await self.run_change(
+            f"deleting object store {bucket}",
+            lambda js: obc.delete_store(js, bucket),
+            lambda _: f"Deleted object store {bucket}.",
+            relist=True,
+        )
+
+    @work(group="obj-change", exit_on_error=False)
+    async def seal_store(self, bucket: str) -> None:
+        await self.run_change(
+            f"sealing object store {bucket}",
+            lambda js: self.app.jetstream().seal_stream(obc.OBJ_STREAM_PREFIX + bucket),
+            lambda _: f"Sealed object store {bucket}.",
+            relist=True,
         )

@@ -18,7 +18,7 @@ from natstui.model.sanitize import escape_line
 from natstui.ui.palette import palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
-from natstui.ui.screens.dialog import after
+from natstui.ui.screens.dialog import after, when_confirmed
 from natstui.ui.widgets.details import cursor_key, render_sections
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.table import Table
@@ -50,6 +50,8 @@ class StreamsScreen(ViewScreen):
         Binding("P", "purge", "Purge", id="streams.purge"),
         Binding("D", "delete", "Delete", id="streams.delete"),
         Binding("ctrl+r,f5", "refresh", "Refresh", id="streams.refresh"),
+        Binding("e", "edit", "Edit", id="streams.edit"),
+        Binding("S", "seal", "Seal", id="streams.seal"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -222,4 +224,52 @@ class StreamsScreen(ViewScreen):
             self.app.report_error(f"deleting stream {name} failed", exc)
             return
         self.app.notify(f"Stream {name} deleted.", markup=False)
+        self.refresh_streams()
+
+    def action_edit(self) -> None:
+        name = self.selected
+        if name is None or not self.app.allow_change(f"editing stream {name}"):
+            return
+        self.open_editor(name)
+
+    @work(exclusive=True, group="streams-edit", exit_on_error=False)
+    async def open_editor(self, name: str) -> None:
+        """The edit form, filled from the stream's configuration as the server holds it now."""
+        from natstui.ui.screens.jetstream_edit import StreamEditScreen
+
+        try:
+            config = (await self.app.jetstream().stream_info(name))["config"]
+        except Exception as exc:
+            self.app.report_error(f"cannot read stream {name}", exc)
+            return
+        self.app.push_screen(StreamEditScreen(config), after(self.refresh_streams))
+
+    def action_seal(self) -> None:
+        name = self.selected
+        if name is None or not self.app.allow_change(f"sealing stream {name}"):
+            return
+        if self.streams.get(name, {}).get("config", {}).get("sealed"):
+            self.app.notify(f"Stream {name} is already sealed.", markup=False)
+            return
+        question = (
+            f"Seal stream {escape_line(name)}? It will refuse new messages, deletes and purges, "
+            "and the server cannot unseal it. Its messages stay readable."
+        )
+        self.app.push_screen(
+            ConfirmScreen(
+                question, type_to_confirm=name, confirm_label="Seal stream", not_done=f"Not sealed: stream {name}."
+            ),
+            when_confirmed(lambda: self.seal_stream(name)),
+        )
+
+    @work(group="streams-admin", exit_on_error=False)
+    async def seal_stream(self, name: str) -> None:
+        if not self.app.allow_change(f"sealing stream {name}"):
+            return
+        try:
+            await self.app.jetstream().seal_stream(name)
+        except Exception as exc:
+            self.app.report_error(f"sealing stream {name} failed", exc)
+            return
+        self.app.notify(f"Stream {name} sealed.", markup=False)
         self.refresh_streams()

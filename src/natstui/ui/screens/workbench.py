@@ -32,6 +32,7 @@ from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, DIM, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
+from natstui.ui.screens.consumer_pause import pause_or_resume, pause_text
 from natstui.ui.screens.messages import stored_record
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import PartsLine, TextLine
@@ -91,6 +92,7 @@ class WorkbenchScreen(ViewScreen):
         Binding("d", "open_dead_letter", "Dead letter", id="workbench.dead_letter"),
         Binding("b", "bind", "Bind", id="workbench.bind"),
         Binding("v", "cycle_view", "Payload view", id="workbench.cycle_view"),
+        Binding("z", "pause", "Pause/resume", id="workbench.pause"),
     ]
 
     def __init__(self, stream: str, consumer: str) -> None:
@@ -225,6 +227,7 @@ class WorkbenchScreen(ViewScreen):
         except Exception:
             return
         self._numbers()
+        self._title()  # the time a pause has left
 
     def _title(self) -> None:
         text = Text.assemble(
@@ -244,6 +247,8 @@ class WorkbenchScreen(ViewScreen):
             else:
                 why = {"read-only": " (read-only)", "declined": " (b to bind)"}.get(self.push_state, "")
                 text.append(f"  push consumer: not bound{why};", style=palette.warning + BOLD)
+            if row.paused:
+                text.append(f"  {pause_text(self.bench.info)};", style=palette.warning + BOLD)
             text.append(
                 f" ack {row.ack_policy}, ack wait {format_duration(row.ack_wait)}, "
                 f"max deliver {'∞' if row.max_deliver < 0 else row.max_deliver}",
@@ -524,3 +529,7 @@ class WorkbenchScreen(ViewScreen):
             )
             return
         self.query_one(Inspector).show(stored_record(message))
+
+    def action_pause(self) -> None:
+        info = self.bench.info if self.bench is not None else {}
+        pause_or_resume(self.app, self.stream, self.consumer, info or {}, self.refresh_numbers)

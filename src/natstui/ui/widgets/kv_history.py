@@ -107,7 +107,7 @@ class HistoryPane(Vertical):
         title = Text("History", style="bold")
         if self.key:
             title.append(f" of {escape_line(self.key)}: {len(self.revisions)} revision(s)", style="bold")
-            title.append("   m marks one, d compares with the mark (or the one before)", style="dim")
+            title.append("   m marks one, d compares with the mark (or the one before), R reverts to it", style="dim")
         self.query_one("#kv-history-title", TextLine).set_text(title)
 
     def highlighted(self) -> Revision | None:

@@ -156,7 +156,7 @@ class KeyList(CursorList):
         dead = entry.op != "PUT"
         key_style = palette.subject + STRUCK if dead else palette.subject
         cells = (
-            (escape_line(entry.key), key_style),
+            (escape_line(entry.key) + (f"  ttl {escape_line(entry.ttl)}" if entry.ttl else ""), key_style),
             (f"{entry.revision:,}", palette.number),
             (
                 entry.op,
