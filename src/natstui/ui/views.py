@@ -88,6 +88,14 @@ VIEWS: list[ViewSpec] = [
         "natstui.ui.screens.server:ServerScreen",
         "The connected server, the account's JetStream usage, the live subscription",
     ),
+    ViewSpec(
+        "events",
+        "Events",
+        "0",
+        "Events",
+        "natstui.ui.screens.events:EventsScreen",
+        "The system's own events: JetStream advisories, connections, auth errors, servers going away",
+    ),
 ]
 
 
@@ -115,5 +123,13 @@ ACTIONS: list[ActionSpec] = [
         "Publish",
         "natstui.ui.screens.compose:open_compose",
         "Publish a message or send a request",
+    ),
+    ActionSpec(
+        "consumer_report",
+        "Consumer report",
+        "",
+        "Report",
+        "natstui.ui.screens.consumers:open_report",
+        "Every consumer of every stream, the most unprocessed first, with delivery rates",
     ),
 ]
