@@ -30,11 +30,13 @@ class EventFeed:
         self.nc: Any = None
         self.subscriptions: list[Any] = []
         self.error = ""
+        self.ready = False  # the server has confirmed the subscriptions
 
     async def start(self, nc: Any) -> None:
         await self.stop()
         self.nc = nc
         self.error = ""
+        self.ready = False
         append = self.store.append
 
         async def on_event(msg: Msg) -> None:
@@ -51,6 +53,7 @@ class EventFeed:
                     )
                 )
             await confirm(nc)
+            self.ready = True
         except Exception as exc:
             self.error = f"cannot subscribe to {', '.join(self.subjects)}: {exc}"
 
@@ -62,6 +65,7 @@ class EventFeed:
             except Exception:
                 pass  # the connection is gone: so is the subscription
         self.nc = None
+        self.ready = False
 
 
 class EventSources:
