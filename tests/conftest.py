@@ -109,6 +109,27 @@ def clean_shared_server(request):
         _off_the_loop(_delete_streams(url, made))
 
 
+@pytest.fixture(scope="session")
+def topology(retry_busy_ports):
+    """The system views' topology: clusters ``east`` and ``west`` of three servers each joined by a
+    gateway, a leaf node (``leaf-1``) on ``east-1``, a system account (``topology.system_settings()``);
+    plain clients land in the ``APP`` account. Shared by the session: a test that stops a server
+    starts it again, and removes what it creates."""
+    from natstui.demo.topology import Topology
+
+    with Topology([("east", 3), ("west", 3)], leaf=True) as topo:
+        yield topo
+
+
+@pytest.fixture(scope="session")
+def system_server(retry_busy_ports):
+    """One server with JetStream and a system account (``system_server.system_settings()``)."""
+    from natstui.demo.topology import Topology
+
+    with Topology([("solo", 1)]) as topo:
+        yield topo
+
+
 @pytest.fixture
 def server_url(nats_server) -> str:
     return nats_server.url

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 import click
 
 from natstui import __version__
-from natstui.config import ConfigError, Settings, read_utc_setting, resolve_connection
+from natstui.config import (
+    ConfigError,
+    ConnectionSettings,
+    Settings,
+    read_utc_setting,
+    resolve_connection,
+    resolve_system,
+)
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -41,6 +49,12 @@ def connection_options(f):
         click.option("--tls-ca", envvar="NATS_CA", metavar="FILE", help="CA to verify the server [env NATS_CA]."),
         click.option("--inbox-prefix", metavar="PREFIX", help="Custom inbox prefix."),
         click.option("--js-domain", metavar="DOMAIN", help="JetStream domain."),
+        click.option(
+            "--system-context", metavar="NAME", help="nats CLI context of a system account user, for the system views."
+        ),
+        click.option(
+            "--system-creds", metavar="FILE", help="Credentials of a system account user, for the system views."
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -86,6 +100,9 @@ def view_options(f):
     return f
 
 
+SYSTEM_URL_ENV = "NATSTUI_SYSTEM_URL"  # the demo's system user for the app processes it serves
+
+
 def build_settings(
     servers: Sequence[str],
     context: str | None,
@@ -95,10 +112,16 @@ def build_settings(
     read_only: bool,
     utc: bool | None = None,
     theme: str | None = None,
+    system_context: str | None = None,
+    system_creds: str | None = None,
     **conn: str | None,
 ) -> Settings:
     connection = resolve_connection(list(servers), context, conn)
+    system = resolve_system(connection, system_context, system_creds)
+    if system is None and os.environ.get(SYSTEM_URL_ENV):
+        system = ConnectionSettings(servers=[os.environ[SYSTEM_URL_ENV]], name="natstui-system")
     return Settings(
+        system=system,
         connection=connection,
         subjects=list(subjects) or [">"],
         queue=queue,
@@ -204,7 +227,7 @@ def serve(servers, context, subjects, host: str, port: int, allow_changes: bool,
         args += ["--context", context]
     for subject in subjects:
         args += ["--subject", subject]
-    for key in ("inbox_prefix", "js_domain"):
+    for key in ("inbox_prefix", "js_domain", "system_context", "system_creds"):
         if conn.get(key):
             args += [f"--{key.replace('_', '-')}", conn[key]]
     if theme:
@@ -226,9 +249,11 @@ def serve(servers, context, subjects, host: str, port: int, allow_changes: bool,
     help="Serve the demo to web browsers on this port instead of opening it here (read-only).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address to listen on.")
+@click.option("--cluster", is_flag=True, help="Three embedded servers in a cluster instead of one.")
 @view_options
 def demo(
     rate: float,
+    cluster: bool,
     serve_port: int | None,
     host: str,
     subjects: Sequence[str],
@@ -239,27 +264,28 @@ def demo(
     theme: str | None,
 ) -> None:
     """Start an embedded nats-server with realistic traffic and open the app on it."""
-    from natstui.config import ConnectionSettings
     from natstui.demo.runner import demo_environment
     from natstui.demo.server import ServerError
 
     try:
-        with demo_environment(rate) as server:
+        with demo_environment(rate, cluster) as server:
             if serve_port is not None:
                 serve_app(
                     [
                         "--server",
-                        server.url,
+                        ",".join(server.urls),
                         "--read-only",
                         *[a for s in subjects for a in ("--subject", s)],
                         *(["--theme", theme] if theme else []),
                     ],
                     host,
                     serve_port,
+                    {SYSTEM_URL_ENV: server.system_url},
                 )
                 return
             settings = Settings(
-                connection=ConnectionSettings(servers=[server.url], name="natstui-demo"),
+                connection=ConnectionSettings(servers=server.urls, name="natstui-demo"),
+                system=server.system_settings(),
                 subjects=list(subjects) or [">"],
                 queue=queue,
                 buffer=buffer,
@@ -320,6 +346,8 @@ def replay(path: str, prefix: str, rate: float, read_only: bool, servers, contex
 
     if read_only:
         fail("replaying publishes messages, and --read-only refuses that")
+    conn.pop("system_context", None)
+    conn.pop("system_creds", None)
     try:
         connection = resolve_connection(list(servers), context, conn)
     except ConfigError as exc:

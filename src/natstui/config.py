@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -94,6 +94,7 @@ class Settings:
     keymap: dict[str, str] | None = None
     utc: bool = False  # times in UTC instead of local time (--utc, or utc = true in config.toml)
     theme: str | None = None  # --theme NAME; None: theme = "NAME" in config.toml, else Textual's default
+    system: ConnectionSettings | None = None  # the system account's connection (resolve_system), if given
 
 
 def config_home(env: Mapping[str, str] = os.environ) -> Path:
@@ -423,3 +424,50 @@ def _edit_config(path: Path, edit, check, what: str) -> None:
             raise
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def resolve_system(
+    user: ConnectionSettings,
+    system_context: str | None = None,
+    system_creds: str | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> ConnectionSettings | None:
+    """The system account's connection settings, for the views of the whole system; None when not given.
+
+    ``--system-context NAME`` (a nats CLI context of a system user), else ``--system-creds FILE``
+    (the user's servers and TLS with that user), else the same two keys (``system_context``,
+    ``system_creds``) in the user's own nats CLI context."""
+    if not system_context and not system_creds and user.context:
+        try:
+            raw = json.loads((context_dir(env) / f"{user.context}.json").read_text())
+        except (OSError, ValueError):
+            raw = {}
+        if isinstance(raw, dict):
+            system_context = str(raw.get("system_context") or "") or None
+            system_creds = str(raw.get("system_creds") or "") or None
+    if system_context:
+        values = load_context(system_context, env)
+        settings = ConnectionSettings(**values)  # type: ignore[arg-type]
+        if "servers" not in values:
+            settings.servers = list(user.servers)
+        settings.context = system_context
+    elif system_creds:
+        path = Path(system_creds).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"system creds file not found: {system_creds}")
+        if not looks_like_creds(str(path)):
+            raise ConfigError(f"system creds file does not hold a user JWT and an nkey seed: {system_creds}")
+        settings = replace(user, user=None, password=None, token=None, nkey=None, creds=str(path), context=None)
+        settings.servers = [_without_userinfo(url) for url in user.servers]
+    else:
+        return None
+    settings.name = "natstui-system"
+    return settings
+
+
+def _without_userinfo(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"

@@ -7,12 +7,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from natstui.demo.server import EmbeddedServer, die_with_parent
+from natstui.demo.server import die_with_parent
+from natstui.demo.topology import Topology
 
 
 @contextmanager
-def demo_environment(rate: float = 40.0) -> Iterator[EmbeddedServer]:
-    with EmbeddedServer(name="natstui-demo") as server:
+def demo_environment(rate: float = 40.0, cluster: bool = False) -> Iterator[Topology]:
+    """The demo's servers (one, or a cluster of three) with a system account, and the traffic."""
+    with Topology([("natstui-demo", 3 if cluster else 1)]) as server:
         log = open(f"{server.store_dir}/traffic.log", "ab")
         traffic = subprocess.Popen(
             [sys.executable, "-m", "natstui.demo.traffic", server.url, str(rate)],

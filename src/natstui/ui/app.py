@@ -17,6 +17,7 @@ from textual.screen import Screen
 
 from natstui.client.feed import LiveFeed
 from natstui.client.session import ConnectError, ConnState, Session, describe_error
+from natstui.client.system import SystemAccess, SystemLink
 from natstui.config import ConfigError, Settings, load_layout, read_theme_setting, save_layout, save_setting
 from natstui.model import timefmt
 from natstui.model.monitor import Monitor
@@ -88,6 +89,7 @@ class NatsTuiApp(App):
         self.last_refusal = ""  # the newest read-only refusal, as shown
         self.selected_stream: str | None = None  # shared by the Streams and Consumers views
         self._jetstream: JetStream | None = None
+        self.system_link = SystemLink(self.settings.system)
         self.decoder_rules, self.keymap, self._config_warnings = _load_config(self.settings)
         # Pane widths the user chose (the config file's [layout] table), changed by the views.
         self.pane_widths = load_layout()
@@ -122,6 +124,7 @@ class NatsTuiApp(App):
 
     async def on_unmount(self) -> None:
         gc.unfreeze()
+        await self.system_link.close()
         await self.session.close()
 
     def _manage_gc(self) -> None:
@@ -285,6 +288,11 @@ class NatsTuiApp(App):
         if self._jetstream is None or self._jetstream.nc is not nc:
             self._jetstream = JetStream(nc, self.settings.connection.js_domain)
         return self._jetstream
+
+    async def system_access(self) -> SystemAccess:
+        """The system account for the views of the whole system (the user's own connection when it is
+        in it, else the ``--system-context``/``--system-creds`` one), or why there is none."""
+        return await self.system_link.access(self.session.nc, self.session.connected)
 
     def allow_change(self, what: str) -> bool:
         """False (and a visible reason) when ``--read-only`` forbids changing server state."""
