@@ -216,3 +216,48 @@ async def test_consumer_report_rows_are_the_servers_numbers_in_its_order(server_
         await wait_until(lambda: isinstance(app.screen, WorkbenchScreen), pilot=pilot)
         assert (app.screen.stream, app.screen.consumer) == (name + "B", "fast")
         await fast.unsubscribe()
+
+
+async def test_system_account_events_connect_disconnect_and_auth_errors(system_server):
+    """With a system user (--system-creds/--system-context) the view adds the system account's events."""
+    import nats
+
+    app = make_test_app(system_server.url, ["none.>"], system=system_server.system_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        events = await open_events(app, pilot)
+        await wait_until(lambda: events.sources.system.ready, timeout=15, pilot=pilot)
+        assert "JetStream only" not in screen_text(app)
+        client = await nats.connect(system_server.url, name="evt-client")
+        cid = client._client_id
+        await client.close()
+        connected = f'connected: cid {cid} "evt-client" app@APP from 127.0.0.1'
+        await wait_until(lambda: connected in screen_text(app), pilot=pilot)
+        await wait_until(lambda: f'disconnected: cid {cid} "evt-client"' in screen_text(app), pilot=pilot)
+        line = next(line for line in screen_text(app).splitlines() if connected in line)
+        assert "connection" in line and "on server solo" in line
+        try:
+            bad = await nats.connect(
+                system_server.url.replace("nats://", "nats://nobody:wrong@"),
+                allow_reconnect=False,
+                max_reconnect_attempts=0,
+            )
+            await bad.close()
+        except Exception:
+            pass  # refused, as it should be
+
+        def failed_line():
+            lines = screen_text(app).splitlines()
+            return next((line for line in lines if "authentication failed:" in line and "nobody@$G" in line), None)
+
+        line = await wait_until(failed_line, pilot=pilot)
+        assert line.split()[1] == "auth" and "from 127.0.0.1" in line and "Authentication Failure" in line
+        # enter on a connection event: the Connections view where there is one, else said
+        await choose_kind(app, pilot, "connection")
+        await press_keys(pilot, "up", "enter")
+        await wait_until(
+            lambda: (
+                app.current_mode == "connections"
+                or "Connections view" in " ".join(str(n.message) for n in app._notifications)
+            ),
+            pilot=pilot,
+        )

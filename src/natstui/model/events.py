@@ -422,6 +422,8 @@ def describe(subject: str, data: bytes | None) -> Event:
         return Event(kind, "", f"{_s(subject)}: {_compact(data)}", raw=True)
     type_ = doc.get("type")
     describer = DESCRIBERS.get(type_) if isinstance(type_, str) else None
+    if kind == "auth" and isinstance(doc.get("client"), dict):
+        describer = _client_auth  # the server sends these as a client_disconnect
     if describer is not None:
         try:
             event = describer(doc)
