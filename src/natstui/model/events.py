@@ -31,16 +31,16 @@ SYS_SUBJECTS = (
 
 # Kinds, in the order the filter offers them (label, what it holds).
 KINDS: tuple[tuple[str, str], ...] = (
-    ("delivery", "max deliveries, naks, terminated messages"),
-    ("stream", "streams created, updated, deleted, snapshots and restores"),
-    ("consumer", "consumers created, updated, deleted, paused"),
-    ("cluster", "leader elections, lost quorum, servers removed or out of storage"),
-    ("api", "JetStream API calls (audit)"),
-    ("metric", "acknowledgement samples"),
-    ("connection", "clients connecting and disconnecting"),
-    ("auth", "authentication errors"),
-    ("server", "servers in lame duck mode or shutting down"),
-    ("other", "events of a type natstui does not know"),
+    ("delivery", "max deliveries, naks"),
+    ("stream", "stream changes"),
+    ("consumer", "consumer changes"),
+    ("cluster", "leaders, quorum"),
+    ("api", "JetStream API calls"),
+    ("metric", "ack samples"),
+    ("connection", "connects, disconnects"),
+    ("auth", "auth failures"),
+    ("server", "lame duck, shutdown"),
+    ("other", "unknown types"),
 )
 KIND_NAMES = tuple(name for name, _ in KINDS)
 

@@ -48,7 +48,9 @@ class EventsScreen(ViewScreen):
     def compose_body(self) -> ComposeResult:
         yield TextLine(Text("Events", style="bold"), id="events-title", classes="view-title")
         with Horizontal(id="events-bar"):
-            options = [(f"{name}: {about}", name) for name, about in KINDS]
+            options = [
+                (Text.assemble((f"{name:<11}", kind_style(name)), (about, "dim")), name) for name, about in KINDS
+            ]
             yield Select([("every kind", ALL), *options], value=ALL, allow_blank=False, id="events-kind")
             yield TextLine(id="events-system")
         with Horizontal(id="events-body"):
@@ -142,10 +144,7 @@ class EventsScreen(ViewScreen):
             line.append("JetStream only: ", style=palette.muted)
             line.append(escape_line(self.system_reason), style=palette.warning)
         else:
-            line.append(
-                "JetStream advisories and metrics, connections, auth errors, servers (system account)",
-                style=palette.muted,
-            )
+            line.append("advisories, metrics, connections, auth errors, servers", style=palette.muted)
         self.query_one("#events-system", TextLine).set_text(line)
 
     # -- the inspector ----------------------------------------------------------------------------

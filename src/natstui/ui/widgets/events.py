@@ -17,8 +17,8 @@ from natstui.model.timefmt import format_clock
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.widgets.cursorlist import CursorList
 
-TIME_W = 12
 KIND_W = 10
+NARROW = 100  # below this width a line's time has no milliseconds
 
 
 def kind_style(kind: str) -> Style:
@@ -160,9 +160,12 @@ class EventList(CursorList):
         base = self._base + palette.cursor if selected else self._base
         if record is None or event is None:
             return Strip.blank(width, base)
-        rest = max(0, width - TIME_W - KIND_W - 2)
+        clock = format_clock(record.time)
+        if width < NARROW:  # the seconds are enough: the words need the room
+            clock = clock[:8]
+        rest = max(0, width - len(clock) - KIND_W - 2)
         segments = [
-            Segment(format_clock(record.time), base + palette.muted),
+            Segment(clock, base + palette.muted),
             Segment(" ", base),
             Segment(set_cell_size(event.kind, KIND_W), base + kind_style(event.kind)),
             Segment(" ", base),
