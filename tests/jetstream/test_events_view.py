@@ -215,6 +215,16 @@ async def test_consumer_report_rows_are_the_servers_numbers_in_its_order(server_
         await press_keys(pilot, "enter")
         await wait_until(lambda: isinstance(app.screen, WorkbenchScreen), pilot=pilot)
         assert (app.screen.stream, app.screen.consumer) == (name + "B", "fast")
+        await press_keys(pilot, "escape")
+        await wait_until(lambda: app.screen is screen, pilot=pilot)
+        await press_keys(pilot, "R")  # back to one stream's consumers, its picker shown
+        await wait_until(lambda: not screen.report and "Consumers of stream" in screen_text(app), pilot=pilot)
+        assert screen.query_one("#consumers-stream").display
+        # the command palette's "Consumer report", from another view
+        await press_keys(pilot, "1")
+        await wait_until(lambda: app.current_mode == "live", pilot=pilot)
+        app.action_run_global("consumer_report")
+        await wait_until(lambda: app.current_mode == "consumers" and screen.report and screen.report_rows, pilot=pilot)
         await fast.unsubscribe()
 
 
