@@ -271,3 +271,21 @@ async def test_system_account_events_connect_disconnect_and_auth_errors(system_s
             ),
             pilot=pilot,
         )
+
+
+async def test_a_server_entering_lame_duck_mode_is_shown(retry_busy_ports):
+    """A cluster of its own (the server it signals goes away): the system account's LAMEDUCK event in words."""
+    import signal
+
+    from natstui.demo.topology import Topology
+
+    with Topology([("ldm", 2)], jetstream=False) as topo:
+        app = make_test_app(topo.url, ["none.>"], system=topo.system_settings())
+        async with app.run_test(size=SIZE) as pilot:
+            events = await open_events(app, pilot)
+            await wait_until(lambda: events.sources.system.ready, timeout=15, pilot=pilot)
+            topo.node("ldm-2").server.proc.send_signal(signal.SIGUSR2)  # nats-server --signal ldm
+            expected = "server ldm-2 of cluster ldm entered lame duck mode"
+            await wait_until(lambda: expected in screen_text(app), timeout=15, pilot=pilot)
+            line = next(line for line in screen_text(app).splitlines() if expected in line)
+            assert line.split()[1] == "server"
