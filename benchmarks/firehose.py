@@ -54,14 +54,19 @@ PUBLISHER = r"""
 import asyncio, json, sys, time
 import nats
 
-async def main(url, count, subjects, size, flush_every):
+async def main(url, count, subjects, size, flush_every, request_every):
     nc = await nats.connect(url, name="bench-publisher", allow_reconnect=False)
     names = [f"bench.s{i}.data" for i in range(subjects)]
     payload = b"x" * size
     publish = nc.publish
     t0 = time.perf_counter()
     for i in range(count):
-        await publish(names[i % subjects], payload)
+        if request_every and i % request_every == 0:  # a request, answered by the next message
+            await publish(names[i % subjects], payload, reply=f"_INBOX.bench.{i}")
+        elif request_every and i % request_every == 1:
+            await publish(f"_INBOX.bench.{i - 1}", payload)
+        else:
+            await publish(names[i % subjects], payload)
         if i % flush_every == flush_every - 1:
             await nc.flush()
     await nc.flush()
@@ -69,7 +74,7 @@ async def main(url, count, subjects, size, flush_every):
     await nc.close()
     print(json.dumps({"sent": count, "elapsed": elapsed}), flush=True)
 
-asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])))
+asyncio.run(main(*sys.argv[1:2], *map(int, sys.argv[2:7])))
 """
 
 SUBSCRIBER = r"""
@@ -159,7 +164,7 @@ def finish(proc: subprocess.Popen, timeout: float) -> dict:
 
 
 def start_publisher(url: str, count: int, args: argparse.Namespace) -> subprocess.Popen:
-    return spawn_script(PUBLISHER, url, count, args.subjects, args.size, FLUSH_EVERY)
+    return spawn_script(PUBLISHER, url, count, args.subjects, args.size, FLUSH_EVERY, getattr(args, "request_every", 0))
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -215,6 +220,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> dict:
     from natstui.ui.widgets.status import StatusBar
 
     app = make_app(Settings(connection=ConnectionSettings(servers=[url]), buffer=100_000))
+    app.monitor.latency.enabled = getattr(args, "pairing", True)  # latency_pairing.py compares both
     perf = time.perf_counter
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_connected(app, pilot, timeout=CONNECT_DEADLINE)
@@ -307,6 +313,7 @@ async def run_app_async(url: str, args: argparse.Namespace) -> dict:
             "pub_rate": published["sent"] / published["elapsed"] if published["elapsed"] > 0 else 0.0,
             "timed_out": intake["timed_out"],
             "screen": screen_name,
+            "paired": app.monitor.latency.paired,
             "info_updates": len(seen_info),
             "status_updates": len(seen_status),
             "after_burst": after_burst,

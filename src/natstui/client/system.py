@@ -176,6 +176,13 @@ class SystemAccess:
         replies = await gather(self._nc(), f"$SYS.REQ.SERVER.{server_id}.{kind}", payload, timeout=timeout, expected=1)
         return replies[0] if replies else None
 
+    async def accounts(
+        self, kind: str, payload: dict[str, Any] | None = None, *, timeout: float = 2.0
+    ) -> list[ServerReply]:
+        """Every server's answer about many accounts (``$SYS.REQ.ACCOUNT.PING.STATZ`` with ``accounts``)."""
+        expected = self.servers_seen or None
+        return await gather(self._nc(), f"$SYS.REQ.ACCOUNT.PING.{kind}", payload, timeout=timeout, expected=expected)
+
     async def account(
         self, account: str, kind: str, payload: dict[str, Any] | None = None, *, timeout: float = 2.0
     ) -> list[ServerReply]:

@@ -89,7 +89,12 @@ JOBS = ("resize-image", "send-invoice", "reindex", "export-report", "charge-card
 
 async def setup(nc) -> JetStream:
     js = JetStream(nc)
+    # on the demo's cluster (natstui demo --cluster) the busiest streams get three replicas,
+    # so that the JetStream cluster view has placement and lag to show
+    clustered = bool((getattr(nc, "_server_info", None) or {}).get("cluster"))
     for config in STREAMS:
+        if clustered and config.get("name") in ("ORDERS", "EVENTS"):
+            config = {**config, "num_replicas": 3}
         try:
             await js.create_stream(config)
         except Exception:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from natstui.model.latency import LatencyTracker
 from natstui.model.store import RingStore
 from natstui.model.subjects import SubjectTrie
 
@@ -27,6 +28,7 @@ class Monitor:
         self.rate = 0.0
         self._last_total = store.last_seq
         self._last_sample: float | None = None
+        self.latency = LatencyTracker(clock=self.clock)  # requests paired with their replies
 
     def pump(self) -> int:
         store = self.store
@@ -40,6 +42,8 @@ class Monitor:
             start = first
         counts = Counter(r.msg.subject for r in store.range(start, last + 1))
         self.trie.add_many(counts)
+        if self.latency.enabled:
+            self.latency.feed(store.range(start, last + 1))
         new = last - self._pumped
         self._pumped = last
         return new
@@ -47,6 +51,7 @@ class Monitor:
     def sample(self) -> None:
         now = self.clock()
         self.trie.sample(now)
+        self.latency.expire(now)
         total = self.store.last_seq
         if self._last_sample is not None and now > self._last_sample:
             self.rate = (total - self._last_total) / (now - self._last_sample)

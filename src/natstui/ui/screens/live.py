@@ -34,6 +34,7 @@ class LiveScreen(ViewScreen):
         Binding("ctrl+s", "record", "Record", id="live.record"),
         Binding("x", "export", "Export", show=False, id="live.export"),
         Binding("D", "diff", "Diff with previous", show=False, id="live.diff"),
+        Binding("J", "jump_pair", "Jump to the reply or request", show=False, id="live.jump_pair"),
         Binding("less_than_sign", "resize_pane('tree', -2)", "Narrower tree", show=False, id="live.tree_narrower"),
         Binding("greater_than_sign", "resize_pane('tree', 2)", "Wider tree", show=False, id="live.tree_wider"),
         Binding(
@@ -84,6 +85,7 @@ class LiveScreen(ViewScreen):
         self.stream = self.query_one(MessageStream)
         self.subject_tree = self.query_one(SubjectTree)
         self.inspector = self.query_one(Inspector)
+        self.inspector.latency = self.app.monitor.latency
         self.info = self.query_one("#stream-info", TextLine)
         self.tree_pane = self.query_one("#tree-pane", Vertical)
         self.tree_path = self.query_one(SubjectPath)
@@ -255,6 +257,21 @@ class LiveScreen(ViewScreen):
 
     def action_follow(self) -> None:
         self.stream.action_last()
+
+    def action_jump_pair(self) -> None:
+        """From a request to its reply, or back (the pair the latency tracker made)."""
+        seq = self.stream.cursor_seq
+        link = self.app.monitor.latency.link(seq) if seq is not None else None
+        if link is None:
+            self.app.notify("No reply paired with this message (nor a request it answers).", markup=False)
+            return
+        target = link.reply if link.request == seq else link.request
+        index = self.stream.view.index_of(target)
+        if index is None:
+            self.app.notify("That message is no longer shown (filtered out, or beyond the buffer).", markup=False)
+            return
+        self.stream.following = False
+        self.stream.select_index(index)
 
     def action_reply(self) -> None:
         from natstui.ui.screens.compose import open_reply

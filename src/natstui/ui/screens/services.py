@@ -141,7 +141,7 @@ class ServicesScreen(ViewScreen):
     def _show_endpoint(self) -> None:
         endpoint = self.selected_endpoint()
         detail = self.query_one("#svc-endpoint-detail", Static)
-        detail.update(endpoint_about(endpoint) if endpoint is not None else "")
+        detail.update(endpoint_about(endpoint, self.app.monitor.latency) if endpoint is not None else "")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.ep_table:
@@ -182,7 +182,7 @@ class ServicesScreen(ViewScreen):
             self.query_one("#svc-endpoints-title", Static).update(
                 Text(f"Endpoints (all {n} instances)" if n > 1 else "Endpoints", style="bold underline")
             )
-        sync_table(self.ep_table, endpoint_rows(self.shown_endpoints))
+        sync_table(self.ep_table, endpoint_rows(self.shown_endpoints, self.app.monitor.latency))
         self._show_endpoint()
 
     def selected_endpoint(self) -> Endpoint | None:

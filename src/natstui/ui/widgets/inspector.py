@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from natstui.decoders import decode, rule_for, run_command
 from natstui.model.decode import VIEW_MODES, Rendered, human_size, render_payload
+from natstui.model.latency import LatencyTracker, Link
 from natstui.model.records import Record
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime
@@ -33,11 +34,19 @@ def _fmt_time(ts: float | datetime | None) -> str:
     return "" if ts is None else format_datetime(ts)
 
 
-def summary(record: Record) -> Table:
+def summary(record: Record, link: Link | None = None) -> Table:
     msg = record.msg
     table = field_table()
     table.add_row("Subject", Text(escape_line(msg.subject), style=palette.subject))
     table.add_row("Reply", Text(escape_line(msg.reply)) if msg.reply else Text("—", style="dim"))
+    if link is not None:
+        other = "reply" if link.request == record.seq else "request"
+        table.add_row(
+            "Latency",
+            Text.assemble(
+                (f"{link.latency * 1e3:.2f} ms", palette.accent + BOLD), f" to the reply · J jumps to the {other}"
+            ),
+        )
     table.add_row("Size", Text(f"{len(msg.data or b''):,} bytes"))
     table.add_row("Received", Text(_fmt_time(record.time)))
     if record.sid is not None or record.sub_subject:
@@ -112,6 +121,7 @@ class Inspector(VerticalScroll, can_focus=True):
         self.record: Record | None = None
         self.rendered: Rendered | None = None
         self.diff_with: Record | None = None  # show the payload's difference from this record
+        self.latency: LatencyTracker | None = None  # the Live view's: a request's link to its reply
 
     def compose(self):
         # Two blocks, so that showing a message costs two updates (each asks for a layout pass).
@@ -147,7 +157,7 @@ class Inspector(VerticalScroll, can_focus=True):
         headers = record.msg.headers
         self.query_one("#inspector-info", Static).update(
             Group(
-                summary(record),
+                summary(record, self.latency.link(record.seq) if self.latency is not None else None),
                 Text(""),
                 Text(f"Headers ({len(headers) if headers else 0})", style="bold underline"),
                 headers_table(headers),

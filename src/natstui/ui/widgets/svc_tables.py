@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 
 from natstui.client.services import Endpoint, Instance, ServiceGroup, format_ns
 from natstui.model.columns import ColumnSpec
+from natstui.model.latency import LatencyTracker, group_subject
 from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_datetime, parse_server_time
 from natstui.ui.palette import BOLD, palette
@@ -71,6 +72,8 @@ ENDPOINT_COLUMNS = (
     ColumnSpec("requests", "Requests", priority=1, ellipsis=False, justify="right"),
     ColumnSpec("errors", "Errors", priority=2, ellipsis=False, justify="right"),
     ColumnSpec("avg", "Average", priority=4, ellipsis=False, justify="right"),
+    # the reply latency natstui measured in the live stream (network and queueing included)
+    ColumnSpec("measured", "Measured p50", priority=4, ellipsis=False, justify="right"),
     ColumnSpec("total", "Total time", priority=7, ellipsis=False, justify="right"),
     ColumnSpec("last_error", "Last error", priority=5, min_width=10, max_width=60),
 )
@@ -109,7 +112,16 @@ def service_rows(groups: Iterable[ServiceGroup]) -> list[Row]:
     return rows
 
 
-def endpoint_rows(endpoints: Iterable[Endpoint]) -> list[Row]:
+def measured_latency(tracker: LatencyTracker | None, subject: str) -> Text:
+    """The live stream's p50 reply latency for an endpoint's subject (its id tokens grouped)."""
+    stats = tracker.groups.get(group_subject(subject)) if tracker is not None else None
+    p50 = stats.percentiles()[0] if stats is not None else None
+    if stats is None or p50 is None:
+        return cell("not seen", "dim")
+    return Text(format_seconds(p50), justify="right")
+
+
+def endpoint_rows(endpoints: Iterable[Endpoint], tracker: LatencyTracker | None = None) -> list[Row]:
     rows: list[Row] = []
     for ep in endpoints:
         stats = ep.has_stats
@@ -123,6 +135,7 @@ def endpoint_rows(endpoints: Iterable[Endpoint]) -> list[Row]:
                     number(ep.num_requests) if stats else cell("—", "dim"),
                     number(ep.num_errors, palette.error + BOLD if ep.num_errors else "") if stats else cell("—", "dim"),
                     Text(format_ns(ep.average_processing_time), justify="right") if stats else cell("—", "dim"),
+                    measured_latency(tracker, ep.subject),
                     Text(format_ns(ep.processing_time), justify="right") if stats else cell("—", "dim"),
                     cell(ep.last_error, palette.error) if ep.last_error else cell("—", "dim"),
                 ],
@@ -183,7 +196,7 @@ def instance_about(instance: Instance) -> Table:
     return table
 
 
-def endpoint_about(endpoint: Endpoint) -> Table:
+def endpoint_about(endpoint: Endpoint, tracker: LatencyTracker | None = None) -> Table:
     """The highlighted endpoint in full: what the table's columns may cut."""
     table = _fields()
     table.add_row(
@@ -205,7 +218,21 @@ def endpoint_about(endpoint: Endpoint) -> Table:
                 f"{average} on average, {format_ns(endpoint.processing_time)} in all"
             ),
         )
+    stats = tracker.groups.get(group_subject(endpoint.subject)) if tracker is not None else None
+    if stats is not None and stats.answered:
+        p50, _, p99 = stats.percentiles()
+        measured = f"p50 {format_seconds(p50)}, p99 {format_seconds(p99)} over {stats.answered:,} replies"
+        if endpoint.has_stats and p50 is not None:
+            outside = p50 - endpoint.average_processing_time / 1e9
+            measured += f"; about {format_seconds(max(0.0, outside))} of it outside the service (network, queueing)"
+        table.add_row("Measured", Text(measured))
+    else:
+        table.add_row("Measured", Text("no request seen in the live stream yet", style="dim"))
     table.add_row(
         "Last error", cell(endpoint.last_error, palette.error) if endpoint.last_error else Text("—", style="dim")
     )
     return table
+
+
+def format_seconds(seconds: float | None) -> str:
+    return "—" if seconds is None else format_ns(int(seconds * 1e9))

@@ -1,0 +1,170 @@
+"""JetStream's placement across a cluster: the meta group, and each stream's and consumer's replicas.
+
+Built from every server's ``JSZ`` reply (``accounts``, ``streams``, ``consumer``: true). A server
+reports the streams it holds a replica of, with the other replicas as it sees them; the leader's
+report is the one that knows its followers' lag, so it wins. No Textual, no NATS here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass
+class Peer:
+    name: str
+    leader: bool = False
+    current: bool = True
+    offline: bool = False
+    lag: int = 0  # entries behind the leader
+    active: float | None = None  # seconds since the leader last heard from it
+
+    @property
+    def state(self) -> str:
+        if self.leader:
+            return "leader"
+        if self.offline:
+            return "offline"
+        return "current" if self.current else "catching up"
+
+
+def _peers(leader: str, replicas: Any, reporter: str) -> list[Peer]:
+    peers = [Peer(leader, leader=True)] if leader else []
+    seen = {leader}
+    for item in _list(replicas):
+        item = _dict(item)
+        name = str(item.get("name") or "")
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        active = item.get("active")
+        peers.append(
+            Peer(
+                name,
+                current=bool(item.get("current")),
+                offline=bool(item.get("offline")),
+                lag=_int(item.get("lag")),
+                active=_int(active) / 1e9 if active is not None else None,
+            )
+        )
+    if reporter and reporter not in seen:  # the reporting server holds a replica too
+        peers.append(Peer(reporter))
+    return peers
+
+
+@dataclass
+class MetaGroup:
+    cluster: str
+    leader: str
+    size: int
+    quorum: int
+    peers: list[Peer] = field(default_factory=list)
+
+
+@dataclass
+class ConsumerPlacement:
+    stream: str
+    name: str
+    leader: str
+    peers: list[Peer] = field(default_factory=list)
+
+
+@dataclass
+class StreamPlacement:
+    account: str
+    name: str
+    cluster: str
+    leader: str
+    messages: int = 0
+    bytes: int = 0
+    peers: list[Peer] = field(default_factory=list)
+    consumers: list[ConsumerPlacement] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.account}/{self.name}"
+
+    @property
+    def max_lag(self) -> int:
+        return max((p.lag for p in self.peers), default=0)
+
+
+def meta_group(replies: Iterable[tuple[str, dict[str, Any]]]) -> MetaGroup | None:
+    """The meta group, as its leader reports it (else as any server does)."""
+    best: MetaGroup | None = None
+    for server, data in replies:
+        meta = _dict(data.get("meta_cluster"))
+        leader = str(meta.get("leader") or "")
+        if not meta:
+            continue
+        group = MetaGroup(
+            cluster=str(meta.get("name") or ""),
+            leader=leader,
+            size=_int(meta.get("cluster_size")),
+            quorum=_int(meta.get("quorum_needed")),
+            peers=_peers(leader, meta.get("replicas"), server),
+        )
+        if server == leader:
+            return group
+        best = best or group
+    return best
+
+
+def placements(replies: Iterable[tuple[str, dict[str, Any]]]) -> list[StreamPlacement]:
+    """Every stream of every account with its replicas and its consumers, by account and name."""
+    found: dict[str, tuple[bool, StreamPlacement]] = {}
+    for server, data in replies:
+        for account in _list(data.get("account_details")):
+            account = _dict(account)
+            account_name = str(account.get("name") or account.get("id") or "")
+            for stream in _list(account.get("stream_detail")):
+                stream = _dict(stream)
+                name = str(stream.get("name") or "")
+                if not name:
+                    continue
+                cluster = _dict(stream.get("cluster"))
+                leader = str(cluster.get("leader") or ("" if cluster else server))
+                state = _dict(stream.get("state"))
+                placement = StreamPlacement(
+                    account=account_name,
+                    name=name,
+                    cluster=str(cluster.get("name") or ""),
+                    leader=leader,
+                    messages=_int(state.get("messages")),
+                    bytes=_int(state.get("bytes")),
+                    peers=_peers(leader, cluster.get("replicas"), server),
+                )
+                for consumer in _list(stream.get("consumer_detail")):
+                    consumer = _dict(consumer)
+                    c_cluster = _dict(consumer.get("cluster"))
+                    c_leader = str(c_cluster.get("leader") or ("" if c_cluster else server))
+                    placement.consumers.append(
+                        ConsumerPlacement(
+                            stream=name,
+                            name=str(consumer.get("name") or ""),
+                            leader=c_leader,
+                            peers=_peers(c_leader, c_cluster.get("replicas"), server),
+                        )
+                    )
+                from_leader = server == leader
+                known = found.get(placement.key)
+                if known is None or (from_leader and not known[0]):
+                    found[placement.key] = (from_leader, placement)
+    return [placement for _, placement in sorted(found.values(), key=lambda item: item[1].key)]

@@ -1,0 +1,128 @@
+"""Requests paired with their replies: the model, and the Latency view against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+
+from natstui.model.latency import LatencyTracker, group_subject
+from natstui.model.records import Record, StoredMsg
+from natstui.ui.screens.latency import LatencyScreen
+from tests.conftest import make_test_app, screen_text, send_sentinel, store_has, table_cells, wait_connected, wait_until
+
+
+def rec(seq: int, t: float, subject: str, reply: str = "", data: bytes = b"x", headers=None) -> Record:
+    return Record(seq, t, StoredMsg(subject, data, headers, reply))
+
+
+def test_grouping_puts_ids_together_and_leaves_words():
+    assert group_subject("api.users.42.get") == "api.users.*.get"
+    assert group_subject("orders.3f2a9c1d7e6b.status") == "orders.*.status"
+    assert group_subject("svc.6f1c2b8e-1d2a-4c3b-9e8f-0a1b2c3d4e5f") == "svc.*"
+    assert group_subject("api.users.get") == "api.users.get"
+    assert group_subject("inventory.stock.reserve") == "inventory.stock.reserve"
+
+
+def test_pairs_out_of_order_replies_times_out_and_counts_no_responders():
+    tracker = LatencyTracker(timeout=5.0, clock=lambda: 100.0)
+    tracker.feed(
+        [
+            rec(1, 10.0, "api.users.1.get", "_INBOX.a.1"),
+            rec(2, 10.1, "api.users.2.get", "_INBOX.a.2"),
+            rec(3, 10.2, "api.users.3.get", "_INBOX.a.3"),
+            rec(4, 10.25, "_INBOX.a.2"),  # the second answered first
+            rec(5, 10.5, "_INBOX.a.1"),
+            rec(6, 10.6, "api.ping", "_INBOX.b.1"),
+            rec(7, 10.61, "_INBOX.b.1", data=b"", headers={"Status": "503"}),
+        ]
+    )
+    users = tracker.groups["api.users.*.get"]
+    assert (users.requests, users.answered, users.waiting) == (3, 2, 1)
+    assert sorted(round(x, 3) for x in users.samples) == [0.15, 0.5]
+    assert tracker.link(2).reply == 4 and tracker.link(4).request == 2
+    assert tracker.link(1).reply == 5 and abs(tracker.link(5).latency - 0.5) < 1e-9
+    assert tracker.groups["api.ping"].no_responders == 1 and tracker.link(6) is None
+    assert tracker.expire(now=15.3) == 1  # request 3 (sent at 10.2) is past 5 s
+    assert (users.unanswered, users.waiting) == (1, 0)
+    tracker.feed([rec(8, 16.0, "_INBOX.a.3")])  # a late reply pairs with nothing
+    assert users.answered == 2
+
+
+async def test_latency_view_measures_a_slow_responder_and_counts_the_unanswered(server_url, nc):
+    delay = 0.05
+    answering = set()
+
+    async def slow(msg):
+        # request n waits delay + (7 - n) * 10 ms, in a task of its own: later requests are answered first
+        n = int(msg.subject.rsplit(".", 1)[1]) - 1000
+
+        async def answer():
+            await asyncio.sleep(delay + (7 - n) * 0.01)
+            await msg.respond(b"done")
+
+        task = asyncio.ensure_future(answer())
+        answering.add(task)
+        task.add_done_callback(answering.discard)
+
+    await nc.subscribe("lat.slow.*", cb=slow)
+
+    async def silent(msg):
+        pass
+
+    await nc.subscribe("lat.never", cb=silent)  # interest, and no answer
+    await nc.flush()
+    requester = await nats.connect(server_url, name="latency-requester")
+    app = make_test_app(server_url, ["lat.>", "_INBOX.>"])
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await wait_connected(app, pilot)
+            await wait_until(lambda: app.feed.ready, pilot=pilot)
+            tracker = app.monitor.latency
+            tracker.timeout = 1.0
+            # out of order: later requests answered first (each waits the same, sent concurrently)
+            replies = await asyncio.gather(
+                *(requester.request(f"lat.slow.{1000 + i}", b"q", timeout=5) for i in range(8))
+            )
+            assert all(r.data == b"done" for r in replies)
+            for _ in range(3):
+                try:
+                    await requester.request("lat.never", b"q", timeout=0.2)
+                except nats.errors.TimeoutError:
+                    pass
+            await send_sentinel(requester, "lat.sentinel", lambda data: store_has(app.store, data), pilot=pilot)
+            await wait_until(
+                lambda: tracker.groups.get("lat.never") and tracker.groups["lat.never"].unanswered == 3,
+                pilot=pilot,
+                timeout=10,
+            )
+            slow_group = tracker.groups["lat.slow.*"]
+            assert (slow_group.requests, slow_group.answered, slow_group.unanswered) == (8, 8, 0)
+            p50, _, _ = slow_group.percentiles()
+            assert delay <= p50 < delay + 1.0  # at least the responder's delay
+            assert tracker.groups["lat.never"].answered == 0
+            # each reply paired with its own request: the latency is that request's own delay
+            for link in {id(link): link for link in tracker.links.values()}.values():
+                n = int(app.store.get(link.request).msg.subject.rsplit(".", 1)[1]) - 1000
+                assert delay + (7 - n) * 0.01 <= link.latency < delay + (7 - n) * 0.01 + 0.5
+            # the view
+            app.action_show_view("latency")
+            await wait_until(lambda: isinstance(app.screen, LatencyScreen) and app.screen.ready, pilot=pilot)
+            await wait_until(lambda: "lat.slow.*" in screen_text(app), pilot=pilot)
+            cells = table_cells(app.screen.table, "lat.slow.*")
+            assert cells["Requests"] == "8" and cells["Answered"] == "8" and cells["p50"].endswith("ms")
+            assert table_cells(app.screen.table, "lat.never")["Unanswered"] == "3"
+            # J in the Live view: from a request to its reply
+            app.action_show_view("live")
+            await wait_until(lambda: app.screen.VIEW_NAME == "live", pilot=pilot)
+            live = app.screen
+            request_seq = next(s for s, link in tracker.links.items() if link.request == s)
+            live.stream.following = False
+            live.stream.select_index(live.stream.view.index_of(request_seq))
+            await wait_until(lambda: "J jumps to the" in screen_text(app), pilot=pilot)
+            await pilot.press("J")
+            await wait_until(lambda: live.stream.cursor_seq == tracker.links[request_seq].reply, pilot=pilot)
+            await wait_until(lambda: live.inspector.record.seq == tracker.links[request_seq].reply, pilot=pilot)
+            assert "to the reply" in screen_text(app)
+    finally:
+        await requester.close()

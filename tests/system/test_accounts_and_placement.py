@@ -1,0 +1,178 @@
+"""The Accounts and JetStream cluster views against a real supercluster (the topology fixture)."""
+
+from __future__ import annotations
+
+import json
+
+import nats
+
+from natstui.cli import make_app
+from natstui.config import ConnectionSettings, Settings
+from natstui.model.accounts import build_accounts
+from natstui.model.placement import meta_group, placements
+from natstui.ui.screens.accounts import AccountsScreen
+from natstui.ui.screens.confirm import ConfirmScreen
+from natstui.ui.screens.jscluster import JetStreamClusterScreen
+from tests.conftest import screen_text, table_cells, wait_connected, wait_until
+
+SIZE = (170, 45)
+
+
+def system_app(topology, *, system: bool = True, **settings):
+    return make_app(
+        Settings(
+            connection=ConnectionSettings(servers=topology.urls),
+            subjects=["none.>"],
+            system=topology.system_settings() if system else None,
+            **settings,
+        )
+    )
+
+
+async def show_view(app, pilot, mode: str, screen_type):
+    await wait_connected(app, pilot)
+    app.action_show_view(mode)
+    await wait_until(lambda: isinstance(app.screen, screen_type) and app.screen.ready, pilot=pilot)
+    return app.screen
+
+
+async def stream_leader(js, name: str) -> str:
+    info = await js.stream_info(name)
+    return info.cluster.leader if info.cluster else ""
+
+
+async def test_accounts_lists_every_account_with_its_clients_and_jetstream(topology):
+    client = await nats.connect(topology.node("west-2").url, name="accounts-probe")
+    js = client.jetstream()
+    await js.add_stream(name="ACCTS", subjects=["accts.>"])
+    for i in range(20):
+        await js.publish(f"accts.{i}", b"x" * 100)
+    for _ in range(3):
+        await client.subscribe("accts.watch.>")
+    await client.flush()
+    try:
+        app = system_app(topology)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "accounts", AccountsScreen)
+            await wait_until(lambda: "APP" in view.rows and view.rows["APP"].jetstream is not None, pilot=pilot)
+            await wait_until(
+                lambda: view.rows["APP"].jetstream.storage >= 2000 and view.rows["APP"].connections >= 2, pilot=pilot
+            )
+            app_row = view.rows["APP"]
+            assert "west-2" in app_row.seen_on  # the probe's server
+            assert app_row.subscriptions >= 3
+            assert view.rows["SYS"].system and view.rows["SYS"].jetstream is None
+            cells = table_cells(view.table, "APP")
+            assert cells["Account"] == "APP" and int(cells["Conns"]) == app_row.connections
+            assert "SYS (system)" in screen_text(app)
+            assert "accounts on 7 servers" in screen_text(app)
+    finally:
+        await js.delete_stream("ACCTS")
+        await client.close()
+
+
+async def test_accounts_without_the_system_account_says_how_and_shows_this_account(topology):
+    app = system_app(topology, system=False)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await show_view(app, pilot, "accounts", AccountsScreen)
+        await wait_until(lambda: "--system-context" in screen_text(app), pilot=pilot)
+        await wait_until(lambda: view.rows and next(iter(view.rows.values())).jetstream is not None, pilot=pilot)
+        assert list(view.rows) == ["APP"]  # the account natstui is in, from $SYS.REQ.USER.INFO
+        assert "JS storage" in screen_text(app)
+
+
+async def test_jetstream_cluster_shows_placement_and_a_step_down_moves_the_leader(topology):
+    client = await nats.connect(topology.urls)
+    js = client.jetstream()
+    await js.add_stream(name="PLACED", subjects=["placed.>"], num_replicas=3)
+    await js.add_consumer("PLACED", durable_name="placed-worker", num_replicas=3)
+    await js.publish("placed.a", b"1")
+    try:
+        app = system_app(topology)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+            key = "APP/PLACED"
+            await wait_until(lambda: key in view.placements and len(view.placements[key].peers) == 3, pilot=pilot)
+            placement = view.placements[key]
+            leader = await stream_leader(js, "PLACED")
+            assert placement.leader == leader and placement.cluster in ("east", "west")
+            assert {p.name for p in placement.peers} == {
+                p.name for p in placement.peers if p.name.startswith(placement.cluster)
+            }
+            assert view.meta is not None and view.meta.leader
+            assert "Meta group" in screen_text(app) and view.meta.leader in screen_text(app)
+            assert [c.name for c in placement.consumers] == ["placed-worker"]
+            # step down the stream's leader: confirmed, then the server elects another
+            view.streams_table.move_cursor(row=view.streams_table.get_row_index(key))
+            view.streams_table.focus()
+            await pilot.press("s")
+            await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+            await pilot.press("enter")
+            await wait_until(lambda: (view.placements[key].leader or leader) != leader, pilot=pilot, timeout=20)
+            assert await stream_leader(js, "PLACED") == view.placements[key].leader
+    finally:
+        await js.delete_stream("PLACED")
+        await client.close()
+
+
+async def test_step_down_is_refused_read_only(topology):
+    client = await nats.connect(topology.urls)
+    js = client.jetstream()
+    await js.add_stream(name="STAYS", subjects=["stays.>"], num_replicas=3)
+    try:
+        leader = await stream_leader(js, "STAYS")
+        app = system_app(topology, read_only=True)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+            await wait_until(lambda: "APP/STAYS" in view.placements, pilot=pilot)
+            view.streams_table.move_cursor(row=view.streams_table.get_row_index("APP/STAYS"))
+            await pilot.press("s")
+            await wait_until(lambda: "read-only" in app.last_refusal, pilot=pilot)
+            assert not isinstance(app.screen, ConfirmScreen)
+        assert await stream_leader(js, "STAYS") == leader
+    finally:
+        await js.delete_stream("STAYS")
+        await client.close()
+
+
+def test_hostile_replies_count_as_nothing():
+    rows = build_accounts(
+        [{"accounts": ["A", 5, None], "system_account": "S"}, {"accounts": "nope"}],
+        [("s1", {"account_statz": [{"acc": "A", "conns": "x", "received": []}, "junk", {}]}), ("s2", {})],
+        [{"account_details": [{"name": "A", "memory": 10, "stream_detail": "bad"}, 7]}],
+    )
+    assert [r.name for r in rows] == ["A"] and rows[0].connections == 0 and rows[0].jetstream.memory == 10
+    assert meta_group([("s1", {"meta_cluster": "x"})]) is None
+    found = placements(
+        [
+            ("s1", {"account_details": [{"name": "A", "stream_detail": [{"name": "X", "cluster": {"leader": "s2"}}]}]}),
+            (
+                "s2",
+                {
+                    "account_details": [
+                        {
+                            "name": "A",
+                            "stream_detail": [
+                                {
+                                    "name": "X",
+                                    "cluster": {
+                                        "leader": "s2",
+                                        "replicas": [
+                                            {"name": "s1", "current": False, "lag": 7, "active": 2_000_000_000}
+                                        ],
+                                    },
+                                },
+                                {"cluster": 1},
+                            ],
+                        }
+                    ]
+                },
+            ),
+            ("s3", {"account_details": json.loads('"oops"')}),
+        ]
+    )
+    assert len(found) == 1 and found[0].leader == "s2"
+    assert [(p.name, p.leader, p.current, p.lag) for p in found[0].peers] == [
+        ("s2", True, True, 0),
+        ("s1", False, False, 7),
+    ]
