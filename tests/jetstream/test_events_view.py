@@ -289,3 +289,30 @@ async def test_a_server_entering_lame_duck_mode_is_shown(retry_busy_ports):
             await wait_until(lambda: expected in screen_text(app), timeout=15, pilot=pilot)
             line = next(line for line in screen_text(app).splitlines() if expected in line)
             assert line.split()[1] == "server"
+
+
+async def test_events_are_collected_again_after_a_new_connection_while_another_view_is_shown(server_url, nc, js, name):
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        events = await open_events(app, pilot)
+        await press_keys(pilot, "1")
+        await wait_until(lambda: app.current_mode == "live", pilot=pilot)
+        old = app.session.nc
+        await old.close()  # the connection is gone for good: r makes a new one
+        await wait_until(lambda: app.session.state.value == "closed", pilot=pilot)
+        await press_keys(pilot, "r")
+        await wait_until(lambda: app.session.connected and app.session.nc is not old, pilot=pilot)
+        await wait_until(
+            lambda: events.sources.jetstream.ready and events.sources.jetstream.nc is app.session.nc, pilot=pilot
+        )
+        await js.create_stream({"name": name, "subjects": [f"{name.lower()}.>"], "storage": "memory"})
+        store = events.sources.store
+        await wait_until(
+            lambda: any(
+                r.msg.subject == f"$JS.EVENT.ADVISORY.STREAM.CREATED.{name}" for r in store.range(1, store.last_seq + 1)
+            ),
+            pilot=pilot,
+        )
+        assert app.current_mode == "live"
+        await press_keys(pilot, "0")
+        await wait_until(lambda: f"stream {name} created" in screen_text(app), pilot=pilot)

@@ -63,17 +63,22 @@ class EventsScreen(ViewScreen):
         self.list.focus()
         self.ready = True
         self._update_title()
-        self.slow_tick()
+        self._check_sources()
+        # Also while another view is shown (a screen's timers run under another mode): after a new
+        # connection the events are collected again without the view being opened again.
+        self.set_interval(1.0, self._check_sources, name="events-sources")
 
     # -- the feeds: the user's connection, and the system account's ------------------------------
     def slow_tick(self) -> None:
         super().slow_tick()
+        self._update_title()
+
+    def _check_sources(self) -> None:
         if not self._following_busy and self.connected:
             session_nc = self.app.session.nc
             if self.sources.jetstream.nc is not session_nc or self._system_changed():
                 self._following_busy = True
                 self.follow_sources()
-        self._update_title()
 
     def _system_changed(self) -> bool:
         access = getattr(self, "_access", None)
