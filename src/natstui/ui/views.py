@@ -120,6 +120,14 @@ VIEWS: list[ViewSpec] = [
         "natstui.ui.screens.subscriptions:SubscriptionsScreen",
         "The live stream's subscriptions: add, unsubscribe, drain, limits, step mode, save as default",
     ),
+    ViewSpec(
+        "events",
+        "Events",
+        "0",
+        "Events",
+        "natstui.ui.screens.events:EventsScreen",
+        "The system's own events: JetStream advisories, connections, auth errors, servers going away",
+    ),
 ]
 
 
@@ -155,5 +163,13 @@ ACTIONS: list[ActionSpec] = [
         "Responder",
         "natstui.ui.screens.subscriptions:open_responder",
         "Answer requests on a subject: a fixed payload, or the request echoed (refused with --read-only)",
+    ),
+    ActionSpec(
+        "consumer_report",
+        "Consumer report",
+        "",
+        "Report",
+        "natstui.ui.screens.consumers:open_report",
+        "Every consumer of every stream, the most unprocessed first, with delivery rates",
     ),
 ]

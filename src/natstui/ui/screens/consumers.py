@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.text import Text
@@ -13,7 +14,8 @@ from textual.widgets import DataTable, Select, Static
 
 from natstui.client.session import describe_error
 from natstui.model.columns import ColumnSpec
-from natstui.model.jetstream import consumer_details, consumer_row, format_duration
+from natstui.model.consumer_report import ConsumerReport, ReportRow, sparkline, split_key
+from natstui.model.jetstream import age, consumer_details, consumer_row, format_duration
 from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
@@ -42,6 +44,20 @@ COLUMNS = (
     ColumnSpec("Last dlv", "Last dlv", priority=12, ellipsis=False, justify="right"),
     ColumnSpec("Paused", "Paused", priority=4, ellipsis=False),
 )
+# the report: every consumer of every stream, the most unprocessed (pending + ack pending) first
+REPORT_COLUMNS = (
+    ColumnSpec("Stream", "Stream", priority=0, min_width=10, max_width=24),
+    ColumnSpec("Consumer", "Consumer", priority=0, min_width=10, max_width=28),
+    ColumnSpec("Unprocessed", "Unprocessed", priority=1, ellipsis=False, justify="right"),
+    ColumnSpec("Pending", "Pending", priority=4, ellipsis=False, justify="right"),
+    ColumnSpec("Ack pend", "Ack pend", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("Redeliv", "Redeliv", priority=2, ellipsis=False, justify="right"),
+    ColumnSpec("Waiting", "Waiting", priority=8, ellipsis=False, justify="right"),
+    ColumnSpec("Last active", "Last active", priority=6, ellipsis=False, justify="right"),
+    ColumnSpec("Dlv/s", "Dlv/s", priority=5, ellipsis=False, justify="right"),
+    ColumnSpec("Delivery rate", "Delivery rate", priority=7, ellipsis=False),
+)
+SPARK_WIDTH = 16
 
 
 class ConsumersScreen(ViewScreen):
@@ -55,7 +71,11 @@ class ConsumersScreen(ViewScreen):
         Binding("ctrl+r,f5", "refresh", "Refresh", id="consumers.refresh"),
         Binding("e", "edit", "Edit", id="consumers.edit"),
         Binding("z", "pause", "Pause/resume", id="consumers.pause"),
+        Binding("R", "report", "Report", id="consumers.report"),
     ]
+
+    report = False  # the consumer report: every consumer of every stream
+    wanted: str | None = None  # a consumer to select once listed (another view asked for it)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="consumers-top", classes="view-title"):
@@ -70,6 +90,8 @@ class ConsumersScreen(ViewScreen):
         table = self.query_one("#consumers-table", Table)
         self.consumers: dict[str, dict[str, Any]] = {}
         self.stream_names: list[str] = []
+        self.report_model = ConsumerReport()
+        self.report_rows: dict[str, ReportRow] = {}
         self.ready = True
         table.focus()
         self.refreshers = (Refresher(self, REFRESH_SECONDS, self.refresh_consumers),)
@@ -96,6 +118,9 @@ class ConsumersScreen(ViewScreen):
     async def refresh_consumers(self) -> None:
         if not self.connected:
             self._title("not connected")
+            return
+        if self.report:
+            await self._refresh_report()
             return
         js = self.app.jetstream()
         try:
@@ -143,6 +168,9 @@ class ConsumersScreen(ViewScreen):
         select.expanded = True
 
     def _title(self, note: str = "", error: bool = False) -> None:
+        if self.report:
+            self._report_title(note, error)
+            return
         text = Text.assemble(("Consumers", "bold"))
         if self.stream:
             text.append(" of stream ")
@@ -158,8 +186,10 @@ class ConsumersScreen(ViewScreen):
 
     def _fill(self, infos: list[dict[str, Any]]) -> None:
         table = self.query_one("#consumers-table", Table)
-        keep = self.selected
+        keep = self.wanted or self.selected
         self.consumers = {i["name"]: i for i in infos}
+        if self.wanted in self.consumers:
+            self.wanted = None
         rows = []
         for info in infos:
             row = consumer_row(info)
@@ -194,11 +224,15 @@ class ConsumersScreen(ViewScreen):
     def _show_detail(self) -> None:
         name = self.selected
         widget = self.query_one("#consumers-detail-text", Static)
-        info = self.consumers.get(name) if name else None
+        if self.report:
+            row = self.report_rows.get(name) if name else None
+            info = row.info if row is not None else None
+            empty = "No consumers in this account." if not self.report_rows else "Select a consumer."
+        else:
+            info = self.consumers.get(name) if name else None
+            empty = "No consumers on this stream." if not self.consumers else "Select a consumer."
         if info is None:
-            widget.update(
-                Text("No consumers on this stream." if not self.consumers else "Select a consumer.", style="dim")
-            )
+            widget.update(Text(empty, style="dim"))
             return
         widget.update(render_sections(consumer_details(info)))
 
@@ -206,23 +240,33 @@ class ConsumersScreen(ViewScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_workbench()
 
-    def action_workbench(self) -> None:
+    def _target(self) -> tuple[str | None, str | None]:
+        """(stream, consumer) of the selected row (consumer None when no row is selected)."""
         name = self.selected
-        if name is None or self.stream is None:
+        if not self.report:
+            return self.stream, name
+        if name is None:
+            return None, None
+        return split_key(name)
+
+    def action_workbench(self) -> None:
+        stream, name = self._target()
+        if name is None or stream is None:
             return
         from natstui.ui.screens.workbench import WorkbenchScreen
 
-        self.app.push_screen(WorkbenchScreen(self.stream, name))
+        self.app.push_screen(WorkbenchScreen(stream, name))
 
     def action_create(self) -> None:
-        if self.stream is None or not self.app.allow_change("creating a consumer"):
+        stream = self._target()[0] if self.report else self.stream
+        if stream is None or not self.app.allow_change("creating a consumer"):
             return
         from natstui.ui.screens.jetstream_forms import ConsumerCreateScreen
 
-        self.app.push_screen(ConsumerCreateScreen(self.stream), after(self.refresh_consumers))
+        self.app.push_screen(ConsumerCreateScreen(stream), after(self.refresh_consumers))
 
     def action_delete(self) -> None:
-        name, stream = self.selected, self.stream
+        stream, name = self._target()
         if name is None or stream is None or not self.app.allow_change(f"deleting consumer {name}"):
             return
 
@@ -272,3 +316,103 @@ class ConsumersScreen(ViewScreen):
         if name is None or stream is None:
             return
         pause_or_resume(self.app, stream, name, self.consumers.get(name, {}), self.refresh_consumers)
+
+    # -- the consumer report ----------------------------------------------------------------
+    def action_report(self) -> None:
+        self.set_report(not self.report)
+
+    def set_report(self, on: bool) -> None:
+        """Show the report (every consumer of every stream) or one stream's consumers."""
+        if on == self.report:
+            return
+        self.report = on
+        self.query_one("#consumers-stream", Select).display = not on
+        table = self.query_one("#consumers-table", Table)
+        table.clear(columns=True)
+        table.set_columns(REPORT_COLUMNS if on else COLUMNS)
+        self.consumers, self.report_rows = {}, {}
+        self._title("loading…")
+        self._show_detail()
+        self.refresh_consumers()
+
+    def show_consumer(self, stream: str, name: str) -> None:
+        """Select consumer ``name`` of ``stream`` (now if listed, else once the next listing has it)."""
+        self.set_report(False)
+        if stream != self.app.selected_stream:
+            self.app.selected_stream = stream
+        self.wanted = name
+        if name in self.consumers:
+            table = self.query_one("#consumers-table", Table)
+            table.move_cursor(row=table.get_row_index(name), animate=False)
+            self.wanted = None
+        self.refresh_consumers()
+
+    async def _refresh_report(self) -> None:
+        """One poll: the stream list, then each stream's consumers (1 + one request per stream,
+        more for a stream with more consumers than a page holds)."""
+        js = self.app.jetstream()
+        try:
+            streams = sorted(s["config"]["name"] for s in await js.list_streams())
+            found: list[tuple[str, dict[str, Any]]] = []
+            for stream in streams:
+                try:
+                    infos = await js.list_consumers(stream)
+                except Exception:
+                    continue  # deleted meanwhile: its consumers went with it
+                found.extend((stream, info) for info in infos)
+        except Exception as exc:
+            self._title(self.app.session.safe(describe_error(exc)), error=True)
+            return
+        if not self.report:  # left the report while this poll ran
+            return
+        self._fill_report(self.report_model.update(found, time.monotonic()), len(streams))
+
+    def _report_title(self, note: str = "", error: bool = False) -> None:
+        rows = self.report_rows
+        text = Text.assemble(("Consumer report", "bold"))
+        streams = len({row.stream for row in rows.values()})
+        text.append(f"  {len(rows):,} consumers of {streams:,} streams, the most unprocessed first")
+        if note:
+            text.append(f"  {note}", style=palette.error if error else "dim")
+        else:
+            text.append("  R: one stream", style="dim")
+        self.query_one("#consumers-title", TextLine).set_text(text)
+
+    def _fill_report(self, rows: list[ReportRow], streams: int) -> None:
+        table = self.query_one("#consumers-table", Table)
+        self.report_rows = {row.key: row for row in rows}
+        cells = []
+        for row in rows:
+            unprocessed_style = palette.warning + BOLD if row.unprocessed else ""
+            cells.append(
+                (
+                    row.key,
+                    (
+                        Text(escape_line(row.stream), style=palette.name),
+                        Text(escape_line(row.name), style=palette.subject),
+                        Text(f"{row.unprocessed:,}", justify="right", style=unprocessed_style),
+                        Text(f"{row.pending:,}", justify="right"),
+                        Text(f"{row.ack_pending:,}", justify="right", style=palette.warning if row.ack_pending else ""),
+                        Text(f"{row.redelivered:,}", justify="right", style=palette.error if row.redelivered else ""),
+                        Text(f"{row.waiting:,}", justify="right"),
+                        Text(age(row.last_active) if row.last_active else "never", justify="right"),
+                        Text("…" if row.rate is None else f"{row.rate:,.1f}", justify="right"),
+                        Text(sparkline(row.rates, SPARK_WIDTH), style=palette.rate),
+                    ),
+                )
+            )
+        table.set_rows(cells)
+        self._title()
+        self._show_detail()
+
+
+def open_report(app) -> None:
+    """The command palette's "Consumer report": the Consumers view, in its report mode."""
+
+    async def show() -> None:
+        await app.switch_mode("consumers")
+        screen = app.screen
+        if isinstance(screen, ConsumersScreen):
+            screen.set_report(True)
+
+    app.run_worker(show(), group="consumer-report", exit_on_error=False)

@@ -103,7 +103,9 @@ class StreamsScreen(ViewScreen):
 
     def _fill(self, infos: list[dict[str, Any]]) -> None:
         table = self.query_one("#streams-table", Table)
-        keep = self.selected or self.app.selected_stream
+        keep = self.wanted or self.selected or self.app.selected_stream
+        if self.wanted in {i["config"]["name"] for i in infos}:
+            self.wanted = None
         self.streams = {i["config"]["name"]: i for i in infos}
         rows = []
         for info in infos:
@@ -130,6 +132,17 @@ class StreamsScreen(ViewScreen):
         if keep in self.streams:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._show_title()
+
+    wanted: str | None = None  # a stream to select once listed (another view asked for it)
+
+    def show_stream(self, name: str) -> None:
+        """Select the stream ``name`` (now if listed, else once the next listing has it)."""
+        self.wanted = name
+        if name in getattr(self, "streams", {}):
+            table = self.query_one("#streams-table", Table)
+            table.move_cursor(row=table.get_row_index(name), animate=False)
+            self.wanted = None
+        self.refresh_streams()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         name = event.row_key.value if event.row_key is not None else None
