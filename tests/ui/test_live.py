@@ -232,7 +232,8 @@ async def test_help_lists_every_key_and_palette_reaches_views(server_url):
         await pilot.press("question_mark")
         await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)
         lines = [
-            " ".join(line.translate({ord(c): " " for c in "│▕▏"}).split()) for line in screen_text(app).splitlines()
+            " ".join(line.translate({ord(c): " " for c in "│▕▏▁▂▃▄▅▆▇█"}).split())
+            for line in screen_text(app).splitlines()
         ]
         for key, what in [
             ("space", "Pause"),

@@ -156,6 +156,11 @@ def stream_form_values(config: dict[str, Any]) -> dict[str, str]:
         "max_bytes": _size_text(config.get("max_bytes")),
         "max_age": _duration_text(config.get("max_age")),
         "discard": str(config.get("discard", "old")),
+        # the newer message features (nats-server 2.11+/2.12+), as the form's yes/no choices
+        **{
+            key: "yes" if config.get(key) else "no"
+            for key in ("allow_msg_ttl", "allow_msg_schedules", "allow_msg_counter", "allow_atomic")
+        },
     }
 
 

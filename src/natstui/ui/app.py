@@ -54,8 +54,9 @@ class NatsTuiApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
-        *[Binding(v.key, f"show_view('{v.mode}')", v.footer, id=f"app.view.{v.mode}") for v in VIEWS if v.key],
+        # publishing before the view keys: those fill the footer's end, cut first on a narrow terminal
         *[Binding(a.key, f"run_global('{a.name}')", a.footer, id=f"app.{a.name}") for a in ACTIONS if a.key],
+        *[Binding(v.key, f"show_view('{v.mode}')", v.footer, id=f"app.view.{v.mode}") for v in VIEWS if v.key],
         Binding("r", "reconnect", "Reconnect", show=False, id="app.reconnect"),
         Binding("C", "contexts", "Contexts", show=False, id="app.contexts"),
     ]
