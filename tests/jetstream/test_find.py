@@ -66,7 +66,9 @@ async def test_find_with_a_subject_filter_and_a_range(nc, js, name, direct):
     info = await js.stream_info(name)
     first, last = await resolve_range(js, name, "10..30", 1, info["state"]["last_seq"], direct=direct)
     assert (first, last) == (10, 30)
-    f = Finder(js, name, parse_query("/^m[0-9]*[02468]$/"), first=first, last=last, subject=f"{name.lower()}.b", direct=direct)
+    f = Finder(
+        js, name, parse_query("/^m[0-9]*[02468]$/"), first=first, last=last, subject=f"{name.lower()}.b", direct=direct
+    )
     try:
         seqs = []
         seq = first

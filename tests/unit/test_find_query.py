@@ -7,7 +7,10 @@ import pytest
 
 from natstui.model.find import QueryError, parse_condition, parse_query, parse_range, parse_sequence
 
-ORDER = json.dumps({"id": 7, "customer": {"country": "DE", "name": "Jürgen"}, "items": [{"sku": "A-1"}], "total": 42.5}, ensure_ascii=False)
+ORDER = json.dumps(
+    {"id": 7, "customer": {"country": "DE", "name": "Jürgen"}, "items": [{"sku": "A-1"}], "total": 42.5},
+    ensure_ascii=False,
+)
 
 
 @pytest.mark.parametrize(
@@ -18,7 +21,7 @@ ORDER = json.dumps({"id": 7, "customer": {"country": "DE", "name": "Jürgen"}, "
         ("JÜRGEN", False),  # a capital letter makes it exact
         ("country", True),
         ("nowhere", False),
-        ("/\"sku\":\\s*\"A-\\d\"/", True),
+        ('/"sku":\\s*"A-\\d"/', True),
         ("/COUNTRY/", False),
         ("/COUNTRY/i", True),
         ('.customer.country == "DE"', True),
@@ -57,7 +60,7 @@ def test_an_escaped_key_is_still_found():
 
 def test_numbers_sent_as_text_compare_as_numbers():
     assert parse_query(".n > 10").matches(b'{"n": "42"}')
-    assert parse_query('.n == 42').matches(b'{"n": "42"}')
+    assert parse_query(".n == 42").matches(b'{"n": "42"}')
     assert not parse_query(".flag == 1").matches(b'{"flag": true}')
 
 

@@ -44,7 +44,7 @@ class Finder:
         last: int,
         subject: str | None = None,
         direct: bool = True,
-        batch: int = BATCH,
+        batch: int | None = None,
     ) -> None:
         self.js = js
         self.stream = stream
@@ -54,7 +54,7 @@ class Finder:
         self.subject = subject or None
         self._pattern = SubjectPattern(subject) if subject else None
         self.direct = direct
-        self.batch = batch
+        self.batch = batch or BATCH
         self.seq = 0
         self.scanned = 0  # in the current (or last) scan
         self.matches = 0
@@ -169,7 +169,9 @@ class Finder:
         try:
             await asyncio.wait_for(end.wait(), self.js.timeout)
         except asyncio.TimeoutError:
-            raise JetStreamError(f"no answer to a direct get from sequence {seq:,} in {self.js.timeout:.0f} s") from None
+            raise JetStreamError(
+                f"no answer to a direct get from sequence {seq:,} in {self.js.timeout:.0f} s"
+            ) from None
         if self._status is not None and self._status[0] not in ("204", "404"):
             code, description = self._status
             raise JetStreamError(description or f"status {code}", int(code) if code.isdigit() else 0)

@@ -92,7 +92,7 @@ class Query:
         if self.condition.op in ("==", "contains") and isinstance(self.condition.value, (str, int, float, bool)):
             shown = json.dumps(self.condition.value)
             if self.condition.op == "contains" and isinstance(self.condition.value, str):
-                return f"{key}\\s*:\\s*\"[^\"\\n]*?{re.escape(self.condition.value)}[^\"\\n]*\"|{key}"
+                return f'{key}\\s*:\\s*"[^"\\n]*?{re.escape(self.condition.value)}[^"\\n]*"|{key}'
             return f"{key}\\s*:\\s*{re.escape(shown)}|{key}"
         return key
 
