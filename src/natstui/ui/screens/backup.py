@@ -48,10 +48,17 @@ class TransferScreen(Dialog[Any]):
     """
 
     def __init__(
-        self, title: str, run: Callable[[Transfer], Awaitable[Any]], *, unit: str = "bytes", not_done: str = ""
+        self,
+        title: str,
+        run: Callable[[Transfer], Awaitable[Any]],
+        *,
+        what: str = "",
+        unit: str = "bytes",
+        not_done: str = "",
     ) -> None:
         super().__init__()
         self.title_text = title
+        self.what = what or title.rstrip("…")  # for "… failed: reason"
         self.run = run
         self.unit = unit
         self.progress = Transfer()
@@ -95,7 +102,7 @@ class TransferScreen(Dialog[Any]):
         try:
             result = await self.run(self.progress)
         except Exception as exc:
-            self.error = self.app.report_error(self.title_text.rstrip("…").lower() + " failed", exc)
+            self.error = self.app.report_error(f"{self.what} failed", exc)
             if self.is_current:
                 self.dismiss(None)
             return
@@ -112,6 +119,8 @@ class TransferScreen(Dialog[Any]):
 
 class RestoreDialog(Dialog[dict[str, Any] | None]):
     """Where a backup goes: the stream's name (which must not exist) and its subjects."""
+
+    DEFAULT_CSS = "RestoreDialog #restore-box { max-width: 100%; }"
 
     def __init__(self, path: str, header: dict[str, Any], existing: set[str]) -> None:
         super().__init__()
@@ -169,6 +178,8 @@ class RestoreDialog(Dialog[dict[str, Any] | None]):
 
 class ExportDialog(Dialog[dict[str, Any] | None]):
     """Which messages to export (a sequence range, a subject) and where to."""
+
+    DEFAULT_CSS = "ExportDialog #export-box { max-width: 100%; }"
 
     not_done = "Not exported."
 
@@ -249,7 +260,14 @@ class StreamTransfers(ViewScreen):
         def refresh_streams(self) -> Any: ...
 
     def _unless_replacing(self, path: str, then: Callable[[], None]) -> None:
-        """``then()``, after a confirmation when ``path`` exists already."""
+        """``then()``, after a confirmation when ``path`` exists already; refused when its folder does not exist."""
+        folder = os.path.dirname(path) or "."
+        if not os.path.isdir(folder):
+            self.app.notify(f"Not written: there is no folder {folder}.", severity="error", markup=False)
+            return
+        if os.path.isdir(path):
+            self.app.notify(f"Not written: {path} is a folder; name a file.", severity="error", markup=False)
+            return
         if not os.path.exists(path):
             then()
             return
@@ -288,6 +306,7 @@ class StreamTransfers(ViewScreen):
         screen = TransferScreen(
             f"Backing up {name}…",
             lambda progress: backup_stream(js, name, path, progress),
+            what=f"Backing up {name} to {path}",
             not_done=f"Backup of {name} cancelled: no file written to {path}.",
         )
 
@@ -295,7 +314,8 @@ class StreamTransfers(ViewScreen):
             if result:
                 p = screen.progress
                 self.app.notify(
-                    f"Stream {name} backed up to {path} ({human_size(p.done)}, {p.chunks:,} chunks).", markup=False
+                    f"Stream {name} backed up to {path} ({human_size(p.done)}, {p.chunks:,} chunk{'s' if p.chunks != 1 else ''}).",
+                    markup=False,
                 )
 
         self.app.push_screen(screen, done)
@@ -330,6 +350,7 @@ class StreamTransfers(ViewScreen):
         screen = TransferScreen(
             f"Restoring {name}…",
             lambda progress: restore_stream(js, path, name, progress, subjects=target["subjects"]),
+            what=f"Restoring {name} from {path}",
             not_done=f"Restore of {name} cancelled: the server drops what it received.",
         )
 
@@ -376,6 +397,7 @@ class StreamTransfers(ViewScreen):
                 direct=stream_row(info).allow_direct,
             ),
             unit="messages",
+            what=f"Exporting {name} to {path}",
             not_done=f"Export of {name} cancelled: no file written to {path}.",
         )
 

@@ -43,6 +43,8 @@ class FindRequest:
 class FindDialog(Dialog[FindRequest | None]):
     """What to find, where; checked before anything is read."""
 
+    DEFAULT_CSS = "FindDialog #find-box { max-width: 100%; }"
+
     def __init__(self, *, query: str = "", subject: str = "", range_text: str = "", backward: bool = False) -> None:
         super().__init__()
         self.initial = (query, subject, range_text)
@@ -280,5 +282,5 @@ class FindInBrowser(ViewScreen):
         text.append(f"  {finder.matches:,} match" + ("" if finder.matches == 1 else "es"))
         if self.find_status:
             text.append(f"  {self.find_status}", style=palette.warning)
-        text.append("  esc cancels" if finder.running else "  f next · F previous · esc ends the find", style="dim")
+        text.append("  esc cancels" if finder.running else "  f next · F back · esc ends", style="dim")
         line.set_text(text)
