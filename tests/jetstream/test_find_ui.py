@@ -111,3 +111,21 @@ async def test_esc_cancels_a_running_find(server_url, nc, js, name, monkeypatch)
         await wait_until(lambda: "Find text" not in flat(app), pilot=pilot)
         assert isinstance(app.screen, StreamMessagesScreen)
     await js.delete_stream(name)
+
+
+def test_the_match_is_marked_in_the_payload_as_shown():
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    from natstui.model.find import parse_query
+    from natstui.ui.palette import BOLD, palette
+    from natstui.ui.widgets.inspector import highlighted
+
+    shown = json.dumps({"customer": {"country": "DE", "name": "[/] x"}}, indent=2)
+    pattern = parse_query('.customer.country == "DE"').highlight()
+    out = highlighted(Syntax(shown, "json"), shown, pattern)
+    assert isinstance(out, Text) and out.plain.rstrip("\n") == shown
+    marked = [out.plain[span.start : span.end] for span in out.spans if span.style == palette.highlight + BOLD]
+    assert marked == ['"country": "DE"']
+    plain = Text(shown)
+    assert highlighted(plain, shown, parse_query("nowhere").highlight()) is plain  # nothing to mark: as it was

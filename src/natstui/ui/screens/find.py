@@ -171,6 +171,9 @@ class FindInBrowser(ViewScreen):
             return True
         return False
 
+    def on_unmount(self) -> None:
+        self._forget_finder()  # its subscription goes with the browser
+
     def _forget_finder(self) -> None:
         finder, self.finder = self.finder, None
         if finder is not None:
@@ -213,19 +216,19 @@ class FindInBrowser(ViewScreen):
         finder = self.finder
         if finder is None:
             return
-        selected = self.selected_message
-        if selected is not None:
-            start = selected.seq - 1 if backward else selected.seq + 1
-            if from_selected and selected.seq in (finder.first, finder.last):
-                start = selected.seq  # a find from the first (or last) message looks at it too
-        else:
-            start = finder.last if backward else finder.first
-        if self._find_open_end and not backward:
+        if self._find_open_end:
             try:  # messages stored since the find began are looked at too
                 self.info = await self.app.jetstream().stream_info(self.stream)
                 finder.last = max(finder.last, self.last_seq)
             except Exception:
                 pass
+        selected = self.selected_message
+        if selected is not None and finder.first <= selected.seq <= finder.last:
+            start = selected.seq - 1 if backward else selected.seq + 1
+            if from_selected and selected.seq in (finder.first, finder.last):
+                start = selected.seq  # a find from the first (or last) message looks at it too
+        else:  # nothing selected, or outside the range: the whole range
+            start = finder.last if backward else finder.first
         if self._find_timer is None:
             self._find_timer = self.set_interval(0.2, self._show_find)
         self.find_status = ""
