@@ -165,3 +165,21 @@ async def test_export_a_range_as_a_recording_that_natstui_open_reads(nc, js, nam
     store = RingStore(100)
     assert recording.load(path, store) == 10  # what `natstui open` does with the file
     await js.delete_stream(name)
+
+
+async def test_a_cancelled_restore_creates_nothing_and_can_be_done_again(nc, js, name, tmp_path):
+    await stream_with_consumers(js, nc, name, count=300)
+    path = str(tmp_path / "b")
+    await backup_stream(js, name, path, chunk_size=1024)
+    copy = name + "_C"
+    progress = CancelAtChunk(2)
+    task = progress.task = asyncio.ensure_future(
+        restore_stream(js, path, copy, progress, subjects=[f"{copy.lower()}.>"], chunk_size=1024)
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert copy not in {s["config"]["name"] for s in await js.list_streams()}
+    info = await restore_stream(js, path, copy, subjects=[f"{copy.lower()}.>"])
+    assert info["state"]["messages"] == 299
+    await js.delete_stream(copy)
+    await js.delete_stream(name)
