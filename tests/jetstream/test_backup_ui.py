@@ -142,7 +142,14 @@ async def test_export_a_range_from_the_streams_view(server_url, nc, js, name, tm
         await pilot.press("enter")
         await wait_until(lambda: notified(app, f"10 messages of {name} exported to"), pilot=pilot)
     store = RingStore(100)
-    assert recording.load(path, store) == 10  # 5..15 without the deleted 7
+    assert recording.load(path, store) == 10  # 5..15 without the deleted 7, as `natstui open` loads it
     with open(path, encoding="utf-8") as f:
         assert [meta["stream_seq"] for _, _, meta in recording.read(f)] == [5, 6, 8, 9, 10, 11, 12, 13, 14, 15]
     await js.delete_stream(name)
+    # and as `natstui open FILE` shows it: offline, the messages in the Live view
+    from natstui.cli import make_app
+    from natstui.config import Settings
+
+    offline = make_app(Settings(read_only=True), store=store, connect=False, offline_label=f"{path} (10 messages)")
+    async with offline.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: "(10 messages)" in flat(offline) and f"{name.lower()}.2" in flat(offline), pilot=pilot)
