@@ -180,3 +180,8 @@ def load(path: str, store: RingStore) -> int:
             record.sections = js_section(js)
             n += 1
     return n
+
+
+# the names other modules use (an export writes the same lines)
+rfc3339 = _rfc3339
+headers_out = _headers_out

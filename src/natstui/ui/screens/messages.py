@@ -20,8 +20,8 @@ from natstui.model.sanitize import escape_line
 from natstui.model.subjects import SubjectPattern
 from natstui.model.timefmt import format_clock, format_datetime, parse_user_time, zone_name
 from natstui.ui.palette import palette
-from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
+from natstui.ui.screens.find import FindInBrowser
 from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.rowtable import Column, RowTable
@@ -66,7 +66,7 @@ def parse_when(text: str) -> datetime:
     return parse_user_time(text)
 
 
-class StreamMessagesScreen(ViewScreen):
+class StreamMessagesScreen(FindInBrowser):
     """Reads with direct gets (one request per page) or message gets: never a consumer, never an ack."""
 
     BINDING_GROUP_TITLE = "Stream messages"
@@ -84,6 +84,8 @@ class StreamMessagesScreen(ViewScreen):
         Binding("slash", "filter", "Subject…", id="messages.filter"),
         Binding("v", "cycle_view", "Payload view", id="messages.cycle_view"),
         Binding("x", "delete_message", "Delete msg", id="messages.delete"),
+        Binding("f", "find", "Find…", id="messages.find"),
+        Binding("F", "find_backward", "Find back…", id="messages.find_backward"),
     ]
 
     def __init__(self, stream: str, info: dict[str, Any]) -> None:
@@ -100,6 +102,7 @@ class StreamMessagesScreen(ViewScreen):
 
     def compose_body(self) -> ComposeResult:
         yield TextLine(id="messages-title", classes="view-title")
+        yield TextLine(id="messages-find")
         with Horizontal(id="messages-body"):
             yield RowTable(COLUMNS, id="messages-table")
             yield Inspector(id="messages-inspector")
@@ -108,6 +111,7 @@ class StreamMessagesScreen(ViewScreen):
         self.query_one("#messages-table", RowTable).focus()
         self.ready = True
         self._title()
+        self._show_find()
         self.load(start=int(self.info.get("state", {}).get("first_seq", 1) or 1))
 
     # -- reading ---------------------------------------------------------------------------
@@ -229,6 +233,8 @@ class StreamMessagesScreen(ViewScreen):
 
     # -- paging ---------------------------------------------------------------------------
     def action_back(self) -> None:
+        if self.cancel_or_clear_find():
+            return
         self.app.pop_screen()
 
     def action_next_page(self) -> None:

@@ -16,6 +16,7 @@ from natstui.model.decode import human_size
 from natstui.model.jetstream import age, stream_details, stream_row
 from natstui.model.sanitize import escape_line
 from natstui.ui.palette import palette
+from natstui.ui.screens.backup import StreamTransfers
 from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.screens.dialog import after, when_confirmed
@@ -40,7 +41,7 @@ COLUMNS = (
 )
 
 
-class StreamsScreen(ViewScreen):
+class StreamsScreen(StreamTransfers, ViewScreen):
     VIEW_NAME = "streams"
 
     BINDINGS = [
@@ -52,6 +53,9 @@ class StreamsScreen(ViewScreen):
         Binding("ctrl+r,f5", "refresh", "Refresh", id="streams.refresh"),
         Binding("e", "edit", "Edit", id="streams.edit"),
         Binding("S", "seal", "Seal", id="streams.seal"),
+        Binding("B", "backup", "Backup…", id="streams.backup"),
+        Binding("R", "restore", "Restore…", id="streams.restore"),
+        Binding("X", "export", "Export…", id="streams.export"),
     ]
 
     def compose_body(self) -> ComposeResult:

@@ -144,6 +144,7 @@ class Inspector(VerticalScroll, can_focus=True):
         self.diff_with: Record | None = None  # show the payload's difference from this record
         self.latency: LatencyTracker | None = None  # the Live view's: a request's link to its reply
         self.verdict: Verdict | None = None  # the JSON Schema's verdict on the payload shown, if its rule has one
+        self.highlight: str | None = None  # a regular expression marked in the payload (find by content)
 
     def compose(self):
         # Two blocks, so that showing a message costs two updates (each asks for a layout pass).
@@ -162,6 +163,11 @@ class Inspector(VerticalScroll, can_focus=True):
     def show_diff(self, previous: Record | None) -> None:
         """Show how the current payload differs from ``previous`` (None: back to the payload)."""
         self.diff_with = previous
+        self._render_payload()
+
+    def set_highlight(self, pattern: str | None) -> None:
+        """Mark what ``pattern`` (a regular expression) matches in the payload; None: nothing."""
+        self.highlight = pattern
         self._render_payload()
 
     def watch_mode(self) -> None:
@@ -238,7 +244,25 @@ class Inspector(VerticalScroll, can_focus=True):
             title.append("\n")
             title.append_text(verdict_text(verdict))
         body = diff_renderable(rendered.text) if decoder == "diff" else payload_renderable(rendered)
+        if self.highlight and decoder != "diff":
+            body = highlighted(body, rendered.text, self.highlight)
         self.query_one("#inspector-payload", Static).update(Group(title, body))
+
+
+def highlighted(body: RenderableType, text: str, pattern: str) -> RenderableType:
+    """``body`` with what ``pattern`` matches marked (a find's match); as it was if nothing matches."""
+    import re
+
+    from rich.syntax import Syntax
+
+    try:
+        if not re.search(pattern, text):
+            return body
+    except re.error:
+        return body
+    out = body.highlight(text) if isinstance(body, Syntax) else body.copy() if isinstance(body, Text) else Text(text)
+    out.highlight_regex(pattern, style=palette.highlight + BOLD)
+    return out
 
 
 def diff_payloads(old: Record, new: Record, mode: str) -> Rendered:

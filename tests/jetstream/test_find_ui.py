@@ -1,0 +1,131 @@
+"""Find by content in the message browser: f, F, f again, esc, against a real server."""
+
+import asyncio
+import json
+
+import pytest
+
+from natstui.ui.screens.find import FindDialog
+from natstui.ui.screens.messages import StreamMessagesScreen
+from natstui.ui.widgets.inspector import Inspector
+from tests.conftest import make_test_app, screen_text, wait_until
+from tests.jetstream.test_find import orders_stream
+from tests.jetstream.test_streams_ui import SIZE, open_streams
+
+
+async def open_browser(app, pilot, name):
+    await open_streams(app, pilot, name)
+    await pilot.press("enter")
+    await wait_until(lambda: isinstance(app.screen, StreamMessagesScreen) and app.screen.page, pilot=pilot)
+    return app.screen
+
+
+async def find(app, pilot, key, query, subject=None, range_text=None):
+    await pilot.press(key)
+    await wait_until(lambda: isinstance(app.screen, FindDialog), pilot=pilot)
+    app.screen.query_one("#find-query").value = query
+    if subject is not None:
+        app.screen.query_one("#find-subject").value = subject
+    if range_text is not None:
+        app.screen.query_one("#find-range").value = range_text
+    await pilot.press("enter")
+
+
+def flat(app) -> str:
+    return " ".join(screen_text(app).split())
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct-get", "message-get"])
+async def test_find_forward_next_and_backward_in_the_browser(server_url, nc, js, name, direct):
+    await orders_stream(js, nc, name, 300, direct, retention="workqueue")
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await open_browser(app, pilot, name)
+        await find(app, pilot, "f", '.customer.country == "DE"')
+        await wait_until(lambda: browser.selected_message and browser.selected_message.seq == 97, pilot=pilot)
+        inspector = app.screen.query_one(Inspector)
+        assert inspector.record.seq == 97 and json.loads(inspector.record.msg.data)["n"] == 97
+        assert inspector.highlight and '"country": "DE"' in inspector.rendered.text
+        text = flat(app)
+        assert 'Find JSON .customer.country == "DE"' in text and "1 match" in text and "match at #97" in text
+        await pilot.press("f")  # the next one
+        await wait_until(lambda: browser.selected_message and browser.selected_message.seq == 194, pilot=pilot)
+        await pilot.press("F")  # and back
+        await wait_until(lambda: browser.selected_message and browser.selected_message.seq == 97, pilot=pilot)
+        await pilot.press("F")
+        await wait_until(lambda: "no match from #96 back to #1" in flat(app), pilot=pilot)
+        assert browser.selected_message.seq == 97
+        await pilot.press("escape")  # forgets the find, stays in the browser
+        await wait_until(lambda: "Find JSON" not in flat(app), pilot=pilot)
+        assert isinstance(app.screen, StreamMessagesScreen) and inspector.highlight is None
+        await find(app, pilot, "F", '/"n": 2[0-9]{2},/', range_text="..250")  # backward, from #97: nothing before it
+        await wait_until(lambda: "no match from #96 back to #1" in flat(app), pilot=pilot)
+        await pilot.press("escape")
+        await pilot.press("G")  # the last page, the last message selected: backward from #300 within ..250
+        await wait_until(lambda: browser.selected_message and browser.selected_message.seq == 300, pilot=pilot)
+        await find(app, pilot, "F", '/"n": 2[0-9]{2},/', range_text="..250")
+        await wait_until(lambda: browser.selected_message and browser.selected_message.seq == 250, pilot=pilot)
+        await pilot.press("escape", "escape")
+        await wait_until(lambda: not isinstance(app.screen, StreamMessagesScreen), pilot=pilot)
+    info = await js.stream_info(name)
+    assert info["state"]["messages"] == 300 and info["state"]["consumer_count"] == 0  # nothing taken
+    await js.delete_stream(name)
+
+
+async def test_a_bad_query_is_explained_in_the_dialog(server_url, nc, js, name):
+    await orders_stream(js, nc, name, 5, True)
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(app, pilot, name)
+        await find(app, pilot, "f", ".a ~ 1")
+        await wait_until(lambda: "Find: expected one of" in flat(app), pilot=pilot)
+        assert isinstance(app.screen, FindDialog)
+    await js.delete_stream(name)
+
+
+async def test_esc_cancels_a_running_find(server_url, nc, js, name, monkeypatch):
+    await orders_stream(js, nc, name, 200, True)
+    from natstui.client.find import Finder
+
+    read_batch = Finder._direct_batch
+    gate = asyncio.Event()  # never set: the scan holds after its first five messages, as a long one would
+
+    async def held(self, seq, count):
+        if self.scanned >= 5:
+            await gate.wait()
+        return await read_batch(self, seq, count)
+
+    monkeypatch.setattr(Finder, "_direct_batch", held)
+    monkeypatch.setattr("natstui.client.find.BATCH", 5)
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await open_browser(app, pilot, name)
+        await find(app, pilot, "f", "never-there")
+        await wait_until(lambda: browser.finding and browser.finder.scanned == 5, pilot=pilot)
+        await wait_until(lambda: "reading #5" in flat(app), pilot=pilot)  # the progress line, on its timer
+        assert "esc cancels" in flat(app) and "msg/s" in flat(app)
+        await pilot.press("escape")
+        await wait_until(lambda: "cancelled at #5 after 5 messages" in flat(app), pilot=pilot)
+        assert isinstance(app.screen, StreamMessagesScreen) and not browser.finding
+        await pilot.press("escape")  # ends the find
+        await wait_until(lambda: "Find text" not in flat(app), pilot=pilot)
+        assert isinstance(app.screen, StreamMessagesScreen)
+    await js.delete_stream(name)
+
+
+def test_the_match_is_marked_in_the_payload_as_shown():
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    from natstui.model.find import parse_query
+    from natstui.ui.palette import BOLD, palette
+    from natstui.ui.widgets.inspector import highlighted
+
+    shown = json.dumps({"customer": {"country": "DE", "name": "[/] x"}}, indent=2)
+    pattern = parse_query('.customer.country == "DE"').highlight()
+    out = highlighted(Syntax(shown, "json"), shown, pattern)
+    assert isinstance(out, Text) and out.plain.rstrip("\n") == shown
+    marked = [out.plain[span.start : span.end] for span in out.spans if span.style == palette.highlight + BOLD]
+    assert marked == ['"country": "DE"']
+    plain = Text(shown)
+    assert highlighted(plain, shown, parse_query("nowhere").highlight()) is plain  # nothing to mark: as it was
