@@ -176,3 +176,30 @@ def test_hostile_replies_count_as_nothing():
         ("s2", True, True, 0),
         ("s1", False, False, 7),
     ]
+
+
+async def test_a_context_switch_takes_the_new_contexts_system_account(
+    nats_server, system_server, tmp_path, monkeypatch
+):
+    from tests.ui.test_contexts import switch_with_the_list
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    contexts = tmp_path / "nats" / "context"
+    contexts.mkdir(parents=True)
+    (contexts / "plain.json").write_text(json.dumps({"url": nats_server.url}))
+    (contexts / "solo.json").write_text(json.dumps({"url": system_server.url, "system_context": "solo-sys"}))
+    (contexts / "solo-sys.json").write_text(
+        json.dumps({"url": system_server.url, "user": "system", "password": system_server.system_password})
+    )
+    app = make_app(Settings(connection=ConnectionSettings(servers=[nats_server.url], context="plain"), subjects=["x"]))
+    async with app.run_test(size=SIZE) as pilot:
+        view = await show_view(app, pilot, "accounts", AccountsScreen)
+        await wait_until(lambda: "--system-context" in screen_text(app), pilot=pilot)  # no system account here
+        await switch_with_the_list(pilot, "solo")
+        await wait_until(lambda: app.session.connected and app.settings.connection.context == "solo", pilot=pilot)
+        app.action_show_view("accounts")
+        await wait_until(lambda: isinstance(app.screen, AccountsScreen) and app.screen.ready, pilot=pilot)
+        view = app.screen
+        await wait_until(lambda: "SYS" in view.rows and view.rows["SYS"].system, pilot=pilot)
+        assert "accounts on 1 server" in screen_text(app)
+        assert system_server.system_password not in screen_text(app)

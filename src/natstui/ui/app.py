@@ -100,6 +100,8 @@ class NatsTuiApp(App):
         self.selected_stream: str | None = None  # shared by the Streams and Consumers views
         self._jetstream: JetStream | None = None
         self.system_link = SystemLink(self.settings.system)
+        # the connection and system account given at start (a context switch may come back to them)
+        self.first_connection, self.first_system = self.settings.connection, self.settings.system
         self.decoder_rules, self.keymap, self._config_warnings = _load_config(self.settings)
         if any(rule.json_schema for rule in self.decoder_rules):  # the stream marks what fails its schema
             from natstui.validity import Validity

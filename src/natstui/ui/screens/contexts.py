@@ -18,7 +18,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Label, Static
 
 from natstui.client.session import ConnState
-from natstui.config import ConfigError, ConnectionSettings, resolve_connection
+from natstui.client.system import SystemLink
+from natstui.config import ConfigError, ConnectionSettings, resolve_connection, resolve_system
 from natstui.contexts import (
     EDITABLE,
     ContextSummary,
@@ -81,6 +82,17 @@ def back_to_previous(app: NatsTuiApp) -> None:
     switch_connection(app, previous)
 
 
+def system_settings_for(app: NatsTuiApp, settings: ConnectionSettings) -> ConnectionSettings | None:
+    """The system account connection to use with ``settings``: the one given at start for the first
+    connection, else the ``system_context``/``system_creds`` keys of the context (None without)."""
+    if settings is app.first_connection:
+        return app.first_system
+    try:
+        return resolve_system(settings)
+    except ConfigError:
+        return None
+
+
 async def _switch(app: NatsTuiApp, settings: ConnectionSettings) -> None:
     from natstui.client.feed import LiveFeed
     from natstui.client.session import ConnectError, Session
@@ -119,8 +131,14 @@ async def _switch(app: NatsTuiApp, settings: ConnectionSettings) -> None:
     app.settings.connection = settings
     app.session = Session(settings)
     app.session.error_listeners.append(app._on_session_error)
-    app.feed = LiveFeed(app.session, app.store, app.settings.subjects, app.settings.queue)
+    app.feed = LiveFeed(
+        app.session, app.store, app.settings.subjects, app.settings.queue, specs=app.settings.subscriptions
+    )
     app._jetstream = None
+    # the system account of the new system: its context's own system keys (the --system-* flags
+    # given at start belong to the first connection, and come back with it)
+    await app.system_link.close()
+    app.system_link = SystemLink(system_settings_for(app, settings))
     app.selected_stream = None
     app.switching = False
     app.refresh_status()
