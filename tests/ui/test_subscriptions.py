@@ -4,6 +4,7 @@ stop after N, queue groups, step mode, --count, the responder, and subjects refu
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import nats
@@ -441,3 +442,26 @@ async def test_the_chosen_subscription_is_the_one_stepped_and_its_limits_change_
         await wait_until(lambda: payloads(app, p) == [b"b1", b"a1"], pilot=pilot)
         await pilot.press("space")
         await wait_until(lambda: sorted(payloads(app, p)) == [b"a1", b"a2", b"b1", b"b2"], pilot=pilot)
+
+
+async def test_a_responder_answers_with_a_compose_template_filled_for_each_request(server_url, nc):
+    from natstui.model import templates
+
+    p = prefix()
+    templates.save(
+        [templates.Template("stub-order", f"{p}.ignored", "X-Order: {{seq}}", '{"order": {{seq}}, "id": "{{uuid}}"}')]
+    )
+    app = make_test_app(server_url, [f"{p}.ctl"])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_connected(app, pilot)
+        await open_subscriptions(app, pilot)
+        await pilot.press("o")
+        await wait_until(lambda: isinstance(app.screen, ResponderForm), pilot=pilot)
+        app.screen.query_one("#f-mode").value = "template:stub-order"
+        await fill_form(app, pilot, ResponderForm, subject=f"{p}.orders.get")
+        await wait_until(lambda: "answering (0 answered)" in row_text(app, f"{p}.orders.get"), pilot=pilot)
+        first = await nc.request(f"{p}.orders.get", b"", timeout=5)
+        second = await nc.request(f"{p}.orders.get", b"", timeout=5)
+        one, two = json.loads(first.data), json.loads(second.data)
+        assert (one["order"], two["order"]) == (1, 2) and one["id"] != two["id"]  # filled at each answer
+        assert first.headers == {"X-Order": "1"} and second.headers == {"X-Order": "2"}

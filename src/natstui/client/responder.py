@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
+from natstui.model.compose import ComposeError, parse_headers
+from natstui.model.templates import TemplateError, render
+
 if TYPE_CHECKING:
     from natstui.client.feed import LiveSub
 
@@ -29,6 +32,14 @@ def answer_callback(nc: NATS, entry: LiveSub) -> Callable[[Msg], Awaitable[None]
     async def send(msg: Msg) -> None:
         data = (msg.data or b"") if spec.echo else spec.payload
         headers = dict(msg.headers or {}) if spec.echo else {}
+        if spec.template is not None and not spec.echo:
+            try:  # the template as the compose screen fills it, numbered by this answer
+                filled = render(spec.template, entry.answered + entry.answer_errors + 1)
+                data = filled.payload.encode("utf-8")
+                headers = dict(parse_headers(filled.headers))
+            except (TemplateError, ComposeError):
+                entry.answer_errors += 1
+                return
         headers.update(spec.headers)
         if spec.error:
             headers[SERVICE_ERROR] = spec.error

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from natstui.model.compose import subject_problem
+from natstui.model.templates import Template
 
 # nats-py's own defaults (DEFAULT_SUB_PENDING_MSGS_LIMIT, DEFAULT_SUB_PENDING_BYTES_LIMIT)
 NATS_PENDING_MSGS_LIMIT = 512 * 1024
@@ -142,6 +143,7 @@ class ResponderSpec:
     delay: float = 0.0
     error: str = ""
     error_code: str = ""
+    template: Template | None = None  # a compose template, its placeholders filled for each answer
 
     def check(self) -> ResponderSpec:
         problem = subscribe_problem(self.subject) or queue_problem(self.queue)
@@ -154,7 +156,13 @@ class ResponderSpec:
         return self
 
     def describe(self) -> str:
-        what = "echo" if self.echo else f"{len(self.payload):,} bytes"
+        what = (
+            "echo"
+            if self.echo
+            else f"template {self.template.name}"
+            if self.template is not None
+            else f"{len(self.payload):,} bytes"
+        )
         if self.error:
             what += f", error {self.error_code or ''} {self.error}".rstrip()
         if self.delay:

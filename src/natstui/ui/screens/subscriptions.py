@@ -31,6 +31,8 @@ from natstui.model.subscriptions import (
     parse_delay,
     parse_size,
 )
+from natstui.model.templates import Template
+from natstui.model.templates import load as load_templates
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.dialog import Dialog
@@ -410,7 +412,8 @@ class ResponderForm(FormDialog):
     def compose_fields(self) -> ComposeResult:
         yield Label("Answer with")
         yield Select(
-            [("the payload below", "fixed"), ("the request, echoed", "echo")],
+            [("the payload below", "fixed"), ("the request, echoed", "echo")]
+            + [(f"template {t.name}", f"template:{t.name}") for t in self.templates],
             value="fixed",
             allow_blank=False,
             id="f-mode",
@@ -422,14 +425,27 @@ class ResponderForm(FormDialog):
         super().on_mount()
         self.query_one("#f-subject", Input).focus()
 
+    @property
+    def templates(self) -> list[Template]:
+        """The compose screen's saved templates (none when the file is missing or unreadable)."""
+        if not hasattr(self, "_templates"):
+            try:
+                self._templates = load_templates()
+            except Exception:
+                self._templates = []
+        return self._templates
+
     def build(self) -> tuple[SubSpec, ResponderSpec]:
         headers = dict(parse_headers("\n".join(self.value("headers").split(";"))))
+        mode = str(self.query_one("#f-mode", Select).value)
+        template = next((t for t in self.templates if f"template:{t.name}" == mode), None)
         responder = ResponderSpec(
             self.value("subject").strip(),
             self.value("queue").strip(),
             payload=self.value("payload").encode("utf-8"),
             headers=headers,
-            echo=self.query_one("#f-mode", Select).value == "echo",
+            echo=mode == "echo",
+            template=template,
             delay=parse_delay(self.value("delay")),
             error=self.value("error").strip(),
             error_code=self.value("code").strip(),
