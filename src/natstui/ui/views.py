@@ -81,12 +81,20 @@ VIEWS: list[ViewSpec] = [
         "Micro services discovered with $SRV.PING, INFO and STATS",
     ),
     ViewSpec(
-        "server",
-        "Server",
+        "servers",
+        "Servers",
         "7",
-        "Server",
-        "natstui.ui.screens.server:ServerScreen",
-        "The connected server, the account's JetStream usage, the live subscription",
+        "Servers",
+        "natstui.ui.screens.servers:ServersScreen",
+        "Every server by cluster (system account); the connected server and the account's JetStream usage",
+    ),
+    ViewSpec(
+        "connections",
+        "Connections",
+        "8",
+        "Conns",
+        "natstui.ui.screens.connections:ConnectionsScreen",
+        "Every client connection of every server, a top (system account); this connection and its subscriptions",
     ),
 ]
 
