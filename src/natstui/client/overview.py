@@ -1,9 +1,14 @@
 """The requests behind the Servers and Connections views (no Textual).
 
-A Servers refresh is two pings (``STATZ`` and ``VARZ``, at once). A Connections refresh is one
-``CONNZ`` ping whose payload asks each server for its first page (``limit`` connections), then,
-for each server with more (its ``total``), one ``$SYS.REQ.SERVER.<id>.CONNZ`` request per further
-page, all at once: no reply carries more than ``limit`` connections, however many there are.
+A Servers refresh is two pings (``STATZ`` and ``VARZ``, at once). A Connections refresh is a
+``STATZ`` ping answered by the first server (how many servers there are: ``active_servers``), one
+``CONNZ`` ping whose payload asks each server for its first page (``limit`` connections), then, for
+each server with more (its ``total``), one ``$SYS.REQ.SERVER.<id>.CONNZ`` request per further page,
+all at once: no reply carries more than ``limit`` connections, however many there are.
+
+A ping stops once as many servers answered as the system has (``SystemAccess.servers_seen``);
+the servers' own count (STATZ ``active_servers``) raises it when a server joins, so that a ping
+neither waits for replies that will not come nor stops before a new server's.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 
 from nats.aio.client import Client as NATS
 
-from natstui.client.system import NoSystemAccount, ServerReply, SystemAccess, gather
+from natstui.client.system import PING, NoSystemAccount, ServerReply, SystemAccess, gather
 from natstui.model.system import ServerPage, parse_time
 
 CONNZ_PAGE = 1024  # connections per reply
@@ -22,9 +27,29 @@ ACCOUNT_CONNZ = "$SYS.REQ.ACCOUNT.PING.CONNZ"  # any account may ask: its own co
 DETAIL_KINDS = ("ROUTEZ", "GATEWAYZ", "LEAFZ", "HEALTHZ")
 
 
+def learn_size(access: SystemAccess, statz: list[ServerReply]) -> None:
+    """Expect as many servers as the servers count (STATZ ``active_servers``), when more than seen."""
+    counts = [r.data.get("active_servers") for r in statz]
+    known = max((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), default=0)
+    if known > access.servers_seen:
+        access.servers_seen = known
+
+
+async def expect_servers(access: SystemAccess, timeout: float = 1.0) -> None:
+    """Ask the first server to answer how many servers the system has (one reply waited for)."""
+    if access.nc is not None:
+        try:
+            learn_size(access, await gather(access.nc, PING, timeout=timeout, expected=1))
+        except NoSystemAccount:
+            pass
+
+
 async def poll_servers(access: SystemAccess, timeout: float = 2.0) -> tuple[list[ServerReply], list[ServerReply]]:
     """Every server's STATZ and VARZ (two requests, sent together)."""
+    if not access.servers_seen:
+        await expect_servers(access, timeout)
     statz, varz = await asyncio.gather(access.ping("STATZ", timeout=timeout), access.ping("VARZ", timeout=timeout))
+    learn_size(access, statz)
     return statz, varz
 
 
@@ -63,6 +88,7 @@ async def all_connections(
     access: SystemAccess, *, limit: int = CONNZ_PAGE, timeout: float = 2.0
 ) -> tuple[list[ServerPage], int]:
     """Every open connection of every server, and how many requests that took."""
+    await expect_servers(access, timeout)
     first = await access.ping("CONNZ", {**CONNZ_OPTIONS, "offset": 0, "limit": limit}, timeout=timeout)
     pages = [_page(reply) for reply in first]
     more: list[tuple[ServerPage, int]] = [
@@ -71,7 +97,7 @@ async def all_connections(
         if page.server_id and not page.error
         for offset in range(limit, page.total, limit)
     ]
-    requests = 1 + len(more)
+    requests = 2 + len(more)
     if more:
         replies = await asyncio.gather(
             *(
