@@ -233,3 +233,17 @@ async def test_connections_are_paged_by_offset_and_limit(topology):
         for client in clients:
             await client.close()
         await nc.close()
+
+
+async def test_a_ping_expects_as_many_servers_as_the_system_counts(topology):
+    """The first server's STATZ says how many servers there are: pings stop once all of them answered."""
+    from natstui.client.overview import expect_servers
+
+    nc = await nats.connect(topology.system_url)
+    try:
+        access = SystemAccess(nc)
+        await expect_servers(access)
+        assert access.servers_seen == len(topology.nodes) == 7
+        assert len(await access.ping("VARZ")) == 7
+    finally:
+        await nc.close()

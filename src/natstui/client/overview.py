@@ -1,6 +1,7 @@
 """The requests behind the Servers and Connections views (no Textual).
 
-A Servers refresh is two pings (``STATZ`` and ``VARZ``, at once). A Connections refresh is a
+A Servers refresh is two pings (``STATZ`` and ``VARZ``, at once), each waiting until the replies
+go quiet. A Connections refresh is a
 ``STATZ`` ping answered by the first server (how many servers there are: ``active_servers``), one
 ``CONNZ`` ping whose payload asks each server for its first page (``limit`` connections), then, for
 each server with more (its ``total``), one ``$SYS.REQ.SERVER.<id>.CONNZ`` request per further page,
@@ -45,11 +46,12 @@ async def expect_servers(access: SystemAccess, timeout: float = 1.0) -> None:
 
 
 async def poll_servers(access: SystemAccess, timeout: float = 2.0) -> tuple[list[ServerReply], list[ServerReply]]:
-    """Every server's STATZ and VARZ (two requests, sent together)."""
-    if not access.servers_seen:
-        await expect_servers(access, timeout)
-    statz, varz = await asyncio.gather(access.ping("STATZ", timeout=timeout), access.ping("VARZ", timeout=timeout))
-    learn_size(access, statz)
+    """Every server's STATZ and VARZ (two requests, sent together), waiting for the replies to go
+    quiet rather than stopping at the expected count: a reply that is no server's (or a server
+    that joined) must not cut off a real server's, and the poll runs in the background anyway."""
+    statz, varz = await asyncio.gather(
+        access.ping("STATZ", timeout=timeout, complete=True), access.ping("VARZ", timeout=timeout, complete=True)
+    )
     return statz, varz
 
 

@@ -37,7 +37,7 @@ from natstui.model.sanitize import escape_line
 from natstui.model.system import DESCENDING, ConnectionsModel, ConnRow
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
-from natstui.ui.screens.servers import count
+from natstui.ui.screens.servers import count, rtt_text, short_duration
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.rowtable import Column, RowTable
 from natstui.ui.widgets.server_panels import Panel, connection_panel, subscriptions_panel
@@ -47,12 +47,12 @@ REFRESH_EVERY = 2.0  # seconds between refreshes while the view is shown
 # (key, label, width (None: the rest), justify, priority, min_width)
 COLUMNS: tuple[tuple[str, Column], ...] = (
     ("cid", Column("CID", 6, "right", priority=1)),
-    ("server", Column("Server", 14, priority=2, min_width=6)),
-    ("name", Column("Name", 28, priority=0, min_width=10)),
-    ("lang", Column("Language", 14, priority=9, min_width=8)),
+    ("server", Column("Server", 14, priority=2, min_width=12)),
+    ("name", Column("Name", 28, priority=0, min_width=16)),
+    ("lang", Column("Language", 14, priority=10, min_width=8)),
     ("address", Column("Address", 21, priority=7, min_width=9)),
-    ("account", Column("Account", 10, priority=5, min_width=7)),
-    ("user", Column("User", 10, priority=10, min_width=6)),
+    ("account", Column("Account", 10, priority=9, min_width=7)),
+    ("user", Column("User", 10, priority=11, min_width=6)),
     ("msgs_in", Column("Msgs in/s", 9, "right", priority=3)),
     ("msgs_out", Column("Msgs out/s", 10, "right", priority=3)),
     ("bytes_in", Column("Bytes in/s", 10, "right", priority=6)),
@@ -70,20 +70,10 @@ def _bytes_rate(n: float) -> str:
     return human_size(int(n)) if n >= 1 else "0 B"
 
 
-def short_duration(seconds: float) -> str:
-    """A round trip in at most seven cells: 312µs, 22.4ms, 1.25s."""
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f}µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f}ms"
-    return f"{seconds:.2f}s"
-
-
 def conn_cells(row: ConnRow, own: bool) -> tuple[Text, ...]:
     rates = row.rates
-    name = Text(escape_line(row.name) if row.name else "", style=palette.name)
-    if own:
-        name.append(" ● natstui", style=palette.ok)
+    name = Text("● ", style=palette.ok) if own else Text()  # natstui's own connection
+    name.append(escape_line(row.name))  # plain: a colour would fade on the cursor's background
     return (
         Text(str(row.cid)),
         Text(escape_line(row.server)),
@@ -178,7 +168,7 @@ def connection_about(conn: dict[str, Any], row: ConnRow | None) -> RenderableTyp
         table.add_row("TLS", text(f"{conn.get('tls_version')} {conn.get('tls_cipher_suite') or ''}".strip()))
     table.add_row("Started", text(conn.get("start") or "—"))
     table.add_row("Uptime / idle", text(f"{conn.get('uptime') or '—'} / {conn.get('idle') or '—'}"))
-    table.add_row("RTT", text(conn.get("rtt") or "—"))
+    table.add_row("RTT", text(rtt_text(conn.get("rtt"))))
     table.add_row("Messages", text(f"{int(conn.get('in_msgs') or 0):,} in, {int(conn.get('out_msgs') or 0):,} out"))
     table.add_row(
         "Bytes",
@@ -202,7 +192,7 @@ def connection_about(conn: dict[str, Any], row: ConnRow | None) -> RenderableTyp
             text(s.get("sid") or ""),
             Text(f"{int(s.get('msgs') or 0):,}" if "msgs" in s else ""),
         )
-    title = Text(f"Subscriptions ({int(conn.get('subscriptions') or len(subs)):,})", style="bold underline")
+    title = Text(f"Subscriptions ({int(conn.get('subscriptions') or len(subs)):,})", style="bold")
     both = RichTable.grid(expand=True, padding=(0, 2))
     both.add_column(ratio=1)
     both.add_column(ratio=1)

@@ -30,7 +30,7 @@ from natstui.client.system import ServerReply, SystemAccess
 from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
 from natstui.model.sanitize import escape_line
-from natstui.model.system import ServerRow, ServersModel, sparkline
+from natstui.model.system import ServerRow, ServersModel, go_duration, sparkline
 from natstui.model.timefmt import format_clock
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
@@ -44,7 +44,7 @@ SPARK_WIDTH = 12
 CLUSTER_ROW = "cluster:"  # row keys of the cluster lines
 
 COLUMNS = (
-    ColumnSpec("name", "Server", priority=0, min_width=10, max_width=28),
+    ColumnSpec("name", "Server", priority=0, min_width=16, max_width=28),
     ColumnSpec("cluster", "Cluster", priority=14, min_width=7, max_width=16),
     ColumnSpec("version", "Version", priority=12, ellipsis=False),
     ColumnSpec("uptime", "Uptime", priority=9, ellipsis=False, justify="right"),
@@ -78,6 +78,21 @@ def count(n: float) -> str:
 
 def per_second_bytes(n: float) -> str:
     return human_size(int(n)) if n >= 1 else "0 B"
+
+
+def short_duration(seconds: float) -> str:
+    """A round trip in at most seven cells: 312µs, 22.4ms, 1.25s."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f}µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f}ms"
+    return f"{seconds:.2f}s"
+
+
+def rtt_text(value: object) -> str:
+    """A round trip as the server writes it (``1.371957ms``), shortened (``1.4ms``)."""
+    seconds = go_duration(value)
+    return short_duration(seconds) if seconds is not None else escape_line(str(value or "—"))
 
 
 def duration(seconds: float | None) -> str:
@@ -183,7 +198,7 @@ def routes_panel(reply: ServerReply | None) -> RenderableType:
             Text(str(r.get("rid", ""))),
             Text(escape_line(str(r.get("remote_name") or r.get("remote_id", "")[:12])), style=palette.name),
             Text(escape_line(f"{r.get('ip', '')}:{r.get('port', '')}")),
-            Text(escape_line(str(r.get("rtt", "")))),
+            Text(rtt_text(r.get("rtt"))),
             Text(f"{int(r.get('in_msgs') or 0):,}"),
             Text(f"{int(r.get('out_msgs') or 0):,}"),
             Text(f"{int(r.get('pending_size') or 0):,}"),
@@ -211,7 +226,7 @@ def gateways_panel(reply: ServerReply | None) -> RenderableType:
                     Text(direction),
                     Text(escape_line(str(name)), style=palette.name),
                     Text(escape_line(f"{conn.get('ip', '')}:{conn.get('port', '')}")),
-                    Text(escape_line(str(conn.get("rtt", "")))),
+                    Text(rtt_text(conn.get("rtt"))),
                     Text(f"{int(conn.get('in_msgs') or 0):,}"),
                     Text(f"{int(conn.get('out_msgs') or 0):,}"),
                     Text(escape_line(str(conn.get("uptime", "")))),
@@ -233,7 +248,7 @@ def leafs_panel(reply: ServerReply | None) -> RenderableType:
             Text(escape_line(str(x.get("name") or "")), style=palette.name),
             Text(escape_line(str(x.get("account") or ""))),
             Text(escape_line(f"{x.get('ip', '')}:{x.get('port', '')}")),
-            Text(escape_line(str(x.get("rtt", "")))),
+            Text(rtt_text(x.get("rtt"))),
             Text(f"{int(x.get('in_msgs') or 0):,}"),
             Text(f"{int(x.get('out_msgs') or 0):,}"),
             Text(f"{int(x.get('subscriptions') or 0):,}"),
@@ -450,7 +465,8 @@ class ServersScreen(ViewScreen):
             rows = self.model.rows.values()
             clusters = {r.cluster for r in rows if r.cluster}
             missing = sum(1 for r in rows if r.missing)
-            text.append(f"{len(self.model.rows)} servers", style=palette.number)
+            n = len(self.model.rows)
+            text.append(f"{n} server{'s' if n != 1 else ''}", style=palette.number)
             if clusters:
                 text.append(f" in {len(clusters)} cluster{'s' if len(clusters) != 1 else ''}")
             if missing:
