@@ -247,3 +247,25 @@ async def test_a_ping_expects_as_many_servers_as_the_system_counts(topology):
         assert len(await access.ping("VARZ")) == 7
     finally:
         await nc.close()
+
+
+async def test_the_palette_offers_one_place_for_servers_and_connections(system_server):
+    """Typing "servers" in the command palette opens Servers; "connections" opens Connections."""
+    from textual.command import CommandList, CommandPalette
+
+    def first_match() -> str:
+        results = app.screen.query_one(CommandList)
+        if not results.option_count:
+            return ""
+        return str(results.get_option_at_index(results.highlighted or 0).prompt).strip().lower()
+
+    app = make_test_app(system_server.url, ["nothing.>"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        for typed, kind in (("servers", ServersScreen), ("connections", ConnectionsScreen)):
+            await pilot.press("ctrl+p")
+            await wait_until(lambda: isinstance(app.screen, CommandPalette), pilot=pilot)
+            await pilot.press(*typed)
+            await wait_until(lambda t=typed: first_match().startswith(t), pilot=pilot)
+            await pilot.press("enter")
+            await wait_until(lambda k=kind: isinstance(app.screen, k), pilot=pilot)
