@@ -41,10 +41,12 @@ def test_rates_come_from_two_polls_and_a_silent_server_is_missing_not_dropped():
     model.update([], [reply("A", "a", varz("2026-01-01T00:00:12Z", 300))], now=12)
     a, b = model.rows["A"], model.rows["B"]
     assert a.rates == (100.0, 200.0, 1000.0, 0.0) and list(a.history) == [300.0]
-    assert b.missing and b.missing_since == 12 and b.rates is None
+    assert not b.missing and b.misses == 1 and b.missing_since == 12 and b.rates is None  # late: stale
+    model.update([], [reply("A", "a", varz("2026-01-01T00:00:13Z", 400))], now=13)
+    assert b.missing and b.missing_since == 12  # two polls without an answer: missing since the first
     assert [r.name for r in model.ordered()] == ["a", "b"]
     model.update([], [reply("B", "b", varz("2026-01-01T00:00:14Z", 1))], now=14)
-    assert not model.rows["B"].missing and model.rows["A"].missing_since == 14
+    assert not model.rows["B"].missing and model.rows["B"].misses == 0 and model.rows["A"].missing_since == 14
 
 
 def test_hostile_replies_mark_rows_stale_and_never_raise():

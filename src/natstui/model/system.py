@@ -4,9 +4,10 @@ Plain Python (no Textual, no nats-py): the client layer hands in the replies
 (``natstui.client.system.ServerReply``-like objects: ``server``, ``data``, ``error``, ``received``),
 this module keeps what the views show, with rates from the difference between two polls.
 
-- :class:`ServersModel`: one :class:`ServerRow` per server ever seen. A server that stops answering
-  stays, marked missing since the first poll it did not answer; a reply that cannot be read marks
-  its row stale (its last numbers kept), never raises.
+- :class:`ServersModel`: one :class:`ServerRow` per server ever seen. A server that does not answer a
+  poll is stale (a late reply); after ``MISSED`` polls in a row it is missing, since the first poll
+  it did not answer, and stays listed. A reply that cannot be read marks its row stale (its last
+  numbers kept), never raises.
 - :class:`ConnectionsModel`: one :class:`ConnRow` per (server, cid), sorted and filtered for the view.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 from natstui.model.timefmt import parse_server_time
 
 HISTORY = 40  # message-rate samples kept per server (the sparkline)
+MISSED = 2  # polls in a row without an answer before a server is missing (after one: stale, a late reply)
 SPARK = "▁▂▃▄▅▆▇█"
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(y|d|h|ms|µs|us|ns|m|s)")
@@ -117,11 +119,12 @@ class ServerRow:
     history: deque[float] = field(default_factory=lambda: deque(maxlen=HISTORY))
     seen: float = 0.0  # time.time() of the last answer
     missing_since: float | None = None  # time.time() of the first poll it did not answer
+    misses: int = 0  # polls in a row it did not answer
     stale: str = ""  # why the last answer could not be read
 
     @property
     def missing(self) -> bool:
-        return self.missing_since is not None
+        return self.misses >= MISSED
 
     def uptime(self, now: float | None = None) -> float | None:
         if self.start is None:
@@ -180,9 +183,12 @@ class ServersModel:
             if sid in answered:
                 row.seen = now
                 row.missing_since = None
-            elif row.missing_since is None:
-                row.missing_since = now
-                row.rates = None
+                row.misses = 0
+            else:
+                row.misses += 1
+                if row.missing_since is None:
+                    row.missing_since = now
+                    row.rates = None
 
     @staticmethod
     def _apply(row: ServerRow, statz: dict[str, Any], varz: dict[str, Any]) -> None:

@@ -40,7 +40,7 @@ from natstui.ui.widgets.svc_tables import selected_key, sync_table
 from natstui.ui.widgets.table import Table
 
 REFRESH_EVERY = 2.0  # seconds between polls while the view is shown
-SPARK_WIDTH = 12
+SPARK_WIDTH = 10
 CLUSTER_ROW = "cluster:"  # row keys of the cluster lines
 
 COLUMNS = (
@@ -61,7 +61,7 @@ COLUMNS = (
     ColumnSpec("gateways", "GWs", priority=10, ellipsis=False, justify="right"),
     ColumnSpec("leafs", "Leafs", priority=10, ellipsis=False, justify="right"),
     ColumnSpec("js", "JS", priority=11, ellipsis=False),
-    ColumnSpec("spark", "Trend", priority=13, ellipsis=False),
+    ColumnSpec("spark", "Trend", priority=8, ellipsis=False),
     ColumnSpec("state", "State", priority=1, min_width=22, max_width=24),  # "missing since HH:MM:SS" whole
 )
 
@@ -129,6 +129,8 @@ def server_cells(row: ServerRow, now: float, connected_id: str) -> list[Text]:
         name.append(" ●", style=dim or palette.ok)
     if row.missing and row.missing_since is not None:
         state = Text(f"missing since {clock(row.missing_since)}", style=palette.error)
+    elif row.misses:
+        state = Text("stale: no answer to the last poll", style=palette.warning + BOLD)
     elif row.stale:
         state = Text(f"stale: {escape_line(row.stale)}", style=palette.warning + BOLD)
     else:
