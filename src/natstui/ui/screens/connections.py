@@ -134,11 +134,7 @@ class ConnectionTable(RowTable):
                     column.min_width,
                 )
             columns.append(column)
-        if columns != self.columns:
-            self.columns = columns
-            self._layout = (-1, [])
-            self._cache.clear()
-            self.refresh()
+        self.set_columns(columns)
 
 
 def _field_table() -> RichTable:

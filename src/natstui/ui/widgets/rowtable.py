@@ -125,6 +125,15 @@ class RowTable(CursorList):
             self.post_message(self.RowHighlighted(self, None))
         self.refresh()
 
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Replace the columns (e.g. a header that marks the sort column); rows are drawn again."""
+        columns = list(columns)
+        if columns != self.columns:
+            self.columns = columns
+            self._layout = (-1, [])
+            self._cache.clear()
+            self.refresh()
+
     def shown(self, width: int) -> list[tuple[int, int]]:
         """(column index, width) of the columns shown at ``width`` cells."""
         if self._layout[0] != width:
