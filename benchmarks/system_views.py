@@ -126,14 +126,24 @@ class StepTimeout(Exception):
 
 
 class Frames:
-    """Times from a key to the first frame after which ``cond`` holds."""
+    """Times from a key to the first frame after which ``cond`` holds.
+
+    The same frame hook as responsiveness.py's KeyProbe (``hook_frames``), each frame also turned into
+    what the terminal driver writes (as KeyProbe's ``encode``); KeyProbe's own checks are the Live
+    stream's (its cursor sequence), so the effect here is a condition on the Connections view."""
 
     def __init__(self, app) -> None:
+        from textual._compositor import CompositorUpdate
+
+        self.app = app
+        self.kind = CompositorUpdate
         self.waiting: tuple[Callable[[], bool], asyncio.Future] | None = None
         self.count = 0
         hook_frames(app, self._frame)
 
     def _frame(self, screen, update) -> None:
+        if isinstance(update, self.kind):
+            update.render_segments(self.app.console)  # what the terminal driver does before writing
         self.count += 1
         if self.waiting is not None:
             cond, done = self.waiting
