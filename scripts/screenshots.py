@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/screenshots.py
 
-One SVG per main view: live, streams, messages, consumers, workbench, kv, objects, services, server.
+One SVG per main view: live, streams, messages, consumers, workbench, kv, objects, services, servers, connections.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ async def shoot(app, pilot, name: str) -> None:
     print(f"wrote {OUT / (name + '.svg')}")
 
 
-async def take(url: str) -> None:
-    app = make_app(Settings(connection=ConnectionSettings(servers=[url])))
+async def take(url: str, system=None) -> None:
+    app = make_app(Settings(connection=ConnectionSettings(servers=[url]), system=system))
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.store.total > 200)
         # Live: the orders subtree open, the newest order in the inspector
@@ -81,10 +81,15 @@ async def take(url: str) -> None:
             ("4", "kv", lambda: True),
             ("5", "objects", lambda: True),
             ("6", "services", lambda: True),
-            ("7", "server", lambda: True),
+            ("7", "servers", lambda: True),
+            ("8", "connections", lambda: True),
         ):
             await pilot.press(key)
             await pilot.pause(2.5)
+            if name == "servers":  # rates once polled twice
+                await until(pilot, lambda: any(r.rates for r in app.screen.model.rows.values()))
+            if name == "connections":
+                await until(pilot, lambda: any(r.rates for r in app.screen.shown))
             if name == "kv":
                 await pilot.press("enter")
                 await pilot.pause(1.0)
@@ -95,7 +100,7 @@ async def take(url: str) -> None:
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     with demo_environment(rate=80) as server:
-        asyncio.run(take(server.url))
+        asyncio.run(take(server.url, server.system_settings()))
 
 
 if __name__ == "__main__":

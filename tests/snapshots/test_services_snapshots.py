@@ -1,17 +1,15 @@
-"""Snapshots of the Services and Server views.
+"""Snapshots of the Services view.
 
 Deterministic: the app runs offline (no server, so no ids, ports or times that
 vary) and each view is handed fixed data through the method it uses to show what
-it gathered (``show_discovery``, ``show_overview``). The Pilot tests in tests/ui
+it gathered (``show_discovery``). The Pilot tests in tests/ui
 cover gathering that data from a real server.
 """
 
 from natstui.cli import make_app
-from natstui.client.server import AccountUsage, ServerDetails, ServerOverview, SubscriptionStats, Usage
 from natstui.client.services import Discovery, Endpoint, Instance
 from natstui.config import Settings
 from natstui.model.store import RingStore
-from natstui.ui.screens.server import ServerScreen
 from natstui.ui.screens.services import ServicesScreen
 from tests.conftest import screen_text, wait_until
 
@@ -81,46 +79,6 @@ DISCOVERY = Discovery(
     took=0.25,
 )
 
-OVERVIEW = ServerOverview(
-    state="connected",
-    url="nats://nats.example.com:4222",
-    details=ServerDetails(
-        id="NDEMOSERVERID0000000000000000000000000000000000000000000",
-        name="hub-1",
-        version="2.15.1",
-        go="go1.27.2",
-        git_commit="b2fd3ef",
-        host="0.0.0.0",
-        port=4222,
-        cluster="eu-hub",
-        domain="hub",
-        jetstream=True,
-        headers=True,
-        max_payload=8 * 1024 * 1024,
-        proto=1,
-        connect_urls=["10.0.0.1:4222", "10.0.0.2:4222", "10.0.0.3:4222"],
-        tls_required=True,
-        tls_available=True,
-        tls_verify=False,
-        client_id=42,
-        client_ip="10.0.0.99",
-    ),
-    rtt=0.00042,
-    reconnects=1,
-    in_msgs=123_456,
-    out_msgs=789,
-    subscriptions=[SubscriptionStats(1, ">", "", 12, 3456, 98_765, 42, 262_144, 128 * 1024 * 1024)],
-    account=AccountUsage(
-        memory=Usage(3 * 1024 * 1024, 1024 * 1024 * 1024),
-        storage=Usage(900 * 1024 * 1024, 1024 * 1024 * 1024),
-        streams=Usage(3, 10),
-        consumers=Usage(4, None),
-        api_total=120,
-        api_errors=2,
-        domain="hub",
-    ),
-)
-
 
 async def show_services(pilot, select_down: int = 0):
     app = pilot.app
@@ -164,33 +122,9 @@ async def show_instance(pilot):
     await show_services(pilot, select_down=1)
 
 
-async def show_server(pilot):
-    app = pilot.app
-    await pilot.press("7")
-    await wait_until(
-        lambda: (
-            isinstance(app.screen, ServerScreen)
-            and app.screen.is_mounted
-            and app.screen.query_one("#server-details").size.width > 0
-        ),
-        pilot=pilot,
-    )
-    app.screen.show_overview(OVERVIEW)
-    await wait_until(lambda: "hub-1" in screen_text(app) and "nats.example.com" in screen_text(app), pilot=pilot)
-    await pilot.pause()
-
-
 def test_services_view_grouped(snap_compare):
     assert snap_compare(offline_app(), terminal_size=(160, 30), run_before=show_services)
 
 
 def test_services_view_instance(snap_compare):
     assert snap_compare(offline_app(), terminal_size=(160, 30), run_before=show_instance)
-
-
-def test_server_view(snap_compare):
-    assert snap_compare(offline_app(), terminal_size=(160, 34), run_before=show_server)
-
-
-def test_server_view_narrow(snap_compare):
-    assert snap_compare(offline_app(), terminal_size=(110, 48), run_before=show_server)

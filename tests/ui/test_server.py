@@ -1,11 +1,14 @@
-"""The Server view in Pilot: the real server's details, the account's JetStream usage, the live subscription."""
+"""The connected server's detail (Servers view) and this connection's (Connections view) in Pilot: the real
+server's details, the account's JetStream usage, the live subscription. These servers have no system
+user: the views show what they can without it."""
 
 import re
 import uuid
 
 from natstui.demo.server import EmbeddedServer
-from natstui.ui.screens.server import ServerScreen
-from tests.conftest import make_test_app, screen_text, wait_connected, wait_until
+from natstui.ui.screens.connections import ConnectionsScreen
+from natstui.ui.screens.servers import ServersScreen
+from tests.conftest import make_test_app, press_keys, screen_text, wait_connected, wait_until
 
 SIZE = (170, 40)
 
@@ -20,10 +23,21 @@ def lines_with(text: str, label: str) -> list:
     return [line for line in text.splitlines() if label in line]
 
 
-async def open_server_view(app, pilot) -> ServerScreen:
+async def open_server_view(app, pilot) -> ServersScreen:
     await pilot.press("7")
-    await wait_until(lambda: isinstance(app.screen, ServerScreen) and app.screen.ready, pilot=pilot)
+    await wait_until(lambda: isinstance(app.screen, ServersScreen) and app.screen.ready, pilot=pilot)
     return app.screen
+
+
+async def open_own_connection(app, pilot) -> ConnectionsScreen:
+    """The Connections view, with natstui's own connection's detail open (its cursor starts there)."""
+    await pilot.press("8")
+    await wait_until(lambda: isinstance(app.screen, ConnectionsScreen) and app.screen.ready, pilot=pilot)
+    screen = app.screen
+    await wait_until(lambda: screen.own_key is not None and screen.selected == screen.own_key, pilot=pilot)
+    await press_keys(pilot, "enter")
+    await wait_until(lambda: "Live stream subscription" in screen_text(app), pilot=pilot)
+    return screen
 
 
 async def test_server_details_account_usage_and_live_subscription(server_url, nc):
@@ -50,13 +64,14 @@ async def test_server_details_account_usage_and_live_subscription(server_url, nc
             assert "1.0 MiB (1,048,576 bytes)" in text  # max payload
             assert "TLS          off" in text
             assert "Connect URLs none advertised" in text
-            assert lines_with(text, "Round trip ")
             # the account's usage, as the JetStream API reports it right now
             account = await js.account_info()
             await pilot.press("u")
             await wait_until(lambda: f"Streams      {account.streams:,} of unlimited" in screen_text(app), pilot=pilot)
             assert f"Consumers    {account.consumers:,} of unlimited" in screen_text(app)
-            # the live stream's subscription, as nats-py counts it
+            # the live stream's subscription, as nats-py counts it: this connection's detail in Connections
+            await open_own_connection(app, pilot)
+            assert lines_with(screen_text(app), "Round trip ")
             sub = app.feed.subscriptions[0]
             row = lines_with(screen_text(app), f" {p}.> ")
             assert row, "the subscription row"
@@ -80,7 +95,7 @@ async def test_slow_consumer_drops_and_limits_are_shown(server_url, nc):
     app.feed.pending_msgs_limit = 5  # so that a burst overflows what nats-py may hold
     async with app.run_test(size=SIZE) as pilot:
         await wait_connected(app, pilot)
-        await open_server_view(app, pilot)
+        await open_own_connection(app, pilot)
         for _i in range(3000):
             await nc.publish(f"{p}.flood", b"x" * 16)
         await nc.flush()
@@ -108,7 +123,7 @@ async def test_server_without_jetstream_says_so_in_plain_words():
 
 
 async def test_read_only_still_shows_the_server():
-    """Looking is not changing: the Server view works with --read-only (nothing here publishes)."""
+    """Looking is not changing: the Servers view works with --read-only (nothing here publishes)."""
     with EmbeddedServer(name="ro-server") as server:
         app = make_test_app(server.url, ["x.>"], read_only=True)
         async with app.run_test(size=SIZE) as pilot:

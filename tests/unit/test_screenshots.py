@@ -20,7 +20,8 @@ VIEWS = {
     "kv": "Buckets",
     "objects": "Object stores",
     "services": "every 5 s; u refreshes",
-    "server": "JetStream account",
+    "servers": "(STATZ + VARZ)",
+    "connections": "sort Msgs in/s",
 }
 
 

@@ -163,7 +163,8 @@ def subscription_stats(subscriptions: Iterable[Any], dropped: dict[int, int]) ->
 
 @dataclass
 class ServerOverview:
-    """Everything the Server view shows, gathered in one place."""
+    """What natstui knows of its own server and connection (the connected server's detail in Servers,
+    this connection's in Connections), gathered in one place."""
 
     state: str
     url: str

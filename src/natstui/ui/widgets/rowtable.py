@@ -98,7 +98,7 @@ class RowTable(CursorList):
     def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns = list(columns)
-        self.rows: list[tuple[Text, ...]] = []
+        self.rows: Sequence[tuple[Text, ...]] = []
         self.cursor_row: int | None = None
         self._cache: dict[tuple[int, bool, int], Strip] = {}
         self._style_key: tuple | None = None
@@ -108,9 +108,12 @@ class RowTable(CursorList):
         self._layout: tuple[int, list[tuple[int, int]]] = (-1, [])
 
     # -- content -------------------------------------------------------------------------------
-    def set_rows(self, rows: Sequence[tuple[Text, ...]], cursor: int | None = 0) -> None:
-        """Replace every row; the cursor goes to ``cursor`` (clamped; None for no cursor)."""
-        self.rows = list(rows)
+    def set_rows(self, rows: Sequence[tuple[Text, ...]], cursor: int | None = 0, *, copy: bool = True) -> None:
+        """Replace every row; the cursor goes to ``cursor`` (clamped; None for no cursor).
+
+        ``copy=False`` keeps ``rows`` itself: a sequence that makes a row's cells when it is
+        first drawn (thousands of rows, a screenful made)."""
+        self.rows = list(rows) if copy else rows
         self._cache.clear()
         if self.set_virtual_rows(len(self.rows) + 1):
             # the scroll position was clamped to the new height; the target of the next wheel step too
@@ -121,6 +124,15 @@ class RowTable(CursorList):
         else:
             self.post_message(self.RowHighlighted(self, None))
         self.refresh()
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Replace the columns (e.g. a header that marks the sort column); rows are drawn again."""
+        columns = list(columns)
+        if columns != self.columns:
+            self.columns = columns
+            self._layout = (-1, [])
+            self._cache.clear()
+            self.refresh()
 
     def shown(self, width: int) -> list[tuple[int, int]]:
         """(column index, width) of the columns shown at ``width`` cells."""

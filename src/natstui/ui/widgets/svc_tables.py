@@ -1,4 +1,4 @@
-"""Pieces of the Services and Server views: tables kept in place, and cells from wire text."""
+"""Pieces of the Services, Servers and Connections views: tables kept in place, and cells from wire text."""
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
-"""The Server view: the connected server, the connection, the account's JetStream usage,
-and the subscription behind the live stream.
+"""Panels of what natstui knows of its own server and connection: the connected server's INFO,
+this connection, the account's JetStream usage, the live stream's subscription.
 
-Server details, RTT and the subscription's counters come from what nats-py
-already holds and are redrawn a few times a second; the account's JetStream
-usage is one API call, made when the view is shown, every few seconds while
-it is visible, and on ``u``.
+The connected server's detail in the Servers view and this connection's detail in the Connections
+view show them (they were the Server view). Server details, RTT and the subscription's counters
+come from what nats-py already holds; the account's JetStream usage is one API call.
 """
 
 from __future__ import annotations
@@ -15,27 +14,13 @@ from rich.console import RenderableType
 from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from natstui.client.server import (
-    AccountUsage,
-    ServerDetails,
-    ServerOverview,
-    SubscriptionStats,
-    Usage,
-    account_usage,
-    subscription_stats,
-)
-from natstui.client.session import ConnState, describe_error
+from natstui.client.server import AccountUsage, ServerOverview, SubscriptionStats, Usage
 from natstui.model.columns import ColumnSpec, fit_columns
 from natstui.model.decode import human_size
 from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, palette
-from natstui.ui.screens.base import Refresher, ViewScreen
 from natstui.ui.widgets.status import format_rtt
 
 ACCOUNT_EVERY = 5.0  # seconds between JetStream account queries while the view is visible
@@ -212,7 +197,7 @@ def subscriptions_panel(subs: list[SubscriptionStats]) -> RenderableType:
 
 
 class Panel(Static):
-    """One titled panel of the Server view; redraws only when what it shows changed."""
+    """One titled panel; redraws only when what it shows changed."""
 
     DEFAULT_CSS = """
     Panel {
@@ -234,112 +219,3 @@ class Panel(Static):
         if key != self._key:
             self._key = key
             self.update(build())
-
-
-class ServerScreen(ViewScreen):
-    VIEW_NAME = "server"
-
-    BINDINGS = [Binding("u", "refresh", "Refresh", id="server.refresh")]
-
-    def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="server-body"):
-            with Horizontal(id="server-top"):
-                yield Panel("Server", id="server-details")
-                yield Panel("Connection", id="server-connection")
-                yield Panel("JetStream account", id="server-account")
-            yield Panel("Live stream subscription", id="server-subs")
-
-    def on_mount(self) -> None:
-        if not self.query("#server-details"):
-            return  # pushed while the app exits (a key right after q): Textual did not compose it
-        self.overview: ServerOverview | None = None
-        self.account: AccountUsage | None = None
-        self.account_error = ""
-        self.account_busy = False
-        self.refreshers = (Refresher(self, ACCOUNT_EVERY, self.refresh_account),)
-        self.collect_and_show()
-        self.query_one("#server-body").focus()
-        self.ready = True
-
-    # -- gathering ---------------------------------------------------------------------
-    def collect(self) -> ServerOverview:
-        """Everything shown, from the session and the feed (no server call)."""
-        app = self.app
-        session = app.session
-        state = session.state
-        connected = state is ConnState.CONNECTED
-        stats = getattr(session.nc, "stats", {}) or {}
-        return ServerOverview(
-            state=state.value,
-            url=session.server_url if state is not ConnState.OFFLINE else "",
-            details=ServerDetails.from_info(session.server_info) if connected or session.server_info else None,
-            rtt=session.rtt if connected else None,
-            reconnects=session.reconnects,
-            in_msgs=int(stats.get("in_msgs", 0)),
-            out_msgs=int(stats.get("out_msgs", 0)),
-            subscriptions=subscription_stats(app.feed.subscriptions, session.dropped),
-            account=self.account,
-            account_error=self.account_error,
-        )
-
-    def collect_and_show(self) -> None:
-        if self.app.session.state is ConnState.OFFLINE and self.overview is not None:
-            return  # nothing changes without a server
-        self.show_overview(self.collect())
-
-    def show_overview(self, overview: ServerOverview) -> None:
-        self.overview = overview
-        self.query_one("#server-details", Panel).show(overview.details, lambda: details_panel(overview))
-        self.query_one("#server-connection", Panel).show(
-            (
-                overview.state,
-                overview.url,
-                overview.rtt,
-                overview.reconnects,
-                overview.in_msgs,
-                overview.out_msgs,
-                overview.details.client_id if overview.details else None,
-            ),
-            lambda: connection_panel(overview),
-        )
-        self.query_one("#server-account", Panel).show(
-            (overview.account, overview.account_error, overview.state),
-            lambda: (
-                account_panel(overview.account, overview.account_error)
-                if overview.state != "offline"
-                else _dim("No server: natstui is not connected.")
-            ),
-        )
-        self.query_one("#server-subs", Panel).show(
-            tuple(overview.subscriptions), lambda: subscriptions_panel(overview.subscriptions)
-        )
-
-    def slow_tick(self) -> None:
-        self.collect_and_show()
-        super().slow_tick()  # the JetStream account usage every few seconds
-
-    @work(exclusive=True, group="server-account", exit_on_error=False)
-    async def refresh_account(self, manual: bool = False) -> None:
-        app = self.app
-        self.account_busy = True
-        try:
-            domain = app.settings.connection.js_domain
-            self.account = await account_usage(app.session.nc, domain)
-            self.account_error = ""
-        except Exception as exc:
-            self.account = None
-            if manual:
-                self.account_error = app.report_error("JetStream account", exc)
-            else:
-                self.account_error = app.session.safe(describe_error(exc))
-        finally:
-            self.account_busy = False
-        self.collect_and_show()
-
-    def action_refresh(self) -> None:
-        if not self.connected:
-            self.app.notify("Not connected: nothing to refresh.", severity="warning", timeout=5, markup=False)
-            return
-        self.collect_and_show()
-        if not self.account_busy:
-            self.refresh_account(manual=True)

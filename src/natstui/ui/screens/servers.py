@@ -1,0 +1,587 @@
+"""The Servers view: every server of the system (STATZ and VARZ through the system account).
+
+One row per server, grouped by cluster (a cluster's line names the clusters its gateways join it
+to), with rates from the difference between two polls and a sparkline of each server's message
+rate. Below, the selected server's detail: its routes, gateways and leaf nodes (ROUTEZ, GATEWAYZ,
+LEAFZ) and its health (HEALTHZ); for the connected server also its INFO and this account's
+JetStream usage. A server that stops answering stays, greyed, "missing since …".
+
+Without the system account the view says why in one line (with the fix) and shows what it still
+can: the connected server's INFO and this account's JetStream usage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table as RichTable
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable
+
+from natstui.client.overview import poll_servers, server_detail
+from natstui.client.server import AccountUsage, ServerDetails, ServerOverview, account_usage
+from natstui.client.session import ConnState, describe_error
+from natstui.client.system import ServerReply, SystemAccess
+from natstui.model.columns import ColumnSpec
+from natstui.model.decode import human_size
+from natstui.model.sanitize import escape_line
+from natstui.model.system import ServerRow, ServersModel, go_duration, sparkline
+from natstui.model.timefmt import format_clock
+from natstui.ui.palette import BOLD, palette
+from natstui.ui.screens.base import Refresher, ViewScreen
+from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.server_panels import ACCOUNT_EVERY, Panel, account_panel, details_panel
+from natstui.ui.widgets.svc_tables import selected_key, sync_table
+from natstui.ui.widgets.table import Table
+
+REFRESH_EVERY = 2.0  # seconds between polls while the view is shown
+SPARK_WIDTH = 10
+CLUSTER_ROW = "cluster:"  # row keys of the cluster lines
+
+COLUMNS = (
+    ColumnSpec("name", "Server", priority=0, min_width=16, max_width=28),
+    ColumnSpec("cluster", "Cluster", priority=14, min_width=7, max_width=16),
+    ColumnSpec("version", "Version", priority=12, ellipsis=False),
+    ColumnSpec("uptime", "Uptime", priority=9, ellipsis=False, justify="right"),
+    ColumnSpec("cpu", "CPU", priority=4, ellipsis=False, justify="right"),
+    ColumnSpec("mem", "Memory", priority=5, ellipsis=False, justify="right"),
+    ColumnSpec("conns", "Conns", priority=2, ellipsis=False, justify="right"),
+    ColumnSpec("subs", "Subs", priority=6, ellipsis=False, justify="right"),
+    ColumnSpec("msgs_in", "Msgs in/s", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("msgs_out", "Msgs out/s", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("bytes_in", "Bytes in/s", priority=7, ellipsis=False, justify="right"),
+    ColumnSpec("bytes_out", "Bytes out/s", priority=7, ellipsis=False, justify="right"),
+    ColumnSpec("slow", "Slow", priority=8, ellipsis=False, justify="right"),
+    ColumnSpec("routes", "Routes", priority=10, ellipsis=False, justify="right"),
+    ColumnSpec("gateways", "GWs", priority=10, ellipsis=False, justify="right"),
+    ColumnSpec("leafs", "Leafs", priority=10, ellipsis=False, justify="right"),
+    ColumnSpec("js", "JS", priority=11, ellipsis=False),
+    ColumnSpec("spark", "Trend", priority=8, ellipsis=False),
+    ColumnSpec("state", "State", priority=1, min_width=22, max_width=24),  # "missing since HH:MM:SS" whole
+)
+
+
+def count(n: float) -> str:
+    """A per-second figure in at most six cells: 0, 12, 1.2k, 45.6k, 1.2M."""
+    if n < 1000:
+        return f"{n:.0f}" if n >= 10 or n == int(n) else f"{n:.1f}"
+    for unit, size in (("k", 1e3), ("M", 1e6), ("G", 1e9)):
+        if n < size * 1000 or unit == "G":
+            return f"{n / size:.1f}{unit}"
+    return f"{n:.0f}"  # pragma: no cover
+
+
+def per_second_bytes(n: float) -> str:
+    return human_size(int(n)) if n >= 1 else "0 B"
+
+
+def short_duration(seconds: float) -> str:
+    """A round trip in at most seven cells: 312µs, 22.4ms, 1.25s."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f}µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f}ms"
+    return f"{seconds:.2f}s"
+
+
+def rtt_text(value: object) -> str:
+    """A round trip as the server writes it (``1.371957ms``), shortened (``1.4ms``)."""
+    seconds = go_duration(value)
+    return short_duration(seconds) if seconds is not None else escape_line(str(value or "—"))
+
+
+def duration(seconds: float | None) -> str:
+    """Uptime as nats does: 3d4h, 5h12m, 4m3s, 12s."""
+    if seconds is None:
+        return "—"
+    s = int(seconds)
+    days, s = divmod(s, 86400)
+    hours, s = divmod(s, 3600)
+    minutes, s = divmod(s, 60)
+    if days:
+        return f"{days}d{hours}h"
+    if hours:
+        return f"{hours}h{minutes}m"
+    if minutes:
+        return f"{minutes}m{s}s"
+    return f"{s}s"
+
+
+def clock(when: float) -> str:
+    """A time of day to the second (the app's time zone)."""
+    return format_clock(when).split(".")[0]
+
+
+def server_cells(row: ServerRow, now: float, connected_id: str) -> list[Text]:
+    dim = "dim" if row.missing else ""
+
+    def t(value: str, style: Any = "") -> Text:
+        return Text(escape_line(value), style=dim or style)
+
+    rates = row.rates
+    name = t(row.name, palette.name)
+    if row.id == connected_id:
+        name.append(" ●", style=dim or palette.ok)
+    if row.missing and row.missing_since is not None:
+        state = Text(f"missing since {clock(row.missing_since)}", style=palette.error)
+    elif row.misses:
+        state = Text("stale: no answer to the last poll", style=palette.warning + BOLD)
+    elif row.stale:
+        state = Text(f"stale: {escape_line(row.stale)}", style=palette.warning + BOLD)
+    else:
+        state = Text("ok", style=palette.ok)
+    return [
+        name,
+        t(row.cluster or "—"),
+        t(row.version),
+        t(duration(row.uptime(now))),
+        t(f"{row.cpu:.0f}%", palette.warning if row.cpu >= 80 and not dim else ""),
+        t(human_size(row.mem)),
+        t(f"{row.connections:,}"),
+        t(f"{row.subscriptions:,}"),
+        t(count(rates[0]) if rates else "—"),
+        t(count(rates[1]) if rates else "—"),
+        t(per_second_bytes(rates[2]) if rates else "—"),
+        t(per_second_bytes(rates[3]) if rates else "—"),
+        t(f"{row.slow_consumers:,}", palette.error + BOLD if row.slow_consumers else ""),
+        t(str(row.routes)),
+        t(str(len(row.gateways))),
+        t(str(row.leafnodes)),
+        t("on" if row.jetstream else "off", palette.ok if row.jetstream else "dim"),
+        t(sparkline(row.history, SPARK_WIDTH).ljust(SPARK_WIDTH), palette.rate),
+        state,
+    ]
+
+
+def cluster_cells(name: str, servers: list[ServerRow], gateways: list[str]) -> list[Text]:
+    """A cluster's line: its name and the clusters its gateways join it to; how many servers, missing."""
+    label = Text("▾ ", style="dim")
+    label.append(escape_line(name) if name else "no cluster", style=palette.accent + BOLD)
+    if gateways:
+        label.append(" ⇄ " + ", ".join(escape_line(g) for g in gateways), style=palette.accent)
+    missing = sum(1 for s in servers if s.missing)
+    about = Text(f"{len(servers)} server{'s' if len(servers) != 1 else ''}", style="dim")
+    if missing:
+        about.append(f", {missing} missing", style=palette.error + BOLD)
+    cells = [label] + [Text() for _ in COLUMNS[1:]]
+    cells[-1] = about
+    return cells
+
+
+# -- the detail ----------------------------------------------------------------------------------
+
+
+def _grid() -> RichTable:
+    table = RichTable(box=None, padding=(0, 1), pad_edge=False, header_style="bold", show_edge=False)
+    return table
+
+
+def _none(text: str) -> Text:
+    return Text(text, style="dim")
+
+
+def routes_panel(reply: ServerReply | None) -> RenderableType:
+    if reply is None or reply.error:
+        return _none(f"no answer{': ' + escape_line(reply.error) if reply and reply.error else ''}")
+    routes = [r for r in reply.data.get("routes") or [] if isinstance(r, dict)]
+    routes.sort(key=lambda r: (str(r.get("remote_name") or ""), r["rid"] if isinstance(r.get("rid"), int) else 0))
+    if not routes:
+        return _none("no routes (not in a cluster)")
+    table = _grid()
+    for label in ("Route", "To", "Address", "RTT", "Msgs in", "Msgs out", "Pending", "Uptime"):
+        table.add_column(label, no_wrap=True, justify="right" if label.startswith(("Msgs", "Pending")) else "left")
+    for r in routes:
+        table.add_row(
+            Text(str(r.get("rid", ""))),
+            Text(escape_line(str(r.get("remote_name") or r.get("remote_id", "")[:12])), style=palette.name),
+            Text(escape_line(f"{r.get('ip', '')}:{r.get('port', '')}")),
+            Text(rtt_text(r.get("rtt"))),
+            Text(f"{int(r.get('in_msgs') or 0):,}"),
+            Text(f"{int(r.get('out_msgs') or 0):,}"),
+            Text(f"{int(r.get('pending_size') or 0):,}"),
+            Text(escape_line(str(r.get("uptime", "")))),
+        )
+    return table
+
+
+def gateways_panel(reply: ServerReply | None) -> RenderableType:
+    if reply is None or reply.error:
+        return _none(f"no answer{': ' + escape_line(reply.error) if reply and reply.error else ''}")
+    table = _grid()
+    for label in ("Direction", "Gateway", "Address", "RTT", "Msgs in", "Msgs out", "Uptime"):
+        table.add_column(label, no_wrap=True, justify="right" if label.startswith("Msgs") else "left")
+    rows = 0
+    for direction, key in (("outbound", "outbound_gateways"), ("inbound", "inbound_gateways")):
+        gateways = reply.data.get(key) or {}
+        if not isinstance(gateways, dict):
+            continue
+        for name, entries in sorted(gateways.items()):
+            for g in entries if isinstance(entries, list) else [entries]:
+                conn = (g or {}).get("connection") or {} if isinstance(g, dict) else {}
+                rows += 1
+                table.add_row(
+                    Text(direction),
+                    Text(escape_line(str(name)), style=palette.name),
+                    Text(escape_line(f"{conn.get('ip', '')}:{conn.get('port', '')}")),
+                    Text(rtt_text(conn.get("rtt"))),
+                    Text(f"{int(conn.get('in_msgs') or 0):,}"),
+                    Text(f"{int(conn.get('out_msgs') or 0):,}"),
+                    Text(escape_line(str(conn.get("uptime", "")))),
+                )
+    return table if rows else _none("no gateways (not in a supercluster)")
+
+
+def leafs_panel(reply: ServerReply | None) -> RenderableType:
+    if reply is None or reply.error:
+        return _none(f"no answer{': ' + escape_line(reply.error) if reply and reply.error else ''}")
+    leafs = [x for x in reply.data.get("leafs") or [] if isinstance(x, dict)]
+    if not leafs:
+        return _none("no leaf nodes")
+    table = _grid()
+    for label in ("Leaf node", "Account", "Address", "RTT", "Msgs in", "Msgs out", "Subs"):
+        table.add_column(label, no_wrap=True, justify="right" if label.startswith(("Msgs", "Subs")) else "left")
+    for x in leafs:
+        table.add_row(
+            Text(escape_line(str(x.get("name") or "")), style=palette.name),
+            Text(escape_line(str(x.get("account") or ""))),
+            Text(escape_line(f"{x.get('ip', '')}:{x.get('port', '')}")),
+            Text(rtt_text(x.get("rtt"))),
+            Text(f"{int(x.get('in_msgs') or 0):,}"),
+            Text(f"{int(x.get('out_msgs') or 0):,}"),
+            Text(f"{int(x.get('subscriptions') or 0):,}"),
+        )
+    return table
+
+
+def health_panel(reply: ServerReply | None) -> RenderableType:
+    if reply is None:
+        return Text("no answer", style=palette.error + BOLD)
+    if reply.error and not reply.data:
+        return Text(f"✗ {escape_line(reply.error)}", style=palette.error + BOLD)
+    data = reply.data
+    status = str(data.get("status") or "unknown")
+    ok = status == "ok"
+    text = Text("✓ ok" if ok else f"✗ {escape_line(status)}", style=(palette.ok if ok else palette.error) + BOLD)
+    errors = data.get("errors") or []
+    for error in errors if isinstance(errors, list) else [errors]:
+        if isinstance(error, dict):
+            what = " ".join(str(error.get(k) or "") for k in ("type", "stream", "consumer")).strip()
+            line = f"{what}: {error.get('error') or ''}" if what else str(error.get("error") or error)
+        else:
+            line = str(error)
+        text.append("\n✗ " + escape_line(line), style=palette.error)
+    if data.get("error") and not errors:
+        text.append("\n✗ " + escape_line(str(data.get("error"))), style=palette.error)
+    return text
+
+
+def varz_panel(row: ServerRow, varz: dict[str, Any] | None, now: float, *, brief: bool = False) -> RenderableType:
+    """A server as its VARZ tells (``brief``: what the connected server's INFO does not say)."""
+    table = RichTable.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True, min_width=12)
+    table.add_column(overflow="fold")
+    if not brief:
+        table.add_row("Name", Text(escape_line(row.name), style=palette.name))
+        table.add_row("ID", Text(escape_line(row.id)))
+        table.add_row("Version", Text(escape_line(row.version or "—")))
+        table.add_row("Cluster", Text(escape_line(row.cluster)) if row.cluster else _none("— (not clustered)"))
+    if varz:
+        if varz.get("host") and varz.get("port"):
+            table.add_row("Address", Text(escape_line(f"{varz.get('host')}:{varz.get('port')}")))
+        table.add_row("Started", Text(escape_line(str(varz.get("start") or "—"))))
+        cores = varz.get("cores")
+        table.add_row("CPU", Text(f"{row.cpu:.0f}% of {cores} cores" if cores else f"{row.cpu:.0f}%"))
+    table.add_row("Uptime", Text(duration(row.uptime(now))))
+    if not brief:
+        table.add_row("JetStream", Text("on", style=palette.ok + BOLD) if row.jetstream else Text("off", style="dim"))
+    if row.missing and row.missing_since is not None:
+        table.add_row("Missing", Text(f"since {clock(row.missing_since)}", style=palette.error + BOLD))
+    return table
+
+
+class ServersScreen(ViewScreen):
+    VIEW_NAME = "servers"
+
+    BINDINGS = [
+        Binding("u", "refresh", "Refresh", id="servers.refresh"),
+        Binding("enter", "detail", "Detail", id="servers.detail"),
+        Binding("escape", "back", "Back", show=False, id="servers.back"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield TextLine(id="servers-info", classes="view-title")
+        yield Table(COLUMNS, id="servers-table", zebra_stripes=False)
+        with VerticalScroll(id="servers-detail"):
+            with Horizontal(id="servers-columns"):
+                with Vertical(classes="servers-column"):
+                    yield Panel("Health", id="servers-health")
+                    yield Panel("Server", id="servers-server")
+                    yield Panel("JetStream account", id="servers-account")
+                with Vertical(classes="servers-column"):
+                    yield Panel("Routes", id="servers-routes")
+                    yield Panel("Gateways", id="servers-gateways")
+                    yield Panel("Leaf nodes", id="servers-leafs")
+
+    def on_mount(self) -> None:
+        if not self.query("#servers-table"):
+            return  # pushed while the app exits: Textual did not compose it
+        self.table = self.query_one("#servers-table", Table)
+        self.info = self.query_one("#servers-info", TextLine)
+        self.model = ServersModel()
+        self.access: SystemAccess | None = None
+        self.varz: dict[str, dict[str, Any]] = {}
+        self.detail: dict[str, ServerReply | None] = {}
+        self.detail_for = ""
+        self.selected = ""
+        self.error = ""
+        self.requests = 0
+        self.account: AccountUsage | None = None
+        self.account_error = ""
+        self.refreshers = (
+            Refresher(self, REFRESH_EVERY, self.poll, on_reconnect=self._forget),
+            Refresher(self, REFRESH_EVERY, self.poll_detail),
+            Refresher(self, ACCOUNT_EVERY, self.refresh_account),
+        )
+        self.table.focus()
+        self._show()
+        self.ready = True
+        self.slow_tick()
+
+    def _forget(self) -> None:
+        self.access = None
+
+    # -- polling -------------------------------------------------------------------------------
+    @work(exclusive=True, group="servers", exit_on_error=False)
+    async def poll(self) -> None:
+        app = self.app
+        try:
+            self.access = access = await app.system_access()
+            if not access.available:
+                self.error = ""
+                self._show()
+                return
+            statz, varz = await poll_servers(access)
+        except Exception as exc:
+            self.error = app.session.safe(f"cannot ask the servers: {describe_error(exc)}")
+            self._show()
+            return
+        self.error = ""
+        self.requests += 2
+        self.model.update(statz, varz, now=self.app.store.clock())
+        for reply in varz:
+            if reply.id and not reply.error:
+                self.varz[reply.id] = reply.data
+        self._show()
+
+    @work(exclusive=True, group="servers-detail", exit_on_error=False)
+    async def poll_detail(self) -> None:
+        access, sid = self.access, self.selected
+        if access is None or not access.available or not sid or sid.startswith(CLUSTER_ROW):
+            return
+        row = self.model.rows.get(sid)
+        if row is None or row.missing:
+            self.detail, self.detail_for = {}, sid
+            self._show_detail()
+            return
+        try:
+            detail = await server_detail(access, sid)
+        except Exception as exc:
+            detail = {
+                kind: ServerReply(error=describe_error(exc)) for kind in ("ROUTEZ", "GATEWAYZ", "LEAFZ", "HEALTHZ")
+            }
+        if sid == self.selected:
+            self.detail, self.detail_for = detail, sid
+            self._show_detail()
+
+    @work(exclusive=True, group="servers-account", exit_on_error=False)
+    async def refresh_account(self, manual: bool = False) -> None:
+        app = self.app
+        if not self._shows_connected():
+            return
+        try:
+            self.account = await account_usage(app.session.nc, app.settings.connection.js_domain)
+            self.account_error = ""
+        except Exception as exc:
+            self.account = None
+            text = describe_error(exc)
+            self.account_error = app.report_error("JetStream account", exc) if manual else app.session.safe(text)
+        self._show_detail()
+
+    # -- showing -----------------------------------------------------------------------------
+    @property
+    def connected_id(self) -> str:
+        info = self.app.session.server_info or {}
+        return str(info.get("server_id") or "") if self.app.session.state is ConnState.CONNECTED else ""
+
+    @property
+    def system(self) -> bool:
+        return self.access is not None and self.access.available
+
+    def _shows_connected(self) -> bool:
+        return not self.system or (self.selected != "" and self.selected == self.connected_id)
+
+    def _show(self) -> None:
+        self._update_info()
+        self.table.display = self.system
+        if self.system:
+            now = self.app.store.clock()
+            connected = self.connected_id
+            rows: list[tuple[str, list[Text]]] = []
+            for group in self.model.groups():
+                if len(self.model.rows) > 1:
+                    rows.append((CLUSTER_ROW + group.name, cluster_cells(group.name, group.servers, group.gateways)))
+                rows.extend((row.id, server_cells(row, now, connected)) for row in group.servers)
+            if self.model.malformed:
+                bad = [Text("?", style=palette.warning)] + [Text() for _ in COLUMNS[1:]]
+                bad[-1] = Text(
+                    f"stale: {self.model.malformed} malformed repl{'ies' if self.model.malformed > 1 else 'y'}"
+                )
+                bad[-1].stylize(palette.warning + BOLD)
+                rows.append(("malformed", bad))
+            sync_table(self.table, rows)
+            key = selected_key(self.table)
+            if not self.selected and key and key.startswith(CLUSTER_ROW) and self.table.row_count > 1:
+                self.table.move_cursor(row=1, animate=False)  # the first server, not its cluster's line
+            self._select(selected_key(self.table) or "")
+        self._show_detail()
+
+    def _update_info(self) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("Servers  ", style="bold")
+        state = self.app.session.state
+        if state is not ConnState.CONNECTED and not self.model.rows:
+            text.append(f"Not connected ({state.value}).", style=palette.warning + BOLD)
+        elif self.error:
+            text.append(self.error, style=palette.error + BOLD)
+        elif self.access is None:
+            text.append("asking the servers…", style="dim")
+        elif not self.access.available:
+            text.append(escape_line(self.access.reason), style=palette.warning + BOLD)
+            text.append("  Shown: the connected server.", style="dim")
+        else:
+            rows = self.model.rows.values()
+            clusters = {r.cluster for r in rows if r.cluster}
+            missing = sum(1 for r in rows if r.missing)
+            n = len(self.model.rows)
+            text.append(f"{n} server{'s' if n != 1 else ''}", style=palette.number)
+            if clusters:
+                text.append(f" in {len(clusters)} cluster{'s' if len(clusters) != 1 else ''}")
+            if missing:
+                text.append(f", {missing} missing", style=palette.error + BOLD)
+            text.append(f"  every {REFRESH_EVERY:g} s (STATZ + VARZ)  ● the connected server", style="dim")
+        self.info.set_text(text)
+
+    def _select(self, key: str) -> None:
+        if key == self.selected:
+            return
+        self.selected = key
+        self.detail, self.detail_for = {}, ""
+        self._show_detail()
+        if self.refreshers:
+            self.refreshers[1].soon()
+            self.refreshers[1].poll()
+            if self._shows_connected() and self.account is None:
+                self.refreshers[2].soon()
+                self.refreshers[2].poll()
+
+    def _overview(self) -> ServerOverview:
+        session = self.app.session
+        return ServerOverview(
+            state=session.state.value,
+            url=session.server_url,
+            details=ServerDetails.from_info(session.server_info) if session.server_info else None,
+            rtt=None,
+            reconnects=0,
+            in_msgs=0,
+            out_msgs=0,
+            subscriptions=[],
+        )
+
+    def _show_detail(self) -> None:
+        if not self.is_mounted or not self.query("#servers-server"):
+            return
+        own = self._shows_connected()
+        server = self.query_one("#servers-server", Panel)
+        account = self.query_one("#servers-account", Panel)
+        parts = {k: self.query_one(f"#servers-{k}", Panel) for k in ("health", "routes", "gateways", "leafs")}
+        account.display = own
+        if own:
+            account.show(
+                (self.account, self.account_error, self.app.session.state),
+                lambda: (
+                    account_panel(self.account, self.account_error)
+                    if self.app.session.state is not ConnState.OFFLINE
+                    else _none("No server: natstui is not connected.")
+                ),
+            )
+        row = self.model.rows.get(self.selected) if self.system else None
+        if own and (row is None or not self.system):
+            overview = self._overview()
+            server.border_title = "Connected server"
+            server.show(("info", overview.details), lambda: details_panel(overview))
+        elif row is not None:
+            server.border_title = f"Server {row.name}" + (" (connected)" if own else "")
+            varz = self.varz.get(row.id)
+            now = self.app.store.clock()
+            server.show(
+                ("varz", row.id, row.missing, row.cpu, row.missing_since, own, varz is None, int(now // 60)),
+                lambda: (
+                    Group(details_panel(self._overview()), varz_panel(row, varz, now, brief=True))
+                    if own
+                    else varz_panel(row, varz, now)
+                ),
+            )
+        else:
+            server.border_title = "Server"
+            server.show(("none", self.selected), lambda: _none("Select a server."))
+        for panel in parts.values():
+            panel.display = row is not None
+        if row is None:
+            return
+        if self.detail_for != row.id:
+            for panel in parts.values():
+                panel.show(("wait", row.id, row.missing), lambda: _none("missing" if row.missing else "asking…"))
+            return
+        d = self.detail
+        parts["health"].show(("h", row.id, repr(d.get("HEALTHZ"))), lambda: health_panel(d.get("HEALTHZ")))
+        parts["routes"].show(("r", row.id, repr(d.get("ROUTEZ"))), lambda: routes_panel(d.get("ROUTEZ")))
+        parts["gateways"].show(("g", row.id, repr(d.get("GATEWAYZ"))), lambda: gateways_panel(d.get("GATEWAYZ")))
+        parts["leafs"].show(("l", row.id, repr(d.get("LEAFZ"))), lambda: leafs_panel(d.get("LEAFZ")))
+
+    # -- events and actions ----------------------------------------------------------------------
+    @on(DataTable.RowHighlighted, "#servers-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._select(event.row_key.value or "")
+
+    @on(DataTable.RowSelected, "#servers-table")
+    def _selected(self) -> None:
+        self.action_detail()
+
+    def action_detail(self) -> None:
+        self.query_one("#servers-detail").focus()
+
+    def action_back(self) -> None:
+        if self.table.display:
+            self.table.focus()
+
+    def action_refresh(self) -> None:
+        if not self.connected:
+            self.app.notify("Not connected: nothing to refresh.", severity="warning", timeout=5, markup=False)
+            return
+        for refresher in self.refreshers:
+            refresher.soon()
+            refresher.poll()
+
+    def slow_tick(self) -> None:
+        if self.app.session.state is not ConnState.CONNECTED:
+            self._update_info()
+        super().slow_tick()
+
+    def server_row(self, name: str) -> ServerRow | None:
+        """The row of the server called ``name`` (tests and benchmarks)."""
+        return next((r for r in self.model.rows.values() if r.name == name), None)
