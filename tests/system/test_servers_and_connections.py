@@ -269,3 +269,24 @@ async def test_the_palette_offers_one_place_for_servers_and_connections(system_s
             await wait_until(lambda t=typed: first_match().startswith(t), pilot=pilot)
             await pilot.press("enter")
             await wait_until(lambda k=kind: isinstance(app.screen, k), pilot=pilot)
+
+
+async def test_show_connection_selects_it_and_opens_its_detail(topology):
+    """What the Events view's enter on a connection event does: that connection, its detail open."""
+    name = f"jump-{uuid.uuid4().hex[:8]}"
+    client = await nats.connect(topology.node("west-2").url, name=name)
+    await client.subscribe(f"{name}.inbox")
+    await client.flush()
+    app = make_test_app(topology.url, ["nothing.>"], system=topology.system_settings())
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_connected(app, pilot)
+            screen = await open_view(app, pilot, "8", ConnectionsScreen)
+            cid = client._server_info["client_id"]
+            screen.show_connection(cid, "west-2")  # before the first refresh listed it: done once it does
+            await wait_until(lambda: screen.selected is not None and screen.detail_open, timeout=15, pilot=pilot)
+            row = screen.row_of(name)
+            assert screen.selected == row.key and row.cid == cid
+            await wait_until(lambda: f"{name}.inbox" in screen_text(app), timeout=10, pilot=pilot)
+    finally:
+        await client.close()

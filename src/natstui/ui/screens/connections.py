@@ -280,6 +280,7 @@ class ConnectionsScreen(ViewScreen):
         self.refreshes += 1
         self.model.update(pages)
         self.show_rows()
+        self._select_wanted()
 
     @property
     def own_key(self) -> tuple[str, int] | None:
@@ -469,6 +470,29 @@ class ConnectionsScreen(ViewScreen):
         if self.detail_pane.display and (self.selected == self.own_key or not self.shown):
             self._show_detail()  # nats-py's own counters of this connection
         super().slow_tick()
+
+    def show_connection(self, cid: int | None, server: str = "") -> None:
+        """Select connection ``cid`` of ``server`` (its name or id) and open its detail: now if listed,
+        else once a refresh lists it (the Events view jumps here)."""
+        self.wanted: tuple[int | None, str] | None = (cid, server)
+        self._select_wanted()
+        self.action_refresh()
+
+    def _select_wanted(self) -> None:
+        wanted: tuple[int | None, str] | None = getattr(self, "wanted", None)
+        if wanted is None:
+            return
+        cid, server = wanted
+        row = next(
+            (r for r in self.model.rows.values() if r.cid == cid and server in ("", r.server, r.server_id)), None
+        )
+        if row is None:
+            return
+        self.wanted = None
+        self.model.set_filter("")
+        self.selected = row.key
+        self.show_rows()
+        self.action_detail()
 
     def row_of(self, name: str) -> ConnRow | None:
         """The first connection called ``name`` (tests and benchmarks)."""

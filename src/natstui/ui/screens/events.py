@@ -224,11 +224,8 @@ class EventsScreen(ViewScreen):
     async def jump_to_connection(self, event: Event) -> None:
         app = self.app
         where = f"connection cid {event.cid}" + (f" on server {event.server}" if event.server else "")
-        if "connections" not in app.MODES:
-            self.notify(
-                f"The Connections view is not part of this version of natstui yet: this event is about {where}.",
-                markup=False,
-            )
+        if event.cid is None:
+            self.notify(f"This event names no connection id ({where}).", markup=False)
             return
         await app.switch_mode("connections")
         show = getattr(app.screen, "show_connection", None)
