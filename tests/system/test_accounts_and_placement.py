@@ -203,3 +203,22 @@ async def test_a_context_switch_takes_the_new_contexts_system_account(
         await wait_until(lambda: "SYS" in view.rows and view.rows["SYS"].system, pilot=pilot)
         assert "accounts on 1 server" in screen_text(app)
         assert system_server.system_password not in screen_text(app)
+
+
+async def test_jetstream_cluster_without_the_system_account_shows_this_accounts_streams(topology):
+    client = await nats.connect(topology.urls)
+    js = client.jetstream()
+    await js.add_stream(name="MINE", subjects=["mine.>"], num_replicas=3)
+    try:
+        leader = await stream_leader(js, "MINE")
+        app = system_app(topology, system=False)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+            key = "this account/MINE"
+            await wait_until(lambda: key in view.placements, pilot=pilot)
+            assert view.placements[key].leader == leader and len(view.placements[key].peers) == 3
+            text = screen_text(app)
+            assert "--system-context" in text and "known through the system account only" in text
+    finally:
+        await js.delete_stream("MINE")
+        await client.close()

@@ -168,3 +168,28 @@ def placements(replies: Iterable[tuple[str, dict[str, Any]]]) -> list[StreamPlac
                 if known is None or (from_leader and not known[0]):
                     found[placement.key] = (from_leader, placement)
     return [placement for _, placement in sorted(found.values(), key=lambda item: item[1].key)]
+
+
+def placements_from_streams(account: str, infos: Iterable[dict[str, Any]]) -> list[StreamPlacement]:
+    """Placement from the JetStream API's own stream infos (``$JS.API.STREAM.LIST``): what any account
+    can see of its streams without the system account (no consumers, no meta group)."""
+    found = []
+    for info in infos:
+        info = _dict(info)
+        config, state, cluster = _dict(info.get("config")), _dict(info.get("state")), _dict(info.get("cluster"))
+        name = str(config.get("name") or "")
+        if not name:
+            continue
+        leader = str(cluster.get("leader") or "")
+        found.append(
+            StreamPlacement(
+                account=account,
+                name=name,
+                cluster=str(cluster.get("name") or ""),
+                leader=leader,
+                messages=_int(state.get("messages")),
+                bytes=_int(state.get("bytes")),
+                peers=_peers(leader, cluster.get("replicas"), ""),
+            )
+        )
+    return sorted(found, key=lambda p: p.key)

@@ -22,7 +22,14 @@ from natstui.client.session import describe_error
 from natstui.client.system import NO_SYSTEM, NoSystemAccount, SystemAccess
 from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
-from natstui.model.placement import MetaGroup, Peer, StreamPlacement, meta_group, placements
+from natstui.model.placement import (
+    MetaGroup,
+    Peer,
+    StreamPlacement,
+    meta_group,
+    placements,
+    placements_from_streams,
+)
 from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, ViewScreen
@@ -108,7 +115,9 @@ def stream_cells(placement: StreamPlacement) -> list[Text]:
     ]
 
 
-def meta_text(meta: MetaGroup | None) -> Text:
+def meta_text(meta: MetaGroup | None, reason: str = "") -> Text:
+    if meta is None and reason:
+        return Text("The meta group is known through the system account only.", style="dim")
     if meta is None:
         return Text("No JetStream meta group: JetStream is not clustered here.", style="dim")
     text = Text()
@@ -189,7 +198,7 @@ class JetStreamClusterScreen(ViewScreen):
             replies = await access.ping("JSZ", {"accounts": True, "streams": True, "consumer": True})
         except NoSystemAccount as exc:
             self.reason = str(exc) if str(exc).startswith(("Not", "System", "The")) else NO_SYSTEM
-            self._show_info()
+            await self._own_streams()
             return
         except Exception as exc:
             self.error = self.app.session.safe(f"JetStream cluster: {describe_error(exc)}")
@@ -200,10 +209,22 @@ class JetStreamClusterScreen(ViewScreen):
         self.servers = len(replies)
         self.show(meta_group(pairs), placements(pairs))
 
+    async def _own_streams(self) -> None:
+        """Without the system account: this account's streams and their replicas, as the JetStream
+        API tells any account (no meta group, no consumers' placement)."""
+        try:
+            infos = await self.app.jetstream().list_streams()
+        except Exception as exc:
+            self.error = self.app.session.safe(f"JetStream: {describe_error(exc)}")
+            self._show_info()
+            return
+        self.servers = 0
+        self.show(None, placements_from_streams("this account", infos))
+
     def show(self, meta: MetaGroup | None, found: list[StreamPlacement]) -> None:
         self.meta = meta
         self.placements = {p.key: p for p in found}
-        self.meta_line.update(meta_text(meta))
+        self.meta_line.update(meta_text(meta, self.reason))
         sync_table(self.peers_table, [(p.name, peer_cells(p)) for p in (meta.peers if meta else [])])
         sync_table(self.streams_table, [(p.key, stream_cells(p)) for p in found])
         self._show_selected()
@@ -241,6 +262,7 @@ class JetStreamClusterScreen(ViewScreen):
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.reason:
             text.append(self.reason, style=palette.warning + BOLD)
+            text.append(f"  — showing this account's {len(self.placements)} streams", style="dim")
         elif self.error:
             text.append(self.error, style=palette.error + BOLD)
         elif self.meta is None and not self.placements:
