@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
+from natstui.files import write_atomically
 from natstui.model.sanitize import redact_url
 from natstui.model.subscriptions import SpecError, SubSpec
 
@@ -391,7 +392,6 @@ def _set_assignment(lines: list[str], start: int, end: int, key: str, value: str
 def _edit_config(path: Path, edit, check, what: str) -> None:
     """Read the config file, let ``edit(lines, data, path)`` change its lines, make sure the result
     parses and ``check(data)`` holds, and replace the file atomically (its mode kept)."""
-    import tempfile
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -413,20 +413,7 @@ def _edit_config(path: Path, edit, check, what: str) -> None:
     if not ok:
         raise ConfigError(f"cannot update {what} of {path}; left as it is")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".config.", suffix=".toml", dir=str(path.parent))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(result)
-            if path.exists():
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, result)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from natstui.config import ConfigError, config_home, context_dir, selected_context, split_servers
+from natstui.files import write_atomically
 from natstui.model.sanitize import escape_line, redact_url
 
 # The fields the context form edits, in the nats CLI's JSON names, with their labels.
@@ -143,19 +143,7 @@ def save_context(name: str, values: Mapping[str, str], env: Mapping[str, str] = 
         raw[key] = value.strip()
     text = json.dumps(raw, indent=2) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".json", dir=str(path.parent))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, text, mode=0o600, dir_mode=0o700)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path

@@ -125,7 +125,7 @@ async def test_switching_moves_every_view_and_nothing_of_the_first_server_remain
             await switch_with_the_list(pilot, "beta")
             await wait_until(
                 lambda: (
-                    app.settings.connection.context == "beta" and app.session.connected and app.current_mode == "server"
+                    app.settings.connection.context == "beta" and app.session.connected and app.current_mode == "servers"
                 ),
                 timeout=15,
                 pilot=pilot,
@@ -331,7 +331,7 @@ async def test_r_after_a_failed_switch_connects_and_returns_to_the_view(systems,
         try:
             await press_keys(pilot, "r")
             await wait_until(
-                lambda: app.current_mode == "server" and late.name in screen_text(app), timeout=15, pilot=pilot
+                lambda: app.current_mode == "servers" and late.name in screen_text(app), timeout=15, pilot=pilot
             )
             assert "● connected  ctx late" in screen_text(app).split("\n", 1)[0]
         finally:

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natstui.files import write_atomically
+
 FILE_NAME = "history.jsonl"
 MAX_ENTRIES = 500
 PAYLOAD_LIMIT = 64 * 1024
@@ -100,9 +102,7 @@ def load(path: Path | None = None) -> list[Entry]:
     if len(lines) > MAX_ENTRIES * 3 // 2:
         lines = lines[-MAX_ENTRIES:]
         try:
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            os.replace(tmp, path)
+            write_atomically(path, "\n".join(lines) + "\n")
         except OSError:
             pass  # read-only directory: kept as it is, read all the same
     out: list[Entry] = []

@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from natstui.files import write_atomically
+
 FILE_NAME = "templates.json"
 PLACEHOLDER = re.compile(r"\{\{\s*(uuid|now|seq|env:([A-Za-z_][A-Za-z0-9_]*))\s*\}\}")
 
@@ -90,10 +92,7 @@ def load(path: Path | None = None) -> list[Template]:
 def save(templates: list[Template], path: Path | None = None) -> Path:
     """Write the templates (replacing the file atomically); returns the path."""
     path = path or default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps([asdict(t) for t in templates], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps([asdict(t) for t in templates], indent=2, ensure_ascii=False) + "\n")
     return path
 
 
