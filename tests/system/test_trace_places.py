@@ -96,3 +96,25 @@ async def test_the_compose_screen_traces_what_the_form_holds_without_sending_it(
         assert len(received) == 1 and received[0].startswith(b"sentinel")
     finally:
         await receiver.close()
+
+
+async def test_natstui_own_live_subscription_is_not_counted_as_a_receiver(topology):
+    publisher = await nats.connect(topology.node("east-3").url, name="own-publisher")
+    app = make_test_app(topology.url, ["trown.>"])
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await wait_connected(app, pilot)
+            await wait_until(lambda: app.feed.ready, pilot=pilot)
+            await publisher.publish("trown.lonely", b"x")
+            await publisher.flush()
+            live = app.screen
+            await wait_until(lambda: len(live.stream.view) >= 1, pilot=pilot)
+            live.stream.select_index(0)
+            await wait_until(lambda: live.inspector.record is not None, pilot=pilot)
+            await pilot.press("T")
+            await wait_until(lambda: isinstance(app.screen, TraceScreen), pilot=pilot)
+            await wait_until(lambda: "natstui itself" in screen_text(app), pilot=pilot, timeout=15)
+            assert "no interest: no client receives it" in screen_text(app)
+            assert app.screen.trace is not None and app.screen.trace.no_interest
+    finally:
+        await publisher.close()
