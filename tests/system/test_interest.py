@@ -92,3 +92,26 @@ async def test_without_the_system_account_the_tree_says_what_is_needed(topology)
         header = app.screen.interest_line.render().plain  # wrapped on the screen: read whole
         assert header.startswith("interest Not in the system account: start natstui with --system-context")
         assert app.screen.subject_tree.interest is None
+
+
+async def test_a_server_with_more_subscriptions_than_a_page_is_read_in_pages(topology):
+    from natstui.client.interest import PAGE, collect
+    from natstui.client.system import SystemAccess
+
+    many = await nats.connect(topology.node("west-1").url, name="ti-many")
+    own = await nats.connect(topology.node("east-1").url, name="ti-own")
+    system = await nats.connect(topology.system_url)
+    try:
+        for i in range(PAGE + 100):
+            await many.subscribe(f"tipage.s{i}")
+        await own.subscribe("tipage.>")  # the asking connection's own: left out
+        await many.flush()
+        await own.flush()
+        snapshot = await collect(SystemAccess(system), own)
+        assert snapshot.index is not None and snapshot.account == "APP" and snapshot.pages == 2
+        assert snapshot.index.match_subject("tipage.s5").exact == 1
+        assert snapshot.index.match_subject("tipage").under == PAGE + 100
+    finally:
+        await many.close()
+        await own.close()
+        await system.close()

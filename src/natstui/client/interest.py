@@ -2,7 +2,9 @@
 
 ``SUBSZ`` with subscription details, filtered to the account, asked of every server at once through
 the system account (each server lists its own clients' subscriptions: nothing is counted twice over
-routes, gateways or leaf nodes); a server holding more than a page is read further with ``offset``.
+routes, gateways or leaf nodes); a server holding more than a page is asked again alone for all of
+them in one answer (with ``offset`` the pages overlap and miss: the server's order changes between
+requests).
 natstui's own subscriptions (its connection's client id on its server) are left out: its live
 stream's ``>`` would otherwise be interest in everything.
 """
@@ -18,8 +20,8 @@ from nats.aio.client import Client as NATS
 from natstui.client.system import NO_SYSTEM, NoSystemAccount, SystemAccess
 from natstui.model.interest import InterestSnapshot, SubscriptionIndex
 
-PAGE = 1024  # the server's own default page
-MAX_PAGES = 50  # per server: 51,200 subscriptions at most, then counted as far as read
+PAGE = 1024  # the server's own default page: what most servers hold
+MAX_SUBSCRIPTIONS = 100_000  # asked of one server at most (about 12 MB of answer)
 
 
 async def own_account(nc: NATS) -> str:
@@ -71,17 +73,15 @@ async def collect(access: SystemAccess, nc: NATS, account: str = "") -> Interest
         servers += 1
         server_id = reply.id or str(reply.data.get("server_id") or "")
         data = reply.data
-        subjects += _subjects(data, server_id, own)
-        read = len(data.get("subscriptions_list") or ())
         total = int(data.get("total") or 0)
-        for _ in range(MAX_PAGES):
-            if read >= total or not server_id:
-                break
-            more = await access.server(server_id, "SUBSZ", {**request, "offset": read})
+        if total > len(data.get("subscriptions_list") or ()) and server_id:
+            # more than a page: that server alone, all of them in one answer (offset pages are not
+            # consistent: a server lists its subscriptions in a different order at each request)
+            whole = await access.server(
+                server_id, "SUBSZ", {**request, "limit": min(total, MAX_SUBSCRIPTIONS)}, timeout=5.0
+            )
             pages += 1
-            listed = (more.data.get("subscriptions_list") or ()) if more is not None and not more.error else ()
-            if not listed:
-                break
-            subjects += _subjects(more.data, server_id, own)  # type: ignore[union-attr]
-            read += len(listed)
+            if whole is not None and not whole.error:
+                data = whole.data
+        subjects += _subjects(data, server_id, own)
     return InterestSnapshot(SubscriptionIndex(subjects), servers, account, at=time.time(), pages=pages)
