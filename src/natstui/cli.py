@@ -392,5 +392,59 @@ def list_keys() -> None:
                 click.echo(f"  {binding.id:<28} {binding.key:<22} {binding.description}")
 
 
+@main.command("trace")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--subject", "subjects", multiple=True, metavar="SUBJ", help="Trace this subject (an empty message); repeatable."
+)
+@connection_options
+def trace_command(path: str | None, subjects: Sequence[str], servers, context, **conn) -> None:
+    """Where each subject of a recording would go now: one trace-only line per subject, nothing delivered.
+
+    For each distinct subject of the recording (its first message: headers and payload), and each
+    --subject: the clients it would reach, the streams that would store it, the servers it would pass,
+    NO INTEREST, or what refused it. Needs nats-server 2.11 or later.
+    """
+    import asyncio
+
+    from rich.console import Console
+
+    from natstui.client.session import ConnectError, describe_error
+    from natstui.client.trace import TracingNotSupported
+    from natstui.client.trace_file import Sample, describe, samples_from_file, trace_samples
+    from natstui.model.recording import RecordingError
+
+    if not path and not subjects:
+        fail("name a recording (natstui trace FILE) or a subject (--subject SUBJ)")
+    conn.pop("system_context", None)
+    conn.pop("system_creds", None)
+    try:
+        connection = resolve_connection(list(servers), context, conn)
+        samples = samples_from_file(path) if path else []
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    except (OSError, RecordingError) as exc:
+        fail(f"cannot read {path}: {exc}")
+        return
+    samples += [Sample(subject) for subject in subjects]
+    if not samples:
+        fail(f"{path} holds no message")
+    try:
+        results = asyncio.run(trace_samples(connection, samples))
+    except TracingNotSupported as exc:
+        fail(str(exc))
+        return
+    except ConnectError as exc:
+        fail(str(exc))
+        return
+    except Exception as exc:
+        fail(f"trace stopped: {describe_error(exc)}")
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    for sample, trace in results:
+        console.print(describe(sample, trace))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

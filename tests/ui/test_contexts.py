@@ -125,7 +125,9 @@ async def test_switching_moves_every_view_and_nothing_of_the_first_server_remain
             await switch_with_the_list(pilot, "beta")
             await wait_until(
                 lambda: (
-                    app.settings.connection.context == "beta" and app.session.connected and app.current_mode == "servers"
+                    app.settings.connection.context == "beta"
+                    and app.session.connected
+                    and app.current_mode == "servers"
                 ),
                 timeout=15,
                 pilot=pilot,

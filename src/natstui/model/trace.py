@@ -41,7 +41,7 @@ def kind_name(kind: Any) -> str:
 class Step:
     """One thing a server did with the message, in words."""
 
-    kind: str  # deliver, forward, stream, mapping, export, import, ingress, unknown
+    kind: str  # deliver, own (to natstui itself), forward, stream, mapping, export, import, ingress, unknown
     text: str
     error: str = ""
     hop: str = ""  # for a forward: the next server's hop id
@@ -188,8 +188,21 @@ def _hop(body: dict[str, Any]) -> Hop:
     return hop
 
 
-def build_trace(payloads: list[bytes]) -> Trace:
-    """The path from every event received (in any order)."""
+def _mark_own(hop: Hop, own: tuple[str, int | None]) -> None:
+    """A delivery to natstui's own connection (its live stream's subscription) is said so, and not
+    counted as a receiver: with ``>`` in the Live view every subject would otherwise have one."""
+    server = _dict(hop.raw).get("server")
+    if _dict(server).get("id") != own[0] or own[1] is None:
+        return
+    for step in hop.steps:
+        if step.kind == "deliver" and not step.error and _dict(step.raw).get("cid") == own[1]:
+            step.kind = "own"
+            step.text = f"delivered to natstui itself [cid {own[1]}] (its own subscription, not counted)"
+
+
+def build_trace(payloads: list[bytes], own: tuple[str, int | None] | None = None) -> Trace:
+    """The path from every event received (in any order). ``own`` is natstui's connection (server
+    id, client id): deliveries to it are marked as its own, not as receivers."""
     trace = Trace()
     hops: list[Hop] = []
     for payload in payloads:
@@ -205,6 +218,8 @@ def build_trace(payloads: list[bytes]) -> Trace:
             trace.malformed.append(str(body)[:500])
             continue
         hops.append(_hop(body))
+        if own is not None:
+            _mark_own(hops[-1], own)
     for hop in hops:
         if not hop.hop:
             trace.roots.append(hop)

@@ -138,6 +138,7 @@ class ComposeScreen(Dialog[None]):
         Binding("ctrl+o", "history", "History", priority=True, id="compose.history"),
         Binding("ctrl+t", "templates", "Templates", priority=True, id="compose.templates"),
         Binding("ctrl+l", "load_test", "Load test", priority=True, id="compose.load_test"),
+        Binding("ctrl+g", "trace", "Trace", priority=True, id="compose.trace"),
     ]
 
     TITLES = {
@@ -247,7 +248,11 @@ class ComposeScreen(Dialog[None]):
     def _idle_text(self) -> Text:
         if self.mode == REPLY:
             return Text("The reply goes to the requester's inbox; ctrl+s sends it.", style="dim")
-        return Text("ctrl+s publishes; ctrl+r sends a request and shows its reply here.", style="dim")
+        return Text(
+            "ctrl+s publishes; ctrl+r sends a request and shows its reply here; "
+            "ctrl+g traces where it would go (nothing sent).",
+            style="dim",
+        )
 
     def on_mount(self) -> None:
         if not self.query("#compose-payload"):
@@ -690,6 +695,31 @@ class ComposeScreen(Dialog[None]):
                 timeout=timeout.first(Input).value if timeout else DEFAULT_TIMEOUT,
             )
         )
+
+    # -- where it would go: a trace-only copy of what the form holds --------------------------
+    def action_trace(self) -> None:
+        """Trace the message the form holds (placeholders filled, encoded if asked): a trace-only
+        copy, delivered to nobody; nothing is sent for real and the draft stays as it is."""
+        try:
+            subject, headers, payload = self._build()
+        except ComposeError as exc:
+            self._refuse(str(exc))
+            return
+        self._trace(subject, headers, payload)
+
+    @work(exclusive=True, group="compose-trace", exit_on_error=False)
+    async def _trace(self, subject: str, headers, payload: bytes) -> None:
+        from natstui.ui.screens.trace import open_trace
+
+        encoded = await self._encoded(payload, headers)
+        if encoded is None:
+            return
+        # nats-py sends one value per header name: repeated names are joined, as a recording does
+        grouped = {
+            name: value if isinstance(value, str) else ", ".join(value)
+            for name, value in (group_headers(headers) or {}).items()
+        }
+        open_trace(self.app, subject, encoded, grouped)
 
     # -- newer stream features: TTL and schedule ------------------------------------------
     def _feature_headers(self, subject: str) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from natstui.ui.widgets.inspector import Inspector
 from natstui.ui.widgets.line import TextLine
 from natstui.ui.widgets.splitter import Splitter
 from natstui.ui.widgets.stream import MessageStream
-from natstui.ui.widgets.tree import SubjectPath, SubjectTree
+from natstui.ui.widgets.tree import InterestLine, SubjectPath, SubjectTree, interest_text
 
 
 class LiveScreen(ViewScreen):
@@ -36,6 +36,7 @@ class LiveScreen(ViewScreen):
         Binding("D", "diff", "Diff with previous", show=False, id="live.diff"),
         Binding("J", "jump_pair", "Jump to the reply or request", show=False, id="live.jump_pair"),
         Binding("T", "trace", "Trace", show=False, id="live.trace"),
+        Binding("i", "interest", "Interest on the tree", show=False, id="live.interest"),
         Binding("s", "subscriptions", "Subscriptions", show=False, id="live.subscriptions"),
         Binding("n", "step", "Step", show=False, id="live.step"),
         Binding("N", "step_target", "Step another subscription", show=False, id="live.step_target"),
@@ -75,6 +76,7 @@ class LiveScreen(ViewScreen):
         inspector = Inspector(id="inspector")
         with Horizontal(id="live-body"):
             with tree_pane:
+                yield InterestLine(id="tree-interest")
                 yield SubjectTree(app.monitor.trie, id="tree")
                 yield SubjectPath(id="tree-path")
             yield Splitter(tree_pane, "left", id="tree-splitter")
@@ -93,6 +95,8 @@ class LiveScreen(ViewScreen):
         self.info = self.query_one("#stream-info", TextLine)
         self.tree_pane = self.query_one("#tree-pane", Vertical)
         self.tree_path = self.query_one(SubjectPath)
+        self.interest_line = self.query_one(InterestLine)
+        self.interest_line.display = False  # until i: a plain user pays nothing
         self._info_key: tuple | None = None
         self._apply_widths()
         self.stream.focus()
@@ -120,6 +124,7 @@ class LiveScreen(ViewScreen):
         self._slow = not getattr(self, "_slow", False)
         if self._slow:
             self.subject_tree.sync()
+        super().slow_tick()  # the interest refresher, while i shows it
 
     def _update_info(self) -> None:
         stream = self.stream
@@ -379,6 +384,40 @@ class LiveScreen(ViewScreen):
             return
         msg = record.msg
         open_trace(self.app, msg.subject, msg.data or b"", msg.headers)
+
+    # -- interest: how many subscriptions match each node (system account) -------------------------
+    INTEREST_EVERY = 5.0  # seconds between two SUBSZ rounds while the Live view shows the marks
+
+    def action_interest(self) -> None:
+        """Show or hide each tree node's matching subscriptions across the system (SUBSZ, every few seconds)."""
+        from natstui.ui.screens.base import Refresher
+
+        if self.refreshers:
+            self.refreshers = ()
+            self.workers.cancel_group(self, "interest")
+            self.subject_tree.set_interest(None)
+            self.interest_line.display = False
+            return
+        self.interest_line.show(interest_text(None))
+        self.interest_line.display = True
+        self.refreshers = (Refresher(self, self.INTEREST_EVERY, self.refresh_interest),)
+        self.refreshers[0].poll()
+
+    @work(exclusive=True, group="interest", exit_on_error=False)
+    async def refresh_interest(self) -> None:
+        from natstui.client.interest import collect
+        from natstui.client.session import describe_error
+        from natstui.model.interest import InterestSnapshot
+
+        app = self.app
+        try:
+            snapshot = await collect(await app.system_access(), app.session.nc)
+        except Exception as exc:
+            snapshot = InterestSnapshot(reason=app.session.safe(f"SUBSZ failed: {describe_error(exc)}"))
+        if not self.refreshers:
+            return  # hidden meanwhile
+        self.subject_tree.set_interest(snapshot if snapshot.index is not None else None)
+        self.interest_line.show(interest_text(snapshot))
 
     def action_jump_pair(self) -> None:
         """From a request to its reply, or back (the pair the latency tracker made)."""

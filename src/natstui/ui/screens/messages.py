@@ -86,6 +86,7 @@ class StreamMessagesScreen(FindInBrowser):
         Binding("x", "delete_message", "Delete msg", id="messages.delete"),
         Binding("f", "find", "Find…", id="messages.find"),
         Binding("F", "find_backward", "Find back…", id="messages.find_backward"),
+        Binding("T", "trace", "Trace", show=False, id="messages.trace"),
     ]
 
     def __init__(self, stream: str, info: dict[str, Any]) -> None:
@@ -300,6 +301,16 @@ class StreamMessagesScreen(FindInBrowser):
 
     def action_cycle_view(self) -> None:
         self.query_one(Inspector).action_cycle_view()
+
+    def action_trace(self) -> None:
+        """Trace the selected stored message: a trace-only copy of its subject, headers and payload."""
+        from natstui.ui.screens.trace import open_trace
+
+        message = self.selected_message
+        if message is None:
+            open_trace(self.app, None)
+            return
+        open_trace(self.app, message.subject, message.data, message.headers)
 
     # -- admin ---------------------------------------------------------------------------------
     def action_delete_message(self) -> None:

@@ -43,6 +43,8 @@ def _hop_tree(tree: Tree, hop: Hop) -> None:
             )
         elif step.kind == "deliver":
             text = Text(f"✓ {escape_line(step.text)}", style=palette.ok)
+        elif step.kind == "own":
+            text = Text(f"· {escape_line(step.text)}", style="dim")
         elif step.kind == "stream":
             text = Text(f"▣ {escape_line(step.text)}", style=palette.accent)
         elif step.kind == "unknown":
@@ -132,7 +134,9 @@ class TraceScreen(Dialog[None]):
             self.error = app.session.safe(f"trace failed: {describe_error(exc)}")
         else:
             self.error = ""
-            self.trace = build_trace(events)
+            from natstui.client.interest import own_connection
+
+            self.trace = build_trace(events, own_connection(app.session.nc))
         self.redraw()
 
     def redraw(self) -> None:

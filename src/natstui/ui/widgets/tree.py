@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from natstui.model.interest import InterestSnapshot
 from natstui.model.sanitize import escape_line
 from natstui.model.subjects import SubjectNode, SubjectTrie
 from natstui.ui.palette import palette
@@ -72,6 +73,8 @@ class SubjectTree(Tree[SubjectNode]):
         def __init__(self, path: str) -> None:
             super().__init__()
             self.path = path
+
+    interest: InterestSnapshot | None = None  # subscriptions matching each node (i in Live); read while built
 
     def __init__(self, trie: SubjectTrie, *, id: str | None = None) -> None:
         super().__init__(Text("all subjects"), data=trie.root, id=id)
@@ -177,6 +180,12 @@ class SubjectTree(Tree[SubjectNode]):
         # A narrower (or wider) pane: the highlighted name is kept in view.
         self.call_after_refresh(self._scroll_sideways, self.cursor_line)
 
+    def set_interest(self, interest: InterestSnapshot | None) -> None:
+        """Show (or, with None, stop showing) each node's matching subscriptions: every label again."""
+        self.interest = interest
+        self._clear_line_cache()
+        self.refresh()
+
     # -- drawing ---------------------------------------------------------------
     def render_label(self, node: TreeNode[SubjectNode], base_style: Style, style: Style) -> Text:
         data = node.data
@@ -189,12 +198,22 @@ class SubjectTree(Tree[SubjectNode]):
         if data is None:
             return Text.assemble(prefix, label)
         rate = format_rate(data.rate)
-        return Text.assemble(
+        text = Text.assemble(
             prefix,
             label,
             (f" {format_count(data.count)}", palette.muted),
             (f" {rate}" if rate else "", palette.rate),
         )
+        mark = self.interest.node_mark(data) if self.interest is not None else None
+        if mark is not None:
+            subs, none = mark
+            if none:
+                text.append(
+                    " no interest" + (f" ({subs} below)" if subs else ""), style=Style(dim=True) + palette.warning
+                )
+            else:
+                text.append(f" {format_count(subs)} sub{'' if subs == 1 else 's'}", style=palette.accent)
+        return text
 
 
 class SubjectPath(Widget):
@@ -256,3 +275,47 @@ class SubjectPath(Widget):
 
     def render(self) -> Text:
         return Text("\n".join(self.lines(self.content_size.width)), no_wrap=True, overflow="crop")
+
+
+class InterestLine(Widget):
+    """Above the tree while interest is shown: whose subscriptions are counted, or what is needed."""
+
+    DEFAULT_CSS = """
+    InterestLine {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text("")
+
+    def show(self, text: Text) -> None:
+        if text != self._text:
+            self._text = text
+            self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return max(1, len(self._text.wrap(self.app.console, max(1, width))))
+
+    def render(self) -> Text:
+        return self._text
+
+
+def interest_text(interest: InterestSnapshot | None) -> Text:
+    """The line above the tree: what the counts are, or why there are none."""
+    from natstui.model.timefmt import format_clock
+
+    text = Text("interest ", style="bold")
+    if interest is None:
+        text.append("asking the servers…", style="dim")
+    elif interest.index is None:
+        text.append(escape_line(interest.reason), style=palette.warning)
+    else:
+        count, servers = interest.index.count, interest.servers
+        text.append(f"{count:,} sub{'' if count == 1 else 's'}", style=palette.accent)
+        text.append(f" of {escape_line(interest.account)}, {servers} server{'' if servers == 1 else 's'}")
+        text.append(f", {format_clock(interest.at)[:8]}", style="dim")
+    return text
