@@ -280,6 +280,18 @@ def health_panel(reply: ServerReply | None) -> RenderableType:
     return text
 
 
+def state_panel(state: ConnState, error: str) -> RenderableType:
+    """What there is to say when natstui has no server: its state and why, and how to try again."""
+    table = RichTable.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True, min_width=12)
+    table.add_column(overflow="fold")
+    table.add_row("State", Text(state.value, style=palette.warning + BOLD))
+    if error:
+        table.add_row("Error", Text(escape_line(error), style=palette.error))
+    table.add_row("", Text("r reconnects", style="dim"))
+    return table
+
+
 def varz_panel(row: ServerRow, varz: dict[str, Any] | None, now: float, *, brief: bool = False) -> RenderableType:
     """A server as its VARZ tells (``brief``: what the connected server's INFO does not say)."""
     table = RichTable.grid(padding=(0, 1))
@@ -503,12 +515,20 @@ class ServersScreen(ViewScreen):
         )
 
     def _show_detail(self) -> None:
-        if not self.is_mounted or not self.query("#servers-server"):
+        if not self.query("#servers-server"):
             return
         own = self._shows_connected()
         server = self.query_one("#servers-server", Panel)
         account = self.query_one("#servers-account", Panel)
         parts = {k: self.query_one(f"#servers-{k}", Panel) for k in ("health", "routes", "gateways", "leafs")}
+        session = self.app.session
+        if session.state is not ConnState.CONNECTED and not self.model.rows:
+            account.display = False
+            for panel in parts.values():
+                panel.display = False
+            server.border_title = "Connection"
+            server.show(("state", session.state, session.error), lambda: state_panel(session.state, session.error))
+            return
         account.display = own
         if own:
             account.show(
@@ -580,6 +600,7 @@ class ServersScreen(ViewScreen):
     def slow_tick(self) -> None:
         if self.app.session.state is not ConnState.CONNECTED:
             self._update_info()
+            self._show_detail()
         super().slow_tick()
 
     def server_row(self, name: str) -> ServerRow | None:
