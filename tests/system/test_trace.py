@@ -37,6 +37,8 @@ async def test_a_traced_message_shows_the_gateway_hop_and_the_receiver_and_is_de
         kinds = {(s.raw or {}).get("kind") for h in trace.walk() for s in h.steps if s.kind == "forward"}
         assert 2 in kinds  # a gateway hop east -> west
         assert "west-2" in trace.servers
+        texts = [s.text for h in trace.walk() for s in h.steps if s.kind == "deliver"]
+        assert texts and all(t.startswith("would be delivered to client trace-receiver") for t in texts), texts
         # trace-only: the receiver got nothing (checked with a sentinel sent after)
         await send_sentinel(tracer, "trc.orders.sentinel", lambda data: data in received)
         assert received == [received[-1]] and received[-1].startswith(b"sentinel")
@@ -52,7 +54,13 @@ async def test_a_stream_that_captures_the_subject_and_a_subject_without_interest
     try:
         trace = build_trace(await trace_message(nc, "trc.stored.a", b"x"))
         assert trace.streams == ["TRACED"] and not trace.no_interest
+        assert [s.text for h in trace.walk() for s in h.steps if s.kind == "stream"] == [
+            "would be stored in stream TRACED"
+        ]
         assert (await js.stream_info("TRACED")).state.messages == 0  # trace-only: nothing stored
+        real = build_trace(await trace_message(nc, "trc.stored.b", b"y", deliver=True))
+        assert [s.text for h in real.walk() for s in h.steps if s.kind == "stream"] == ["stored in stream TRACED"]
+        assert (await js.stream_info("TRACED")).state.messages == 1  # delivered for real: stored
         nothing = build_trace(await trace_message(nc, "trc.nobody.listens", b"x"))
         assert nothing.no_interest and "no interest" in nothing.summary()
     finally:

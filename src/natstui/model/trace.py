@@ -117,8 +117,11 @@ class Trace:
         return "; ".join(parts)
 
 
-def _step(event: dict[str, Any]) -> Step:
+def _step(event: dict[str, Any], only: bool = False) -> Step:
+    """One event in words; ``only``: a trace-only copy, which the server reports as delivered or
+    stored although it went nowhere (said "would be")."""
     kind = event.get("type")
+    would = "would be " if only else ""
     error = str(event.get("error") or "")
     if kind == "eg":
         name = str(event.get("name") or "?")
@@ -128,7 +131,7 @@ def _step(event: dict[str, Any]) -> Step:
         if event.get("kind") == 0 or not hop:
             sub = event.get("sub")
             queue = event.get("queue")
-            text = f"delivered to {where} {name}" + (f" [cid {cid}]" if cid is not None else "")
+            text = f"{would}delivered to {where} {name}" + (f" [cid {cid}]" if cid is not None else "")
             if sub:
                 text += f" (subscription {sub}" + (f", queue group {queue}" if queue else "") + ")"
             if error:
@@ -142,7 +145,7 @@ def _step(event: dict[str, Any]) -> Step:
             return Step("stream", f"not stored in stream {stream}", error, raw=event)
         if event.get("nointerest"):
             return Step("stream", f"stream {stream}: no interest (nothing stored)", raw=event)
-        return Step("stream", f"stored in stream {stream}", raw=event)
+        return Step("stream", f"{would}stored in stream {stream}", raw=event)
     if kind == "sm":
         return Step("mapping", f"subject mapped to {event.get('to')}", error, raw=event)
     if kind == "se":
@@ -168,11 +171,12 @@ def _hop(body: dict[str, Any]) -> Hop:
         hop=_header(request, "Nats-Trace-Hop"),
         raw=body,
     )
+    only = _header(request, "Nats-Trace-Only").lower() in ("1", "t", "true", "on", "yes")
     for event in _list(body.get("events")):
         if not isinstance(event, dict):
             hop.steps.append(Step("unknown", f"unknown event: {str(event)[:200]}", raw=event))
             continue
-        step = _step(event)
+        step = _step(event, only)
         if step.kind == "ingress":
             source = kind_name(event.get("kind"))
             cid = event.get("cid")

@@ -1,7 +1,8 @@
 """Where a message goes: a traced copy's path through the system, drawn as a tree.
 
-Opened with ``T`` on a message (Live view, message browser), a subject-tree node (a sample message of
-that subject) or the compose screen. The copy is trace-only by default (delivered to nobody); ``d``
+Opened with ``T`` on a message (Live view, message browser) or a subject-tree node (a sample message of
+that subject), and with ``ctrl+g`` in the compose screen (what the form holds, sent nowhere). The copy
+is trace-only by default (delivered to nobody, its steps said "would be"); ``d``
 traces again delivering it for real (confirmed; refused with ``--read-only``); ``r`` shows the raw
 events; Esc closes.
 """
