@@ -72,13 +72,23 @@ async def test_accounts_lists_every_account_with_its_clients_and_jetstream(topol
 
 
 async def test_accounts_without_the_system_account_says_how_and_shows_this_account(topology):
-    app = system_app(topology, system=False)
-    async with app.run_test(size=SIZE) as pilot:
-        view = await show_view(app, pilot, "accounts", AccountsScreen)
-        await wait_until(lambda: "--system-context" in screen_text(app), pilot=pilot)
-        await wait_until(lambda: view.rows and next(iter(view.rows.values())).jetstream is not None, pilot=pilot)
-        assert list(view.rows) == ["APP"]  # the account natstui is in, from $SYS.REQ.USER.INFO
-        assert "JS storage" in screen_text(app)
+    client = await nats.connect(topology.node("west-2").url, name="own-account-probe")
+    try:
+        app = system_app(topology, system=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            view = await show_view(app, pilot, "accounts", AccountsScreen)
+            await wait_until(lambda: "--system-context" in screen_text(app), pilot=pilot)
+            await wait_until(lambda: view.rows and next(iter(view.rows.values())).jetstream is not None, pilot=pilot)
+            assert list(view.rows) == ["APP"]  # the account natstui is in, from $SYS.REQ.USER.INFO
+            # its clients on every server, from $SYS.REQ.ACCOUNT.PING.STATZ (which any account may ask)
+            await wait_until(lambda: "west-2" in view.rows["APP"].seen_on, pilot=pilot)
+            assert view.rows["APP"].connections >= 2  # natstui and the probe, on two servers
+            text = screen_text(app)
+            assert "JS storage" in text
+            # the reason and its fix wrap at 80 columns instead of being cut
+            assert "or connect as one" in " ".join(text.split())
+    finally:
+        await client.close()
 
 
 async def test_jetstream_cluster_shows_placement_and_a_step_down_moves_the_leader(topology):

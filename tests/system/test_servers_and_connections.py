@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import nats
@@ -119,6 +120,9 @@ async def test_a_named_client_appears_on_its_server_with_its_subscriptions(topol
             row = screen.row_of(name)
             assert row.server == "west-2" and row.account == "APP" and row.subs == 2
             assert row.cid == client._server_info["client_id"]
+            # how many servers have connections, of how many answered (all seven)
+            assert screen.model.servers == 7
+            assert re.search(r"connections on (\d of 7|7) servers", screen_text(app)), screen_text(app)
             await press_keys(pilot, "slash", *name[:10])
             await wait_until(lambda: len(screen.shown) == 1, pilot=pilot)
             line = next(line for line in screen_text(app).splitlines() if name in line)
@@ -290,3 +294,21 @@ async def test_show_connection_selects_it_and_opens_its_detail(topology):
             await wait_until(lambda: f"{name}.inbox" in screen_text(app), timeout=10, pilot=pilot)
     finally:
         await client.close()
+
+
+async def test_with_no_server_every_system_view_says_not_connected():
+    from natstui.demo.server import free_port
+
+    app = make_test_app(f"nats://127.0.0.1:{free_port('127.0.0.1')}", ["nothing.>"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: app.session.state.value == "failed", timeout=10, pilot=pilot)
+        for mode in ("servers", "connections", "accounts", "jscluster"):
+            app.action_show_view(mode)
+            await wait_until(lambda: app.current_mode == mode and app.screen.ready, pilot=pilot)
+            await wait_until(lambda: "Not connected (failed)." in screen_text(app), pilot=pilot)
+            assert "Asking" not in screen_text(app) and "asking" not in screen_text(app)
+        app.action_show_view("servers")
+        await wait_until(
+            lambda: "Connection refused" in screen_text(app).title() or "refused" in screen_text(app), pilot=pilot
+        )
+        assert "State        failed" in screen_text(app) and "r reconnects" in screen_text(app)

@@ -366,6 +366,7 @@ class ConnectionsModel:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, int], ConnRow] = {}
         self.errors: dict[str, str] = {}  # server name -> why its connections are not (all) current
+        self.servers = 0  # how many servers answered the last refresh (with connections or none)
         self.sort_key = "msgs_in"
         self.reverse = False  # against the column's natural order
         self.filter = ""
@@ -374,6 +375,8 @@ class ConnectionsModel:
     def update(self, pages: Iterable[ServerPage]) -> None:
         rows: dict[tuple[str, int], ConnRow] = {}
         self.errors = {}
+        pages = list(pages)
+        self.servers = len({p.server_id or p.server for p in pages})
         for page in pages:
             if page.error:
                 self.errors[page.server or page.server_id or "?"] = page.error

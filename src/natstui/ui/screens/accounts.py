@@ -19,17 +19,18 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from natstui.client.session import describe_error
-from natstui.client.system import NO_SYSTEM, NoSystemAccount
+from natstui.client.system import NO_SYSTEM, NoSystemAccount, gather
 from natstui.model.accounts import AccountRow, JetStreamUsage, bar, build_accounts
 from natstui.model.columns import ColumnSpec
 from natstui.model.decode import human_size
 from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, palette
-from natstui.ui.screens.base import Refresher, ViewScreen
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.screens.base import Refresher, SystemView
+from natstui.ui.widgets.line import WrapLine
 from natstui.ui.widgets.svc_tables import selected_key, sync_table
 from natstui.ui.widgets.table import Table
 
+OWN_STATZ = "$SYS.REQ.ACCOUNT.PING.STATZ"  # any account may ask it about itself
 REFRESH_EVERY = 3.0
 
 COLUMNS = (
@@ -140,7 +141,7 @@ def own_usage(info: dict[str, Any]) -> JetStreamUsage:
     )
 
 
-class AccountsScreen(ViewScreen):
+class AccountsScreen(SystemView):
     VIEW_NAME = "accounts"
 
     DEFAULT_CSS = """
@@ -151,15 +152,15 @@ class AccountsScreen(ViewScreen):
     BINDINGS = [Binding("u", "refresh", "Refresh", id="accounts.refresh")]
 
     def compose_body(self) -> ComposeResult:
-        yield TextLine(id="accounts-info", classes="view-title")
+        yield WrapLine(id="accounts-info", classes="view-title")
         yield Table(COLUMNS, id="accounts-table", zebra_stripes=False)
-        yield Static(Text("Asking the servers…", style="dim"), id="accounts-detail")
+        yield Static(Text(), id="accounts-detail")  # the info line says what is awaited
 
     def on_mount(self) -> None:
         if not self.query("#accounts-table"):
             return
         self.table = self.query_one("#accounts-table", Table)
-        self.info = self.query_one("#accounts-info", TextLine)
+        self.info = self.query_one("#accounts-info", WrapLine)
         self.detail = self.query_one("#accounts-detail", Static)
         self.rows: dict[str, AccountRow] = {}
         self.servers = 0
@@ -168,11 +169,8 @@ class AccountsScreen(ViewScreen):
         self.own_account = ""
         self.refreshers = (Refresher(self, REFRESH_EVERY, self.refresh_accounts),)
         self.table.focus()
-        self._show_info()
+        self.show_info()
         self.ready = True
-
-    def action_refresh(self) -> None:
-        self.refresh_accounts()
 
     @work(exclusive=True, group="accounts", exit_on_error=False)
     async def refresh_accounts(self) -> None:
@@ -191,11 +189,11 @@ class AccountsScreen(ViewScreen):
             jsz = await access.ping("JSZ", {"accounts": True, "streams": True, "consumer": True})
         except NoSystemAccount:
             self.reason = NO_SYSTEM
-            self._show_info()
+            self.show_info()
             return
         except Exception as exc:
             self.error = app.session.safe(f"accounts: {describe_error(exc)}")
-            self._show_info()
+            self.show_info()
             return
         limits = None
         if own[0] and own[1] is not None:
@@ -230,16 +228,26 @@ class AccountsScreen(ViewScreen):
         return name, info
 
     async def _show_own_only(self, own: tuple[str, dict[str, Any] | None]) -> None:
+        """This account alone: its clients, subscriptions and traffic on every server from
+        ``$SYS.REQ.ACCOUNT.PING.STATZ`` (which any account may ask, about itself), its JetStream usage
+        from ``$JS.API.INFO``."""
         name, info = own
-        row = AccountRow(name or "this account")
+        try:
+            statz = await gather(self.app.session.nc, OWN_STATZ, {"include_unused": True}, timeout=1.5)
+        except Exception:
+            statz = []  # an older server, or the request is not exported: the JetStream usage alone
+        rows = build_accounts([], [(r.name, r.data) for r in statz if not r.error], [])
+        row = next((r for r in rows if r.name == name), rows[0] if len(rows) == 1 else AccountRow(name))
+        row.name = row.name or "this account"
         row.jetstream = own_usage(info) if info is not None else None
+        self.servers = len(statz)
         self.show_rows([row])
 
     def show_rows(self, rows: list[AccountRow]) -> None:
         self.rows = {row.name: row for row in rows}
         sync_table(self.table, [(row.name, account_cells(row)) for row in rows])
         self._show_selected()
-        self._show_info()
+        self.show_info()
 
     def on_data_table_row_highlighted(self, event: Table.RowHighlighted) -> None:
         self._show_selected()
@@ -248,11 +256,14 @@ class AccountsScreen(ViewScreen):
         key = selected_key(self.table)
         self.detail.update(account_detail(self.rows.get(key) if key else None))
 
-    def _show_info(self) -> None:
+    def show_info(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
-        if self.reason:
-            text.append(self.reason, style=palette.warning + BOLD)
-            text.append("  — showing this account only", style="dim")
+        if not self.rows and self.not_connected(text):
+            pass
+        elif self.reason:
+            WrapLine.wrapping(text).append(self.reason, style=palette.warning + BOLD)
+            on = f" on {self.servers} server{'s' if self.servers != 1 else ''}" if self.servers else ""
+            text.append(f"  — showing this account only{on}", style="dim")
         elif self.error:
             text.append(self.error, style=palette.error + BOLD)
         elif not self.rows:

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select
 
-from natstui.client.session import describe_error
+from natstui.client.session import ConnState, describe_error
 from natstui.model.columns import ColumnSpec
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.textual_internals import mark_stylesheet_current
@@ -188,6 +188,35 @@ class ViewScreen(Screen):
         if record is not None:
             self.app.copy_to_clipboard(record.msg.subject)
             self.app.notify("Copied the subject to the clipboard.", markup=False)
+
+
+class SystemView(ViewScreen):
+    """A view of the whole system (Servers, Connections, Accounts, JetStream cluster): polled by its
+    refreshers, with one information line (``show_info``) that says when there is no server."""
+
+    def show_info(self) -> None:  # pragma: no cover - abstract
+        """Redraw the view's information line."""
+
+    def not_connected(self, text: Text) -> bool:
+        """Append "Not connected (state)." to ``text`` and say True when natstui has no server."""
+        state = self.app.session.state
+        if state is ConnState.CONNECTED:
+            return False
+        text.append(f"Not connected ({state.value}).", style=palette.warning + BOLD)
+        return True
+
+    def action_refresh(self) -> None:
+        if not self.connected:
+            self.app.notify("Not connected: nothing to refresh.", severity="warning", timeout=5, markup=False)
+            return
+        for refresher in self.refreshers:
+            refresher.soon()
+            refresher.poll()
+
+    def slow_tick(self) -> None:
+        if self.app.session.state is not ConnState.CONNECTED:
+            self.show_info()  # the state changes without a poll
+        super().slow_tick()
 
 
 class ScanningView(ViewScreen):

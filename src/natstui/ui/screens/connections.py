@@ -36,9 +36,9 @@ from natstui.model.decode import human_size
 from natstui.model.sanitize import escape_line
 from natstui.model.system import DESCENDING, ConnectionsModel, ConnRow
 from natstui.ui.palette import BOLD, palette
-from natstui.ui.screens.base import Refresher, ViewScreen
+from natstui.ui.screens.base import Refresher, SystemView
 from natstui.ui.screens.servers import count, rtt_text, short_duration
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.line import WrapLine
 from natstui.ui.widgets.rowtable import Column, RowTable
 from natstui.ui.widgets.server_panels import Panel, connection_panel, subscriptions_panel
 
@@ -196,7 +196,7 @@ def connection_about(conn: dict[str, Any], row: ConnRow | None) -> RenderableTyp
     return both
 
 
-class ConnectionsScreen(ViewScreen):
+class ConnectionsScreen(SystemView):
     VIEW_NAME = "connections"
 
     BINDINGS = [
@@ -209,10 +209,12 @@ class ConnectionsScreen(ViewScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield TextLine(id="conns-info", classes="view-title")
-        yield Input(
+        yield WrapLine(id="conns-info", classes="view-title")
+        filter_input = Input(
             placeholder="filter: words found in cid, server, name, language, address, account, user", id="conns-filter"
         )
+        filter_input.display = False  # hidden from the first frame: it takes no key before / opens it
+        yield filter_input
         yield ConnectionTable([column for _, column in COLUMNS], id="conns-table")
         with VerticalScroll(id="conns-detail"):
             yield Panel("This connection (natstui)", id="conns-own")
@@ -223,9 +225,8 @@ class ConnectionsScreen(ViewScreen):
         if not self.query("#conns-table"):
             return  # pushed while the app exits: Textual did not compose it
         self.table = self.query_one("#conns-table", ConnectionTable)
-        self.info = self.query_one("#conns-info", TextLine)
+        self.info = self.query_one("#conns-info", WrapLine)
         self.filter_input = self.query_one("#conns-filter", Input)
-        self.filter_input.display = False
         self.detail_pane = self.query_one("#conns-detail", VerticalScroll)
         self.model = ConnectionsModel()
         self.access: SystemAccess | None = None
@@ -246,7 +247,7 @@ class ConnectionsScreen(ViewScreen):
         self.table.show_sort(self.model.sort_key, self._descending())
         self.table.focus()
         self._show_detail()
-        self._update_info()
+        self.show_info()
         self.ready = True
         self.slow_tick()
 
@@ -274,7 +275,7 @@ class ConnectionsScreen(ViewScreen):
                     pages, self.scope, self.requests = [], "", 1
         except Exception as exc:
             self.error = app.session.safe(f"cannot list the connections: {describe_error(exc)}")
-            self._update_info()
+            self.show_info()
             return
         self.error = ""
         self.refreshes += 1
@@ -304,21 +305,20 @@ class ConnectionsScreen(ViewScreen):
                     break
         self.table.show_sort(self.model.sort_key, self._descending())
         self.table.set_rows(LazyRows(rows, self.own_key), cursor=cursor if rows else None, copy=False)
-        self._update_info()
+        self.show_info()
 
-    def _update_info(self) -> None:
+    def show_info(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("Connections  ", style="bold")
-        state = self.app.session.state
-        if state is not ConnState.CONNECTED and not self.model.rows:
-            text.append(f"Not connected ({state.value}).", style=palette.warning + BOLD)
+        if not self.model.rows and self.not_connected(text):
+            pass
         elif self.error:
             text.append(self.error, style=palette.error + BOLD)
         elif self.access is None:
             text.append("asking the servers…", style="dim")
         else:
             if self.scope != "system":
-                text.append(escape_line(self.access.reason), style=palette.warning + BOLD)
+                WrapLine.wrapping(text).append(escape_line(self.access.reason), style=palette.warning + BOLD)
                 text.append("  ")
             servers = len({r.server_id for r in self.model.rows.values()})
             shown = len(self.shown)
@@ -326,7 +326,9 @@ class ConnectionsScreen(ViewScreen):
             what = "this account's " if self.scope == "account" else ""
             if self.scope or total:
                 text.append(f"{shown:,}" if shown == total else f"{shown:,} of {total:,}", style=palette.number)
-                text.append(f" {what}connections on {servers} server{'s' if servers != 1 else ''}")
+                answered = max(self.model.servers, servers)
+                of = f" of {answered}" if answered > servers else ""
+                text.append(f" {what}connections on {servers}{of} server{'s' if answered != 1 else ''}")
                 text.append(f" ({self.requests} request{'s' if self.requests != 1 else ''})", style="dim")
             else:
                 text.append("Shown: this connection.", style="dim")
@@ -456,17 +458,7 @@ class ConnectionsScreen(ViewScreen):
             self.filter_input.display = False
         self.table.focus()
 
-    def action_refresh(self) -> None:
-        if not self.connected:
-            self.app.notify("Not connected: nothing to refresh.", severity="warning", timeout=5, markup=False)
-            return
-        for refresher in self.refreshers:
-            refresher.soon()
-            refresher.poll()
-
     def slow_tick(self) -> None:
-        if self.app.session.state is not ConnState.CONNECTED:
-            self._update_info()
         if self.detail_pane.display and (self.selected == self.own_key or not self.shown):
             self._show_detail()  # nats-py's own counters of this connection
         super().slow_tick()

@@ -20,7 +20,7 @@ from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.widgets.events import EventList, kind_style
 from natstui.ui.widgets.inspector import Inspector
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.line import TextLine, WrapLine
 
 NO_SYSTEM = "connections, auth errors and servers need the system account: --system-context NAME or --system-creds FILE"
 ALL = "all"
@@ -52,7 +52,7 @@ class EventsScreen(ViewScreen):
                 (Text.assemble((f"{name:<11}", kind_style(name)), (about, "dim")), name) for name, about in KINDS
             ]
             yield Select([("every kind", ALL), *options], value=ALL, allow_blank=False, id="events-kind")
-            yield TextLine(id="events-system")
+            yield WrapLine(id="events-system")
         with Horizontal(id="events-body"):
             yield EventList(self.index, id="events-list")
             yield Inspector(id="events-inspector")
@@ -147,10 +147,10 @@ class EventsScreen(ViewScreen):
             line.append(escape_line(self.app.session.safe(sources.system.error)), style=palette.error + BOLD)
         elif self.system_reason:
             line.append("JetStream only: ", style=palette.muted)
-            line.append(escape_line(self.system_reason), style=palette.warning)
+            WrapLine.wrapping(line).append(escape_line(self.system_reason), style=palette.warning)
         else:
             line.append("advisories, metrics, connections, auth errors, servers", style=palette.muted)
-        self.query_one("#events-system", TextLine).set_text(line)
+        self.query_one("#events-system", WrapLine).set_text(line)
 
     # -- the inspector ----------------------------------------------------------------------------
     def on_event_list_selected(self, message: EventList.Selected) -> None:

@@ -32,10 +32,10 @@ from natstui.model.placement import (
 )
 from natstui.model.sanitize import escape_line
 from natstui.ui.palette import BOLD, palette
-from natstui.ui.screens.base import Refresher, ViewScreen
+from natstui.ui.screens.base import Refresher, SystemView
 from natstui.ui.screens.confirm import ConfirmScreen
 from natstui.ui.screens.dialog import when_confirmed
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.line import WrapLine
 from natstui.ui.widgets.svc_tables import selected_key, sync_table
 from natstui.ui.widgets.table import Table
 
@@ -132,7 +132,7 @@ def meta_text(meta: MetaGroup | None, reason: str = "") -> Text:
     return text
 
 
-class JetStreamClusterScreen(ViewScreen):
+class JetStreamClusterScreen(SystemView):
     VIEW_NAME = "jscluster"
 
     DEFAULT_CSS = """
@@ -151,7 +151,7 @@ class JetStreamClusterScreen(ViewScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield TextLine(id="jsc-info", classes="view-title")
+        yield WrapLine(id="jsc-info", classes="view-title")
         yield Static("", id="jsc-meta")
         yield Table(PEER_COLUMNS, id="jsc-peers", zebra_stripes=False)
         yield Table(STREAM_COLUMNS, id="jsc-streams", zebra_stripes=False)
@@ -166,7 +166,7 @@ class JetStreamClusterScreen(ViewScreen):
     def on_mount(self) -> None:
         if not self.query("#jsc-streams"):
             return
-        self.info = self.query_one("#jsc-info", TextLine)
+        self.info = self.query_one("#jsc-info", WrapLine)
         self.meta_line = self.query_one("#jsc-meta", Static)
         self.peers_table = self.query_one("#jsc-peers", Table)
         self.streams_table = self.query_one("#jsc-streams", Table)
@@ -179,11 +179,8 @@ class JetStreamClusterScreen(ViewScreen):
         self.servers = 0
         self.refreshers = (Refresher(self, REFRESH_EVERY, self.refresh_cluster),)
         self.streams_table.focus()
-        self._show_info()
+        self.show_info()
         self.ready = True
-
-    def action_refresh(self) -> None:
-        self.refresh_cluster()
 
     async def _access(self) -> SystemAccess:
         access = await self.app.system_access()
@@ -202,7 +199,7 @@ class JetStreamClusterScreen(ViewScreen):
             return
         except Exception as exc:
             self.error = self.app.session.safe(f"JetStream cluster: {describe_error(exc)}")
-            self._show_info()
+            self.show_info()
             return
         self.reason = self.error = ""
         pairs = [(r.name, r.data) for r in replies if not r.error]
@@ -216,7 +213,7 @@ class JetStreamClusterScreen(ViewScreen):
             infos = await self.app.jetstream().list_streams()
         except Exception as exc:
             self.error = self.app.session.safe(f"JetStream: {describe_error(exc)}")
-            self._show_info()
+            self.show_info()
             return
         self.servers = 0
         self.show(None, placements_from_streams("this account", infos))
@@ -228,7 +225,7 @@ class JetStreamClusterScreen(ViewScreen):
         sync_table(self.peers_table, [(p.name, peer_cells(p)) for p in (meta.peers if meta else [])])
         sync_table(self.streams_table, [(p.key, stream_cells(p)) for p in found])
         self._show_selected()
-        self._show_info()
+        self.show_info()
 
     def on_data_table_row_highlighted(self, event: Table.RowHighlighted) -> None:
         if event.data_table is self.streams_table:
@@ -258,10 +255,12 @@ class JetStreamClusterScreen(ViewScreen):
             ],
         )
 
-    def _show_info(self) -> None:
+    def show_info(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
-        if self.reason:
-            text.append(self.reason, style=palette.warning + BOLD)
+        if not self.placements and self.not_connected(text):
+            pass
+        elif self.reason:
+            WrapLine.wrapping(text).append(self.reason, style=palette.warning + BOLD)
             text.append(f"  — showing this account's {len(self.placements)} streams", style="dim")
         elif self.error:
             text.append(self.error, style=palette.error + BOLD)

@@ -22,7 +22,7 @@ from natstui.model.spark import sparkline
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.confirm import PromptScreen
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.line import WrapLine
 from natstui.ui.widgets.svc_tables import sync_table
 from natstui.ui.widgets.table import Table
 
@@ -99,14 +99,14 @@ class LatencyScreen(ViewScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield TextLine(id="latency-info", classes="view-title")
+        yield WrapLine(id="latency-info", classes="view-title")
         yield Table(COLUMNS, id="latency-table", zebra_stripes=False)
 
     def on_mount(self) -> None:
         if not self.query("#latency-table"):
             return
         self.table = self.query_one("#latency-table", Table)
-        self.info = self.query_one("#latency-info", TextLine)
+        self.info = self.query_one("#latency-info", WrapLine)
         self.sort_key = "requests"
         self.descending = True
         self._last_draw = 0.0
@@ -132,7 +132,7 @@ class LatencyScreen(ViewScreen):
         sync_table(self.table, [(g.group, group_cells(g, now)) for g in groups])
         text = Text(no_wrap=True, overflow="ellipsis")
         if not groups:
-            text.append(
+            WrapLine.wrapping(text).append(
                 "No requests seen yet: messages with a reply subject appear here, paired with their replies",
                 style="bold",
             )

@@ -33,8 +33,8 @@ from natstui.model.sanitize import escape_line
 from natstui.model.system import ServerRow, ServersModel, go_duration, sparkline
 from natstui.model.timefmt import format_clock
 from natstui.ui.palette import BOLD, palette
-from natstui.ui.screens.base import Refresher, ViewScreen
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.screens.base import Refresher, SystemView
+from natstui.ui.widgets.line import WrapLine
 from natstui.ui.widgets.server_panels import ACCOUNT_EVERY, Panel, account_panel, details_panel
 from natstui.ui.widgets.svc_tables import selected_key, sync_table
 from natstui.ui.widgets.table import Table
@@ -316,7 +316,7 @@ def varz_panel(row: ServerRow, varz: dict[str, Any] | None, now: float, *, brief
     return table
 
 
-class ServersScreen(ViewScreen):
+class ServersScreen(SystemView):
     VIEW_NAME = "servers"
 
     BINDINGS = [
@@ -326,7 +326,7 @@ class ServersScreen(ViewScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield TextLine(id="servers-info", classes="view-title")
+        yield WrapLine(id="servers-info", classes="view-title")
         yield Table(COLUMNS, id="servers-table", zebra_stripes=False)
         with VerticalScroll(id="servers-detail"):
             with Horizontal(id="servers-columns"):
@@ -343,7 +343,7 @@ class ServersScreen(ViewScreen):
         if not self.query("#servers-table"):
             return  # pushed while the app exits: Textual did not compose it
         self.table = self.query_one("#servers-table", Table)
-        self.info = self.query_one("#servers-info", TextLine)
+        self.info = self.query_one("#servers-info", WrapLine)
         self.model = ServersModel()
         self.access: SystemAccess | None = None
         self.varz: dict[str, dict[str, Any]] = {}
@@ -438,7 +438,7 @@ class ServersScreen(ViewScreen):
         return not self.system or (self.selected != "" and self.selected == self.connected_id)
 
     def _show(self) -> None:
-        self._update_info()
+        self.show_info()
         self.table.display = self.system
         if self.system:
             now = self.app.store.clock()
@@ -462,18 +462,17 @@ class ServersScreen(ViewScreen):
             self._select(selected_key(self.table) or "")
         self._show_detail()
 
-    def _update_info(self) -> None:
+    def show_info(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("Servers  ", style="bold")
-        state = self.app.session.state
-        if state is not ConnState.CONNECTED and not self.model.rows:
-            text.append(f"Not connected ({state.value}).", style=palette.warning + BOLD)
+        if not self.model.rows and self.not_connected(text):
+            pass
         elif self.error:
             text.append(self.error, style=palette.error + BOLD)
         elif self.access is None:
             text.append("asking the servers…", style="dim")
         elif not self.access.available:
-            text.append(escape_line(self.access.reason), style=palette.warning + BOLD)
+            WrapLine.wrapping(text).append(escape_line(self.access.reason), style=palette.warning + BOLD)
             text.append("  Shown: the connected server.", style="dim")
         else:
             rows = self.model.rows.values()
@@ -589,17 +588,8 @@ class ServersScreen(ViewScreen):
         if self.table.display:
             self.table.focus()
 
-    def action_refresh(self) -> None:
-        if not self.connected:
-            self.app.notify("Not connected: nothing to refresh.", severity="warning", timeout=5, markup=False)
-            return
-        for refresher in self.refreshers:
-            refresher.soon()
-            refresher.poll()
-
     def slow_tick(self) -> None:
         if self.app.session.state is not ConnState.CONNECTED:
-            self._update_info()
             self._show_detail()
         super().slow_tick()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 from natstui.model.columns import fit_parts
@@ -33,6 +34,32 @@ class TextLine(Widget):
 
     def render(self) -> Text:
         return self._text
+
+
+class WrapLine(TextLine):
+    """A line that can wrap onto more rows when its text is wider than the screen: for a sentence that
+    must be read whole (why a view has no system account, and the fix), marked with ``wrapping``; a
+    changing summary (``no_wrap``) stays one line, cut with an ellipsis."""
+
+    DEFAULT_CSS = """
+    WrapLine { height: auto; }
+    """
+
+    def set_text(self, text: Text) -> None:
+        if text != self._text:
+            self._text = text
+            self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self._text.no_wrap:
+            return 1  # cut at the edge, as a TextLine
+        return super().get_content_height(container, viewport, width)
+
+    @staticmethod
+    def wrapping(text: Text) -> Text:
+        """``text`` set to wrap (a line that is cut at the edge otherwise)."""
+        text.no_wrap, text.overflow = False, "fold"
+        return text
 
 
 class PartsLine(TextLine):
