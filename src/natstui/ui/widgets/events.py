@@ -7,15 +7,12 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.message import Message
-from textual.reactive import reactive
 from textual.strip import Strip
 
 from natstui.model.events import Event, EventIndex, describe
-from natstui.model.records import Record
 from natstui.model.timefmt import format_clock
 from natstui.ui.palette import BOLD, palette
-from natstui.ui.widgets.cursorlist import CursorList
+from natstui.ui.widgets.following import FollowingList
 
 KIND_W = 10
 NARROW = 100  # below this width a line's time has no milliseconds
@@ -47,7 +44,7 @@ def severity_style(event: Event) -> Style:
     }.get(event.severity, Style())
 
 
-class EventList(CursorList):
+class EventList(FollowingList):
     """Rows of an :class:`EventIndex`; the cursor is an event's sequence, so it survives eviction.
     Follows the newest event while the view is at the end (Up stops following, End follows)."""
 
@@ -62,20 +59,12 @@ class EventList(CursorList):
         Binding("end,G", "last", "Last (follow)", show=False, id="events.last"),
     ]
 
-    class Selected(Message):
+    class Selected(FollowingList.Selected):
         """The cursor moved to another event."""
 
-        def __init__(self, record: Record | None) -> None:
-            super().__init__()
-            self.record = record
-
-    following: reactive[bool] = reactive(True, init=False)
-
     def __init__(self, index: EventIndex, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+        super().__init__(index, id=id)
         self.index = index
-        self.cursor_seq: int | None = None
-        self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self._events: LRUCache[int, Event] = LRUCache(1024)
         self._base = Style()
         self._generation = -1
@@ -91,47 +80,6 @@ class EventList(CursorList):
             event = describe(record.msg.subject, record.msg.data)
             self._events[seq] = event
         return event
-
-    @property
-    def record(self) -> Record | None:
-        return self.index.store.get(self.cursor_seq) if self.cursor_seq is not None else None
-
-    def sync(self) -> None:
-        """Take in what arrived since the last call and redraw once."""
-        added, dropped = self.index.update()
-        if not added and not dropped:
-            return
-        self.set_virtual_rows(len(self.index))
-        if self.following:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-        elif dropped:
-            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True, force=True)
-        self.refresh()
-
-    def reset(self) -> None:
-        """The rows changed wholesale (another kind)."""
-        self._strips.clear()
-        self.set_virtual_rows(len(self.index))
-        index = self.index.index_of(self.cursor_seq) if self.cursor_seq is not None else None
-        if index is not None and not self.following:
-            self.scroll_to_row(index)
-        else:
-            self.following = True
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-        self.refresh()
-
-    def on_resize(self) -> None:
-        self._strips.clear()
-        self.set_virtual_rows(len(self.index))
-        if self.following:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if new >= self.max_scroll_y:
-            self.following = True
-        elif new < old:
-            self.following = False
 
     # -- drawing ------------------------------------------------------------------------------
     def render_lines(self, crop):
@@ -172,64 +120,3 @@ class EventList(CursorList):
             Segment(set_cell_size(event.text, rest), base + severity_style(event)),
         ]
         return Strip(segments).crop_extend(0, width, base)
-
-    # -- cursor -------------------------------------------------------------------------------
-    @property
-    def cursor_index(self) -> int | None:
-        return self.index.index_of(self.cursor_seq) if self.cursor_seq is not None else None
-
-    def select_index(self, index: int) -> None:
-        count = len(self.index)
-        if count == 0:
-            return
-        index = max(0, min(count - 1, index))
-        seq = self.index.seq_at(index)
-        if seq == self.cursor_seq:
-            return
-        self.cursor_seq = seq
-        self.scroll_to_row(index)
-        self.refresh()
-        self.post_message(self.Selected(self.record))
-
-    def _current_or_visible(self) -> int:
-        index = self.cursor_index
-        if index is None:
-            height = self.scrollable_content_region.height
-            return min(len(self.index) - 1, int(self.scroll_y) + height - 1)
-        return index
-
-    def action_cursor(self, delta: int) -> None:
-        last = len(self.index) - 1
-        if last < 0:
-            return
-        if self.following and self.cursor_index != last:
-            if delta < 0:
-                self.following = False
-            self.select_index(last)
-            return
-        index = self._current_or_visible() + delta
-        if delta < 0:
-            self.following = False
-        self.select_index(index)
-
-    def action_page(self, direction: int) -> None:
-        if direction < 0:
-            self.following = False
-        self.select_index(self._current_or_visible() + direction * self.page_step)
-
-    def action_first(self) -> None:
-        self.following = False
-        self.select_index(0)
-
-    def action_last(self) -> None:
-        self.select_index(len(self.index) - 1)
-        self.following = True
-        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-
-    def on_click(self, event) -> None:
-        index = self.row_at(event.y)
-        if 0 <= index < len(self.index):
-            self.focus()
-            if index < len(self.index) - 1:
-                self.following = False
-            self.select_index(index)

@@ -9,9 +9,6 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.cache import LRUCache
-from textual.message import Message
-from textual.reactive import reactive
 from textual.strip import Strip
 
 from natstui.model.decode import preview
@@ -20,7 +17,7 @@ from natstui.model.sanitize import escape_line
 from natstui.model.timefmt import format_clock
 from natstui.model.view import StreamView
 from natstui.ui.palette import BOLD, palette
-from natstui.ui.widgets.cursorlist import CursorList
+from natstui.ui.widgets.following import FollowingList
 
 TIME_W = 12
 SUBJECT_W_MIN = 16
@@ -48,7 +45,7 @@ def subject_width(width: int) -> int:
     return max(SUBJECT_W_MIN, min(SUBJECT_W_MAX, (width - TIME_W - SIZE_W - MARK_W - 4) // 2))
 
 
-class MessageStream(CursorList):
+class MessageStream(FollowingList):
     """Rows of the :class:`StreamView`; the cursor is a store sequence, so it survives eviction."""
 
     BINDING_GROUP_TITLE = "Live stream"
@@ -62,20 +59,12 @@ class MessageStream(CursorList):
         Binding("end,G", "last", "Last (follow)", show=False, id="stream.last"),
     ]
 
-    class Selected(Message):
+    class Selected(FollowingList.Selected):
         """The cursor moved to another record."""
 
-        def __init__(self, record: Record | None) -> None:
-            super().__init__()
-            self.record = record
-
-    following: reactive[bool] = reactive(True, init=False)
-
     def __init__(self, view: StreamView, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+        super().__init__(view, id=id)
         self.view = view
-        self.cursor_seq: int | None = None
-        self._cache: LRUCache[tuple, Strip] = LRUCache(512)
         self._time_fmt: Callable[[float], str] = format_time
         self._style_key: tuple | None = None
         self._base_style = Style()
@@ -90,17 +79,7 @@ class MessageStream(CursorList):
         if self.marks_pending:  # rows drawn without their mark last paint
             self.marks_pending = False
             self.refresh()
-        added, dropped = self.view.update()
-        if not added and not dropped:
-            return
-        at_end = self.following
-        self.set_virtual_rows(len(self.view))
-        if at_end:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-        else:
-            if dropped:
-                self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True, force=True)
-        self.refresh()
+        super().sync()
 
     @property
     def new_count(self) -> int:
@@ -115,33 +94,6 @@ class MessageStream(CursorList):
     def watch_following(self, following: bool) -> None:
         self.view.count_new(not following)
 
-    def reset(self) -> None:
-        """The view's rows changed wholesale (a new filter)."""
-        self._cache.clear()
-        self.set_virtual_rows(len(self.view))
-        index = self.view.index_of(self.cursor_seq) if self.cursor_seq is not None else None
-        if index is not None and not self.following:
-            self.scroll_to(
-                y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True, force=True
-            )
-        else:
-            self.following = True
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-        self.refresh()
-
-    def on_resize(self) -> None:
-        self._cache.clear()
-        self.set_virtual_rows(len(self.view))
-        if self.following:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if new >= self.max_scroll_y:
-            self.following = True
-        elif new < old:
-            self.following = False
-
     # -- drawing ---------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
@@ -151,7 +103,7 @@ class MessageStream(CursorList):
             return Strip.blank(width, self._base_style)
         selected = seq == self.cursor_seq
         key = (seq, width, selected)
-        strip = self._cache.get(key)
+        strip = self._strips.get(key)
         if strip is None:
             record = self.view.store.get(seq)
             self._unjudged = False
@@ -159,7 +111,7 @@ class MessageStream(CursorList):
             if self._unjudged:  # drawn without its mark (no time left this paint): drawn again next frame
                 self.marks_pending = True
             else:
-                self._cache[key] = strip
+                self._strips[key] = strip
         return strip
 
     def render_lines(self, crop):
@@ -169,7 +121,7 @@ class MessageStream(CursorList):
             self.view.validity.spent = False
             self._mark_deadline = time.perf_counter() + MARK_BUDGET
         if self._style_key is not None and self._style_key[2] != palette.generation:
-            self._cache.clear()  # another theme: the rows drawn in the old one's colours go
+            self._strips.clear()  # another theme: the rows drawn in the old one's colours go
         return super().render_lines(crop)
 
     def _styles(self, selected: bool) -> tuple:
@@ -224,70 +176,3 @@ class MessageStream(CursorList):
             segments.append(Segment(set_cell_size(preview(data, limit=max(rest * 4, 16)), rest), s_preview))
             return Strip(segments, width)
         return Strip(segments).crop_extend(0, width, plain)
-
-    # -- cursor ------------------------------------------------------------------
-    @property
-    def cursor_index(self) -> int | None:
-        if self.cursor_seq is None:
-            return None
-        return self.view.index_of(self.cursor_seq)
-
-    def select_index(self, index: int) -> None:
-        count = len(self.view)
-        if count == 0:
-            return
-        index = max(0, min(count - 1, index))
-        seq = self.view.seq_at(index)
-        if seq == self.cursor_seq:
-            return
-        self.cursor_seq = seq
-        self.scroll_to_row(index)
-        self.refresh()
-        self.post_message(self.Selected(self.view.store.get(seq) if seq is not None else None))
-
-    def _current_or_visible(self) -> int:
-        index = self.cursor_index
-        if index is None:
-            height = self.scrollable_content_region.height
-            return min(len(self.view) - 1, int(self.scroll_y) + height - 1)
-        return index
-
-    def action_cursor(self, delta: int) -> None:
-        last = len(self.view) - 1
-        if last < 0:
-            return
-        if self.following and self.cursor_index != last:
-            # Following, the first Up (or Down) selects the newest row, the one at the bottom of the
-            # screen, wherever an earlier selection was left; Up also stops following.
-            if delta < 0:
-                self.following = False
-            self.select_index(last)
-            return
-        if self.cursor_index is None:
-            self.select_index(self._current_or_visible())
-            return
-        index = self._current_or_visible() + delta
-        if delta < 0:
-            self.following = False
-        self.select_index(index)
-
-    def action_page(self, direction: int) -> None:
-        self.following = False if direction < 0 else self.following
-        self.select_index(self._current_or_visible() + direction * self.page_step)
-
-    def action_first(self) -> None:
-        self.following = False
-        self.select_index(0)
-
-    def action_last(self) -> None:
-        self.select_index(len(self.view) - 1)
-        self.following = True
-        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-
-    def on_click(self, event) -> None:
-        index = self.row_at(event.y)
-        if 0 <= index < len(self.view):
-            self.focus()
-            if index < len(self.view) - 1:
-                self.following = False
-            self.select_index(index)
