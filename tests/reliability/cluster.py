@@ -17,35 +17,8 @@ from pathlib import Path
 
 import nats
 
-from natstui.demo.server import EmbeddedServer, free_port
-
-
-class Node:
-    def __init__(self, name: str, port: int, cluster_port: int, directory: Path) -> None:
-        self.name = name
-        self.port = port
-        self.cluster_port = cluster_port
-        self.directory = directory
-        self.config = ""
-        self.server: EmbeddedServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self.server is not None and self.server.proc is not None and self.server.proc.poll() is None
-
-    def start(self, timeout: float = 15.0) -> None:
-        self.server = EmbeddedServer(
-            port=self.port, jetstream=False, config=self.config, store_dir=str(self.directory)
-        ).start(timeout)
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()  # the directory is ours: EmbeddedServer leaves it
-            self.server = None
+from natstui.demo.server import free_port
+from natstui.demo.topology import TopologyNode as Node
 
 
 class Cluster:
@@ -58,7 +31,9 @@ class Cluster:
         for i in range(1, size + 1):
             directory = self.root / f"n{i}"
             directory.mkdir()
-            self.nodes.append(Node(f"n{i}", free_port(), free_port(), directory))
+            self.nodes.append(
+                Node(name=f"n{i}", cluster=name, port=free_port(), directory=directory, cluster_port=free_port())
+            )
         routes = ", ".join(f"nats-route://127.0.0.1:{n.cluster_port}" for n in self.nodes)
         for node in self.nodes:
             node.config = (

@@ -12,22 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from natstui.model.fields import as_dict, as_int, as_list
+
 UNLIMITED = 2**63  # reserved_* at or above this: no limit was set
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 @dataclass
@@ -60,7 +47,7 @@ class AccountRow:
 
 
 def _limit(value: Any) -> int | None:
-    n = _int(value)
+    n = as_int(value)
     return None if n <= 0 or n >= UNLIMITED else n
 
 
@@ -78,44 +65,44 @@ def build_accounts(
     system = ""
     for data in accountz:
         system = str(data.get("system_account") or system)
-        for name in _list(data.get("accounts")):
+        for name in as_list(data.get("accounts")):
             if isinstance(name, str) and name:
                 rows.setdefault(name, AccountRow(name))
     for server, data in statz:
-        for acc in _list(data.get("account_statz")):
-            acc = _dict(acc)
+        for acc in as_list(data.get("account_statz")):
+            acc = as_dict(acc)
             name = str(acc.get("acc") or acc.get("name") or "")
             if not name:
                 continue
             row = rows.setdefault(name, AccountRow(name))
-            conns, leafs = _int(acc.get("conns")), _int(acc.get("leafnodes"))
+            conns, leafs = as_int(acc.get("conns")), as_int(acc.get("leafnodes"))
             row.connections += conns
             row.leafnodes += leafs
-            row.subscriptions += _int(acc.get("num_subscriptions"))
+            row.subscriptions += as_int(acc.get("num_subscriptions"))
             # "received" is what the server received from the account (its publishes): in
-            row.msgs_in += _int(_dict(acc.get("received")).get("msgs"))
-            row.bytes_in += _int(_dict(acc.get("received")).get("bytes"))
-            row.msgs_out += _int(_dict(acc.get("sent")).get("msgs"))
-            row.bytes_out += _int(_dict(acc.get("sent")).get("bytes"))
-            row.slow_consumers += _int(acc.get("slow_consumers"))
+            row.msgs_in += as_int(as_dict(acc.get("received")).get("msgs"))
+            row.bytes_in += as_int(as_dict(acc.get("received")).get("bytes"))
+            row.msgs_out += as_int(as_dict(acc.get("sent")).get("msgs"))
+            row.bytes_out += as_int(as_dict(acc.get("sent")).get("bytes"))
+            row.slow_consumers += as_int(acc.get("slow_consumers"))
             if conns or leafs:
                 row.servers += 1
                 row.seen_on.append(server)
     for data in jsz:
-        for detail in _list(data.get("account_details")):
-            detail = _dict(detail)
+        for detail in as_list(data.get("account_details")):
+            detail = as_dict(detail)
             name = str(detail.get("name") or detail.get("id") or "")
             if not name:
                 continue
             row = rows.setdefault(name, AccountRow(name))
             js = row.jetstream or JetStreamUsage()
             # every server reports the account's usage as it knows it: the largest is the newest
-            js.memory = max(js.memory, _int(detail.get("memory")))
-            js.storage = max(js.storage, _int(detail.get("storage")))
-            streams = _list(detail.get("stream_detail"))
+            js.memory = max(js.memory, as_int(detail.get("memory")))
+            js.storage = max(js.storage, as_int(detail.get("storage")))
+            streams = as_list(detail.get("stream_detail"))
             if streams:
                 js.streams = max(js.streams, len(streams))
-                js.consumers = max(js.consumers, sum(len(_list(_dict(s).get("consumer_detail"))) for s in streams))
+                js.consumers = max(js.consumers, sum(len(as_list(as_dict(s).get("consumer_detail"))) for s in streams))
             js.max_memory = js.max_memory or _limit(detail.get("reserved_memory"))
             js.max_storage = js.max_storage or _limit(detail.get("reserved_storage"))
             row.jetstream = js

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from natstui.model.fields import as_int
 from natstui.model.jetstream import parse_ts
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -59,13 +60,6 @@ class ReportRow:
         return row_key(self.stream, self.name)
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 def last_active(info: dict[str, Any]) -> datetime | None:
     """The newest of the last delivery and the last ack (``last_active`` of ``delivered`` and ``ack_floor``)."""
     times = []
@@ -98,7 +92,7 @@ class ConsumerReport:
             name = str(info.get("name", "?"))
             key = row_key(stream, name)
             seen.add(key)
-            delivered = _int((info.get("delivered") or {}).get("consumer_seq"))
+            delivered = as_int((info.get("delivered") or {}).get("consumer_seq"))
             rate = None
             previous = self._last.get(key)
             rates = self._rates.setdefault(key, deque(maxlen=self.history))
@@ -113,10 +107,10 @@ class ConsumerReport:
                 ReportRow(
                     stream=stream,
                     name=name,
-                    pending=_int(info.get("num_pending")),
-                    ack_pending=_int(info.get("num_ack_pending")),
-                    redelivered=_int(info.get("num_redelivered")),
-                    waiting=_int(info.get("num_waiting")),
+                    pending=as_int(info.get("num_pending")),
+                    ack_pending=as_int(info.get("num_ack_pending")),
+                    redelivered=as_int(info.get("num_redelivered")),
+                    waiting=as_int(info.get("num_waiting")),
                     delivered=delivered,
                     last_active=last_active(info),
                     rate=rate,

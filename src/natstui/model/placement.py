@@ -11,20 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+from natstui.model.fields import as_dict, as_int, as_list
 
 
 @dataclass
@@ -48,8 +35,8 @@ class Peer:
 def _peers(leader: str, replicas: Any, reporter: str) -> list[Peer]:
     peers = [Peer(leader, leader=True)] if leader else []
     seen = {leader}
-    for item in _list(replicas):
-        item = _dict(item)
+    for item in as_list(replicas):
+        item = as_dict(item)
         name = str(item.get("name") or "")
         if not name or name in seen:
             continue
@@ -60,8 +47,8 @@ def _peers(leader: str, replicas: Any, reporter: str) -> list[Peer]:
                 name,
                 current=bool(item.get("current")),
                 offline=bool(item.get("offline")),
-                lag=_int(item.get("lag")),
-                active=_int(active) / 1e9 if active is not None else None,
+                lag=as_int(item.get("lag")),
+                active=as_int(active) / 1e9 if active is not None else None,
             )
         )
     if reporter and reporter not in seen:  # the reporting server holds a replica too
@@ -110,15 +97,15 @@ def meta_group(replies: Iterable[tuple[str, dict[str, Any]]]) -> MetaGroup | Non
     """The meta group, as its leader reports it (else as any server does)."""
     best: MetaGroup | None = None
     for server, data in replies:
-        meta = _dict(data.get("meta_cluster"))
+        meta = as_dict(data.get("meta_cluster"))
         leader = str(meta.get("leader") or "")
         if not meta:
             continue
         group = MetaGroup(
             cluster=str(meta.get("name") or ""),
             leader=leader,
-            size=_int(meta.get("cluster_size")),
-            quorum=_int(meta.get("quorum_needed")),
+            size=as_int(meta.get("cluster_size")),
+            quorum=as_int(meta.get("quorum_needed")),
             peers=_peers(leader, meta.get("replicas"), server),
         )
         if server == leader:
@@ -131,29 +118,29 @@ def placements(replies: Iterable[tuple[str, dict[str, Any]]]) -> list[StreamPlac
     """Every stream of every account with its replicas and its consumers, by account and name."""
     found: dict[str, tuple[bool, StreamPlacement]] = {}
     for server, data in replies:
-        for account in _list(data.get("account_details")):
-            account = _dict(account)
+        for account in as_list(data.get("account_details")):
+            account = as_dict(account)
             account_name = str(account.get("name") or account.get("id") or "")
-            for stream in _list(account.get("stream_detail")):
-                stream = _dict(stream)
+            for stream in as_list(account.get("stream_detail")):
+                stream = as_dict(stream)
                 name = str(stream.get("name") or "")
                 if not name:
                     continue
-                cluster = _dict(stream.get("cluster"))
+                cluster = as_dict(stream.get("cluster"))
                 leader = str(cluster.get("leader") or ("" if cluster else server))
-                state = _dict(stream.get("state"))
+                state = as_dict(stream.get("state"))
                 placement = StreamPlacement(
                     account=account_name,
                     name=name,
                     cluster=str(cluster.get("name") or ""),
                     leader=leader,
-                    messages=_int(state.get("messages")),
-                    bytes=_int(state.get("bytes")),
+                    messages=as_int(state.get("messages")),
+                    bytes=as_int(state.get("bytes")),
                     peers=_peers(leader, cluster.get("replicas"), server),
                 )
-                for consumer in _list(stream.get("consumer_detail")):
-                    consumer = _dict(consumer)
-                    c_cluster = _dict(consumer.get("cluster"))
+                for consumer in as_list(stream.get("consumer_detail")):
+                    consumer = as_dict(consumer)
+                    c_cluster = as_dict(consumer.get("cluster"))
                     c_leader = str(c_cluster.get("leader") or ("" if c_cluster else server))
                     placement.consumers.append(
                         ConsumerPlacement(
@@ -175,8 +162,8 @@ def placements_from_streams(account: str, infos: Iterable[dict[str, Any]]) -> li
     can see of its streams without the system account (no consumers, no meta group)."""
     found = []
     for info in infos:
-        info = _dict(info)
-        config, state, cluster = _dict(info.get("config")), _dict(info.get("state")), _dict(info.get("cluster"))
+        info = as_dict(info)
+        config, state, cluster = as_dict(info.get("config")), as_dict(info.get("state")), as_dict(info.get("cluster"))
         name = str(config.get("name") or "")
         if not name:
             continue
@@ -187,8 +174,8 @@ def placements_from_streams(account: str, infos: Iterable[dict[str, Any]]) -> li
                 name=name,
                 cluster=str(cluster.get("name") or ""),
                 leader=leader,
-                messages=_int(state.get("messages")),
-                bytes=_int(state.get("bytes")),
+                messages=as_int(state.get("messages")),
+                bytes=as_int(state.get("bytes")),
                 peers=_peers(leader, cluster.get("replicas"), ""),
             )
         )

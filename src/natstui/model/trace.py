@@ -14,20 +14,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from natstui.model.fields import as_dict, as_list
+
 KINDS = {0: "client", 1: "route", 2: "gateway", 3: "system", 4: "leaf node", 5: "JetStream", 6: "account"}
 MIN_VERSION = (2, 11)
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _header(request: dict[str, Any], name: str) -> str:
-    value = _dict(request.get("header")).get(name)
+    value = as_dict(request.get("header")).get(name)
     if isinstance(value, list):
         value = value[0] if value else ""
     return str(value or "")
@@ -163,8 +157,8 @@ def _step(event: dict[str, Any], only: bool = False) -> Step:
 
 
 def _hop(body: dict[str, Any]) -> Hop:
-    server = _dict(body.get("server"))
-    request = _dict(body.get("request"))
+    server = as_dict(body.get("server"))
+    request = as_dict(body.get("request"))
     hop = Hop(
         server=str(server.get("name") or server.get("id") or "?"),
         cluster=str(server.get("cluster") or ""),
@@ -172,7 +166,7 @@ def _hop(body: dict[str, Any]) -> Hop:
         raw=body,
     )
     only = _header(request, "Nats-Trace-Only").lower() in ("1", "t", "true", "on", "yes")
-    for event in _list(body.get("events")):
+    for event in as_list(body.get("events")):
         if not isinstance(event, dict):
             hop.steps.append(Step("unknown", f"unknown event: {str(event)[:200]}", raw=event))
             continue
@@ -195,11 +189,11 @@ def _hop(body: dict[str, Any]) -> Hop:
 def _mark_own(hop: Hop, own: tuple[str, int | None]) -> None:
     """A delivery to natstui's own connection (its live stream's subscription) is said so, and not
     counted as a receiver: with ``>`` in the Live view every subject would otherwise have one."""
-    server = _dict(hop.raw).get("server")
-    if _dict(server).get("id") != own[0] or own[1] is None:
+    server = as_dict(hop.raw).get("server")
+    if as_dict(server).get("id") != own[0] or own[1] is None:
         return
     for step in hop.steps:
-        if step.kind == "deliver" and not step.error and _dict(step.raw).get("cid") == own[1]:
+        if step.kind == "deliver" and not step.error and as_dict(step.raw).get("cid") == own[1]:
             step.kind = "own"
             step.text = f"delivered to natstui itself [cid {own[1]}] (its own subscription, not counted)"
 
