@@ -120,6 +120,8 @@ class TransferScreen(Dialog[Any]):
 class RestoreDialog(Dialog[dict[str, Any] | None]):
     """Where a backup goes: the stream's name (which must not exist) and its subjects."""
 
+    SUBMIT_BUTTON = "restore-ok"
+
     DEFAULT_CSS = "RestoreDialog #restore-box { max-width: 100%; }"
 
     def __init__(self, path: str, header: dict[str, Any], existing: set[str]) -> None:
@@ -154,7 +156,7 @@ class RestoreDialog(Dialog[dict[str, Any] | None]):
     def on_mount(self) -> None:
         self.query_one("#restore-name", Input).focus()
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         name = self.query_one("#restore-name", Input).value.strip()
         subjects = [s.strip() for s in self.query_one("#restore-subjects", Input).value.split(",") if s.strip()]
         error = self.query_one("#restore-error", Static)
@@ -166,18 +168,11 @@ class RestoreDialog(Dialog[dict[str, Any] | None]):
             return
         self.close({"name": name, "subjects": subjects})
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "restore-ok":
-            self._submit()
-        else:
-            self.action_cancel()
-
 
 class ExportDialog(Dialog[dict[str, Any] | None]):
     """Which messages to export (a sequence range, a subject) and where to."""
+
+    SUBMIT_BUTTON = "export-ok"
 
     DEFAULT_CSS = "ExportDialog #export-box { max-width: 100%; }"
 
@@ -214,7 +209,7 @@ class ExportDialog(Dialog[dict[str, Any] | None]):
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         error = self.query_one("#export-error", Static)
         path = os.path.expanduser(self.query_one("#export-path", Input).value.strip())
         if not path:
@@ -238,15 +233,6 @@ class ExportDialog(Dialog[dict[str, Any] | None]):
         self.close(
             {"path": path, "first": max(first, self.first_seq), "last": min(last, self.last_seq), "subject": subject}
         )
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "export-ok":
-            self._submit()
-        else:
-            self.action_cancel()
 
 
 class StreamTransfers(ViewScreen):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import getters
+from textual import getters, on
 from textual.binding import Binding
 from textual.screen import ModalScreen
+from textual.widgets import Button, Input
 
 from natstui.model.sanitize import escape_line
 
@@ -46,6 +47,9 @@ class Dialog(ModalScreen[ResultT]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
     CANCELLED: Any = None  # what a cancelled dialog dismisses with
+    # A form: the id of its submit button; that button and Enter in a field call ``submit``, any
+    # other button cancels. '' for a dialog that handles its buttons itself.
+    SUBMIT_BUTTON = ""
     not_done = ""  # the notice when it is cancelled; '' for a dialog that changes nothing
 
     if TYPE_CHECKING:  # natstui's app, typed for the dialogs (at run time Textual's own property)
@@ -63,6 +67,23 @@ class Dialog(ModalScreen[ResultT]):
         if notice:
             self.app.notify(escape_line(notice), title="Cancelled", severity="warning", timeout=6, markup=False)
         self.dismiss(self.CANCELLED)
+
+    def submit(self) -> None:
+        """A form's submit: check what was typed and ``close`` with the result, or say what is wrong."""
+
+    @on(Input.Submitted)
+    def _form_input_submitted(self) -> None:
+        if self.SUBMIT_BUTTON:
+            self.submit()
+
+    @on(Button.Pressed)
+    def _form_button_pressed(self, event: Button.Pressed) -> None:
+        if not self.SUBMIT_BUTTON:
+            return
+        if event.button.id == self.SUBMIT_BUTTON:
+            self.submit()
+        else:
+            self.action_cancel()
 
     def cancel_notice(self) -> str:
         """What a cancel says was not done ('' says nothing)."""

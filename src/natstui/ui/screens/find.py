@@ -43,6 +43,8 @@ class FindRequest:
 class FindDialog(Dialog[FindRequest | None]):
     """What to find, where; checked before anything is read."""
 
+    SUBMIT_BUTTON = "find-ok"
+
     DEFAULT_CSS = "FindDialog #find-box { max-width: 100%; }"
 
     def __init__(self, *, query: str = "", subject: str = "", range_text: str = "", backward: bool = False) -> None:
@@ -76,7 +78,7 @@ class FindDialog(Dialog[FindRequest | None]):
     def on_mount(self) -> None:
         self.query_one("#find-query", Input).focus()
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         error = self.query_one("#find-error", Static)
         try:
             query = parse_query(self.query_one("#find-query", Input).value)
@@ -91,15 +93,6 @@ class FindDialog(Dialog[FindRequest | None]):
                 error.update(Text(f"⚠ Subject: {exc}"))
                 return
         self.close(FindRequest(query, subject, self.query_one("#find-range", Input).value.strip()))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "find-ok":
-            self._submit()
-        else:
-            self.action_cancel()
 
 
 class FindInBrowser(ViewScreen):

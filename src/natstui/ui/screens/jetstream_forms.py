@@ -34,6 +34,8 @@ def _select(options, value: str, id: str) -> Select:
 class FormScreen(Dialog[dict[str, Any] | None]):
     """A form in a dialog: ``fields`` map input ids to the dataclass fields they fill."""
 
+    SUBMIT_BUTTON = "form-submit"
+
     TITLE_TEXT = ""
     SUBMIT = "Create"
     KEEP_DRAFT = True  # a cancelled form reopens with what was typed
@@ -77,15 +79,6 @@ class FormScreen(Dialog[dict[str, Any] | None]):
                 widget.value = kept[widget.id]
         if self.FIELDS:
             self.query_one(f"#{next(iter(self.FIELDS.values()))}").focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "form-submit":
-            self.submit()
-        else:
-            self.action_cancel()
-
-    def on_input_submitted(self) -> None:
-        self.submit()
 
     def on_cancel(self) -> None:
         if self.KEEP_DRAFT:

@@ -300,6 +300,8 @@ class FormDialog(Dialog[Any]):
     """A small form: labelled inputs, an error line, OK and Cancel. ``build(values)`` makes the
     result or raises SpecError (shown under the form; nothing is sent)."""
 
+    SUBMIT_BUTTON = "form-ok"
+
     DEFAULT_CSS = """
     FormDialog { align: center middle; }
     FormDialog .dialog { width: 76; padding: 0 1; }
@@ -349,15 +351,6 @@ class FormDialog(Dialog[Any]):
             self.query_one("#form-error", Static).update(Text(str(exc), style=palette.error + BOLD))
             return
         self.close(result)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "form-ok":
-            self.submit()
-        else:
-            self.action_cancel()
 
 
 class SubscriptionForm(FormDialog):

@@ -126,6 +126,8 @@ class PutScreen(Dialog[tuple[str, bytes] | None]):
 class CreateBucketScreen(Dialog[BucketConfig | None]):
     """The settings of a new key-value bucket."""
 
+    SUBMIT_BUTTON = "kv-create-ok"
+
     def __init__(self, *, confirm: Confirm = None) -> None:
         super().__init__(confirm=confirm)
 
@@ -185,22 +187,13 @@ class CreateBucketScreen(Dialog[BucketConfig | None]):
             name, history=history, ttl=ttl, storage=storage, replicas=replicas, description=self._value("description")
         )
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         try:
             config = self._config()
         except ValueError as exc:
             self.query_one("#kv-create-error", Static).update(Text(str(exc), style=palette.error + BOLD))
             return
         self.close(config)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "kv-create-ok":
-            self._submit()
-        else:
-            self.action_cancel()
 
 
 DIFF_ROLE = {"-": "error", "+": "ok", "@": "subject"}  # palette names: the colours follow the theme
@@ -250,6 +243,8 @@ class DiffScreen(Dialog[None]):
 class UploadScreen(Dialog[tuple[str, str, str] | None]):
     """A file to upload: dismisses with (path, object name, description)."""
 
+    SUBMIT_BUTTON = "obj-upload-ok"
+
     def __init__(self, bucket: str, path: str = "", *, confirm: Confirm = None) -> None:
         super().__init__(confirm=confirm)
         self.bucket = bucket
@@ -272,19 +267,10 @@ class UploadScreen(Dialog[tuple[str, str, str] | None]):
     def on_mount(self) -> None:
         self.query_one("#obj-upload-path", Input).focus()
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         path = os.path.expanduser(self.query_one("#obj-upload-path", Input).value.strip())
         if not path or not os.path.isfile(path):
             self.query_one("#obj-upload-error", Static).update(Text("No such file.", style=palette.error + BOLD))
             return
         name = self.query_one("#obj-upload-name", Input).value.strip() or os.path.basename(path)
         self.close((path, name, self.query_one("#obj-upload-description", Input).value.strip()))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "obj-upload-ok":
-            self._submit()
-        else:
-            self.action_cancel()
