@@ -125,10 +125,11 @@ def topology(retry_busy_ports):
 
 @pytest.fixture(scope="session")
 def system_server(retry_busy_ports):
-    """One server with JetStream and a system account (``system_server.system_settings()``)."""
+    """One server with JetStream, a system account (``system_server.system_settings()``) and a
+    monitoring port (``system_server.nodes[0].http_port``)."""
     from natstui.demo.topology import Topology
 
-    with Topology([("solo", 1)]) as topo:
+    with Topology([("solo", 1)], monitoring=True) as topo:
         yield topo
 
 

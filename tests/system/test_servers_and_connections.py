@@ -312,3 +312,67 @@ async def test_with_no_server_every_system_view_says_not_connected():
             lambda: "Connection refused" in screen_text(app).title() or "refused" in screen_text(app), pilot=pilot
         )
         assert "State        failed" in screen_text(app) and "r reconnects" in screen_text(app)
+
+
+async def monitoring(port: int, path: str) -> dict:
+    """What the server's own HTTP monitoring port says (``/varz``, ``/connz``, ...)."""
+    import asyncio
+    import urllib.request
+
+    def get() -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as reply:
+            return json.loads(reply.read())
+
+    return await asyncio.to_thread(get)
+
+
+async def test_the_views_agree_with_the_servers_monitoring_port(system_server):
+    """Servers, Connections and Accounts against /varz, /connz, /accstatz and /jsz of the same server."""
+    from natstui.ui.screens.accounts import AccountsScreen
+
+    port = system_server.nodes[0].http_port
+    clients = [await nats.connect(system_server.url, name=f"numbers-{i}") for i in range(3)]
+    js = clients[0].jetstream()
+    await js.add_stream(name="NUMBERS", subjects=["numbers.>"])
+    for i in range(50):
+        await js.publish(f"numbers.{i}", b"x" * 100)
+    app = make_test_app(system_server.url, ["nothing.>"], system=system_server.system_settings())
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_connected(app, pilot)
+            screen = await open_view(app, pilot, "7", ServersScreen)
+            await wait_until(lambda: "solo" in server_rows(screen), timeout=10, pilot=pilot)
+            varz = await monitoring(port, "/varz")
+            # every poll reads the server again: the row says what /varz says
+            await wait_until(
+                lambda: server_rows(screen)["solo"]["Conns"] == str(varz["connections"]), timeout=10, pilot=pilot
+            )
+            assert server_rows(screen)["solo"]["Version"] == varz["version"]
+            screen = await open_view(app, pilot, "8", ConnectionsScreen)
+            connz = await monitoring(port, "/connz?limit=1024")
+            cids = {c["cid"] for c in connz["connections"]}
+            await wait_until(lambda: {row.cid for row in screen.model.rows.values()} == cids, timeout=10, pilot=pilot)
+            names = {c["cid"]: c.get("name", "") for c in connz["connections"]}
+            assert all(row.name == names[row.cid] for row in screen.model.rows.values())
+            app.action_show_view("accounts")
+            await wait_until(lambda: isinstance(app.screen, AccountsScreen) and app.screen.ready, pilot=pilot)
+            accounts = app.screen
+            statz = await monitoring(port, "/accstatz?accounts=APP")
+            conns = next(a["conns"] for a in statz["account_statz"] if a["acc"] == "APP")
+            jsz = await monitoring(port, "/jsz?accounts=true")
+            storage = next(a["storage"] for a in jsz["account_details"] if a["name"] == "APP")
+            await wait_until(
+                lambda: (
+                    "APP" in accounts.rows
+                    and accounts.rows["APP"].connections == conns
+                    and accounts.rows["APP"].jetstream is not None
+                    and accounts.rows["APP"].jetstream.storage == storage
+                ),
+                timeout=10,
+                pilot=pilot,
+            )
+            assert storage > 5000 and conns >= 4  # the three clients and natstui's own
+    finally:
+        await js.delete_stream("NUMBERS")
+        for client in clients:
+            await client.close()

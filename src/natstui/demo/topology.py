@@ -35,6 +35,7 @@ class TopologyNode:
     cluster_port: int = 0
     gateway_port: int = 0
     leaf_port: int = 0
+    http_port: int = 0  # the monitoring port (/varz, /connz, ...), when the topology has one
     config: str = ""
     server: EmbeddedServer | None = None
     leaf: bool = False
@@ -71,6 +72,7 @@ class Topology:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="natstui-topology-")))
     system_password: str = field(default_factory=lambda: secrets.token_hex(12))
     app_users: str = ""  # more users of the APP account, in the server's config syntax (tests: permissions)
+    monitoring: bool = False  # each server with an HTTP monitoring port (tests check natstui against it)
     nodes: list[TopologyNode] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -90,6 +92,8 @@ class Topology:
             directory.mkdir()
             self.nodes.append(TopologyNode("leaf-1", "", free_port(), directory, leaf=True))
         for node in self.nodes:
+            if self.monitoring:
+                node.http_port = free_port()
             node.config = self._config(node)
 
     # -- config ------------------------------------------------------------------------------
@@ -106,6 +110,8 @@ class Topology:
 
     def _config(self, node: TopologyNode) -> str:
         lines = [f"server_name: {node.name}", self._accounts()]
+        if node.http_port:
+            lines.append(f"http: 127.0.0.1:{node.http_port}")
         if node.leaf:
             hub = self.nodes[0]
             lines.append(
