@@ -81,19 +81,23 @@ class Topology:
                 name = cluster if size == 1 and len(self.clusters) == 1 else f"{cluster}-{i}"
                 directory = self.root / name
                 directory.mkdir()
-                self.nodes.append(
-                    TopologyNode(
-                        name, cluster, free_port(), directory, cluster_port=free_port(), gateway_port=free_port()
-                    )
-                )
+                self.nodes.append(TopologyNode(name, cluster, 0, directory))
         if self.leaf:
-            self.nodes[0].leaf_port = free_port()
             directory = self.root / "leaf-1"
             directory.mkdir()
-            self.nodes.append(TopologyNode("leaf-1", "", free_port(), directory, leaf=True))
+            self.nodes.append(TopologyNode("leaf-1", "", 0, directory, leaf=True))
+        self._pick_ports()
+
+    def _pick_ports(self) -> None:
+        """Free ports for every server (client, cluster, gateway, leaf, monitoring), and the configs."""
         for node in self.nodes:
-            if self.monitoring:
-                node.http_port = free_port()
+            node.port = free_port()
+            if not node.leaf:
+                node.cluster_port, node.gateway_port = free_port(), free_port()
+            node.http_port = free_port() if self.monitoring else 0
+        if self.leaf:
+            self.nodes[0].leaf_port = free_port()
+        for node in self.nodes:
             node.config = self._config(node)
 
     # -- config ------------------------------------------------------------------------------
@@ -175,8 +179,19 @@ class Topology:
 
     def start(self, timeout: float = 60.0) -> Topology:
         try:
-            for node in self.nodes:
-                node.start()
+            for attempt in range(3):
+                try:
+                    for node in self.nodes:
+                        node.start()
+                    break
+                except ServerError:
+                    # a port picked free was taken meanwhile (another program started between the
+                    # pick and the bind): every server again on new ports, or the error if it persists
+                    for node in self.nodes:
+                        node.stop()
+                    if attempt == 2:
+                        raise
+                    self._pick_ports()
             # in a thread of its own: the caller may be running an event loop (an async test)
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 pool.submit(asyncio.run, self.wait_ready(timeout)).result()
