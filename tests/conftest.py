@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import socket
 import unicodedata
 from collections.abc import Callable
 
@@ -20,47 +19,8 @@ from natstui.demo.server import EmbeddedServer
 from natstui.testing import screen_text, wait_connected, wait_until  # noqa: F401
 
 
-def _port_taken(host: str, port: int) -> bool:
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        probe.bind((host, port))
-        return False
-    except OSError:
-        return True
-    finally:
-        probe.close()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def retry_busy_ports():
-    """A server whose port (picked free a moment earlier) was taken meanwhile starts again on another one.
-
-    Only for ports the server picked itself (``port=0``): a test that names its port wants that port.
-    """
-    from natstui.demo import server as server_module
-
-    original_init, original_start = EmbeddedServer.__init__, EmbeddedServer.start
-
-    def init(self, *args, port: int = 0, **kwargs):
-        original_init(self, *args, port=port, **kwargs)
-        self.port_picked = not port
-
-    def start(self, timeout: float = 15.0):
-        for attempt in range(5):
-            try:
-                return original_start(self, timeout)
-            except server_module.ServerError:
-                if not getattr(self, "port_picked", False) or attempt == 4 or not _port_taken(self.host, self.port):
-                    raise
-                self.port = server_module.free_port(self.host)
-
-    EmbeddedServer.__init__, EmbeddedServer.start = init, start  # type: ignore[method-assign]
-    yield
-    EmbeddedServer.__init__, EmbeddedServer.start = original_init, original_start  # type: ignore[method-assign]
-
-
 @pytest.fixture(scope="session")
-def nats_server(retry_busy_ports):
+def nats_server():
     with EmbeddedServer(name="natstui-test") as server:
         yield server
 
@@ -110,7 +70,7 @@ def clean_shared_server(request):
 
 
 @pytest.fixture(scope="session")
-def topology(retry_busy_ports):
+def topology():
     """The system views' topology: clusters ``east`` and ``west`` of three servers each joined by a
     gateway, a leaf node (``leaf-1``) on ``east-1``, a system account (``topology.system_settings()``);
     plain clients land in the ``APP`` account; user ``limited`` (password ``limited``) of ``APP`` may not
@@ -124,7 +84,7 @@ def topology(retry_busy_ports):
 
 
 @pytest.fixture(scope="session")
-def system_server(retry_busy_ports):
+def system_server():
     """One server with JetStream, a system account (``system_server.system_settings()``) and a
     monitoring port (``system_server.nodes[0].http_port``)."""
     from natstui.demo.topology import Topology

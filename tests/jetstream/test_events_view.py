@@ -267,7 +267,7 @@ async def test_system_account_events_connect_disconnect_and_auth_errors(system_s
         await wait_until(lambda: app.current_mode == "connections", pilot=pilot)
 
 
-async def test_a_server_entering_lame_duck_mode_is_shown(retry_busy_ports):
+async def test_a_server_entering_lame_duck_mode_is_shown():
     """A cluster of its own (the server it signals goes away): the system account's LAMEDUCK event in words."""
     import signal
 

@@ -44,6 +44,18 @@ def find_server_binary() -> str:
     return found
 
 
+def port_taken(host: str, port: int) -> bool:
+    """Whether something listens on (or holds) ``port`` now."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.bind((host, port))
+        return False
+    except OSError:
+        return True
+    finally:
+        probe.close()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -90,6 +102,7 @@ class EmbeddedServer:
     ) -> None:
         self.host = host
         self.port = port or free_port(host)
+        self.port_picked = not port  # picked free here: another one if it is taken before the bind
         self.jetstream = jetstream
         self.name = name
         self.config = config
@@ -116,6 +129,20 @@ class EmbeddedServer:
         return cmd + self.args
 
     def start(self, timeout: float = 15.0) -> EmbeddedServer:
+        """Start and wait until the client port takes connections. A port picked here (``port=0``) that
+        another program took between the pick and the bind is picked again (up to 5 times); a port
+        the caller named is that port or an error."""
+        attempts = 1
+        while True:
+            try:
+                return self._start(timeout)
+            except ServerError:
+                if not self.port_picked or attempts == 5 or not port_taken(self.host, self.port):
+                    raise
+                attempts += 1
+                self.port = free_port(self.host)
+
+    def _start(self, timeout: float) -> EmbeddedServer:
         if self.store_dir is None:
             self.store_dir = tempfile.mkdtemp(prefix="natstui-server-")
         self.log_path = Path(self.store_dir) / "server.log"
