@@ -30,6 +30,9 @@ async def test_edit_stream_shows_the_change_then_sends_it(server_url, nc, js, na
         assert form.query_one("#f-name").value == name and form.query_one("#f-name").disabled
         assert form.query_one("#f-storage").disabled and form.query_one("#f-storage").value == "memory"
         assert "cannot change a stream's storage type" in screen_text(app)
+        # the first field that may change has the focus (the name is locked), and keeps it
+        await pilot.pause(0.1)
+        assert app.focused is not None and app.focused.id == "f-subjects"
         assert form.query_one("#f-max-msgs").value == "-1"
         form.query_one("#f-max-msgs").value = "1000"
         form.query_one("#f-max-age").value = "2h"
@@ -94,6 +97,8 @@ async def test_edit_consumer_locks_policies_and_changes_the_rest(server_url, nc,
         form = app.screen
         assert form.query_one("#f-ack").disabled and form.query_one("#f-deliver").disabled
         assert "ack policy can not be updated" in screen_text(app)
+        await pilot.pause(0.1)
+        assert app.focused is not None and app.focused.id == "f-filters"
         assert form.query_one("#f-ack-wait").value == "30s"
         form.query_one("#f-max-deliver").value = "5"
         form.query_one("#f-ack-wait").value = "1m"

@@ -274,6 +274,8 @@ async def test_a_context_is_created_and_edited_in_the_nats_cli_format(systems, x
         await wait_until(lambda: isinstance(app.screen, ContextFormScreen), pilot=pilot)
         form = app.screen
         assert form.query_one("#ctx-description").value == "The beta system"
+        await pilot.pause(0.1)
+        assert app.focused is not None and app.focused.id == "ctx-url"  # editing: the name is known, the URL first
         form.query_one("#ctx-ca").value = str(tmp_path / "missing.pem")
         form.submit()
         await wait_until(lambda: "no such file" in screen_text(app), pilot=pilot)

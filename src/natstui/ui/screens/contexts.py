@@ -415,8 +415,7 @@ class ContextFormScreen(FormScreen):
         url = str(self.raw.get("url") or "")
         return ",".join(redact_url(u.strip()) for u in url.split(",")) if url else ""
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def mounted(self) -> None:
         for label in self.query(".form-grid Label"):
             label.styles.padding = (0, 0, 0, 0)  # the forms' labels line up with three-line inputs
         self.query_one(".form-grid").styles.grid_gutter_vertical = 1

@@ -68,6 +68,11 @@ class Dialog(ModalScreen[ResultT]):
             self.app.notify(escape_line(notice), title="Cancelled", severity="warning", timeout=6, markup=False)
         self.dismiss(self.CANCELLED)
 
+    def mounted(self) -> None:
+        """A subclass's own setup, called at the end of its base's ``on_mount``. (Textual calls the
+        ``on_mount`` of every class of the MRO, subclass first: an override that also calls
+        ``super().on_mount()`` runs the base's twice, the second time after its own.)"""
+
     def submit(self) -> None:
         """A form's submit: check what was typed and ``close`` with the result, or say what is wrong."""
 

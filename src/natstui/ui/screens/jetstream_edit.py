@@ -42,6 +42,7 @@ class EditMixin:
     KEEP_DRAFT = False  # filled from the server each time
     SUBMIT = "Preview…"
     LOCKED: dict[str, str] = {}
+    FOCUS = ""  # the field focused first (the first that may change), '' for the form's first
     values: dict[str, str]
     current: dict[str, Any]
     what: str
@@ -64,6 +65,15 @@ class EditMixin:
             widget = screen.query_one(f"#{id}")
             if isinstance(widget, Input | Select):
                 widget.value = self.values.get(name, "")
+
+    def cancel_notice(self) -> str:
+        return f"Not changed: {self.what}."
+
+    def mounted(self) -> None:
+        self.fill()
+        if self.FOCUS:
+            screen: Any = self
+            screen.query_one(self.FOCUS).focus()
 
     def new_config(self, form_config: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -96,6 +106,7 @@ class EditMixin:
 
 class StreamEditScreen(EditMixin, StreamCreateScreen):
     LOCKED = STREAM_LOCKED
+    FOCUS = "#f-subjects"
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()
@@ -104,16 +115,8 @@ class StreamEditScreen(EditMixin, StreamCreateScreen):
         self.what = f"stream {config.get('name', '')}"
         self.TITLE_TEXT = f"Edit stream {escape_line(config.get('name', ''))}"
 
-    def cancel_notice(self) -> str:
-        return f"Not changed: {self.what}."
-
     def compose_fields(self) -> ComposeResult:
         yield from self.lock_fields(super().compose_fields())
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.fill()
-        self.query_one("#f-subjects").focus()
 
     def new_config(self, form_config: dict[str, Any]) -> dict[str, Any]:
         return edited_stream(self.current, form_config)
@@ -125,6 +128,7 @@ class StreamEditScreen(EditMixin, StreamCreateScreen):
 
 class ConsumerEditScreen(EditMixin, ConsumerCreateScreen):
     LOCKED = CONSUMER_LOCKED
+    FOCUS = "#f-filters"
 
     def __init__(self, stream: str, config: dict[str, Any]) -> None:
         super().__init__(stream)
@@ -136,16 +140,8 @@ class ConsumerEditScreen(EditMixin, ConsumerCreateScreen):
         if config.get("durable_name"):  # the inactive threshold is an ephemeral consumer's
             self.LOCKED = {**CONSUMER_LOCKED, "inactive_threshold": "durable consumers do not expire"}
 
-    def cancel_notice(self) -> str:
-        return f"Not changed: {self.what}."
-
     def compose_fields(self) -> ComposeResult:
         yield from self.lock_fields(super().compose_fields())
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.fill()
-        self.query_one("#f-filters").focus()
 
     def build(self) -> Any:
         form = dict(self.values)  # the locked fields as they are, the others as typed
@@ -175,9 +171,6 @@ class BucketEditScreen(EditMixin, FormScreen):
         self.what = f"bucket {bucket}"
         self.TITLE_TEXT = f"Edit key-value bucket {escape_line(bucket)}"
 
-    def cancel_notice(self) -> str:
-        return f"Not changed: {self.what}."
-
     def compose_fields(self) -> ComposeResult:
         yield from self.lock_fields(self._fields_of_bucket())
 
@@ -190,10 +183,6 @@ class BucketEditScreen(EditMixin, FormScreen):
         yield Input(placeholder="e.g. 512MB, 1GiB, -1", id="f-max-bytes")
         yield Label("Replicas")
         yield Input(id="f-replicas")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.fill()
 
     def build(self) -> Any:
         return {name: self.value(id) for name, id in self.FIELDS.items()}

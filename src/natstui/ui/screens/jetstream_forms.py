@@ -79,6 +79,7 @@ class FormScreen(Dialog[dict[str, Any] | None]):
                 widget.value = kept[widget.id]
         if self.FIELDS:
             self.query_one(f"#{next(iter(self.FIELDS.values()))}").focus()
+        self.mounted()
 
     def on_cancel(self) -> None:
         if self.KEEP_DRAFT:
@@ -218,7 +219,7 @@ class PurgeScreen(FormScreen):
         yield Label("Type the name")
         yield Input(placeholder=escape_line(self.stream), id="f-confirm")
 
-    def on_mount(self) -> None:
+    def mounted(self) -> None:
         self.query_one("#form-submit", Button).variant = "error"
         self.query_one("#f-kind", Select).focus()
 

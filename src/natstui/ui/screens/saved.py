@@ -80,6 +80,7 @@ class SavedList(Dialog[Any]):
     def on_mount(self) -> None:
         self.refill()
         self.query_one("#saved-search", Input).focus()
+        self.mounted()
 
     # what a subclass provides
     def items(self, query: str) -> list[Any]:  # pragma: no cover - abstract
@@ -238,8 +239,7 @@ class TemplatesScreen(SavedList):
         yield Button("Delete", variant="error", id="saved-delete")
         yield Button("Load", variant="primary", id="saved-load")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def mounted(self) -> None:
         self.note(self.error or "placeholders: {{uuid}} {{now}} {{seq}} {{env:NAME}}, filled at send time", self.error)
 
     def note(self, text: str, error: bool | str = False) -> None:
@@ -276,8 +276,7 @@ class TemplatesScreen(SavedList):
             self.save_current()
         elif event.button.id == "saved-delete":
             self.action_delete()
-        else:
-            super().on_button_pressed(event)
+        # Load and Close: SavedList's handler (Textual calls it after this one)
 
     def save_current(self) -> None:
         if self.error:  # the file could not be read: writing it would lose what it holds

@@ -337,6 +337,7 @@ class FormDialog(Dialog[Any]):
         for field in self.query(".subs-form > Input"):
             field.styles.margin = 0  # (the app's stylesheet spaces a dialog's inputs out: a compact form here)
         self.query(Input).first().focus()
+        self.mounted()
 
     def value(self, name: str) -> str:
         return self.query_one(f"#f-{name}", Input).value
@@ -414,8 +415,7 @@ class ResponderForm(FormDialog):
         )
         yield from super().compose_fields()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def mounted(self) -> None:
         self.query_one("#f-subject", Input).focus()
 
     @property
