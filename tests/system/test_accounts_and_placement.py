@@ -232,3 +232,32 @@ async def test_jetstream_cluster_without_the_system_account_shows_this_accounts_
     finally:
         await js.delete_stream("MINE")
         await client.close()
+
+
+async def test_accounts_counts_every_stream_and_consumer_once_whichever_servers_hold_them(topology):
+    """Each server's JSZ lists only the streams it holds: one R1 stream in each cluster is two
+    streams of the account (the union of the servers' lists, not the longest list)."""
+    from nats.js.api import Placement, StreamConfig
+
+    client = await nats.connect(topology.node("west-2").url, name="streams-probe")
+    js = client.jetstream()
+    for name, cluster in (("PLACED_EAST", "east"), ("PLACED_WEST", "west")):
+        await js.add_stream(
+            StreamConfig(name=name, subjects=[f"{name.lower()}.>"], placement=Placement(cluster=cluster))
+        )
+        await js.add_consumer(name, durable_name="reader")
+    try:
+        streams = await js.streams_info()
+        consumers = 0
+        for info in streams:
+            consumers += len(await js.consumers_info(info.config.name))
+        app = system_app(topology)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "accounts", AccountsScreen)
+            await wait_until(lambda: "APP" in view.rows and view.rows["APP"].jetstream is not None, pilot=pilot)
+            usage = view.rows["APP"].jetstream
+            assert (usage.streams, usage.consumers) == (len(streams), consumers)
+    finally:
+        for name in ("PLACED_EAST", "PLACED_WEST"):
+            await js.delete_stream(name)
+        await client.close()
