@@ -261,3 +261,22 @@ async def test_accounts_counts_every_stream_and_consumer_once_whichever_servers_
         for name in ("PLACED_EAST", "PLACED_WEST"):
             await js.delete_stream(name)
         await client.close()
+
+
+async def test_jetstream_cluster_counts_one_server_and_one_stream_in_the_singular(system_server):
+    client = await nats.connect(system_server.url)
+    js = client.jetstream()
+    before = len(await js.streams_info())
+    await js.add_stream(name="SINGLE", subjects=["single.>"])
+    try:
+        app = system_app(system_server)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+            await wait_until(lambda: any(k.endswith("/SINGLE") for k in view.placements), pilot=pilot)
+            await wait_until(lambda: " on 1 server " in screen_text(app), pilot=pilot)
+            streams = before + 1
+            assert f"{streams} stream{'' if streams == 1 else 's'} on 1 server " in screen_text(app)
+            assert "1 servers" not in screen_text(app)
+    finally:
+        await js.delete_stream("SINGLE")
+        await client.close()

@@ -267,9 +267,11 @@ class JetStreamClusterScreen(SystemView):
         elif self.meta is None and not self.placements:
             text.append("Asking every server for JetStream's placement…", style="bold")
         else:
-            text.append(f"{len(self.placements)} streams", style="bold")
+            streams, servers = len(self.placements), self.servers
+            text.append(f"{streams} stream{'' if streams == 1 else 's'}", style="bold")
             text.append(
-                f" on {self.servers} servers  ·  s step down the selected leader, m the meta leader", style="dim"
+                f" on {servers} server{'' if servers == 1 else 's'}  ·  s step down the selected leader, m the meta leader",
+                style="dim",
             )
         self.info.set_text(text)
 
