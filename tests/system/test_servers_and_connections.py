@@ -135,6 +135,10 @@ async def test_a_named_client_appears_on_its_server_with_its_subscriptions(topol
             # the filter keeps only what matches; escape closes the detail
             await press_keys(pilot, "escape")
             await wait_until(lambda: not screen.detail_pane.display, pilot=pilot)
+            # escape again, in the table, clears the filter typed before (the README's "escape clears it")
+            await press_keys(pilot, "escape")
+            await wait_until(lambda: len(screen.shown) > 1 and not screen.model.filter, pilot=pilot)
+            assert not screen.filter_input.display
     finally:
         await client.close()
 

@@ -433,6 +433,9 @@ class ConnectionsScreen(SystemView):
             self.detail_open = False
             self._show_detail()
             self.table.focus()
+        elif self.filter_input.value:
+            self.filter_input.value = ""  # its Changed event shows every row again
+            self.filter_input.display = False
 
     def action_sort(self, step: int) -> None:
         i = (KEYS.index(self.model.sort_key) + step) % len(KEYS)
