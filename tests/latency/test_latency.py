@@ -126,3 +126,37 @@ async def test_latency_view_measures_a_slow_responder_and_counts_the_unanswered(
             assert "to the reply" in screen_text(app)
     finally:
         await requester.close()
+
+
+async def test_latency_view_at_80_columns_keeps_subjects_and_the_timeout_readable(server_url, nc):
+    """Two subjects that differ only at their end stay apart at 80x24, beside p50, p90 and p99, and
+    the line above says after how long a request counts as unanswered."""
+    subjects = ["lat80.accounts.ping.statz", "lat80.accounts.ping.connz"]
+
+    async def answer(msg):
+        await msg.respond(b"ok")
+
+    for subject in subjects:
+        await nc.subscribe(subject, cb=answer)
+    await nc.flush()
+    requester = await nats.connect(server_url, name="latency-80")
+    app = make_test_app(server_url, ["lat80.>", "_INBOX.>"])
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_connected(app, pilot)
+            await wait_until(lambda: app.feed.ready, pilot=pilot)
+            for subject in subjects:
+                await requester.request(subject, b"q", timeout=5)
+            tracker = app.monitor.latency
+            await wait_until(
+                lambda: all(tracker.groups.get(s) and tracker.groups[s].answered for s in subjects), pilot=pilot
+            )
+            app.action_show_view("latency")
+            await wait_until(lambda: isinstance(app.screen, LatencyScreen) and app.screen.ready, pilot=pilot)
+            await wait_until(lambda: all(s in screen_text(app) for s in subjects), pilot=pilot)
+            text = screen_text(app)
+            header = next(line for line in text.splitlines() if "Request subject" in line)
+            assert all(label in header for label in ("p50", "p90", "p99", "Unanswered"))
+            assert f"unanswered after {tracker.timeout:g}s" in " ".join(text.split())
+    finally:
+        await requester.close()
