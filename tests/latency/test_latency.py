@@ -160,3 +160,40 @@ async def test_latency_view_at_80_columns_keeps_subjects_and_the_timeout_readabl
             assert f"unanswered after {tracker.timeout:g}s" in " ".join(text.split())
     finally:
         await requester.close()
+
+
+async def test_j_on_a_request_whose_reply_came_after_the_pause_says_space_shows_it(server_url, nc):
+    answered = asyncio.Event()
+
+    async def late(msg):
+        await asyncio.sleep(0.3)
+        await msg.respond(b"late")
+        answered.set()
+
+    await nc.subscribe("latpause.get", cb=late)
+    await nc.flush()
+    requester = await nats.connect(server_url, name="latency-pause")
+    app = make_test_app(server_url, ["latpause.>", "_INBOX.>"])
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_connected(app, pilot)
+            await wait_until(lambda: app.feed.ready, pilot=pilot)
+            live = app.screen
+            pending = asyncio.ensure_future(requester.request("latpause.get", b"q", timeout=5))
+            await wait_until(lambda: live.stream.view.index_of(app.store.last_seq) is not None, pilot=pilot)
+            request_seq = app.store.last_seq
+            await pilot.press("space")  # paused before the reply comes
+            assert (await pending).data == b"late"
+            tracker = app.monitor.latency
+            await wait_until(lambda: tracker.link(request_seq) and tracker.link(request_seq).reply, pilot=pilot)
+            live.stream.following = False
+            live.stream.select_index(live.stream.view.index_of(request_seq))
+            await pilot.press("J")
+            await wait_until(
+                lambda: any("space resumes and shows it" in n.message for n in app._notifications), pilot=pilot
+            )
+            await pilot.press("space")
+            await pilot.press("J")
+            await wait_until(lambda: live.stream.cursor_seq == tracker.link(request_seq).reply, pilot=pilot)
+    finally:
+        await requester.close()
