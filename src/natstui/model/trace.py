@@ -195,7 +195,8 @@ def _mark_own(hop: Hop, own: tuple[str, int | None]) -> None:
     for step in hop.steps:
         if step.kind == "deliver" and not step.error and as_dict(step.raw).get("cid") == own[1]:
             step.kind = "own"
-            step.text = f"delivered to natstui itself [cid {own[1]}] (its own subscription, not counted)"
+            would = "would be " if step.text.startswith("would be ") else ""  # a trace-only copy
+            step.text = f"{would}delivered to natstui itself [cid {own[1]}] (its own subscription, not counted)"
 
 
 def build_trace(payloads: list[bytes], own: tuple[str, int | None] | None = None) -> Trace:
