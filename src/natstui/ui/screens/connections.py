@@ -281,7 +281,7 @@ class ConnectionsScreen(SystemView):
         self.refreshes += 1
         self.model.update(pages)
         self.show_rows()
-        self._select_wanted()
+        self._select_wanted(listed=True)
 
     @property
     def own_key(self) -> tuple[str, int] | None:
@@ -473,7 +473,8 @@ class ConnectionsScreen(SystemView):
         self._select_wanted()
         self.action_refresh()
 
-    def _select_wanted(self) -> None:
+    def _select_wanted(self, listed: bool = False) -> None:
+        """``listed``: a refresh asked after the wish has just listed the connections."""
         wanted: tuple[int | None, str] | None = getattr(self, "wanted", None)
         if wanted is None:
             return
@@ -482,6 +483,10 @@ class ConnectionsScreen(SystemView):
             (r for r in self.model.rows.values() if r.cid == cid and server in ("", r.server, r.server_id)), None
         )
         if row is None:
+            if listed:  # closed since (a disconnect event names one), or not one this account may see
+                self.wanted = None
+                where = f"Connection cid {cid}" + (f" on {server}" if server else "")
+                self.app.notify(f"{where} is not open any more (or not one you can see).", markup=False)
             return
         self.wanted = None
         self.model.set_filter("")
