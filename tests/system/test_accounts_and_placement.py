@@ -280,3 +280,35 @@ async def test_jetstream_cluster_counts_one_server_and_one_stream_in_the_singula
     finally:
         await js.delete_stream("SINGLE")
         await client.close()
+
+
+async def test_jetstream_cluster_keeps_a_stream_whose_only_server_is_down(topology):
+    """JSZ comes from the servers that answer, each listing the streams it holds: an R1 stream on a
+    stopped server is still listed (from the JetStream API), its replica offline."""
+    from nats.js.api import Placement, StreamConfig
+
+    client = await nats.connect(topology.node("east-1").url, name="offline-probe")
+    js = client.jetstream()
+    await js.add_stream(StreamConfig(name="ALONE", subjects=["alone.>"], placement=Placement(cluster="west")))
+    holder = await stream_leader(js, "ALONE")
+    node = topology.node(holder)
+    try:
+        app = system_app(topology)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+            await wait_until(lambda: "APP/ALONE" in view.placements, pilot=pilot)
+            node.stop()
+            await wait_until(lambda: view.servers == 6, timeout=30, pilot=pilot)
+
+            def still_listed_offline() -> bool:
+                placement = view.placements.get("APP/ALONE")
+                return placement is not None and any(p.name == holder and p.offline for p in placement.peers)
+
+            await wait_until(still_listed_offline, timeout=20, pilot=pilot)
+            assert "ALONE" in screen_text(app)
+    finally:
+        if not node.running:
+            node.start()
+        await topology.wait_ready()
+        await js.delete_stream("ALONE")
+        await client.close()

@@ -204,7 +204,27 @@ class JetStreamClusterScreen(SystemView):
         self.reason = self.error = ""
         pairs = [(r.name, r.data) for r in replies if not r.error]
         self.servers = len(replies)
-        self.show(meta_group(pairs), placements(pairs))
+        found = placements(pairs)
+        found += await self._unheld_own_streams({p.key for p in found})
+        self.show(meta_group(pairs), sorted(found, key=lambda p: p.key))
+
+    async def _unheld_own_streams(self, known: set[str]) -> list[StreamPlacement]:
+        """Streams of your own account that no answering server holds (their servers are down): each
+        server's JSZ lists only the streams it holds, but the JetStream API still lists these, with
+        their replicas offline."""
+        from natstui.client.interest import own_account
+
+        nc = self.app.session.nc
+        try:
+            cached = getattr(self, "_own_account", None)  # asked once per connection
+            account = cached[1] if cached is not None and cached[0] is nc else await own_account(nc)
+            self._own_account = (nc, account)
+            if not account:
+                return []
+            infos = await self.app.jetstream().list_streams()
+        except Exception:
+            return []  # the servers' own view is still shown
+        return [p for p in placements_from_streams(account, infos) if p.key not in known]
 
     async def _own_streams(self) -> None:
         """Without the system account: this account's streams and their replicas, as the JetStream
