@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import nats
 
@@ -312,3 +313,35 @@ async def test_jetstream_cluster_keeps_a_stream_whose_only_server_is_down(topolo
         await topology.wait_ready()
         await js.delete_stream("ALONE")
         await client.close()
+
+
+async def test_jetstream_cluster_at_80_columns_names_each_leader_whole(retry_busy_ports):
+    """Server names that differ only at their end (as the cluster demo's do) are shown whole in the
+    Leader columns and the replicas' Name at 80x24, not all cut to the same prefix."""
+    from natstui.demo.topology import Topology
+
+    with Topology([("natstui-review", 3)]) as topo:
+        await topo.wait_ready()
+        client = await nats.connect(topo.urls)
+        js = client.jetstream()
+        await js.add_stream(name="HISTORY", subjects=["history.>"], num_replicas=3)
+        await js.add_consumer("HISTORY", durable_name="auditors", num_replicas=3)
+        try:
+            leader = await stream_leader(js, "HISTORY")
+            app = system_app(topo)
+            async with app.run_test(size=(80, 24)) as pilot:
+                view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+                await wait_until(
+                    lambda: view.placements and next(iter(view.placements.values())).consumers, pilot=pilot
+                )
+                await wait_until(lambda: f" {leader} " in screen_text(app), pilot=pilot)
+                lines = screen_text(app).splitlines()
+                row = next(line for line in lines if line.startswith(" HISTORY "))
+                assert f" {leader} " in row  # the Leader column
+                consumer = next(line for line in lines if "auditors" in line)
+                assert re.search(r"natstui-review-\d ", consumer)
+                assert (
+                    sum(bool(re.match(r" natstui-review-\d ", line[:18])) for line in lines) >= 6
+                )  # meta and replicas
+        finally:
+            await client.close()

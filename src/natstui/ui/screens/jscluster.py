@@ -45,7 +45,8 @@ STREAM_COLUMNS = (
     ColumnSpec("name", "Stream", priority=0, min_width=10, max_width=40),
     ColumnSpec("account", "Account", priority=5, min_width=6, max_width=20),
     ColumnSpec("cluster", "Cluster", priority=3, min_width=6, max_width=16),
-    ColumnSpec("leader", "Leader", priority=1, min_width=6, max_width=24),
+    # server names often differ only at their end (east-1, east-2): kept whole at 80 columns
+    ColumnSpec("leader", "Leader", priority=1, min_width=16, max_width=24),
     ColumnSpec("replicas", "Replicas", priority=2, min_width=12, max_width=60),
     ColumnSpec("lag", "Max lag", priority=4, ellipsis=False, justify="right"),
     ColumnSpec("messages", "Messages", priority=6, ellipsis=False, justify="right"),
@@ -53,14 +54,14 @@ STREAM_COLUMNS = (
     ColumnSpec("consumers", "Consumers", priority=8, ellipsis=False, justify="right"),
 )
 PEER_COLUMNS = (
-    ColumnSpec("name", "Name", priority=0, min_width=8, max_width=30),
+    ColumnSpec("name", "Name", priority=0, min_width=16, max_width=30),
     ColumnSpec("role", "Role", priority=1, ellipsis=False),
     ColumnSpec("lag", "Lag", priority=2, ellipsis=False, justify="right"),
     ColumnSpec("seen", "Last seen", priority=3, ellipsis=False, justify="right"),
 )
 CONSUMER_COLUMNS = (
     ColumnSpec("name", "Consumer", priority=0, min_width=8, max_width=30),
-    ColumnSpec("leader", "Leader", priority=1, min_width=6, max_width=24),
+    ColumnSpec("leader", "Leader", priority=1, min_width=16, max_width=24),
     ColumnSpec("replicas", "Replicas", priority=2, min_width=10, max_width=60),
 )
 
