@@ -47,7 +47,7 @@ REFRESH_EVERY = 2.0  # seconds between refreshes while the view is shown
 # (key, label, width (None: the rest), justify, priority, min_width)
 COLUMNS: tuple[tuple[str, Column], ...] = (
     ("cid", Column("CID", 6, "right", priority=1)),
-    ("server", Column("Server", 14, priority=2, min_width=12)),
+    ("server", Column("Server", 14, priority=2)),  # not cut: names differ at their end (east-1, east-2)
     ("name", Column("Name", 28, priority=0, min_width=16)),
     ("lang", Column("Language", 14, priority=10, min_width=8)),
     ("address", Column("Address", 21, priority=7, min_width=9)),
