@@ -345,3 +345,12 @@ async def test_jetstream_cluster_at_80_columns_names_each_leader_whole(retry_bus
                 )  # meta and replicas
         finally:
             await client.close()
+
+
+async def test_accounts_detail_says_one_connection_in_the_singular(system_server):
+    app = system_app(system_server)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await show_view(app, pilot, "accounts", AccountsScreen)
+        await wait_until(lambda: "SYS" in view.rows and view.rows["SYS"].connections == 1, pilot=pilot)
+        view.table.move_cursor(row=list(view.rows).index("SYS"))  # the system account: natstui's own second one
+        await wait_until(lambda: "1 connection, 0 leaf nodes" in screen_text(app), pilot=pilot)
