@@ -197,3 +197,30 @@ async def test_j_on_a_request_whose_reply_came_after_the_pause_says_space_shows_
             await wait_until(lambda: live.stream.cursor_seq == tracker.link(request_seq).reply, pilot=pilot)
     finally:
         await requester.close()
+
+
+async def test_a_reply_later_than_the_timeout_counts_as_unanswered(server_url, nc):
+    """However soon after the timeout the view looks: a reply after it is late, not an answer."""
+
+    async def slow(msg):
+        await asyncio.sleep(0.4)
+        await msg.respond(b"late")
+
+    await nc.subscribe("latlate.get", cb=slow)
+    await nc.flush()
+    requester = await nats.connect(server_url, name="latency-late")
+    app = make_test_app(server_url, ["latlate.>", "_INBOX.>"])
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_connected(app, pilot)
+            await wait_until(lambda: app.feed.ready, pilot=pilot)
+            tracker = app.monitor.latency
+            tracker.timeout = 0.1
+            for _ in range(3):
+                assert (await requester.request("latlate.get", b"q", timeout=5)).data == b"late"
+            await send_sentinel(requester, "latlate.sentinel", lambda data: store_has(app.store, data), pilot=pilot)
+            group = await wait_until(lambda: tracker.groups.get("latlate.get"), pilot=pilot)
+            await wait_until(lambda: group.waiting == 0, pilot=pilot)
+            assert (group.requests, group.answered, group.unanswered) == (3, 0, 3)
+    finally:
+        await requester.close()
