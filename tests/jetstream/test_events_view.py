@@ -265,6 +265,10 @@ async def test_system_account_events_connect_disconnect_and_auth_errors(system_s
         await choose_kind(app, pilot, "connection")
         await press_keys(pilot, "up", "enter")
         await wait_until(lambda: app.current_mode == "connections", pilot=pilot)
+        # the connection it names has closed: said so once the view has listed the open ones
+        await wait_until(
+            lambda: any("is not open any more" in n.message for n in app._notifications), timeout=10, pilot=pilot
+        )
 
 
 async def test_a_server_entering_lame_duck_mode_is_shown():

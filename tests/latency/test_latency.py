@@ -126,3 +126,101 @@ async def test_latency_view_measures_a_slow_responder_and_counts_the_unanswered(
             assert "to the reply" in screen_text(app)
     finally:
         await requester.close()
+
+
+async def test_latency_view_at_80_columns_keeps_subjects_and_the_timeout_readable(server_url, nc):
+    """Two subjects that differ only at their end stay apart at 80x24, beside p50, p90 and p99, and
+    the line above says after how long a request counts as unanswered."""
+    subjects = ["lat80.accounts.ping.statz", "lat80.accounts.ping.connz"]
+
+    async def answer(msg):
+        await msg.respond(b"ok")
+
+    for subject in subjects:
+        await nc.subscribe(subject, cb=answer)
+    await nc.flush()
+    requester = await nats.connect(server_url, name="latency-80")
+    app = make_test_app(server_url, ["lat80.>", "_INBOX.>"])
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_connected(app, pilot)
+            await wait_until(lambda: app.feed.ready, pilot=pilot)
+            for subject in subjects:
+                await requester.request(subject, b"q", timeout=5)
+            tracker = app.monitor.latency
+            await wait_until(
+                lambda: all(tracker.groups.get(s) and tracker.groups[s].answered for s in subjects), pilot=pilot
+            )
+            app.action_show_view("latency")
+            await wait_until(lambda: isinstance(app.screen, LatencyScreen) and app.screen.ready, pilot=pilot)
+            await wait_until(lambda: all(s in screen_text(app) for s in subjects), pilot=pilot)
+            text = screen_text(app)
+            header = next(line for line in text.splitlines() if "Request subject" in line)
+            assert all(label in header for label in ("p50", "p90", "p99", "Unanswered"))
+            assert f"unanswered after {tracker.timeout:g}s" in " ".join(text.split())
+    finally:
+        await requester.close()
+
+
+async def test_j_on_a_request_whose_reply_came_after_the_pause_says_space_shows_it(server_url, nc):
+    answered = asyncio.Event()
+
+    async def late(msg):
+        await asyncio.sleep(0.3)
+        await msg.respond(b"late")
+        answered.set()
+
+    await nc.subscribe("latpause.get", cb=late)
+    await nc.flush()
+    requester = await nats.connect(server_url, name="latency-pause")
+    app = make_test_app(server_url, ["latpause.>", "_INBOX.>"])
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_connected(app, pilot)
+            await wait_until(lambda: app.feed.ready, pilot=pilot)
+            live = app.screen
+            pending = asyncio.ensure_future(requester.request("latpause.get", b"q", timeout=5))
+            await wait_until(lambda: live.stream.view.index_of(app.store.last_seq) is not None, pilot=pilot)
+            request_seq = app.store.last_seq
+            await pilot.press("space")  # paused before the reply comes
+            assert (await pending).data == b"late"
+            tracker = app.monitor.latency
+            await wait_until(lambda: tracker.link(request_seq) and tracker.link(request_seq).reply, pilot=pilot)
+            live.stream.following = False
+            live.stream.select_index(live.stream.view.index_of(request_seq))
+            await pilot.press("J")
+            await wait_until(
+                lambda: any("space resumes and shows it" in n.message for n in app._notifications), pilot=pilot
+            )
+            await pilot.press("space")
+            await pilot.press("J")
+            await wait_until(lambda: live.stream.cursor_seq == tracker.link(request_seq).reply, pilot=pilot)
+    finally:
+        await requester.close()
+
+
+async def test_a_reply_later_than_the_timeout_counts_as_unanswered(server_url, nc):
+    """However soon after the timeout the view looks: a reply after it is late, not an answer."""
+
+    async def slow(msg):
+        await asyncio.sleep(0.4)
+        await msg.respond(b"late")
+
+    await nc.subscribe("latlate.get", cb=slow)
+    await nc.flush()
+    requester = await nats.connect(server_url, name="latency-late")
+    app = make_test_app(server_url, ["latlate.>", "_INBOX.>"])
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_connected(app, pilot)
+            await wait_until(lambda: app.feed.ready, pilot=pilot)
+            tracker = app.monitor.latency
+            tracker.timeout = 0.1
+            for _ in range(3):
+                assert (await requester.request("latlate.get", b"q", timeout=5)).data == b"late"
+            await send_sentinel(requester, "latlate.sentinel", lambda data: store_has(app.store, data), pilot=pilot)
+            group = await wait_until(lambda: tracker.groups.get("latlate.get"), pilot=pilot)
+            await wait_until(lambda: group.waiting == 0, pilot=pilot)
+            assert (group.requests, group.answered, group.unanswered) == (3, 0, 3)
+    finally:
+        await requester.close()

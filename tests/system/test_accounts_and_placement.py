@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import nats
 
@@ -232,3 +233,124 @@ async def test_jetstream_cluster_without_the_system_account_shows_this_accounts_
     finally:
         await js.delete_stream("MINE")
         await client.close()
+
+
+async def test_accounts_counts_every_stream_and_consumer_once_whichever_servers_hold_them(topology):
+    """Each server's JSZ lists only the streams it holds: one R1 stream in each cluster is two
+    streams of the account (the union of the servers' lists, not the longest list)."""
+    from nats.js.api import Placement, StreamConfig
+
+    client = await nats.connect(topology.node("west-2").url, name="streams-probe")
+    js = client.jetstream()
+    for name, cluster in (("PLACED_EAST", "east"), ("PLACED_WEST", "west")):
+        await js.add_stream(
+            StreamConfig(name=name, subjects=[f"{name.lower()}.>"], placement=Placement(cluster=cluster))
+        )
+        await js.add_consumer(name, durable_name="reader")
+    try:
+        streams = await js.streams_info()
+        consumers = 0
+        for info in streams:
+            consumers += len(await js.consumers_info(info.config.name))
+        app = system_app(topology)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "accounts", AccountsScreen)
+            await wait_until(lambda: "APP" in view.rows and view.rows["APP"].jetstream is not None, pilot=pilot)
+            usage = view.rows["APP"].jetstream
+            assert (usage.streams, usage.consumers) == (len(streams), consumers)
+    finally:
+        for name in ("PLACED_EAST", "PLACED_WEST"):
+            await js.delete_stream(name)
+        await client.close()
+
+
+async def test_jetstream_cluster_counts_one_server_and_one_stream_in_the_singular(system_server):
+    client = await nats.connect(system_server.url)
+    js = client.jetstream()
+    before = len(await js.streams_info())
+    await js.add_stream(name="SINGLE", subjects=["single.>"])
+    try:
+        app = system_app(system_server)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+            await wait_until(lambda: any(k.endswith("/SINGLE") for k in view.placements), pilot=pilot)
+            await wait_until(lambda: " on 1 server " in screen_text(app), pilot=pilot)
+            streams = before + 1
+            assert f"{streams} stream{'' if streams == 1 else 's'} on 1 server " in screen_text(app)
+            assert "1 servers" not in screen_text(app)
+    finally:
+        await js.delete_stream("SINGLE")
+        await client.close()
+
+
+async def test_jetstream_cluster_keeps_a_stream_whose_only_server_is_down(topology):
+    """JSZ comes from the servers that answer, each listing the streams it holds: an R1 stream on a
+    stopped server is still listed (from the JetStream API), its replica offline."""
+    from nats.js.api import Placement, StreamConfig
+
+    client = await nats.connect(topology.node("east-1").url, name="offline-probe")
+    js = client.jetstream()
+    await js.add_stream(StreamConfig(name="ALONE", subjects=["alone.>"], placement=Placement(cluster="west")))
+    holder = await stream_leader(js, "ALONE")
+    node = topology.node(holder)
+    try:
+        app = system_app(topology)
+        async with app.run_test(size=SIZE) as pilot:
+            view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+            await wait_until(lambda: "APP/ALONE" in view.placements, pilot=pilot)
+            node.stop()
+            await wait_until(lambda: view.servers == 6, timeout=30, pilot=pilot)
+
+            def still_listed_offline() -> bool:
+                placement = view.placements.get("APP/ALONE")
+                return placement is not None and any(p.name == holder and p.offline for p in placement.peers)
+
+            await wait_until(still_listed_offline, timeout=20, pilot=pilot)
+            assert "ALONE" in screen_text(app)
+    finally:
+        if not node.running:
+            node.start()
+        await topology.wait_ready()
+        await js.delete_stream("ALONE")
+        await client.close()
+
+
+async def test_jetstream_cluster_at_80_columns_names_each_leader_whole(retry_busy_ports):
+    """Server names that differ only at their end (as the cluster demo's do) are shown whole in the
+    Leader columns and the replicas' Name at 80x24, not all cut to the same prefix."""
+    from natstui.demo.topology import Topology
+
+    with Topology([("natstui-review", 3)]) as topo:
+        await topo.wait_ready()
+        client = await nats.connect(topo.urls)
+        js = client.jetstream()
+        await js.add_stream(name="HISTORY", subjects=["history.>"], num_replicas=3)
+        await js.add_consumer("HISTORY", durable_name="auditors", num_replicas=3)
+        try:
+            leader = await stream_leader(js, "HISTORY")
+            app = system_app(topo)
+            async with app.run_test(size=(80, 24)) as pilot:
+                view = await show_view(app, pilot, "jscluster", JetStreamClusterScreen)
+                await wait_until(
+                    lambda: view.placements and next(iter(view.placements.values())).consumers, pilot=pilot
+                )
+                await wait_until(lambda: f" {leader} " in screen_text(app), pilot=pilot)
+                lines = screen_text(app).splitlines()
+                row = next(line for line in lines if line.startswith(" HISTORY "))
+                assert f" {leader} " in row  # the Leader column
+                consumer = next(line for line in lines if "auditors" in line)
+                assert re.search(r"natstui-review-\d ", consumer)
+                assert (
+                    sum(bool(re.match(r" natstui-review-\d ", line[:18])) for line in lines) >= 6
+                )  # meta and replicas
+        finally:
+            await client.close()
+
+
+async def test_accounts_detail_says_one_connection_in_the_singular(system_server):
+    app = system_app(system_server)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await show_view(app, pilot, "accounts", AccountsScreen)
+        await wait_until(lambda: "SYS" in view.rows and view.rows["SYS"].connections == 1, pilot=pilot)
+        view.table.move_cursor(row=list(view.rows).index("SYS"))  # the system account: natstui's own second one
+        await wait_until(lambda: "1 connection, 0 leaf nodes" in screen_text(app), pilot=pilot)

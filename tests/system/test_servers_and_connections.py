@@ -135,6 +135,10 @@ async def test_a_named_client_appears_on_its_server_with_its_subscriptions(topol
             # the filter keeps only what matches; escape closes the detail
             await press_keys(pilot, "escape")
             await wait_until(lambda: not screen.detail_pane.display, pilot=pilot)
+            # escape again, in the table, clears the filter typed before (the README's "escape clears it")
+            await press_keys(pilot, "escape")
+            await wait_until(lambda: len(screen.shown) > 1 and not screen.model.filter, pilot=pilot)
+            assert not screen.filter_input.display
     finally:
         await client.close()
 
@@ -375,4 +379,25 @@ async def test_the_views_agree_with_the_servers_monitoring_port(system_server):
     finally:
         await js.delete_stream("NUMBERS")
         for client in clients:
+            await client.close()
+
+
+async def test_connections_at_80_columns_name_each_server_whole(retry_busy_ports):
+    """Server names that differ only at their end (as the cluster demo's) are read whole at 80x24."""
+    from natstui.demo.topology import Topology
+
+    with Topology([("natstui-rev", 3)], jetstream=False) as topo:
+        await topo.wait_ready()
+        client = await nats.connect(topo.node("natstui-rev-2").url, name="far-away-client")
+        try:
+            app = make_test_app(topo.node("natstui-rev-1").url, ["nothing.>"], system=topo.system_settings())
+            async with app.run_test(size=(80, 24)) as pilot:
+                await wait_connected(app, pilot)
+                screen = await open_view(app, pilot, "8", ConnectionsScreen)
+                await wait_until(lambda: screen.row_of("far-away-client") is not None, timeout=15, pilot=pilot)
+                line = await wait_until(
+                    lambda: next((ln for ln in screen_text(app).splitlines() if "far-away" in ln), None), pilot=pilot
+                )
+                assert " natstui-rev-2 " in line
+        finally:
             await client.close()

@@ -145,3 +145,19 @@ async def test_an_older_server_is_told_plainly(nats_server):
             await trace_message(nc, "x", b"")
     finally:
         await nc.close()
+
+
+async def test_on_an_older_server_d_offers_nothing_to_confirm(nats_server, monkeypatch):
+    """The view says tracing needs 2.11 and does nothing else: d does not ask to deliver for real."""
+    from natstui.ui.screens.confirm import ConfirmScreen
+    from natstui.ui.screens.trace import open_trace
+
+    monkeypatch.setattr("natstui.model.trace.MIN_VERSION", (99, 0))  # the server now counts as older
+    app = make_test_app(nats_server.url, ["old.>"])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_connected(app, pilot)
+        open_trace(app, "old.subject", b"x")
+        await wait_until(lambda: "needs nats-server 2.11" in screen_text(app), pilot=pilot)
+        await pilot.press("d")
+        await wait_until(lambda: any("2.11" in n.message for n in app._notifications), pilot=pilot)
+        assert not isinstance(app.screen, ConfirmScreen)

@@ -117,6 +117,8 @@ async def test_natstui_own_live_subscription_is_not_counted_as_a_receiver(topolo
             await wait_until(lambda: isinstance(app.screen, TraceScreen), pilot=pilot)
             await wait_until(lambda: "natstui itself" in screen_text(app), pilot=pilot, timeout=15)
             assert "no interest: no client receives it" in screen_text(app)
+            # trace-only: nothing was delivered, to natstui either
+            assert "would be delivered to natstui itself" in screen_text(app)
             assert app.screen.trace is not None and app.screen.trace.no_interest
     finally:
         await publisher.close()

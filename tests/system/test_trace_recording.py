@@ -10,6 +10,8 @@ import nats
 from click.testing import CliRunner
 
 from natstui.cli import main
+from natstui.client.trace import trace_message
+from natstui.model.trace import build_trace
 from tests.conftest import send_sentinel
 
 
@@ -102,3 +104,33 @@ async def test_an_older_server_is_told_that_tracing_needs_2_11(topology, monkeyp
 async def test_neither_a_file_nor_a_subject_is_an_error():
     result = await _run("trace")
     assert result.exit_code != 0 and "--subject" in result.output
+
+
+async def test_a_client_with_two_matching_subscriptions_is_one_client(topology):
+    """Two deliveries to one client (two of its subscriptions match) and one to another: two clients,
+    the first named "×2", as the README's "2 clients (billing, audit ×2)"."""
+    twice = await nats.connect(topology.node("east-2").url, name="trc-twice")
+    await twice.subscribe("trc.count.a")
+    await twice.subscribe("trc.count.*")
+    once = await nats.connect(topology.node("west-1").url, name="trc-once")
+    await once.subscribe("trc.count.a")
+    await twice.flush()
+    await once.flush()
+    try:
+        result = None
+        for _ in range(10):
+            result = await _run("trace", "--subject", "trc.count.a", "-s", topology.node("east-2").url)
+            if "trc-once" in result.output:
+                break
+        assert result is not None and result.exit_code == 0, result.output
+        assert "2 clients (" in result.output and "trc-twice ×2" in result.output, result.output
+        # the same count above the trace view's tree
+        probe = await nats.connect(topology.node("east-2").url)
+        try:
+            trace = build_trace(await trace_message(probe, "trc.count.a", b""))
+            assert trace.summary().startswith("2 clients;") and len(trace.deliveries) == 3, trace.summary()
+        finally:
+            await probe.close()
+    finally:
+        await twice.close()
+        await once.close()

@@ -62,7 +62,7 @@ def describe(sample: Sample, trace: Trace) -> Text:
             name = escape_line(str(raw.get("name") or "") or f"cid {raw.get('cid', '?')}")
             names[name] = names.get(name, 0) + 1
         shown = ", ".join(name if n == 1 else f"{name} ×{n}" for name, n in names.items())
-        parts.append(Text(f"{_plural(len(deliveries), 'client')} ({shown})", style="green"))
+        parts.append(Text(f"{_plural(trace.clients, 'client')} ({shown})", style="green"))
     if trace.streams:
         label = "stream" if len(trace.streams) == 1 else "streams"
         parts.append(Text(f"{label} {', '.join(escape_line(s) for s in trace.streams)}", style="cyan"))

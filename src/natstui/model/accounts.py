@@ -88,6 +88,9 @@ def build_accounts(
             if conns or leafs:
                 row.servers += 1
                 row.seen_on.append(server)
+    # each server lists the streams (and their consumers) it holds: an account has their union
+    streams_of: dict[str, set[str]] = {}
+    consumers_of: dict[str, set[tuple[str, str]]] = {}
     for data in jsz:
         for detail in as_list(data.get("account_details")):
             detail = as_dict(detail)
@@ -99,10 +102,14 @@ def build_accounts(
             # every server reports the account's usage as it knows it: the largest is the newest
             js.memory = max(js.memory, as_int(detail.get("memory")))
             js.storage = max(js.storage, as_int(detail.get("storage")))
-            streams = as_list(detail.get("stream_detail"))
-            if streams:
-                js.streams = max(js.streams, len(streams))
-                js.consumers = max(js.consumers, sum(len(as_list(as_dict(s).get("consumer_detail"))) for s in streams))
+            stream_names, consumer_names = streams_of.setdefault(name, set()), consumers_of.setdefault(name, set())
+            for stream in as_list(detail.get("stream_detail")):
+                stream = as_dict(stream)
+                stream_name = str(stream.get("name") or "")
+                stream_names.add(stream_name)
+                for consumer in as_list(stream.get("consumer_detail")):
+                    consumer_names.add((stream_name, str(as_dict(consumer).get("name") or "")))
+            js.streams, js.consumers = len(stream_names), len(consumer_names)
             js.max_memory = js.max_memory or _limit(detail.get("reserved_memory"))
             js.max_storage = js.max_storage or _limit(detail.get("reserved_storage"))
             row.jetstream = js

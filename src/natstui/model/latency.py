@@ -124,7 +124,11 @@ class LatencyTracker:
             msg = record.msg
             waiting = pending.pop(msg.subject, None) if pending else None
             if waiting is not None:
-                self._answer(waiting, record)
+                if record.time - waiting[1] > self.timeout:  # late: expire() had not come round to it yet
+                    waiting[2].waiting -= 1
+                    waiting[2].unanswered += 1
+                else:
+                    self._answer(waiting, record)
             reply = msg.reply
             if reply:
                 stats = self._stats(msg.subject)

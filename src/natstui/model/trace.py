@@ -74,6 +74,17 @@ class Trace:
         return [s for h in self.walk() for s in h.steps if s.kind == "deliver" and not s.error]
 
     @property
+    def clients(self) -> int:
+        """How many clients receive it: one with two matching subscriptions (two deliveries) is one."""
+        seen = set()
+        for hop in self.walk():
+            for step in hop.steps:
+                if step.kind == "deliver" and not step.error:
+                    cid = as_dict(step.raw).get("cid")
+                    seen.add((hop.server, cid) if cid is not None else id(step))
+        return len(seen)
+
+    @property
     def streams(self) -> list[str]:
         return sorted(
             {s.text.split("stream ", 1)[-1] for h in self.walk() for s in h.steps if s.kind == "stream" and not s.error}
@@ -98,9 +109,9 @@ class Trace:
         if self.no_interest:
             return "no interest: no client receives it and no stream stores it"
         parts = []
-        clients = self.deliveries
+        clients = self.clients
         if clients:
-            parts.append(f"{len(clients)} client{'s' if len(clients) != 1 else ''}")
+            parts.append(f"{clients} client{'s' if clients != 1 else ''}")
         if self.streams:
             parts.append(f"stream{'s' if len(self.streams) != 1 else ''} {', '.join(self.streams)}")
         servers = self.servers
@@ -195,7 +206,8 @@ def _mark_own(hop: Hop, own: tuple[str, int | None]) -> None:
     for step in hop.steps:
         if step.kind == "deliver" and not step.error and as_dict(step.raw).get("cid") == own[1]:
             step.kind = "own"
-            step.text = f"delivered to natstui itself [cid {own[1]}] (its own subscription, not counted)"
+            would = "would be " if step.text.startswith("would be ") else ""  # a trace-only copy
+            step.text = f"{would}delivered to natstui itself [cid {own[1]}] (its own subscription, not counted)"
 
 
 def build_trace(payloads: list[bytes], own: tuple[str, int | None] | None = None) -> Trace:

@@ -99,7 +99,9 @@ def account_detail(row: AccountRow | None) -> RichTable | Text:
         title.append("  the system account", style="dim")
     grid.add_row("Account", title)
     servers = ", ".join(row.seen_on) if row.seen_on else "none"
-    grid.add_row("Clients", f"{row.connections:,} connections, {row.leafnodes:,} leaf nodes (on {servers})")
+    conns = f"{row.connections:,} connection{'' if row.connections == 1 else 's'}"
+    leafs = f"{row.leafnodes:,} leaf node{'' if row.leafnodes == 1 else 's'}"
+    grid.add_row("Clients", f"{conns}, {leafs} (on {servers})")
     grid.add_row("Subscriptions", f"{row.subscriptions:,}")
     grid.add_row(
         "Messages",

@@ -47,7 +47,7 @@ REFRESH_EVERY = 2.0  # seconds between refreshes while the view is shown
 # (key, label, width (None: the rest), justify, priority, min_width)
 COLUMNS: tuple[tuple[str, Column], ...] = (
     ("cid", Column("CID", 6, "right", priority=1)),
-    ("server", Column("Server", 14, priority=2, min_width=12)),
+    ("server", Column("Server", 14, priority=2)),  # not cut: names differ at their end (east-1, east-2)
     ("name", Column("Name", 28, priority=0, min_width=16)),
     ("lang", Column("Language", 14, priority=10, min_width=8)),
     ("address", Column("Address", 21, priority=7, min_width=9)),
@@ -281,7 +281,7 @@ class ConnectionsScreen(SystemView):
         self.refreshes += 1
         self.model.update(pages)
         self.show_rows()
-        self._select_wanted()
+        self._select_wanted(listed=True)
 
     @property
     def own_key(self) -> tuple[str, int] | None:
@@ -433,6 +433,9 @@ class ConnectionsScreen(SystemView):
             self.detail_open = False
             self._show_detail()
             self.table.focus()
+        elif self.filter_input.value:
+            self.filter_input.value = ""  # its Changed event shows every row again
+            self.filter_input.display = False
 
     def action_sort(self, step: int) -> None:
         i = (KEYS.index(self.model.sort_key) + step) % len(KEYS)
@@ -470,7 +473,8 @@ class ConnectionsScreen(SystemView):
         self._select_wanted()
         self.action_refresh()
 
-    def _select_wanted(self) -> None:
+    def _select_wanted(self, listed: bool = False) -> None:
+        """``listed``: a refresh asked after the wish has just listed the connections."""
         wanted: tuple[int | None, str] | None = getattr(self, "wanted", None)
         if wanted is None:
             return
@@ -479,6 +483,10 @@ class ConnectionsScreen(SystemView):
             (r for r in self.model.rows.values() if r.cid == cid and server in ("", r.server, r.server_id)), None
         )
         if row is None:
+            if listed:  # closed since (a disconnect event names one), or not one this account may see
+                self.wanted = None
+                where = f"Connection cid {cid}" + (f" on {server}" if server else "")
+                self.app.notify(f"{where} is not open any more (or not one you can see).", markup=False)
             return
         self.wanted = None
         self.model.set_filter("")

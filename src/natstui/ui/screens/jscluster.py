@@ -45,7 +45,8 @@ STREAM_COLUMNS = (
     ColumnSpec("name", "Stream", priority=0, min_width=10, max_width=40),
     ColumnSpec("account", "Account", priority=5, min_width=6, max_width=20),
     ColumnSpec("cluster", "Cluster", priority=3, min_width=6, max_width=16),
-    ColumnSpec("leader", "Leader", priority=1, min_width=6, max_width=24),
+    # server names often differ only at their end (east-1, east-2): kept whole at 80 columns
+    ColumnSpec("leader", "Leader", priority=1, min_width=16, max_width=24),
     ColumnSpec("replicas", "Replicas", priority=2, min_width=12, max_width=60),
     ColumnSpec("lag", "Max lag", priority=4, ellipsis=False, justify="right"),
     ColumnSpec("messages", "Messages", priority=6, ellipsis=False, justify="right"),
@@ -53,14 +54,14 @@ STREAM_COLUMNS = (
     ColumnSpec("consumers", "Consumers", priority=8, ellipsis=False, justify="right"),
 )
 PEER_COLUMNS = (
-    ColumnSpec("name", "Name", priority=0, min_width=8, max_width=30),
+    ColumnSpec("name", "Name", priority=0, min_width=16, max_width=30),
     ColumnSpec("role", "Role", priority=1, ellipsis=False),
     ColumnSpec("lag", "Lag", priority=2, ellipsis=False, justify="right"),
     ColumnSpec("seen", "Last seen", priority=3, ellipsis=False, justify="right"),
 )
 CONSUMER_COLUMNS = (
     ColumnSpec("name", "Consumer", priority=0, min_width=8, max_width=30),
-    ColumnSpec("leader", "Leader", priority=1, min_width=6, max_width=24),
+    ColumnSpec("leader", "Leader", priority=1, min_width=16, max_width=24),
     ColumnSpec("replicas", "Replicas", priority=2, min_width=10, max_width=60),
 )
 
@@ -204,7 +205,27 @@ class JetStreamClusterScreen(SystemView):
         self.reason = self.error = ""
         pairs = [(r.name, r.data) for r in replies if not r.error]
         self.servers = len(replies)
-        self.show(meta_group(pairs), placements(pairs))
+        found = placements(pairs)
+        found += await self._unheld_own_streams({p.key for p in found})
+        self.show(meta_group(pairs), sorted(found, key=lambda p: p.key))
+
+    async def _unheld_own_streams(self, known: set[str]) -> list[StreamPlacement]:
+        """Streams of your own account that no answering server holds (their servers are down): each
+        server's JSZ lists only the streams it holds, but the JetStream API still lists these, with
+        their replicas offline."""
+        from natstui.client.interest import own_account
+
+        nc = self.app.session.nc
+        try:
+            cached = getattr(self, "_own_account", None)  # asked once per connection
+            account = cached[1] if cached is not None and cached[0] is nc else await own_account(nc)
+            self._own_account = (nc, account)
+            if not account:
+                return []
+            infos = await self.app.jetstream().list_streams()
+        except Exception:
+            return []  # the servers' own view is still shown
+        return [p for p in placements_from_streams(account, infos) if p.key not in known]
 
     async def _own_streams(self) -> None:
         """Without the system account: this account's streams and their replicas, as the JetStream
@@ -267,9 +288,11 @@ class JetStreamClusterScreen(SystemView):
         elif self.meta is None and not self.placements:
             text.append("Asking every server for JetStream's placement…", style="bold")
         else:
-            text.append(f"{len(self.placements)} streams", style="bold")
+            streams, servers = len(self.placements), self.servers
+            text.append(f"{streams} stream{'' if streams == 1 else 's'}", style="bold")
             text.append(
-                f" on {self.servers} servers  ·  s step down the selected leader, m the meta leader", style="dim"
+                f" on {servers} server{'' if servers == 1 else 's'}  ·  s step down the selected leader, m the meta leader",
+                style="dim",
             )
         self.info.set_text(text)
 

@@ -29,9 +29,11 @@ from natstui.ui.widgets.table import Table
 SPARK_WIDTH = 20
 
 COLUMNS = (
-    ColumnSpec("group", "Request subject", priority=0, min_width=14, max_width=60),
+    # wide enough at 80 columns to tell subjects apart that differ only at their end; Answered (the
+    # requests less the unanswered and waiting) gives way to the percentiles first
+    ColumnSpec("group", "Request subject", priority=0, min_width=26, max_width=60),
     ColumnSpec("requests", "Requests", priority=1, ellipsis=False, justify="right"),
-    ColumnSpec("answered", "Answered", priority=3, ellipsis=False, justify="right"),
+    ColumnSpec("answered", "Answered", priority=7, ellipsis=False, justify="right"),
     ColumnSpec("unanswered", "Unanswered", priority=2, ellipsis=False, justify="right"),
     ColumnSpec("waiting", "Waiting", priority=8, ellipsis=False, justify="right"),
     ColumnSpec("no_responders", "No resp.", priority=9, ellipsis=False, justify="right"),
@@ -130,9 +132,9 @@ class LatencyScreen(ViewScreen):
         self._last_draw = now
         groups = sorted(tracker.groups.values(), key=lambda g: sort_value(g, self.sort_key), reverse=self.descending)
         sync_table(self.table, [(g.group, group_cells(g, now)) for g in groups])
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = WrapLine.wrapping(Text())  # the timeout at the end is read whole at 80 columns
         if not groups:
-            WrapLine.wrapping(text).append(
+            text.append(
                 "No requests seen yet: messages with a reply subject appear here, paired with their replies",
                 style="bold",
             )

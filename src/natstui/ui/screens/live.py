@@ -427,7 +427,11 @@ class LiveScreen(ViewScreen):
             self.app.notify("No reply paired with this message (nor a request it answers).", markup=False)
             return
         target = link.reply if link.request == seq else link.request
-        index = self.stream.view.index_of(target)
+        view = self.stream.view
+        index = view.index_of(target)
+        if index is None and view.paused and target > view.store.last_seq - view.behind:
+            self.app.notify("It came in after the pause: space resumes and shows it.", markup=False)
+            return
         if index is None:
             self.app.notify("That message is no longer shown (filtered out, or beyond the buffer).", markup=False)
             return

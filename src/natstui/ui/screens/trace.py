@@ -112,6 +112,7 @@ class TraceScreen(Dialog[None]):
         self.deliver = False
         self.raw = False
         self.error = ""
+        self.unsupported = False  # the server is older than 2.11: nothing more is offered
 
     def compose(self) -> ComposeResult:
         with Vertical(id="trace-box"):
@@ -131,6 +132,7 @@ class TraceScreen(Dialog[None]):
             events = await trace_message(app.session.nc, self.subject, self.data, self.headers, deliver=self.deliver)
         except TracingNotSupported as exc:
             self.error = str(exc)
+            self.unsupported = True
         except Exception as exc:
             self.error = app.session.safe(f"trace failed: {describe_error(exc)}")
         else:
@@ -158,6 +160,9 @@ class TraceScreen(Dialog[None]):
         self.redraw()
 
     def action_deliver(self) -> None:
+        if self.unsupported:
+            self.notify(self.error, severity="warning", markup=False)
+            return
         if not self.app.allow_change(f"delivering a traced message on {self.subject}"):
             return
         self.app.push_screen(
