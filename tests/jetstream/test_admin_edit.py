@@ -74,6 +74,24 @@ async def test_edit_stream_shows_the_servers_refusal(server_url, nc, js, name):
     assert (await js.stream_info(name))["config"]["retention"] == "limits"
 
 
+async def test_at_24_rows_the_refusal_and_the_buttons_both_show(server_url, nc, js, name):
+    """A two-line refusal under the form: the fields' scroll area gives way, not the buttons."""
+    await make_stream(js, nc, name, 1)
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_streams(app, pilot, name)
+        await pilot.press("e")
+        await wait_until(lambda: isinstance(app.screen, StreamEditScreen), pilot=pilot)
+        app.screen.query_one("#f-retention").value = "workqueue"
+        app.screen.query_one("#f-subjects").focus()
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), pilot=pilot)
+        await press_button(pilot, "#confirm-yes")
+        await wait_until(lambda: "⚠ the server refused: stream configuration update" in screen_text(app), pilot=pilot)
+        await wait_until(lambda: "Preview…" in screen_text(app) and "Cancel" in screen_text(app), pilot=pilot)
+        assert "policy to/from workqueue" in screen_text(app)  # the refusal's second line
+
+
 async def test_edit_stream_without_a_change_sends_nothing(server_url, nc, js, name):
     await make_stream(js, nc, name, 1)
     app = make_test_app(server_url, ["none.>"])

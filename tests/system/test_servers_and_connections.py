@@ -218,6 +218,19 @@ async def test_without_the_system_account_each_view_says_so_and_shows_what_it_ca
         await wait_until(lambda: "nothing.>" in screen_text(app), timeout=10, pilot=pilot)
 
 
+async def test_arrow_keys_on_the_empty_servers_table_do_nothing(system_server):
+    """Without the system account the table is empty (and hidden) but keeps the focus: up/down must not crash."""
+    app = make_test_app(system_server.url, ["nothing.>"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app, pilot)
+        screen = await open_view(app, pilot, "7", ServersScreen)
+        await wait_until(lambda: NO_SYSTEM[:40] in screen_text(app), timeout=10, pilot=pilot)
+        await press_keys(pilot, "up", "down", "up")
+        await pilot.pause(0.2)
+        assert app.is_running and app.screen is screen
+        assert "Connected server" in screen_text(app)
+
+
 async def test_connections_are_paged_by_offset_and_limit(topology):
     """No reply carries more than ``limit`` connections; the pages of each server add up to its total."""
     from natstui.client.overview import all_connections

@@ -340,3 +340,18 @@ async def test_r_after_a_failed_switch_connects_and_returns_to_the_view(systems,
             assert "● connected  ctx late" in screen_text(app).split("\n", 1)[0]
         finally:
             late.stop()
+
+
+async def test_at_80_columns_the_list_shows_each_server_url_whole(systems, xdg):
+    """Two contexts on the same host differ only by the port: the Server column must show it."""
+    (xdg / "nats" / "context.txt").write_text("alpha")
+    app = app_on_context("alpha")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app, pilot)
+        await press_keys(pilot, "C")
+        await wait_until(lambda: isinstance(app.screen, ContextsScreen), pilot=pilot)
+        await wait_until(lambda: " beta " in screen_text(app), pilot=pilot)
+        text = screen_text(app)
+        for name in ("alpha", "beta"):
+            line = next(line for line in text.splitlines() if f" {name} " in line)
+            assert systems[name].url in line, line

@@ -120,6 +120,30 @@ async def test_a_key_with_a_message_ttl_shows_it(server_url, nc):
         await wait_until(lambda: "1h, expires" in screen_text(app), pilot=pilot)
 
 
+async def test_a_keys_ttl_expires_from_when_it_was_stored_not_from_when_it_was_read(server_url, nc):
+    import asyncio
+
+    from natstui.model.timefmt import format_datetime
+
+    js = nc.jetstream()
+    name = bucket_name()
+    await js.create_key_value(bucket=name, history=1)
+    api = JetStream(nc)
+    config = (await api.stream_info(f"KV_{name}"))["config"]
+    await api.update_stream({**config, "allow_msg_ttl": True})
+    ack = await js.publish(f"$KV.{name}.session", b"token", headers={"Nats-TTL": "1h"})
+    stored = (await js.get_msg(f"KV_{name}", ack.seq)).time
+    await asyncio.sleep(2.2)  # read later than stored: a TTL counted from the reading would be 2 s late
+    app = make_test_app(server_url, ["kvtest.none"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot, name)
+        await select_key(app, pilot, screen, "session")
+        await wait_until(lambda: "Message features" in screen_text(app), pilot=pilot)
+        expires = format_datetime(stored.timestamp() + 3600)
+        line = next(line for line in screen_text(app).splitlines() if "Expires" in line)
+        assert expires in line, line
+
+
 async def test_read_only_refuses_bucket_edit_revert_and_compact(server_url, nc):
     js = nc.jetstream()
     name = bucket_name()

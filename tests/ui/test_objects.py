@@ -175,3 +175,19 @@ async def test_read_only_refuses_upload_and_delete_but_downloads(server_url, nc,
         await wait_until(lambda: target.exists() and target.read_bytes() == b"still here", pilot=pilot)
     after = (await js.stream_info(f"OBJ_{name}")).state
     assert (after.messages, after.last_seq) == (before.messages, before.last_seq)
+
+
+async def test_at_80x24_the_upload_dialog_shows_its_error_and_buttons(server_url, nc, tmp_path):
+    js = nc.jetstream()
+    name = bucket_name()
+    await js.create_object_store(name)
+    app = make_test_app(server_url, ["objtest.none"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_view(app, pilot, name)
+        await press_keys(pilot, "u")
+        await wait_until(lambda: isinstance(app.screen, UploadScreen), pilot=pilot)
+        app.screen.query_one("#obj-upload-path").value = str(tmp_path / "missing.bin")
+        await press_keys(pilot, "enter")
+        await wait_until(lambda: "No such file." in screen_text(app), pilot=pilot)
+        text = screen_text(app)
+        assert "Upload" in text.split("No such file.")[1] and "Cancel" in text

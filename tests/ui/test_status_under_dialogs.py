@@ -46,3 +46,17 @@ async def test_the_status_bar_counts_while_the_reply_dialog_is_open(server_url, 
         await wait_until(lambda: received_on_screen(app) == 26, pilot=pilot)
         assert isinstance(app.screen, ComposeScreen)
         request.cancel()
+
+
+async def test_at_80_columns_read_only_and_paused_stay_in_the_status_bar(server_url):
+    """The connection and the rates are cut to make room; what warns the user never is."""
+    p = "s" + uuid.uuid4().hex[:8]
+    app = make_test_app(server_url, [f"{p}.>"], read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app, pilot)
+        top = lambda: screen_text(app).splitlines()[0]  # noqa: E731
+        await wait_until(lambda: "read-only" in top(), pilot=pilot)
+        app.screen.query_one(MessageStream).focus()
+        await press_keys(pilot, "space")
+        await wait_until(lambda: "PAUSED" in top() and "read-only" in top(), pilot=pilot)
+        assert "connected" in top()

@@ -472,3 +472,25 @@ async def test_a_responder_answers_with_a_compose_template_filled_for_each_reque
         one, two = json.loads(first.data), json.loads(second.data)
         assert (one["order"], two["order"]) == (1, 2) and one["id"] != two["id"]  # filled at each answer
         assert first.headers == {"X-Order": "1"} and second.headers == {"X-Order": "2"}
+
+
+async def test_at_80_columns_the_highlighted_subscription_shows_its_state_whole(server_url, nc):
+    """The State column is cut at 80 columns; the line under the table gives the highlighted row whole."""
+    p = prefix()
+    app = make_test_app(server_url, [f"{p}.ctl"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app, pilot)
+        await open_subscriptions(app, pilot)
+        await pilot.press("o")
+        await fill_form(app, pilot, ResponderForm, subject=f"{p}.svc", payload="pong")
+        await pilot.press("a")
+        await fill_form(app, pilot, SubscriptionForm, subject=f"{p}.orders.*", max="5")
+        screen = app.screen
+        await wait_until(lambda: len(app.feed.entries) == 3, pilot=pilot)
+        assert (await nc.request(f"{p}.svc", b"ping", timeout=5)).data == b"pong"
+
+        screen.table.move_cursor(row=1)
+        await wait_until(lambda: f"{p}.svc (responder): answering (1 answered)" in screen_text(app), pilot=pilot)
+        screen.table.move_cursor(row=2)
+        await wait_until(lambda: f"{p}.orders.*: active, stops after 5 more" in screen_text(app), pilot=pilot)
+        await pilot.press("q")

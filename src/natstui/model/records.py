@@ -11,14 +11,22 @@ class StoredMsg:
     a KV bucket or a recording. Has the fields of nats-py's ``Msg`` that the
     views read."""
 
-    __slots__ = ("subject", "reply", "data", "headers", "_sid")
+    __slots__ = ("subject", "reply", "data", "headers", "_sid", "stored_at")
 
-    def __init__(self, subject: str, data: bytes = b"", headers: dict[str, Any] | None = None, reply: str = "") -> None:
+    def __init__(
+        self,
+        subject: str,
+        data: bytes = b"",
+        headers: dict[str, Any] | None = None,
+        reply: str = "",
+        stored_at: float | None = None,
+    ) -> None:
         self.subject = subject
         self.reply = reply
         self.data = data
         self.headers = headers
         self._sid = None
+        self.stored_at = stored_at  # when the server stored it, if the record's time is another (read) time
 
 
 class Record:
@@ -56,9 +64,11 @@ class Record:
         time: float,
         sections: list[tuple[str, list[tuple[str, str]]]] | None = None,
         seq: int = 0,
+        stored_at: float | None = None,
     ) -> Record:
-        """A record for the inspector from something read rather than received."""
-        record = cls(seq, time, StoredMsg(subject, data, headers))
+        """A record for the inspector from something read rather than received (``time``: when it was
+        read, or stored; ``stored_at``: when the server stored it, when ``time`` is the reading)."""
+        record = cls(seq, time, StoredMsg(subject, data, headers, stored_at=stored_at))
         record.sections = sections
         return record
 

@@ -234,7 +234,7 @@ class SwitchScreen(ViewScreen):
 COLUMNS = (
     ColumnSpec("state", "In use", priority=0, min_width=6, ellipsis=False),
     ColumnSpec("name", "Name", priority=1, min_width=8, max_width=24),
-    ColumnSpec("url", "Server", priority=2, min_width=14, max_width=48),
+    ColumnSpec("url", "Server", priority=2, min_width=28, max_width=48),  # host and port whole at 80 columns
     ColumnSpec("credentials", "Credentials", priority=3, min_width=8, max_width=24),
     ColumnSpec("description", "Description", priority=4, min_width=10, max_width=40),
 )

@@ -71,6 +71,18 @@ class FormScreen(Dialog[dict[str, Any] | None]):
 
     def show_error(self, text: str) -> None:
         self.query_one("#form-error", Static).update(Text(f"⚠ {text}"))
+        self.call_after_refresh(self._fit_scroll)
+
+    def _fit_scroll(self) -> None:
+        """On a short terminal the fields' scroll area gives way to the error and the buttons under it
+        (at 24 rows a two-line refusal pushed the buttons' labels out of the dialog)."""
+        height = self.size.height
+        error = self.query_one("#form-error", Static).outer_size.height
+        room = int(height * 0.9) - 9 - error  # the dialog (90% high): border, padding, title and buttons
+        self.query_one(".form-scroll").styles.max_height = max(3, min(height // 2, room))
+
+    def on_resize(self) -> None:
+        self._fit_scroll()
 
     def on_mount(self) -> None:
         kept = (_drafts.get(self.app, {}).pop(self.draft_key(), None) if self.KEEP_DRAFT else None) or {}

@@ -216,7 +216,12 @@ class KeyValueScreen(ScanningView):
         if ttl:  # a per-message TTL (server 2.11+): when this value goes
             section.append(("TTL", ttl_text(ttl, rev.created)))
         return Record.stored(
-            f"$KV.{bucket}.{rev.key}", rev.value, rev.headers, time.time(), sections=[("Key-Value", section)]
+            f"$KV.{bucket}.{rev.key}",
+            rev.value,
+            rev.headers,
+            time.time(),
+            sections=[("Key-Value", section)],
+            stored_at=rev.created or None,  # a TTL counts from there, not from the reading
         )
 
     # -- history and diff ------------------------------------------------------------------------

@@ -575,6 +575,8 @@ class ServersScreen(SystemView):
     # -- events and actions ----------------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#servers-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is None:  # an empty table (no system account) still takes the arrow keys
+            return
         self._select(event.row_key.value or "")
 
     @on(DataTable.RowSelected, "#servers-table")

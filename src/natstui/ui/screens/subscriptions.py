@@ -119,6 +119,8 @@ class SubscriptionsScreen(ViewScreen):
         yield TextLine(Text("Subscriptions of the live stream", style="bold"), classes="view-title")
         self.table = Table(COLUMNS, id="subs-table", zebra_stripes=True)
         yield self.table
+        self.current = TextLine(id="subs-current")  # the highlighted row whole: a narrow table cuts its state
+        yield self.current
         self.info = TextLine(id="subs-info")
         yield self.info
 
@@ -150,6 +152,27 @@ class SubscriptionsScreen(ViewScreen):
             text.append("Step mode: messages wait in their subscriptions (n in Live). ", style=palette.warning)
         text.append("Pending: held by nats-py for natstui; past a limit it drops (slow consumer).", style="dim")
         self.info.set_text(text)
+        self.show_current()
+
+    def show_current(self) -> None:
+        """The highlighted subscription in one line: its subject, queue group and state in full."""
+        feed = self.app.feed
+        row = self.table.cursor_row
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if self.table.row_count and 0 <= row < len(feed.entries):
+            entry = feed.entries[row]
+            text.append(f"sid {entry.sid or '-'}  ", style="dim")
+            text.append(escape_line(entry.spec.subject), style=palette.subject)
+            if entry.responder is not None:
+                text.append(" (responder)", style="dim")
+            if entry.spec.queue:
+                text.append(f"  queue {escape_line(entry.spec.queue)}")
+            text.append(": ")
+            text.append(escape_line(entry.state(self.app.session.refused_subscriptions)), style=BOLD)
+        self.current.set_text(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_current()
 
     def selected(self) -> LiveSub | None:
         feed = self.app.feed

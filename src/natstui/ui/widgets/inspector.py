@@ -86,6 +86,8 @@ def feature_rows(table: Table, record: Record, meta) -> None:
     """A message's TTL and expiry, schedule, counter total and batch (nats-server 2.11+ headers)."""
     if meta is not None:  # delivered by a consumer: the stream's own timestamp
         stored_at, approximate = meta.timestamp, False
+    elif isinstance(record.msg, StoredMsg) and record.msg.stored_at is not None:  # a KV value read now
+        stored_at, approximate = record.msg.stored_at, False
     else:  # read from a stream (its stored time), or received live (about when it was stored)
         stored_at, approximate = record.time, not isinstance(record.msg, StoredMsg)
     rows = message_rows(record.headers, record.data, stored_at, approximate=approximate)

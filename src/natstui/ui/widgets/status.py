@@ -36,6 +36,8 @@ class StatusBar(TextLine):
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
+    _alarms = Text()  # drops, paused, read-only: never cut, whatever the width
+
     def render(self) -> Text:
         width = self.content_region.width or self.size.width
         zone = zone_label(short=width < 120)
@@ -43,6 +45,10 @@ class StatusBar(TextLine):
         room = width - len(zone) - 2
         if room < 20:  # too narrow for both: the connection comes first
             return left
+        if left.cell_len > room and self._alarms:  # cut the connection and rates, not what warns
+            left = self._text[: len(self._text) - len(self._alarms)]
+            left.truncate(max(1, room - self._alarms.cell_len), overflow="ellipsis")
+            left.append_text(self._alarms)
         left.truncate(room, overflow="ellipsis", pad=True)
         left.append("  ")
         left.append(zone, style="dim")
@@ -81,13 +87,16 @@ class StatusBar(TextLine):
         text.append(f"{rate:,.0f} msg/s", style="bold")
         text.append("  │ ", style="dim")
         text.append(f"{total:,} received")
+        alarms = Text()
         if dropped:
-            text.append("  │ ", style="dim")
-            text.append(f"⚠ {dropped:,} dropped (slow consumer)", style=palette.error + BOLD)
+            alarms.append("  │ ", style="dim")
+            alarms.append(f"⚠ {dropped:,} dropped (slow consumer)", style=palette.error + BOLD)
         if paused:
-            text.append("  │ ", style="dim")
-            text.append("⏸ PAUSED", style=palette.warning + BOLD + REVERSE)
+            alarms.append("  │ ", style="dim")
+            alarms.append("⏸ PAUSED", style=palette.warning + BOLD + REVERSE)
         if read_only:
-            text.append("  │ ", style="dim")
-            text.append("read-only", style=palette.info + BOLD)
+            alarms.append("  │ ", style="dim")
+            alarms.append("read-only", style=palette.info + BOLD)
+        self._alarms = alarms
+        text.append_text(alarms)
         self.set_text(text)
