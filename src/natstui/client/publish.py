@@ -73,6 +73,7 @@ async def publish(
         check_subject(reply)
     pairs = list(headers or ())
     if not has_repeats(pairs):
+        check_size(nc, payload, pairs)  # nats-py counts only the payload
         await nc.publish(subject, payload, reply=reply, headers=dict(pairs) if pairs else None)
         return
     # The checks nats-py's publish makes, then its own HPUB command.
