@@ -238,3 +238,15 @@ async def test_payload_too_large_is_refused_in_plain_words(nc):
     with pytest.raises(nats_errors.MaxPayloadError):
         await pub.publish(nc, f"{p}.big", too_big)
     assert nc.is_connected
+
+
+async def test_payload_that_fits_only_without_its_headers_is_refused_and_the_connection_kept(nc):
+    """nats-py counts the payload only: with headers the message may be over the server's limit,
+    which closes the connection. natstui counts both and refuses before sending."""
+    p = prefix()
+    near = b"x" * (nc.max_payload - 10)
+    with pytest.raises(nats_errors.MaxPayloadError) as info:
+        await pub.publish(nc, f"{p}.near", near, [("Content-Type", "text/plain")])
+    assert describe_error(info.value).startswith("payload too large for the server")
+    await nc.flush(timeout=2)
+    assert nc.is_connected

@@ -161,3 +161,22 @@ async def test_on_an_older_server_d_offers_nothing_to_confirm(nats_server, monke
         await pilot.press("d")
         await wait_until(lambda: any("2.11" in n.message for n in app._notifications), pilot=pilot)
         assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_a_message_too_large_with_the_trace_headers_is_refused_and_the_connection_kept(nats_server):
+    """A message just under the server's maximum payload is over it with the trace headers: refused
+    before sending (the server would close the connection for it)."""
+    from nats import errors as nats_errors
+
+    from natstui.client.session import describe_error
+
+    nc = await nats.connect(nats_server.url)
+    try:
+        data = b"x" * (nc.max_payload - 20)  # fits alone, not with Nats-Trace-Dest and Nats-Trace-Only
+        with pytest.raises(nats_errors.MaxPayloadError) as info:
+            await trace_message(nc, "big.trace", data)
+        assert describe_error(info.value).startswith("payload too large for the server")
+        await nc.flush(timeout=2)
+        assert nc.is_connected
+    finally:
+        await nc.close()

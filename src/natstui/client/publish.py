@@ -56,6 +56,14 @@ def header_block(headers: Headers) -> bytes:
     return bytes(out)
 
 
+def check_size(nc: NATS, payload: bytes, headers: Headers) -> None:
+    """Refuse a message whose payload and headers together are larger than the server accepts: the
+    server would close the connection for it (nats-py counts only the payload)."""
+    size = len(payload) + (len(header_block(headers)) if headers else 0)
+    if size > nc.max_payload:
+        raise nats_errors.MaxPayloadError(f"{size:,} bytes with its headers, the server allows {nc.max_payload:,}")
+
+
 async def publish(
     nc: NATS, subject: str, payload: bytes = b"", headers: Headers | None = None, reply: str = ""
 ) -> None:
@@ -65,6 +73,7 @@ async def publish(
         check_subject(reply)
     pairs = list(headers or ())
     if not has_repeats(pairs):
+        check_size(nc, payload, pairs)  # nats-py counts only the payload
         await nc.publish(subject, payload, reply=reply, headers=dict(pairs) if pairs else None)
         return
     # The checks nats-py's publish makes, then its own HPUB command.

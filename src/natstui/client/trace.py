@@ -17,6 +17,8 @@ from typing import Any
 
 from nats.aio.client import Client as NATS
 
+from natstui.client.publish import check_size
+
 TRACE_DEST = "Nats-Trace-Dest"
 TRACE_ONLY = "Nats-Trace-Only"
 WINDOW = 2.0  # seconds at most
@@ -120,6 +122,7 @@ async def _trace_once(
         sent[TRACE_DEST] = dest
         if not deliver:
             sent[TRACE_ONLY] = "true"
+        check_size(nc, data, list(sent.items()))  # the trace headers make a message near the limit too large
         await nc.publish(subject, data, headers=sent)
         deadline = time.monotonic() + window
         while True:
