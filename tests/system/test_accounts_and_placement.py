@@ -315,7 +315,7 @@ async def test_jetstream_cluster_keeps_a_stream_whose_only_server_is_down(topolo
         await client.close()
 
 
-async def test_jetstream_cluster_at_80_columns_names_each_leader_whole(retry_busy_ports):
+async def test_jetstream_cluster_at_80_columns_names_each_leader_whole():
     """Server names that differ only at their end (as the cluster demo's do) are shown whole in the
     Leader columns and the replicas' Name at 80x24, not all cut to the same prefix."""
     from natstui.demo.topology import Topology

@@ -395,7 +395,7 @@ async def test_the_views_agree_with_the_servers_monitoring_port(system_server):
             await client.close()
 
 
-async def test_connections_at_80_columns_name_each_server_whole(retry_busy_ports):
+async def test_connections_at_80_columns_name_each_server_whole():
     """Server names that differ only at their end (as the cluster demo's) are read whole at 80x24."""
     from natstui.demo.topology import Topology
 
@@ -414,3 +414,14 @@ async def test_connections_at_80_columns_name_each_server_whole(retry_busy_ports
                 assert " natstui-rev-2 " in line
         finally:
             await client.close()
+
+
+async def test_the_servers_cursor_starts_on_the_connected_server(topology):
+    app = make_test_app(topology.node("west-2").url, ["nothing.>"], system=topology.system_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        screen = await open_view(app, pilot, "7", ServersScreen)
+        await wait_until(lambda: len(server_rows(screen)) == len(CLUSTERS), timeout=15, pilot=pilot)
+        await wait_until(lambda: screen.selected == screen.connected_id, pilot=pilot)
+        assert screen.model.rows[screen.selected].name == "west-2"
+        assert "Server west-2 (connected)" in screen_text(app)

@@ -129,8 +129,8 @@ class EventsScreen(ViewScreen):
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append("Events", style="bold")
         if index.kind:
-            title.append(f"  {len(index):,} {index.kind}", style=kind_style(index.kind))
-            title.append(f" of {len(store):,}")
+            title.append(f"  {len(index):,} of {len(store):,}  ")
+            title.append(f"kind {index.kind}", style=kind_style(index.kind))
         else:
             title.append(f"  {len(store):,}")
         if store.total > len(store):

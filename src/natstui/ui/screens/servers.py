@@ -457,8 +457,11 @@ class ServersScreen(SystemView):
                 rows.append(("malformed", bad))
             sync_table(self.table, rows)
             key = selected_key(self.table)
-            if not self.selected and key and key.startswith(CLUSTER_ROW) and self.table.row_count > 1:
-                self.table.move_cursor(row=1, animate=False)  # the first server, not its cluster's line
+            if not self.selected:  # first shown: the connected server, else the first (not a cluster's line)
+                keys = [k for k, _ in rows]
+                start = keys.index(connected) if connected in keys else 1 if key and key.startswith(CLUSTER_ROW) else 0
+                if 0 < start < self.table.row_count:
+                    self.table.move_cursor(row=start, animate=False)
             self._select(selected_key(self.table) or "")
         self._show_detail()
 
