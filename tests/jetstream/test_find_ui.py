@@ -113,6 +113,35 @@ async def test_esc_cancels_a_running_find(server_url, nc, js, name, monkeypatch)
     await js.delete_stream(name)
 
 
+async def test_at_80_columns_the_progress_line_keeps_the_matches_and_says_cancelled(
+    server_url, nc, js, name, monkeypatch
+):
+    """The line is cut by parts (the range, the key hint first), never through the progress or the status."""
+    await orders_stream(js, nc, name, 200, True)
+    from natstui.client.find import Finder
+
+    read_batch = Finder._direct_batch
+    gate = asyncio.Event()
+
+    async def held(self, seq, count):
+        if self.scanned >= 5:
+            await gate.wait()
+        return await read_batch(self, seq, count)
+
+    monkeypatch.setattr(Finder, "_direct_batch", held)
+    monkeypatch.setattr("natstui.client.find.BATCH", 5)
+    app = make_test_app(server_url, ["none.>"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        browser = await open_browser(app, pilot, name)
+        await find(app, pilot, "f", "a-longer-text-never-there")
+        await wait_until(lambda: browser.finding and "reading #5" in flat(app), pilot=pilot)
+        await wait_until(lambda: "0 matches" in flat(app) and "msg/s" in flat(app), pilot=pilot)
+        await pilot.press("escape")
+        await wait_until(lambda: "cancelled at #5 after 5 messages" in flat(app), pilot=pilot)
+        assert "0 matches" in flat(app)
+    await js.delete_stream(name)
+
+
 def test_the_match_is_marked_in_the_payload_as_shown():
     from rich.syntax import Syntax
     from rich.text import Text

@@ -355,3 +355,32 @@ async def test_at_80_columns_the_list_shows_each_server_url_whole(systems, xdg):
         for name in ("alpha", "beta"):
             line = next(line for line in text.splitlines() if f" {name} " in line)
             assert systems[name].url in line, line
+
+
+async def test_the_subscriptions_open_at_the_switch_are_made_again_on_the_new_system(systems, xdg):
+    """A subscription added in the Subscriptions view follows the switch (a responder does not)."""
+    from natstui.model.subscriptions import ResponderSpec, SubSpec
+
+    p = "sw" + uuid.uuid4().hex[:8]
+    app = make_app(Settings(connection=resolve_connection(context="alpha"), subjects=[f"{p}.start"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await app.feed.add(SubSpec(f"{p}.added.>", max_msgs=10))
+        await app.feed.add(SubSpec(f"{p}.svc"), ResponderSpec(f"{p}.svc", payload="pong"))
+        await switch_with_the_list(pilot, "beta")
+        await wait_until(
+            lambda: app.settings.connection.context == "beta" and app.session.connected and app.feed.ready,
+            timeout=15,
+            pilot=pilot,
+        )
+        assert [(e.spec.subject, e.spec.max_msgs) for e in app.feed.entries] == [
+            (f"{p}.start", 0),
+            (f"{p}.added.>", 10),
+        ]
+        nc = await nats.connect(systems["beta"].url)
+        try:
+            await nc.publish(f"{p}.added.x", b"on beta")
+            await nc.flush()
+            await wait_until(lambda: any(r.data == b"on beta" for r in app.store.range(1, 10)), pilot=pilot)
+        finally:
+            await nc.close()

@@ -117,7 +117,10 @@ async def _switch(app: NatsTuiApp, settings: ConnectionSettings) -> None:
         if view.mode in app._modes and view.mode != app.current_mode:
             await app.remove_mode(view.mode)
             app.add_mode(view.mode, view.factory())
-    # 2. The first connection closed; a new session, an empty buffer.
+    # 2. The first connection closed; a new session, an empty buffer. The live subscriptions open
+    # now (added or changed in the Subscriptions view) are made again on the new one; a responder
+    # is not: it would answer requests of the other system.
+    carried = [entry.spec for entry in app.feed.entries if entry.responder is None and not entry.finished]
     old_session = app.session
     try:
         await app.feed.stop()
@@ -132,7 +135,7 @@ async def _switch(app: NatsTuiApp, settings: ConnectionSettings) -> None:
     app.session = Session(settings)
     app.session.error_listeners.append(app._on_session_error)
     app.feed = LiveFeed(
-        app.session, app.store, app.settings.subjects, app.settings.queue, specs=app.settings.subscriptions
+        app.session, app.store, app.settings.subjects, app.settings.queue, specs=carried or app.settings.subscriptions
     )
     app._jetstream = None
     # the system account of the new system: its context's own system keys (the --system-* flags

@@ -25,7 +25,7 @@ from natstui.ui.palette import palette
 from natstui.ui.screens.base import ViewScreen
 from natstui.ui.screens.dialog import Dialog
 from natstui.ui.widgets.inspector import Inspector
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.line import PartsLine
 from natstui.ui.widgets.rowtable import RowTable
 
 if TYPE_CHECKING:
@@ -262,21 +262,23 @@ class FindInBrowser(ViewScreen):
 
     def _show_find(self) -> None:
         finder = self.finder
-        line = self.query_one("#messages-find", TextLine)
+        line = self.query_one("#messages-find", PartsLine)
         if finder is None:
             line.display = False
             return
         line.display = True
         assert self.find_request is not None
-        text = Text.assemble(("Find ", "bold"), (escape_line(finder.query.describe()), palette.accent))
+        # (priority, part): narrow, the outcome (a match, none, cancelled) stays first, then the query,
+        # the progress and the matches; the range and the key hint give way first
+        parts = [(1, Text.assemble(("Find ", "bold"), (escape_line(finder.query.describe()), palette.accent)))]
         if finder.subject:
-            text.append(f" on {escape_line(finder.subject)}", style=palette.subject)
-        text.append(f"  #{finder.first:,}–{finder.last:,}", style="dim")
+            parts.append((2, Text(f"on {escape_line(finder.subject)}", style=palette.subject)))
+        parts.append((3, Text(f"#{finder.first:,}–{finder.last:,}", style="dim")))
         if finder.running:
-            text.append(f"  reading #{finder.seq:,}", style="bold")
-            text.append(f"  {finder.rate:,.0f} msg/s")
-        text.append(f"  {finder.matches:,} match" + ("" if finder.matches == 1 else "es"))
+            parts.append((1, Text(f"reading #{finder.seq:,}", style="bold")))
+            parts.append((2, Text(f"{finder.rate:,.0f} msg/s")))
+        parts.append((1, Text(f"{finder.matches:,} match" + ("" if finder.matches == 1 else "es"))))
         if self.find_status:
-            text.append(f"  {self.find_status}", style=palette.warning)
-        text.append("  esc cancels" if finder.running else "  f next · F back · esc ends", style="dim")
-        line.set_text(text)
+            parts.append((0, Text(self.find_status, style=palette.warning)))
+        parts.append((4, Text("esc cancels" if finder.running else "f next · F back · esc ends", style="dim")))
+        line.set_parts(parts)

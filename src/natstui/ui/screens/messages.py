@@ -23,7 +23,7 @@ from natstui.ui.palette import palette
 from natstui.ui.screens.confirm import ConfirmScreen, PromptScreen
 from natstui.ui.screens.find import FindInBrowser
 from natstui.ui.widgets.inspector import Inspector
-from natstui.ui.widgets.line import TextLine
+from natstui.ui.widgets.line import PartsLine, TextLine
 from natstui.ui.widgets.rowtable import Column, RowTable
 from natstui.ui.widgets.stream import format_size
 
@@ -103,7 +103,7 @@ class StreamMessagesScreen(FindInBrowser):
 
     def compose_body(self) -> ComposeResult:
         yield TextLine(id="messages-title", classes="view-title")
-        yield TextLine(id="messages-find")
+        yield PartsLine(id="messages-find")  # narrow, the range and the key hint give way first
         with Horizontal(id="messages-body"):
             yield RowTable(COLUMNS, id="messages-table")
             yield Inspector(id="messages-inspector")
