@@ -88,7 +88,7 @@ async def bare_loop(nc, stream: str, first: int, last: int, batch: int) -> tuple
 
 
 async def app_scan(
-    url: str, first_seq: int, last_seq: int, batch: int, lags: list[float]
+    url: str, first_seq: int, last_seq: int, batch: int, lags: list[float], live: str = "none.>"
 ) -> tuple[int, float, int, float]:
     """The real app finds NEEDLE from the first message: (messages read, seconds from Enter to the match selected),
     then the bare loop again on the app's own connection in its process (messages, seconds)."""
@@ -96,7 +96,7 @@ async def app_scan(
     from natstui.config import ConnectionSettings, Settings
     from natstui.testing import wait_connected, wait_until
 
-    app = make_app(Settings(connection=ConnectionSettings(servers=[url]), subjects=["none.>"]))
+    app = make_app(Settings(connection=ConnectionSettings(servers=[url]), subjects=[live]))
     stop = asyncio.Event()
     active = [False]
     async with app.run_test(size=(160, 45)) as pilot:
@@ -156,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=1_000_000, help="messages before the one searched for")
     parser.add_argument("--rounds", type=int, default=3, help="bare/app rounds; medians reported (default 3)")
     parser.add_argument("--batch", type=int, default=0, help="messages per direct get (default: natstui's)")
+    parser.add_argument(
+        "--live",
+        default="none.>",
+        help="the live stream's subject while the app finds (default none.>; > as users run)",
+    )
     args = parser.parse_args(argv)
 
     from natstui.client import find as find_module
@@ -178,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             count, seconds = asyncio.run(bare_round(server.url, info["first_seq"], info["last_seq"], batch))
             bare_rates.append(count / seconds)
             scanned, app_seconds, in_count, in_seconds = asyncio.run(
-                app_scan(server.url, info["first_seq"], info["last_seq"], batch, lags)
+                app_scan(server.url, info["first_seq"], info["last_seq"], batch, lags, args.live)
             )
             app_rates.append(scanned / app_seconds)
             in_app_rates.append(in_count / in_seconds)

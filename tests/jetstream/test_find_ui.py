@@ -158,3 +158,23 @@ def test_the_match_is_marked_in_the_payload_as_shown():
     assert marked == ['"country": "DE"']
     plain = Text(shown)
     assert highlighted(plain, shown, parse_query("nowhere").highlight()) is plain  # nothing to mark: as it was
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct-get", "message-get"])
+async def test_the_live_stream_leaves_out_natstuis_own_bulk_reads(server_url, nc, js, name, direct):
+    """With the live stream on > (the default), paging and a find through the stream do not fill the
+    live buffer with their own replies; everything else still arrives."""
+    from natstui.client.inbox import bulk_prefix
+    from tests.conftest import send_sentinel, store_has
+
+    await orders_stream(js, nc, name, 300, direct)
+    app = make_test_app(server_url, [">"])
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await open_browser(app, pilot, name)
+        await find(app, pilot, "f", ".n == 300")
+        await wait_until(lambda: browser.selected_message and browser.selected_message.seq == 300, pilot=pilot)
+        own = bulk_prefix(app.session.nc)
+        await send_sentinel(nc, "bulk.sentinel", lambda data: store_has(app.store, data), pilot=pilot)
+        subjects = [r.msg.subject for r in app.store.range(app.store.first_seq, app.store.last_seq + 1)]
+        assert not [s for s in subjects if s.startswith(own)]
+        assert len(subjects) < 300  # the stream's 300 messages were read, none of them taken in again

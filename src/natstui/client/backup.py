@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, Any
 
+from natstui.client.inbox import bulk_inbox
 from natstui.client.jetstream import JetStream, JetStreamError, StoredMessage
 from natstui.model import recording
 
@@ -82,7 +83,7 @@ async def backup_stream(
     """
     progress = progress if progress is not None else Transfer()
     nc = js.nc
-    inbox = nc.new_inbox()
+    inbox = bulk_inbox(nc)
     chunks: asyncio.Queue[Any] = asyncio.Queue()
 
     async def collect(msg: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
+from natstui.client.inbox import bulk_prefix
 from natstui.client.session import Session, confirm
 from natstui.model.store import RingStore
 from natstui.model.subscriptions import ResponderSpec, SubSpec
@@ -183,20 +184,27 @@ class LiveFeed:
 
     def _callback(self, entry: LiveSub) -> Callable[[Msg], Awaitable[None]]:
         append = self.store.append
-        subject, queue = entry.spec.subject, entry.spec.queue
+        subject, queue = entry.spec.subject, entry.spec.queue or ""
+        # natstui's own bulk reads (answers on a bulk inbox, and requests naming one) are left out
+        # (client/inbox.py): a string test or two a message, written out in each path (no extra call)
+        own = bulk_prefix(self.session.nc)
         if not self.count:
 
             def take(msg: Msg) -> None:
-                append(msg, subject, queue)
+                if not msg.subject.startswith(own) and not (msg.reply and msg.reply.startswith(own)):
+                    append(msg, subject, queue)
 
             entry.take = take
 
             async def on_message(msg: Msg) -> None:  # the firehose path: nothing but the append
-                append(msg, subject, queue)
+                if not msg.subject.startswith(own) and not (msg.reply and msg.reply.startswith(own)):
+                    append(msg, subject, queue)
 
             return on_message
 
         def take_counted(msg: Msg) -> None:
+            if msg.subject.startswith(own) or (msg.reply and msg.reply.startswith(own)):
+                return
             if self.taken >= self.count:
                 return  # another subscription's message after the last one: --count is a total
             self.taken += 1

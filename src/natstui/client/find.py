@@ -17,6 +17,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from natstui.client.inbox import bulk_inbox
 from natstui.client.jetstream import JetStream, JetStreamError, StoredMessage, _from_direct
 from natstui.model.find import Query, parse_range, parse_sequence
 from natstui.model.subjects import SubjectPattern
@@ -153,7 +154,7 @@ class Finder:
         """Up to ``count`` raw messages from ``seq`` on ([] at the end); one request."""
         if self._sub is None:
             nc = self.js.nc
-            self._inbox = nc.new_inbox()
+            self._inbox = bulk_inbox(nc)
             self._sub = await nc.subscribe(f"{self._inbox}.*", cb=self._on_msg)
         self._request += 1
         self._current = f"{self._inbox}.{self._request}"
@@ -211,7 +212,7 @@ class Finder:
         from natstui.client.jetstream import _from_get
 
         try:
-            body = await self.js.api(f"STREAM.MSG.GET.{self.stream}", {"seq": seq})
+            body = await self.js.api(f"STREAM.MSG.GET.{self.stream}", {"seq": seq}, bulk=True)
         except JetStreamError as exc:
             if exc.code == 404 or exc.err_code == 10037:  # deleted, or never there
                 return None

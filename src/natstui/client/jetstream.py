@@ -17,6 +17,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 
+from natstui.client.inbox import bulk_inbox
 from natstui.model.jetstream import parse_ts
 
 API_TIMEOUT = 5.0
@@ -87,10 +88,15 @@ class JetStream:
         return self._context
 
     # -- the API ---------------------------------------------------------------------
-    async def api(self, suffix: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def api(self, suffix: str, payload: dict[str, Any] | None = None, *, bulk: bool = False) -> dict[str, Any]:
+        """One JetStream API request. ``bulk``: one of many reads of stored messages, answered on a bulk
+        inbox (client/inbox.py) so that the live stream leaves the request and its answer out."""
         data = json.dumps(payload).encode() if payload is not None else b""
         try:
-            msg = await self.nc.request(f"{self.prefix}.{suffix}", data, timeout=self.timeout)
+            if bulk:
+                msg = await self._bulk_request(f"{self.prefix}.{suffix}", data)
+            else:
+                msg = await self.nc.request(f"{self.prefix}.{suffix}", data, timeout=self.timeout)
         except NoRespondersError:
             raise JetStreamError(
                 f"JetStream is not enabled for this account or server (nothing answers on {self.prefix})", 503
@@ -109,6 +115,18 @@ class JetStream:
             )
         answer: dict[str, Any] = body
         return answer
+
+    async def _bulk_request(self, subject: str, data: bytes) -> Msg:
+        inbox = bulk_inbox(self.nc)
+        sub = await self.nc.subscribe(inbox, max_msgs=1)
+        try:
+            await self.nc.publish(subject, data, reply=inbox)
+            return await sub.next_msg(timeout=self.timeout)
+        finally:
+            try:
+                await sub.unsubscribe()
+            except Exception:
+                pass  # answered (max_msgs) or the connection went away: nothing left to undo
 
     async def account_info(self) -> dict[str, Any]:
         return await self.api("INFO")
@@ -198,7 +216,7 @@ class JetStream:
         if subject:
             request["next_by_subj"] = subject
         nc = self.nc
-        inbox = nc.new_inbox()
+        inbox = bulk_inbox(nc)
         queue: asyncio.Queue[Msg] = asyncio.Queue()
 
         async def collect(msg: Msg) -> None:
@@ -249,7 +267,7 @@ class JetStream:
             # next_by_subj makes the server skip deleted sequences.
             request: dict[str, Any] = {"seq": seq, "next_by_subj": subject or ">"}
             try:
-                body = await self.api(f"STREAM.MSG.GET.{stream}", request)
+                body = await self.api(f"STREAM.MSG.GET.{stream}", request, bulk=True)
             except JetStreamError as exc:
                 if exc.code == 404 or exc.err_code in (10037,):  # no message found
                     break
@@ -262,7 +280,9 @@ class JetStream:
     async def get_at_or_after(self, stream: str, seq: int, subject: str | None = None) -> StoredMessage | None:
         """The first message at or after ``seq`` (on ``subject``), with the message-get API; None when there is none."""
         try:
-            body = await self.api(f"STREAM.MSG.GET.{stream}", {"seq": max(1, seq), "next_by_subj": subject or ">"})
+            body = await self.api(
+                f"STREAM.MSG.GET.{stream}", {"seq": max(1, seq), "next_by_subj": subject or ">"}, bulk=True
+            )
         except JetStreamError as exc:
             if exc.code == 404 or exc.err_code in (10037,):  # no message found
                 return None

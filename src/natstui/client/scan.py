@@ -13,6 +13,8 @@ from typing import Any
 
 from nats.js import api
 
+from natstui.client.inbox import bulk_inbox
+
 INACTIVE_THRESHOLD = 30.0  # seconds: the server removes a forgotten consumer after this
 
 
@@ -123,7 +125,7 @@ class StreamScan:
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> StreamScan:
         nc = self.js._nc
-        inbox = nc.new_inbox()
+        inbox = bulk_inbox(nc)
         self._sub = await nc.subscribe(inbox, cb=self._on_msg)
         self._inbox = inbox
         try:
