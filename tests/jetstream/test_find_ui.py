@@ -161,9 +161,10 @@ def test_the_match_is_marked_in_the_payload_as_shown():
 
 
 @pytest.mark.parametrize("direct", [True, False], ids=["direct-get", "message-get"])
-async def test_the_live_stream_leaves_out_natstuis_own_bulk_reads(server_url, nc, js, name, direct):
+async def test_the_live_stream_leaves_out_natstuis_own_bulk_reads(server_url, nc, js, name, direct, tmp_path):
     """With the live stream on > (the default), paging and a find through the stream do not fill the
     live buffer with their own replies; everything else still arrives."""
+    from natstui.client.backup import backup_stream, restore_stream
     from natstui.client.inbox import bulk_prefix
     from tests.conftest import send_sentinel, store_has
 
@@ -174,7 +175,13 @@ async def test_the_live_stream_leaves_out_natstuis_own_bulk_reads(server_url, nc
         await find(app, pilot, "f", ".n == 300")
         await wait_until(lambda: browser.selected_message and browser.selected_message.seq == 300, pilot=pilot)
         own = bulk_prefix(app.session.nc)
+        # a backup and a restore (its chunks are requests to $JS.SNAPSHOT.RESTORE...) are left out too
+        path = str(tmp_path / "copy.natsbak")
+        await backup_stream(app.jetstream(), name, path)
+        await restore_stream(app.jetstream(), path, f"{name}_COPY", subjects=[f"{name.lower()}copy.>"])
         await send_sentinel(nc, "bulk.sentinel", lambda data: store_has(app.store, data), pilot=pilot)
-        subjects = [r.msg.subject for r in app.store.range(app.store.first_seq, app.store.last_seq + 1)]
-        assert not [s for s in subjects if s.startswith(own)]
-        assert len(subjects) < 300  # the stream's 300 messages were read, none of them taken in again
+        records = list(app.store.range(app.store.first_seq, app.store.last_seq + 1))
+        assert not [r for r in records if r.msg.subject.startswith(own) or (r.msg.reply or "").startswith(own)]
+        assert not [r for r in records if r.msg.subject.startswith("$JS.SNAPSHOT.")]
+        assert len(records) < 300  # the stream's 300 messages were read three times, none taken in again
+        await js.delete_stream(f"{name}_COPY")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, Any
 
-from natstui.client.inbox import bulk_inbox
+from natstui.client.inbox import bulk_inbox, bulk_request
 from natstui.client.jetstream import JetStream, JetStreamError, StoredMessage
 from natstui.model import recording
 
@@ -198,11 +198,11 @@ async def restore_stream(
             chunk = f.read(chunk_size)
             if not chunk:
                 break
-            reply = await nc.request(deliver, chunk, timeout=timeout)
+            reply = await bulk_request(nc, deliver, chunk, timeout)
             _check_reply(reply)
             progress.done += len(chunk)
             progress.chunks += 1
-    reply = await nc.request(deliver, b"", timeout=max(timeout, 60.0))  # the end: the server restores
+    reply = await bulk_request(nc, deliver, b"", max(timeout, 60.0))  # the end: the server restores
     info = _check_reply(reply)
     progress.finished = time.monotonic()
     return info

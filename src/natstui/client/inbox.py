@@ -26,3 +26,18 @@ def bulk_prefix(nc: Any) -> str:
 def bulk_inbox(nc: Any) -> str:
     """A new inbox for one bulk read on ``nc``."""
     return f"{bulk_prefix(nc)}.{next(_counter)}"
+
+
+async def bulk_request(nc: Any, subject: str, data: bytes, timeout: float) -> Any:
+    """A request answered on a bulk inbox (nats-py's ``request`` answers on its shared one): the live
+    stream leaves out both the request (it names the inbox) and the answer."""
+    inbox = bulk_inbox(nc)
+    sub = await nc.subscribe(inbox, max_msgs=1)
+    try:
+        await nc.publish(subject, data, reply=inbox)
+        return await sub.next_msg(timeout=timeout)
+    finally:
+        try:
+            await sub.unsubscribe()
+        except Exception:
+            pass  # answered (max_msgs) or the connection went away: nothing left to undo

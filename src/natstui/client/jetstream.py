@@ -17,7 +17,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 
-from natstui.client.inbox import bulk_inbox
+from natstui.client.inbox import bulk_inbox, bulk_request
 from natstui.model.jetstream import parse_ts
 
 API_TIMEOUT = 5.0
@@ -94,7 +94,7 @@ class JetStream:
         data = json.dumps(payload).encode() if payload is not None else b""
         try:
             if bulk:
-                msg = await self._bulk_request(f"{self.prefix}.{suffix}", data)
+                msg = await bulk_request(self.nc, f"{self.prefix}.{suffix}", data, self.timeout)
             else:
                 msg = await self.nc.request(f"{self.prefix}.{suffix}", data, timeout=self.timeout)
         except NoRespondersError:
@@ -115,18 +115,6 @@ class JetStream:
             )
         answer: dict[str, Any] = body
         return answer
-
-    async def _bulk_request(self, subject: str, data: bytes) -> Msg:
-        inbox = bulk_inbox(self.nc)
-        sub = await self.nc.subscribe(inbox, max_msgs=1)
-        try:
-            await self.nc.publish(subject, data, reply=inbox)
-            return await sub.next_msg(timeout=self.timeout)
-        finally:
-            try:
-                await sub.unsubscribe()
-            except Exception:
-                pass  # answered (max_msgs) or the connection went away: nothing left to undo
 
     async def account_info(self) -> dict[str, Any]:
         return await self.api("INFO")
