@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 import click
 
@@ -18,6 +19,7 @@ from natstui.config import (
     resolve_connection,
     resolve_system,
 )
+from natstui.model.subscriptions import SubSpec
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -125,6 +127,10 @@ def build_settings(
     count: int = 0,
     **conn: str | None,
 ) -> Settings:
+    if read_only and queue:
+        raise ConfigError(
+            f"--queue {queue} would take a share of the group's messages from its members: not with --read-only"
+        )
     connection = resolve_connection(list(servers), context, conn)
     system = resolve_system(connection, system_context, system_creds)
     if system is None and os.environ.get(SYSTEM_URL_ENV):
@@ -139,9 +145,15 @@ def build_settings(
         utc=read_utc_setting() if utc is None else utc,
         theme=theme,
         # the subscriptions saved in the Subscriptions view, unless the command line names its own
-        subscriptions=[] if subjects or queue else load_subscriptions(),
+        subscriptions=[] if subjects or queue else watched(load_subscriptions(), read_only),
         count=count,
     )
+
+
+def watched(specs: list[SubSpec], read_only: bool) -> list[SubSpec]:
+    """The saved subscriptions; with --read-only a queue group is left out of each (natstui watches the
+    subject, taking no share of the group's messages from its members)."""
+    return [replace(spec, queue="") for spec in specs] if read_only else specs
 
 
 def utc_choice(flag: bool | None) -> bool:

@@ -8,6 +8,7 @@ import json
 import uuid
 
 import nats
+import pytest
 from nats import errors as nats_errors
 
 from natstui.client.session import confirm
@@ -373,6 +374,29 @@ async def test_saved_subscriptions_are_the_next_start_default(server_url, nc, tm
         await wait_until(lambda: payloads(app, f"{p}.b") == [b"from the saved one"], pilot=pilot)
     # given on the command line, --subject wins over the saved ones
     assert build_settings([server_url], None, ["x.>"], "", 1000, False).subscriptions == []
+    # with --read-only a saved queue group is left out: natstui watches, taking no share
+    read_only = build_settings([server_url], None, [], "", 1000, True)
+    assert [(s.subject, s.queue) for s in read_only.subscriptions] == [(f"{p}.a.>", ""), (f"{p}.b.*", "")]
+
+
+async def test_a_read_only_natstui_joins_no_queue_group(server_url, nc):
+    """A queue group member takes a share of the group's messages from the others: --read-only refuses
+    --queue at start, and the Subscriptions view's form refuses a queue group."""
+    from natstui.cli import build_settings
+    from natstui.config import ConfigError
+
+    with pytest.raises(ConfigError, match="read-only"):
+        build_settings([server_url], None, ["x.>"], "workers", 1000, True)
+    p = prefix()
+    app = make_test_app(server_url, [f"{p}.a.>"], read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_connected(app, pilot)
+        await open_subscriptions(app, pilot)
+        await pilot.press("a")
+        await fill_form(app, pilot, SubscriptionForm, subject=f"{p}.work", queue="workers")
+        flat = lambda: "".join(screen_text(app).split())  # noqa: E731 (the reason wraps in the form)
+        await wait_until(lambda: "notwith--read-only:aqueuegroup" in flat(), pilot=pilot)
+        assert [s.subject for s in app.feed.subscriptions] == [f"{p}.a.>"]  # nothing subscribed
 
 
 async def test_the_feed_on_its_own_steps_and_releases_in_order(server_url):

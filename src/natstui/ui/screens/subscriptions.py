@@ -388,6 +388,8 @@ class SubscriptionForm(FormDialog):
     )
 
     def build(self) -> SubSpec:
+        if self.value("queue").strip() and self.app.settings.read_only:
+            raise SpecError("not with --read-only: a queue group takes a share of its members' messages")
         return SubSpec(
             self.value("subject").strip(),
             self.value("queue").strip(),
