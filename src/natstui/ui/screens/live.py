@@ -151,7 +151,7 @@ class LiveScreen(ViewScreen):
             return
         self._info_key = key
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{len(view):,} messages", style="bold")
+        text.append(f"{len(view):,} message{'s' if len(view) != 1 else ''}", style="bold")
         if refused:
             text.append(
                 f"  subscription to {escape_line(', '.join(refused))} refused: permission denied",
