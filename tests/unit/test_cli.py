@@ -24,11 +24,12 @@ def test_settings_from_flags(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     monkeypatch.delenv("NATS_URL", raising=False)
     s = build_settings(
-        ["nats://a:1,nats://b:2"], None, ["orders.>", "logs.*"], "grp", 500, True, user="u", password="p"
+        ["nats://a:1,nats://b:2"], None, ["orders.>", "logs.*"], "grp", 500, False, user="u", password="p"
     )
     assert s.connection.servers == ["nats://a:1", "nats://b:2"]
-    assert s.subjects == ["orders.>", "logs.*"] and s.queue == "grp" and s.buffer == 500 and s.read_only
+    assert s.subjects == ["orders.>", "logs.*"] and s.queue == "grp" and s.buffer == 500 and not s.read_only
     assert s.connection.user == "u"
+    assert build_settings(["nats://a:1"], None, ["orders.>"], "", 500, True).read_only
 
 
 def test_module_entry_point_runs():
