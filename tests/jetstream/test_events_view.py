@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 
 from natstui.model.consumer_report import row_key
 from tests.conftest import make_test_app, press_keys, screen_text, table_cells, wait_connected, wait_until
+from tests.reliability.helpers import notifications
 
 SIZE = (250, 50)  # wide: the inspector beside the list, an event's whole line on screen
 
@@ -37,7 +38,7 @@ async def choose_kind(app, pilot, kind: str) -> None:
 
 async def test_stream_advisories_in_words_and_enter_goes_to_the_stream(server_url, nc, js, name):
     app = make_test_app(server_url, ["none.>"])
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         events = await open_events(app, pilot)
         # without a system account the view says so in one line, and shows JetStream's events
         await wait_until(lambda: "JetStream only" in screen_text(app), pilot=pilot)
@@ -50,6 +51,15 @@ async def test_stream_advisories_in_words_and_enter_goes_to_the_stream(server_ur
         await choose_kind(app, pilot, "stream")
         assert f"stream {name} created" in screen_text(app)
         assert all("API " not in line for line in screen_text(app).splitlines())  # the filter keeps streams only
+        # the deleted stream's line: enter says it is gone
+        index = next(
+            i for i in range(len(events.index)) if events.list.event(events.index.seq_at(i)).text.endswith(" deleted")
+        )
+        events.list.select_index(index)
+        await pilot.pause()
+        await press_keys(pilot, "enter")
+        await wait_until(lambda: any(f"stream {other} was deleted" in n for n in notifications(app)), pilot=pilot)
+        assert app.current_mode == "events"
         # the created stream's line: enter shows it selected in the Streams view
         index = next(
             i for i in range(len(events.index)) if events.list.event(events.index.seq_at(i)).text.endswith(" created")

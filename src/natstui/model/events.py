@@ -92,6 +92,7 @@ class Event:
     server: str | None = None  # the server it happened on (name, else id)
     account: str | None = None
     raw: bool = False  # an unknown type or not JSON: the text is the payload itself
+    gone: str = ""  # what the event says was deleted ("stream ORDERS"): nothing to jump to
 
     @property
     def target(self) -> str:
@@ -197,6 +198,7 @@ def _stream_action(d: dict[str, Any]) -> Event:
         f"stream {_s(stream)} {action}",
         _action_severity(action),
         stream=str(stream) if stream and action != "deleted" else None,
+        gone=f"stream {_s(stream)}" if action == "deleted" else "",
     )
 
 

@@ -202,7 +202,9 @@ class EventsScreen(ViewScreen):
             self.notify("Select an event first.", markup=False)
             return
         target = event.target
-        if target == "":
+        if target == "" and event.gone:
+            self.notify(f"The {event.gone} was deleted: there is nothing to open.", markup=False)
+        elif target == "":
             self.notify("This event names no stream, consumer or connection.", markup=False)
         elif target == "connection":
             self.jump_to_connection(event)
