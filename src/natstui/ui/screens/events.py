@@ -149,7 +149,9 @@ class EventsScreen(ViewScreen):
             line.append("JetStream only: ", style=palette.muted)
             WrapLine.wrapping(line).append(escape_line(self.system_reason), style=palette.warning)
         else:
-            line.append("advisories, metrics, connections, auth errors, servers", style=palette.muted)
+            WrapLine.wrapping(line).append(
+                "advisories, metrics, connections, auth errors, servers", style=palette.muted
+            )
         self.query_one("#events-system", WrapLine).set_text(line)
 
     # -- the inspector ----------------------------------------------------------------------------
