@@ -186,24 +186,28 @@ class LiveFeed:
         append = self.store.append
         subject, queue = entry.spec.subject, entry.spec.queue or ""
         # natstui's own bulk reads (answers on a bulk inbox, and requests naming one) are left out
-        # (client/inbox.py): a string test or two a message, written out in each path (no extra call)
+        # (client/inbox.py): a string test or two a message
         own = bulk_prefix(self.session.nc)
+
+        def ours(msg: Msg) -> bool:
+            return msg.subject.startswith(own) or bool(msg.reply and msg.reply.startswith(own))
+
         if not self.count:
 
             def take(msg: Msg) -> None:
-                if not msg.subject.startswith(own) and not (msg.reply and msg.reply.startswith(own)):
+                if not ours(msg):
                     append(msg, subject, queue)
 
             entry.take = take
 
-            async def on_message(msg: Msg) -> None:  # the firehose path: nothing but the append
+            async def on_message(msg: Msg) -> None:  # the firehose path: the test written out, then the append
                 if not msg.subject.startswith(own) and not (msg.reply and msg.reply.startswith(own)):
                     append(msg, subject, queue)
 
             return on_message
 
         def take_counted(msg: Msg) -> None:
-            if msg.subject.startswith(own) or (msg.reply and msg.reply.startswith(own)):
+            if ours(msg):
                 return
             if self.taken >= self.count:
                 return  # another subscription's message after the last one: --count is a total

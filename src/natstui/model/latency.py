@@ -125,8 +125,7 @@ class LatencyTracker:
             waiting = pending.pop(msg.subject, None) if pending else None
             if waiting is not None:
                 if record.time - waiting[1] > self.timeout:  # late: expire() had not come round to it yet
-                    waiting[2].waiting -= 1
-                    waiting[2].unanswered += 1
+                    _unanswered(waiting)
                 else:
                     self._answer(waiting, record)
             reply = msg.reply
@@ -157,9 +156,7 @@ class LatencyTracker:
                 del self.links[key]
 
     def _give_up(self, reply: str) -> None:
-        _, _, stats = self._pending.pop(reply)
-        stats.waiting -= 1
-        stats.unanswered += 1
+        _unanswered(self._pending.pop(reply))
 
     def expire(self, now: float | None = None) -> int:
         """Count requests older than the timeout as unanswered; returns how many."""
@@ -183,3 +180,10 @@ class LatencyTracker:
         self._group_of.clear()
         self.links.clear()
         self.paired = 0
+
+
+def _unanswered(waiting: tuple[int, float, GroupStats]) -> None:
+    """A request given up on (no reply within the timeout, or one that came too late)."""
+    stats = waiting[2]
+    stats.waiting -= 1
+    stats.unanswered += 1

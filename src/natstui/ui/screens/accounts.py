@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from natstui.client.interest import own_account
 from natstui.client.session import describe_error
 from natstui.client.system import NO_SYSTEM, NoSystemAccount, gather
 from natstui.model.accounts import AccountRow, JetStreamUsage, bar, build_accounts
@@ -215,14 +216,7 @@ class AccountsScreen(SystemView):
         nc = self.app.session.nc
         name = self.own_account
         if not name:
-            try:
-                reply = await nc.request("$SYS.REQ.USER.INFO", b"", timeout=1.0)
-                import json
-
-                name = str((json.loads(reply.data).get("data") or {}).get("account") or "")
-            except Exception:
-                name = ""
-            self.own_account = name
+            name = self.own_account = await own_account(nc)
         try:
             info = await self.app.jetstream().account_info()
         except Exception:

@@ -156,11 +156,9 @@ class SubscriptionsScreen(ViewScreen):
 
     def show_current(self) -> None:
         """The highlighted subscription in one line: its subject, queue group and state in full."""
-        feed = self.app.feed
-        row = self.table.cursor_row
+        entry = self.highlighted()
         text = Text(no_wrap=True, overflow="ellipsis")
-        if self.table.row_count and 0 <= row < len(feed.entries):
-            entry = feed.entries[row]
+        if entry is not None:
             text.append(f"sid {entry.sid or '-'}  ", style="dim")
             text.append(escape_line(entry.spec.subject), style=palette.subject)
             if entry.responder is not None:
@@ -174,13 +172,16 @@ class SubscriptionsScreen(ViewScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_current()
 
+    def highlighted(self) -> LiveSub | None:
+        entries, row = self.app.feed.entries, self.table.cursor_row
+        return entries[row] if self.table.row_count and 0 <= row < len(entries) else None
+
     def selected(self) -> LiveSub | None:
-        feed = self.app.feed
-        row = self.table.cursor_row
-        if not self.table.row_count or not 0 <= row < len(feed.entries):
+        """The highlighted subscription, for an action on it (a notice when there is none)."""
+        entry = self.highlighted()
+        if entry is None:
             self.notify("No subscription selected.", severity="warning", markup=False)
-            return None
-        return feed.entries[row]
+        return entry
 
     def _need_connection(self) -> bool:
         if not self.connected:
