@@ -37,9 +37,9 @@ from natstui.model.sanitize import escape_line
 from natstui.model.system import DESCENDING, ConnectionsModel, ConnRow
 from natstui.ui.palette import BOLD, palette
 from natstui.ui.screens.base import Refresher, SystemView
-from natstui.ui.screens.servers import count, rtt_text, short_duration
 from natstui.ui.widgets.line import WrapLine
 from natstui.ui.widgets.rowtable import Column, RowTable
+from natstui.ui.widgets.server_detail import count, rtt_text, short_duration
 from natstui.ui.widgets.server_panels import Panel, connection_panel, subscriptions_panel
 
 REFRESH_EVERY = 2.0  # seconds between refreshes while the view is shown

@@ -37,7 +37,8 @@ def _text(value: object, style: StyleType = "") -> Text:
     return Text(escape_line(str(value)), style=style)
 
 
-def _dim(value: str = "—") -> Text:
+def dim(value: str = "—") -> Text:
+    """A dim note where a value is missing or awaited."""
     return Text(value, style="dim")
 
 
@@ -52,10 +53,10 @@ def _bytes(n: int) -> str:
 def details_panel(overview: ServerOverview) -> RenderableType:
     d = overview.details
     if d is None:
-        return _dim("No server: natstui is not connected.")
+        return dim("No server: natstui is not connected.")
     table = _fields()
-    table.add_row("Name", _text(d.name, palette.name) if d.name else _dim())
-    table.add_row("ID", _text(d.id) if d.id else _dim())
+    table.add_row("Name", _text(d.name, palette.name) if d.name else dim())
+    table.add_row("ID", _text(d.id) if d.id else dim())
     built = ", ".join(
         x
         for x in (
@@ -65,17 +66,17 @@ def details_panel(overview: ServerOverview) -> RenderableType:
         if x
     )
     version = d.version + (f" ({built})" if built else "")
-    table.add_row("Version", _text(version) if d.version else _dim())
-    table.add_row("Cluster", _text(d.cluster) if d.cluster else _dim("— (not clustered)"))
+    table.add_row("Version", _text(version) if d.version else dim())
+    table.add_row("Cluster", _text(d.cluster) if d.cluster else dim("— (not clustered)"))
     if d.domain:
         table.add_row("Domain", _text(d.domain))
     table.add_row("JetStream", _onoff(d.jetstream))
-    table.add_row("Max payload", _text(_bytes(d.max_payload)) if d.max_payload else _dim())
+    table.add_row("Max payload", _text(_bytes(d.max_payload)) if d.max_payload else dim())
     table.add_row(
         "Headers", Text("supported" if d.headers else "not supported", style="" if d.headers else palette.error)
     )
     table.add_row("TLS", Text(d.tls, style=palette.ok if d.tls_required else ""))
-    urls = Text("\n".join(escape_line(u) for u in d.connect_urls)) if d.connect_urls else _dim("none advertised")
+    urls = Text("\n".join(escape_line(u) for u in d.connect_urls)) if d.connect_urls else dim("none advertised")
     table.add_row("Connect URLs", urls)
     return table
 
@@ -86,7 +87,7 @@ def connection_panel(overview: ServerOverview) -> RenderableType:
         "State",
         Text(overview.state, style=palette.ok + BOLD if overview.state == "connected" else palette.warning + BOLD),
     )
-    table.add_row("URL", _text(overview.url) if overview.url else _dim())
+    table.add_row("URL", _text(overview.url) if overview.url else dim())
     table.add_row("Round trip", Text(format_rtt(overview.rtt)[4:]))
     table.add_row("Reconnects", Text(f"{overview.reconnects:,}"))
     d = overview.details
@@ -117,7 +118,7 @@ def account_panel(account: AccountUsage | None, error: str) -> RenderableType:
     if account is None:
         if error:
             return Text(f"✗ {error}", style=palette.error + BOLD)
-        return _dim("Asking the JetStream API…")
+        return dim("Asking the JetStream API…")
     table = _fields()
     table.add_row("Memory", _usage(account.memory, True))
     table.add_row("Storage", _usage(account.storage, True))
@@ -171,12 +172,12 @@ class FittedTable:
 
 def subscriptions_panel(subs: list[SubscriptionStats]) -> RenderableType:
     if not subs:
-        return _dim("The live stream has no subscription (not connected yet).")
+        return dim("The live stream has no subscription (not connected yet).")
     rows = [
         [
             Text(str(s.sid)),
             _text(s.subject, palette.subject),
-            _text(s.queue) if s.queue else _dim(),
+            _text(s.queue) if s.queue else dim(),
             Text(f"{s.pending_msgs:,} of {_limit(s.pending_msgs_limit, False)}"),
             Text(f"{human_size(s.pending_bytes)} of {_limit(s.pending_bytes_limit, True)}"),
             Text(f"{s.delivered:,}"),
